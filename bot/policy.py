@@ -1,0 +1,275 @@
+"""The seat policy: pure rules, no Slack, no database, no clock.
+
+Every function takes the instant it reasons about (`now`) as an argument. Dates that matter to the
+customer (renewal day, deadline day) are *local dates* in the account's IANA timezone; instants are
+timezone-aware datetimes (any zone; they are converted).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+import pendulum
+
+DEADLINE_DAYS = 15
+"""A reduction for renewal R must be submitted on or before the local date R - 15 days."""
+
+
+class Plan(enum.StrEnum):
+    QUARTERLY = "quarterly"
+    ANNUAL = "annual"
+
+    @property
+    def months(self) -> int:
+        return 3 if self is Plan.QUARTERLY else 12
+
+    @classmethod
+    def parse(cls, text: str) -> Plan:
+        try:
+            return cls(text.strip().lower())
+        except ValueError:
+            raise PolicyError(f"unknown plan {text!r}: use 'quarterly' or 'annual'") from None
+
+
+class PolicyError(ValueError):
+    """Bad input to a policy rule (unknown plan, unknown timezone, naive datetime)."""
+
+
+# --- time helpers -------------------------------------------------------------------------------
+
+
+def check_timezone(name: str) -> str:
+    """Return `name` if it is a known IANA timezone, else raise PolicyError."""
+    try:
+        pendulum.timezone(name)
+    except (pendulum.tz.exceptions.InvalidTimezone, ValueError, TypeError):
+        raise PolicyError(f"unknown timezone {name!r}: use an IANA name such as Europe/Brussels") from None
+    return name
+
+
+def _aware(now: datetime) -> pendulum.DateTime:
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise PolicyError("`now` must be timezone-aware")
+    return pendulum.instance(now)
+
+
+def local_date(now: datetime, timezone: str) -> date:
+    """The calendar date at instant `now` in `timezone`."""
+    d = _aware(now).in_timezone(timezone)
+    return date(d.year, d.month, d.day)
+
+
+def start_of_local_day(day: date, timezone: str) -> datetime:
+    """The instant (in UTC) at which local date `day` begins in `timezone`."""
+    return pendulum.datetime(day.year, day.month, day.day, tz=timezone).in_timezone("UTC")
+
+
+def local_instant(day: date, hour: int, timezone: str) -> datetime:
+    """The instant (in UTC) of `hour`:00 local time on `day` (pendulum resolves DST gaps forward)."""
+    return pendulum.datetime(day.year, day.month, day.day, hour, tz=timezone).in_timezone("UTC")
+
+
+# --- renewal schedule ---------------------------------------------------------------------------
+
+
+def renewal_date(anchor: date, plan: Plan, n: int) -> date:
+    """The n-th renewal: anchor + n x period, computed from the anchor (month ends clamp)."""
+    if n < 0:
+        raise PolicyError("renewal index must be >= 0")
+    d = pendulum.date(anchor.year, anchor.month, anchor.day).add(months=n * plan.months)
+    return date(d.year, d.month, d.day)
+
+
+def renewal_on_or_after(anchor: date, plan: Plan, day: date) -> date:
+    """The first renewal (index >= 0) whose date is on or after `day`."""
+    if day <= anchor:
+        return anchor
+    months = (day.year - anchor.year) * 12 + (day.month - anchor.month)
+    n = max(0, months // plan.months - 1)
+    while (r := renewal_date(anchor, plan, n)) < day:
+        n += 1
+    return r
+
+
+def renewal_after(anchor: date, plan: Plan, renewal: date) -> date:
+    """The renewal that follows `renewal` on the schedule."""
+    return renewal_on_or_after(anchor, plan, renewal + timedelta(days=1))
+
+
+def next_renewal(anchor: date, plan: Plan, now: datetime, timezone: str) -> date:
+    """The upcoming renewal at `now`: the renewal day itself still counts as upcoming."""
+    return renewal_on_or_after(anchor, plan, local_date(now, timezone))
+
+
+def deadline_for(renewal: date) -> date:
+    """The last local date on which a reduction for `renewal` may be submitted (whole day counts)."""
+    return renewal - timedelta(days=DEADLINE_DAYS)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Which renewal a request made at some instant applies to, and why."""
+
+    renewal: date
+    deadline: date
+    days_left: int
+    """Whole local days from today until the deadline day (0 = today is the last day)."""
+    missed: date | None
+    """The nearer renewal whose deadline has passed, when the request moves to a later one."""
+
+
+def request_target(anchor: date, plan: Plan, now: datetime, timezone: str) -> Target:
+    """The renewal a reduction requested at `now` applies to.
+
+    On or before the deadline day of the upcoming renewal R it is R; afterwards the renewal after R.
+    """
+    today = local_date(now, timezone)
+    upcoming = renewal_on_or_after(anchor, plan, today)
+    renewal, missed = upcoming, None
+    while today > deadline_for(renewal):
+        missed = missed or renewal
+        renewal = renewal_after(anchor, plan, renewal)
+    deadline = deadline_for(renewal)
+    return Target(renewal=renewal, deadline=deadline, days_left=(deadline - today).days, missed=missed)
+
+
+def renewal_processing_due(renewal: date, now: datetime, timezone: str) -> bool:
+    """A renewal is processed once its local day is over (users deactivated that day still count)."""
+    return local_date(now, timezone) > renewal
+
+
+# --- members and reductions ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Member:
+    id: int
+    name: str
+    added_at: datetime
+    is_admin: bool = False
+    consented: bool = False
+    """An admin who has granted written consent that their admin rights may be removed."""
+    active: bool = True
+
+
+class Violation(enum.StrEnum):
+    NOT_A_NUMBER = "not_a_number"
+    TOO_FEW = "too_few"
+    NONE_LEFT = "none_left"
+    ADMINS_WITHOUT_CONSENT = "admins_without_consent"
+
+
+@dataclass(frozen=True)
+class Problem:
+    code: Violation
+    message: str
+
+
+def unconsented_admins(members: Iterable[Member]) -> int:
+    return sum(1 for m in members if m.active and m.is_admin and not m.consented)
+
+
+def seats_to_keep(members: Iterable[Member]) -> int:
+    """The fewest seats an account can go down to: one, and one per admin without consent."""
+    return max(1, unconsented_admins(members))
+
+
+def parse_seat_count(raw: object) -> int | None:
+    """A whole number from typed text or an int; None when it is not one (no bool, no 2.5)."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, str):
+        text = raw.strip().replace("\u2212", "-")
+        digits = text[1:] if text[:1] in ("+", "-") else text  # one sign at most: int("--3") raises
+        if digits.isascii() and digits.isdigit() and len(text) <= 30:
+            return int(text)
+    return None
+
+
+def validate_reduction(raw: object, licensed_seats: int, members: Sequence[Member]) -> tuple[Problem, ...]:
+    """Check a request to remove `raw` seats. Returns every problem found; empty means valid."""
+    n = parse_seat_count(raw)
+    if n is None:
+        return (Problem(Violation.NOT_A_NUMBER, "Enter a whole number of licenses to remove, e.g. 3."),)
+    if n < 1:
+        return (Problem(Violation.TOO_FEW, "Remove at least 1 license."),)
+    problems: list[Problem] = []
+    left = licensed_seats - n
+    if left < 1:
+        problems.append(
+            Problem(
+                Violation.NONE_LEFT,
+                f"You have {licensed_seats} license{_s(licensed_seats)}; at least 1 must remain, "
+                f"so you can remove at most {max(0, licensed_seats - 1)}.",
+            )
+        )
+    admins = unconsented_admins(members)
+    if left >= 1 and left < admins:
+        problems.append(
+            Problem(
+                Violation.ADMINS_WITHOUT_CONSENT,
+                f"{admins} admins have not consented to losing their admin rights, so at least {admins} "
+                f"licenses must remain (remove at most {max(0, licensed_seats - admins)}), "
+                "or ask an admin for written consent first.",
+            )
+        )
+    return tuple(problems)
+
+
+@dataclass(frozen=True)
+class Deactivation:
+    """Who the renewal would deactivate automatically."""
+
+    shortfall: int
+    """Active users over the new seat count."""
+    chosen: tuple[Member, ...]
+    """The most recently added eligible users, newest first."""
+    unresolved: int
+    """How many of the shortfall could not be chosen (only admins without consent were left)."""
+
+    @property
+    def complete(self) -> bool:
+        return self.unresolved == 0
+
+
+def automatic_deactivations(members: Sequence[Member], new_seat_count: int) -> Deactivation:
+    """Choose the users deactivated when the seat count drops to `new_seat_count`.
+
+    The `shortfall` most recently added active users, newest first; ties on the added instant are
+    broken by the later-added record (higher id). Admins are skipped unless they consented, and one
+    admin always remains active. When too few eligible users exist, `unresolved` says how many are
+    missing: the result is never silently partial.
+    """
+    active = [m for m in members if m.active]
+    shortfall = max(0, len(active) - new_seat_count)
+    if shortfall == 0:
+        return Deactivation(shortfall=0, chosen=(), unresolved=0)
+    newest_first = sorted(active, key=lambda m: (_aware(m.added_at), m.id), reverse=True)
+    admins_left = sum(1 for m in active if m.is_admin)
+    chosen: list[Member] = []
+    for m in newest_first:
+        if len(chosen) == shortfall:
+            break
+        if m.is_admin:
+            if not m.consented or admins_left <= 1:
+                continue
+            admins_left -= 1
+        chosen.append(m)
+    return Deactivation(shortfall=shortfall, chosen=tuple(chosen), unresolved=shortfall - len(chosen))
+
+
+def saving(seats_removed: int, price_per_seat: Decimal | None, plan: Plan) -> Decimal | None:
+    """What removing seats saves per billing period (price per seat is per month)."""
+    if price_per_seat is None:
+        return None
+    return (Decimal(seats_removed) * price_per_seat * plan.months).quantize(Decimal("0.01"))
+
+
+def _s(n: int) -> str:
+    return "" if n == 1 else "s"
