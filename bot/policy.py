@@ -11,7 +11,7 @@ import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pendulum
 
@@ -193,33 +193,33 @@ def parse_seat_count(raw: object) -> int | None:
 
 
 def validate_reduction(raw: object, licensed_seats: int, members: Sequence[Member]) -> tuple[Problem, ...]:
-    """Check a request to remove `raw` seats. Returns every problem found; empty means valid."""
+    """Check a request to remove `raw` seats: the first rule it breaks (one problem), or () when valid."""
     n = parse_seat_count(raw)
     if n is None:
         return (Problem(Violation.NOT_A_NUMBER, "Enter a whole number of licenses to remove, e.g. 3."),)
     if n < 1:
         return (Problem(Violation.TOO_FEW, "Remove at least 1 license."),)
-    problems: list[Problem] = []
     left = licensed_seats - n
+    most = max(0, licensed_seats - seats_to_keep(members))
     if left < 1:
-        problems.append(
+        return (
             Problem(
                 Violation.NONE_LEFT,
-                f"You have {licensed_seats} license{_s(licensed_seats)}; at least 1 must remain, "
-                f"so you can remove at most {max(0, licensed_seats - 1)}.",
-            )
+                f"You have {licensed_seats} license{_s(licensed_seats)} and at least 1 must remain, "
+                f"so you can remove at most {most}.",
+            ),
         )
     admins = unconsented_admins(members)
-    if left >= 1 and left < admins:
-        problems.append(
+    if left < admins:
+        return (
             Problem(
                 Violation.ADMINS_WITHOUT_CONSENT,
-                f"{admins} admins have not consented to losing their admin rights, so at least {admins} "
-                f"licenses must remain (remove at most {max(0, licensed_seats - admins)}), "
+                f"{admins} admin{_s(admins)} {'has' if admins == 1 else 'have'} not consented to losing admin "
+                f"rights, so at least {admins} licenses must remain (remove at most {most}), "
                 "or ask an admin for written consent first.",
-            )
+            ),
         )
-    return tuple(problems)
+    return ()
 
 
 @dataclass(frozen=True)
@@ -268,7 +268,7 @@ def saving(seats_removed: int, price_per_seat: Decimal | None, plan: Plan) -> De
     """What removing seats saves per billing period (price per seat is per month)."""
     if price_per_seat is None:
         return None
-    return (Decimal(seats_removed) * price_per_seat * plan.months).quantize(Decimal("0.01"))
+    return (Decimal(seats_removed) * price_per_seat * plan.months).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def _s(n: int) -> str:

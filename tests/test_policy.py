@@ -280,9 +280,7 @@ def test_renewal_after(anchor: date, plan: Plan, renewal: date, expected: date) 
         pytest.param(date(2025, 1, 31), Q, utc(2025, 4, 30, 23, 59), "UTC", date(2025, 4, 30), id="late"),
         pytest.param(date(2025, 1, 31), Q, utc(2025, 5, 1), "UTC", date(2025, 7, 31), id="day-after"),
         # 2025-04-30 12:00 UTC is already 2025-05-01 00:00 in Auckland (NZST, +12).
-        pytest.param(
-            date(2025, 1, 31), Q, utc(2025, 4, 30, 12), "Pacific/Auckland", date(2025, 7, 31), id="auckland"
-        ),
+        pytest.param(date(2025, 1, 31), Q, utc(2025, 4, 30, 12), "Pacific/Auckland", date(2025, 7, 31), id="auckland"),
         # 2025-05-01 06:59 UTC is still 2025-04-30 23:59 in Los Angeles (PDT, -7).
         pytest.param(
             date(2025, 1, 31),
@@ -530,22 +528,12 @@ def test_request_target_across_dst_change(anchor: date, now: datetime, expected:
         pytest.param(date(2025, 7, 30), utc(2025, 9, 1), "UTC", True, id="utc-long-after"),
         # Los Angeles, PDT (-7): local 2025-07-30 runs 07:00 UTC 30th .. 06:59 UTC 31st.
         pytest.param(date(2025, 7, 30), utc(2025, 7, 31, 0), "America/Los_Angeles", False, id="la-utc-next"),
-        pytest.param(
-            date(2025, 7, 30), utc(2025, 7, 31, 6, 59), "America/Los_Angeles", False, id="la-renewal-2359"
-        ),
-        pytest.param(
-            date(2025, 7, 30), utc(2025, 7, 31, 7, 0), "America/Los_Angeles", True, id="la-next-midnight"
-        ),
+        pytest.param(date(2025, 7, 30), utc(2025, 7, 31, 6, 59), "America/Los_Angeles", False, id="la-renewal-2359"),
+        pytest.param(date(2025, 7, 30), utc(2025, 7, 31, 7, 0), "America/Los_Angeles", True, id="la-next-midnight"),
         # Auckland, NZST (+12): local 2025-06-30 runs 12:00 UTC 29th .. 11:59 UTC 30th.
-        pytest.param(
-            date(2025, 6, 30), utc(2025, 6, 29, 12, 0), "Pacific/Auckland", False, id="akl-renewal-0000"
-        ),
-        pytest.param(
-            date(2025, 6, 30), utc(2025, 6, 30, 11, 59), "Pacific/Auckland", False, id="akl-renewal-2359"
-        ),
-        pytest.param(
-            date(2025, 6, 30), utc(2025, 6, 30, 12, 0), "Pacific/Auckland", True, id="akl-next-midnight"
-        ),
+        pytest.param(date(2025, 6, 30), utc(2025, 6, 29, 12, 0), "Pacific/Auckland", False, id="akl-renewal-0000"),
+        pytest.param(date(2025, 6, 30), utc(2025, 6, 30, 11, 59), "Pacific/Auckland", False, id="akl-renewal-2359"),
+        pytest.param(date(2025, 6, 30), utc(2025, 6, 30, 12, 0), "Pacific/Auckland", True, id="akl-next-midnight"),
     ],
 )
 def test_renewal_processing_due(renewal: date, now: datetime, tz: str, expected: bool) -> None:
@@ -650,7 +638,7 @@ def test_validate_none_left(raw: object, seats: int, max_removable: int) -> None
 
 def test_none_left_message_singular() -> None:
     (problem,) = validate_reduction(1, 1, [])
-    assert problem.message.startswith("You have 1 license;")
+    assert problem.message.startswith("You have 1 license and")
 
 
 @pytest.mark.parametrize(

@@ -52,9 +52,7 @@ def anchors(draw: st.DrawFn) -> date:
     return date(year, month, day)
 
 
-instants = st.datetimes(
-    min_value=datetime(1999, 1, 1), max_value=datetime(2070, 1, 1), timezones=st.just(UTC)
-)
+instants = st.datetimes(min_value=datetime(1999, 1, 1), max_value=datetime(2070, 1, 1), timezones=st.just(UTC))
 
 
 def month_offset(start: date, end: date) -> int:

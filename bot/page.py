@@ -1,0 +1,90 @@
+"""The license page as data: what an admin sees, computed purely from a snapshot and `now`.
+
+The CLI renders it as text (bot/text.py), Slack as Block Kit (handlers/blocks.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from bot import policy
+from bot.policy import Deactivation, Member, Plan, Target
+
+
+@dataclass(frozen=True)
+class AccountTerms:
+    team_id: str
+    name: str
+    plan: Plan
+    licensed_seats: int
+    anchor: date
+    timezone: str
+    admin_channel: str | None = None
+    price_per_seat: Decimal | None = None
+    currency: str | None = None
+    last_processed_renewal: date | None = None
+
+
+@dataclass(frozen=True)
+class PendingRequest:
+    id: int
+    seats_removed: int
+    renewal: date
+    requested_by: str
+    requested_at: datetime
+
+
+@dataclass(frozen=True)
+class LicensePage:
+    terms: AccountTerms
+    today: date
+    next_renewal: date
+    next_deadline: date
+    days_to_deadline: int
+    """Negative once the deadline of the next renewal has passed."""
+    target: Target
+    """The renewal a request made now would apply to."""
+    active: int
+    members: tuple[Member, ...]
+    pending: PendingRequest | None
+    new_seat_count: int | None
+    deactivation: Deactivation | None
+    """Who the pending request would deactivate automatically if nothing changes."""
+    saving: Decimal | None
+    admins: tuple[Member, ...]
+
+    @property
+    def unused_seats(self) -> int:
+        return max(0, self.terms.licensed_seats - self.active)
+
+    @property
+    def must_deactivate(self) -> int:
+        return self.deactivation.shortfall if self.deactivation else 0
+
+
+def build_page(
+    terms: AccountTerms, members: Sequence[Member], pending: PendingRequest | None, now: datetime
+) -> LicensePage:
+    today = policy.local_date(now, terms.timezone)
+    upcoming = policy.renewal_on_or_after(terms.anchor, terms.plan, today)
+    deadline = policy.deadline_for(upcoming)
+    active = tuple(m for m in members if m.active)
+    new_seats = terms.licensed_seats - pending.seats_removed if pending else None
+    return LicensePage(
+        terms=terms,
+        today=today,
+        next_renewal=upcoming,
+        next_deadline=deadline,
+        days_to_deadline=(deadline - today).days,
+        target=policy.request_target(terms.anchor, terms.plan, now, terms.timezone),
+        active=len(active),
+        members=tuple(members),
+        pending=pending,
+        new_seat_count=new_seats,
+        deactivation=policy.automatic_deactivations(members, new_seats) if new_seats is not None else None,
+        saving=policy.saving(pending.seats_removed, terms.price_per_seat, terms.plan) if pending else None,
+        admins=tuple(m for m in active if m.is_admin),
+    )

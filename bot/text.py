@@ -1,0 +1,74 @@
+"""The license page as plain text (CLI `status`, the demo)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from bot.page import LicensePage
+
+
+def fmt_date(d: date) -> str:
+    return d.strftime("%a %d %b %Y")
+
+
+def money(amount: Decimal, currency: str | None) -> str:
+    return f"{amount:,.2f} {currency or ''}".strip()
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def deadline_phrase(days: int) -> str:
+    if days > 1:
+        return f"{days} days left"
+    if days == 1:
+        return "1 day left"
+    if days == 0:
+        return "today is the last day"
+    return "passed"
+
+
+def render_page(page: LicensePage) -> str:
+    t = page.terms
+    lines = [
+        f"{t.name} ({t.team_id})",
+        f"  plan             {t.plan.value}",
+        f"  licenses         {t.licensed_seats} licensed, {page.active} active users"
+        + (f", {page.unused_seats} unused" if page.unused_seats else ""),
+        f"  next renewal     {fmt_date(page.next_renewal)} ({t.timezone})",
+        f"  deadline         {fmt_date(page.next_deadline)} ({deadline_phrase(page.days_to_deadline)})",
+    ]
+    if page.target.missed:
+        lines.append(f"                   a request made now applies to the renewal of {fmt_date(page.target.renewal)}")
+    if t.price_per_seat is not None:
+        lines.append(f"  price            {money(t.price_per_seat, t.currency)} per license per month")
+    p = page.pending
+    if p is None:
+        lines.append("  pending request  none")
+    else:
+        lines.append(
+            f"  pending request  #{p.id}: remove {plural(p.seats_removed, 'license')} at the renewal of "
+            f"{fmt_date(p.renewal)} ({t.licensed_seats} -> {page.new_seat_count}), asked by {p.requested_by}"
+        )
+        if page.saving is not None:
+            lines.append(f"  saving           {money(page.saving, t.currency)} per {t.plan.value} period")
+    d = page.deactivation
+    if d is not None and d.shortfall:
+        lines.append(
+            f"  to deactivate    {plural(d.shortfall, 'user')} by {fmt_date(p.renewal if p else page.next_renewal)};"
+            " otherwise these are deactivated automatically:"
+        )
+        lines.extend(f"                   - {m.name}{' (admin)' if m.is_admin else ''}" for m in d.chosen)
+        if d.unresolved:
+            lines.append(
+                f"                   ! {plural(d.unresolved, 'more user')} cannot be chosen: only admins without"
+                " consent are left"
+            )
+    elif d is not None:
+        lines.append("  to deactivate    nobody: active users fit the new number of licenses")
+    lines.append(
+        "  note             deactivating users does not lower the number of licenses; only a reduction request does"
+    )
+    return "\n".join(lines)

@@ -1,0 +1,211 @@
+"""Tables. Times are stored in UTC (timezone-aware in Python, naive UTC on SQLite)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out; naive input is refused."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("naive datetime: store timezone-aware instants only")
+        utc = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return datetime(utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second, utc.microsecond)
+        return datetime(utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second, utc.microsecond, tzinfo=UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}  # noqa: RUF012
+
+
+class MemberStatus(enum.StrEnum):
+    ACTIVE = "active"
+    DEACTIVATED = "deactivated"
+
+
+class DeactivatedHow(enum.StrEnum):
+    MANUAL = "manual"
+    AUTOMATIC = "automatic"
+    TEAMLEADER = "teamleader"
+
+
+class RequestStatus(enum.StrEnum):
+    PENDING = "pending"
+    CANCELLED = "cancelled"
+    APPLIED = "applied"
+
+
+class ConsentStatus(enum.StrEnum):
+    REQUESTED = "requested"
+    GRANTED = "granted"
+    DECLINED = "declined"
+    REVOKED = "revoked"
+
+
+def _in(column: str, values: type[enum.StrEnum]) -> str:
+    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+    __table_args__ = (
+        CheckConstraint("plan IN ('quarterly', 'annual')", name="plan"),
+        CheckConstraint("licensed_seats >= 1", name="seats_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slack_team_id: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    plan: Mapped[str] = mapped_column(String(16))
+    licensed_seats: Mapped[int] = mapped_column(Integer)
+    renewal_anchor: Mapped[date] = mapped_column(Date)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    admin_channel: Mapped[str | None] = mapped_column(String(32))
+    price_per_seat: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    reminder_days: Mapped[str] = mapped_column(String(64), default="14,7,3,1,0")
+    """Days before the renewal on which admins are reminded (0 = the renewal day)."""
+    last_processed_renewal: Mapped[date | None] = mapped_column(Date)
+    next_tick_at: Mapped[datetime | None] = mapped_column(index=True)
+    """When the background handler next has something to do for this account (None: now)."""
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Member(Base):
+    __tablename__ = "members"
+    __table_args__ = (
+        UniqueConstraint("account_id", "email"),
+        UniqueConstraint("account_id", "slack_user_id"),
+        UniqueConstraint("account_id", "teamleader_id"),
+        CheckConstraint(_in("status", MemberStatus), name="status"),
+        CheckConstraint(f"deactivated_how IS NULL OR {_in('deactivated_how', DeactivatedHow)}", name="deactivated_how"),
+        Index("ix_members_account_status_added", "account_id", "status", "added_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320))
+    slack_user_id: Mapped[str | None] = mapped_column(String(32))
+    teamleader_id: Mapped[str | None] = mapped_column(String(64))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    added_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default=MemberStatus.ACTIVE.value)
+    deactivated_at: Mapped[datetime | None]
+    deactivated_how: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class ReductionRequest(Base):
+    __tablename__ = "reduction_requests"
+    __table_args__ = (
+        CheckConstraint(_in("status", RequestStatus), name="status"),
+        CheckConstraint("seats_removed >= 1", name="seats_removed_positive"),
+        # At most one pending request per account and renewal, enforced by the database.
+        Index(
+            "uq_reduction_requests_one_pending",
+            "account_id",
+            "renewal_date",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    seats_removed: Mapped[int] = mapped_column(Integer)
+    seats_before: Mapped[int] = mapped_column(Integer)
+    renewal_date: Mapped[date] = mapped_column(Date)
+    requested_by: Mapped[str] = mapped_column(String(64))
+    """Who asked: a Slack user id, or `cli`."""
+    status: Mapped[str] = mapped_column(String(16), default=RequestStatus.PENDING.value)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    cancelled_at: Mapped[datetime | None]
+    cancelled_by: Mapped[str | None] = mapped_column(String(64))
+    applied_at: Mapped[datetime | None]
+
+
+class AdminConsent(Base):
+    """Written consent of an admin that their admin rights may be removed (see the consent flow)."""
+
+    __tablename__ = "admin_consents"
+    __table_args__ = (CheckConstraint(_in("status", ConsentStatus), name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    requested_by: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default=ConsentStatus.REQUESTED.value)
+    statement: Mapped[str | None] = mapped_column(Text)
+    signature: Mapped[str | None] = mapped_column(String(200))
+    signed_by_user_id: Mapped[str | None] = mapped_column(String(32))
+    signed_by_team_id: Mapped[str | None] = mapped_column(String(32))
+    granted_at: Mapped[datetime | None]
+    declined_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class AuditEntry(Base):
+    """Append-only: the database refuses UPDATE and DELETE on this table (see the migration)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_account_at", "account_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
