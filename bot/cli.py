@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
 import logging
 import os
 import sys
@@ -22,6 +24,8 @@ from bot.text import render_page
 from store.db import Database, database_url, upgrade
 
 PROG = "licensebot"
+# Modules that add their own sub-commands with `add_commands(subparsers)`.
+EXTENSIONS = ("bot.serve", "bot.worker", "bot.consent_cli", "bot.teamleader.cli")
 Handler = Callable[[argparse.Namespace], int]
 
 
@@ -201,6 +205,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="the demo database file (recreated each run; default licensebot-demo.db)",
     )
     demo.set_defaults(func=cmd_demo)
+
+    for name in EXTENSIONS:
+        if importlib.util.find_spec(name) is not None:
+            importlib.import_module(name).add_commands(sub)
     return parser
 
 

@@ -1,0 +1,45 @@
+"""Every Block Kit id in one place: action ids, view callback ids, block ids.
+
+Listeners, builders and tests refer to these enums, never to scattered strings.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class Command(enum.StrEnum):
+    LICENSES = "/licenses"
+
+
+class Action(enum.StrEnum):
+    OPEN_REDUCE = "licenses_open_reduce"
+    CANCEL_REQUEST = "licenses_cancel_request"
+    CONFIRM_CANCEL = "licenses_confirm_cancel"
+    OPEN_DEACTIVATE = "licenses_open_deactivate"
+    REQUEST_CONSENT = "licenses_request_consent"
+    REVIEW_CONSENT = "licenses_review_consent"
+    DECLINE_CONSENT = "licenses_decline_consent"
+    REVOKE_CONSENT = "licenses_revoke_consent"
+    # Inputs inside modals (their values are read from view.state).
+    SEATS_INPUT = "licenses_seats_input"
+    USERS_INPUT = "licenses_users_input"
+    CONSENT_CHECKBOX = "licenses_consent_checkbox"
+    SIGNATURE_INPUT = "licenses_signature_input"
+
+
+class View(enum.StrEnum):
+    """Modal callback ids."""
+
+    REDUCE = "licenses_reduce_modal"
+    DEACTIVATE = "licenses_deactivate_modal"
+    CONSENT = "licenses_consent_modal"
+
+
+class Block(enum.StrEnum):
+    SEATS = "licenses_seats"
+    USERS = "licenses_users"
+    CONSENT_CHECKBOX = "licenses_consent_check"
+    SIGNATURE = "licenses_signature"
+    BANNER = "licenses_banner"
+    ACTIONS = "licenses_actions"
