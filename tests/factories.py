@@ -9,7 +9,6 @@ from bot import usecases
 from bot.csvimport import MemberRow
 from bot.usecases import AccountChanges
 from store.db import Database
-
 from tests.conftest import NOW
 
 
