@@ -53,9 +53,7 @@ def _schema(tmp_path_factory: pytest.TempPathFactory) -> str:
     path = tmp_path_factory.mktemp("schema") / "template.db"
     engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
-    with engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    engine.dispose()
+    engine.dispose()  # the last connection to close checkpoints the WAL into the file
     return str(path)
 
 
