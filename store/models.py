@@ -209,3 +209,48 @@ class AuditEntry(Base):
     actor: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(64))
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class TeamleaderStatus(enum.StrEnum):
+    CONNECTED = "connected"
+    RECONNECT_NEEDED = "reconnect_needed"
+    """Teamleader refused our refresh token (revoked): an admin must connect again."""
+
+
+class TeamleaderConnection(Base):
+    """An account's OAuth2 link to Teamleader Focus. Tokens are stored as plain text (see docs/teamleader.md)."""
+
+    __tablename__ = "teamleader_connections"
+    __table_args__ = (
+        CheckConstraint(_in("status", TeamleaderStatus), name="status"),
+        CheckConstraint("sync_interval_minutes >= 1", name="interval_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), unique=True)
+    access_token: Mapped[str] = mapped_column(Text)
+    refresh_token: Mapped[str] = mapped_column(Text)
+    """Works once: a refresh returns a new pair, stored (committed) before the new access token is used."""
+    access_expires_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(24), default=TeamleaderStatus.CONNECTED.value)
+    status_changed_at: Mapped[datetime]
+    reconnect_notified_at: Mapped[datetime | None]
+    """When admins were told in Slack that a reconnect is needed (None: not yet)."""
+    sync_interval_minutes: Mapped[int] = mapped_column(Integer, default=60)
+    next_sync_at: Mapped[datetime | None] = mapped_column(index=True)
+    last_sync_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    connected_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class TeamleaderOAuthState(Base):
+    """The `state` of one authorize URL: single use, short-lived, ties the callback to an account."""
+
+    __tablename__ = "teamleader_oauth_states"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    state: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
