@@ -96,10 +96,7 @@ def _changes(args: argparse.Namespace) -> usecases.AccountChanges:
 
 
 def cmd_account_add(args: argparse.Namespace) -> int:
-    changes = _changes(args)
-    if changes.timezone is None:
-        changes = usecases.AccountChanges(**{**changes.__dict__, "timezone": "UTC"})
-    usecases.add_account(open_db(args), team=args.team, changes=changes, now=now_of(args))
+    usecases.add_account(open_db(args), team=args.team, changes=_changes(args), now=now_of(args))
     print(f"account {args.team} added")
     return 0
 

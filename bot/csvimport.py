@@ -52,6 +52,7 @@ def parse_members_csv(content: str, timezone: str) -> list[MemberRow]:
     reader.fieldnames = header
     rows: list[MemberRow] = []
     seen: dict[str, int] = {}
+    seen_slack: dict[str, int] = {}
     for record in reader:
         line = reader.line_num
         if None in record:
@@ -72,6 +73,8 @@ def parse_members_csv(content: str, timezone: str) -> list[MemberRow]:
         slack_id = values.get("slack_user_id") or None
         if slack_id is not None and not SLACK_USER.match(slack_id):
             raise UserError(f"line {line}: {slack_id!r} is not a Slack user id (like U012AB3CD)")
+        if slack_id is not None and slack_id in seen_slack:
+            raise UserError(f"line {line}: Slack user id {slack_id} already appears on line {seen_slack[slack_id]}")
         flag = values["admin"].lower()
         if flag not in TRUE | FALSE:
             raise UserError(f"line {line}: admin must be yes/no/true/false/1/0, not {values['admin']!r}")
@@ -82,5 +85,7 @@ def parse_members_csv(content: str, timezone: str) -> list[MemberRow]:
                 f"line {line}: added_on {values['added_on']!r} is not a date (YYYY-MM-DD) or ISO timestamp"
             ) from None
         seen[email] = line
+        if slack_id is not None:
+            seen_slack[slack_id] = line
         rows.append(MemberRow(line, email, name, slack_id, flag in TRUE, added))
     return rows

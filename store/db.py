@@ -17,10 +17,8 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def database_url(env: dict[str, str] | None = None) -> str:
-    env = os.environ if env is None else env  # type: ignore[assignment]
-    assert env is not None
-    return env.get("DATABASE_URL") or DEFAULT_URL
+def database_url() -> str:
+    return os.environ.get("DATABASE_URL") or DEFAULT_URL
 
 
 def normalize_url(url: str) -> str:

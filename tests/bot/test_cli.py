@@ -123,6 +123,10 @@ def test_reimport_updates_and_never_duplicates(capsys: pytest.CaptureFixture[str
         ),
         ("ann@example.com,Ann,#general,yes,2024-01-01\n", "line 2: '#general' is not a Slack user id"),
         ("ann@example.com,Ann,,yes,2024-01-01,extra\n", "line 2: more fields than the header has"),
+        (
+            "a@example.com,A,U01,yes,2024-01-01\nb@example.com,B,U01,no,2024-01-01\n",
+            "line 3: Slack user id U01 already",
+        ),
     ],
 )
 def test_a_bad_row_names_its_line_and_writes_nothing(
