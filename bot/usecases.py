@@ -116,7 +116,12 @@ def add_account(db: Database, *, team: str, changes: AccountChanges, now: dateti
             if s.scalar(select(models.Account.id).where(models.Account.slack_team_id == team)) is not None:
                 raise Conflict(f"an account for {team} exists already; change it with `licensebot account set`")
             account = models.Account(
-                slack_team_id=team, timezone="UTC", reminder_days="14,7,3,1,0", created_at=now, updated_at=now
+                slack_team_id=team,
+                timezone="UTC",
+                reminder_days="14,7,3,1,0",
+                created_at=now,
+                updated_at=now,
+                next_tick_at=now,  # due at once: the worker works out its schedule
             )
             diff = _apply_changes(account, changes)
             if account.price_per_seat is not None and account.currency is None:
@@ -138,7 +143,7 @@ def update_account(
         diff = _apply_changes(account, changes)
         if diff:
             account.updated_at = now
-            account.next_tick_at = None
+            wake(account, now)
             audit(s, account.id, actor, "account.changed", now, **diff)
         return diff
 
@@ -183,7 +188,7 @@ def import_members(
                     member.updated_at = now
                     updated += 1
             s.flush()
-            account.next_tick_at = None
+            wake(account, now)
             audit(s, account.id, actor, "members.imported", now, added=added, updated=updated, rows=len(rows))
     except IntegrityError as exc:
         raise UserError(
@@ -255,7 +260,7 @@ def submit_reduction(db: Database, *, team: str, actor: Actor, seats: object, no
             )
             s.add(row)
             s.flush()
-            account.next_tick_at = None
+            wake(account, now)
             audit(
                 s,
                 account.id,
@@ -302,7 +307,7 @@ def cancel_request(
         row.cancelled_at = now
         row.cancelled_by = actor.label
         row.updated_at = now
-        account.next_tick_at = None
+        wake(account, now)
         audit(
             s,
             account.id,
@@ -372,7 +377,7 @@ def deactivate_members(
                 done.append(m.name)
                 audit(s, account.id, actor, "member.deactivated", now, member=m.id, name=m.name, how="manual")
         if done:
-            account.next_tick_at = None
+            wake(account, now)
         return DeactivationResult(
             deactivated=tuple(done),
             needs_consent=tuple(m.name for m in needs),
@@ -391,9 +396,20 @@ def set_admin_channel(db: Database, *, team: str, actor: Actor, channel: str, no
             audit(s, account.id, actor, "account.changed", now, admin_channel=channel)
             account.admin_channel = channel
             account.updated_at = now
+            wake(account, now)  # the latest due reminder still reaches the new channel
 
 
 # --- helpers shared by the use cases ------------------------------------------------------------
+
+
+def wake(account: models.Account, now: datetime) -> None:
+    """Something that decides what is due changed: the background handler looks at the account now.
+
+    The worker picks accounts with a plain indexed `next_tick_at <= now`, so this sets an instant,
+    never None.
+    """
+    if account.next_tick_at is None or account.next_tick_at > now:
+        account.next_tick_at = now
 
 
 def load_account(s: Session, team: str, *, lock: bool = False) -> models.Account:

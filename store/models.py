@@ -114,7 +114,7 @@ class Account(Base):
     """Days before the renewal on which admins are reminded (0 = the renewal day)."""
     last_processed_renewal: Mapped[date | None] = mapped_column(Date)
     next_tick_at: Mapped[datetime | None] = mapped_column(index=True)
-    """When the background handler next has something to do for this account (None: now)."""
+    """When the background handler next looks at this account (`usecases.wake` sets it to now)."""
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -209,6 +209,52 @@ class AuditEntry(Base):
     actor: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(64))
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class DeliveryStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class Delivery(Base):
+    """The outbox: one Slack message for one occasion to one target (a channel id or a user id for a DM).
+
+    Queued in the same transaction that decides it; UNIQUE(account_id, key, target) makes deciding the
+    same occasion again a no-op. Sent by the worker (bot/background/sender.py).
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("account_id", "key", "target"),
+        CheckConstraint(_in("status", DeliveryStatus), name="status"),
+        CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+        # Only pending rows are ever looked up by time: a partial index stays small as sent rows pile up.
+        Index(
+            "ix_deliveries_due",
+            "next_attempt_at",
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(64))
+    """The occasion, e.g. reminder:2027-01-01:d7, unused:2027-01-01, renewal:2027-01-01."""
+    target: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[dict[str, Any]] = mapped_column()
+    """{"text": fallback text, "blocks": Block Kit blocks}"""
+    status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.PENDING.value)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    channel: Mapped[str | None] = mapped_column(String(32))
+    """Where it was posted (the DM channel for a user target)."""
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
 
 
 class TeamleaderStatus(enum.StrEnum):
