@@ -1,0 +1,24 @@
+"""The Slack adapter: `register(app, deps)` wires every listener of the app.
+
+Listeners parse, call a use case (bot.usecases, bot.people) and render with the pure builders in
+handlers/blocks/. Ids are the enums in handlers/ids.py.
+"""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from handlers.deps import Deps
+
+__all__ = ["Deps", "register"]
+
+
+def register(app: App, deps: Deps) -> None:
+    from handlers import cancel, commands, deactivate, errors, home, reduce
+
+    commands.register(app, deps)
+    reduce.register(app, deps)
+    cancel.register(app, deps)
+    deactivate.register(app, deps)
+    home.register(app, deps)
+    errors.register(app, deps)

@@ -1,0 +1,78 @@
+"""Settings from the environment and the one factory that builds the Bolt app."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.errors import UserError
+from handlers import register
+from handlers.deps import Deps
+
+DEFAULT_API_URL = "https://slack.com/api/"
+
+
+@dataclass(frozen=True)
+class Settings:
+    bot_token: str
+    signing_secret: str
+    """Empty in Socket Mode (Slack does not sign Socket Mode envelopes)."""
+    app_token: str | None = None
+    api_url: str = DEFAULT_API_URL
+
+    @property
+    def socket_mode(self) -> bool:
+        return bool(self.app_token)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET (HTTP mode), SLACK_APP_TOKEN, SLACK_API_URL.
+
+        Raises UserError naming every missing setting in one line.
+        """
+        env = os.environ if env is None else env
+        token = env.get("SLACK_BOT_TOKEN", "").strip()
+        secret = env.get("SLACK_SIGNING_SECRET", "").strip()
+        app_token = env.get("SLACK_APP_TOKEN", "").strip() or None
+        missing = [] if token else ["SLACK_BOT_TOKEN"]
+        if not app_token and not secret:
+            missing.append("SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode)")
+        if missing:
+            raise UserError(f"missing settings: {', '.join(missing)}; set them in the environment (see docs/slack.md)")
+        if app_token and not app_token.startswith("xapp-"):
+            raise UserError("SLACK_APP_TOKEN must be an app-level token (xapp-…) with connections:write")
+        api_url = env.get("SLACK_API_URL", "").strip() or DEFAULT_API_URL
+        if not api_url.endswith("/"):
+            api_url += "/"
+        return cls(bot_token=token, signing_secret=secret, app_token=app_token, api_url=api_url)
+
+
+def build_app(
+    settings: Settings,
+    deps: Deps,
+    *,
+    process_before_response: bool = False,
+    token_verification: bool = True,
+) -> App:
+    """The Bolt app with every listener registered.
+
+    `process_before_response` must stay False over HTTP in production (ack first, slow work after,
+    within Slack's 3 s); tests set it True so that everything has happened when the response returns.
+    """
+    client = WebClient(token=settings.bot_token, base_url=settings.api_url)
+    app = App(
+        name="licensebot",
+        logger=logging.getLogger("licensebot.slack"),
+        client=client,
+        signing_secret=settings.signing_secret or None,
+        request_verification_enabled=not settings.socket_mode or bool(settings.signing_secret),
+        token_verification_enabled=token_verification,
+        process_before_response=process_before_response,
+    )
+    register(app, deps)
+    return app

@@ -1,0 +1,59 @@
+"""Audit entries as short readable lines (history, App Home recent activity)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from typing import Any, Protocol
+
+import pendulum
+
+from bot.text import plural
+from handlers.blocks.mrkdwn import actor, channel_link, escape
+
+
+class Entry(Protocol):
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def actor(self) -> str: ...
+    @property
+    def action(self) -> str: ...
+    @property
+    def details(self) -> Mapping[str, Any]: ...
+
+
+def _renewal(details: Mapping[str, Any]) -> str:
+    try:
+        return date.fromisoformat(str(details.get("renewal"))).strftime("%d %b %Y")
+    except ValueError:
+        return escape(details.get("renewal", "?"))
+
+
+def describe(entry: Entry) -> str:
+    """What happened, in mrkdwn (details are escaped: they may hold names)."""
+    d = entry.details
+    who = actor(entry.actor)
+    n = d.get("seats_removed")
+    seats = plural(n, "license") if isinstance(n, int) else escape(n)
+    match entry.action:
+        case "request.submitted":
+            return f"{who} requested to remove {seats} at the renewal of {_renewal(d)} (#{escape(d.get('request'))})"
+        case "request.cancelled":
+            return f"{who} cancelled request #{escape(d.get('request'))} ({seats}, renewal of {_renewal(d)})"
+        case "member.deactivated":
+            how = "automatically" if d.get("how") == "automatic" else "by hand"
+            return f"{who} deactivated {escape(d.get('name', '?'))} ({how})"
+        case "member.linked":
+            return f"{who} was recognised as a member of the account"
+        case "members.imported":
+            return f"{who} imported users ({escape(d.get('added', 0))} added, {escape(d.get('updated', 0))} updated)"
+        case "account.changed" if set(d) == {"admin_channel"}:
+            return f"{who} made {channel_link(str(d['admin_channel']))} the admin channel"
+        case _:
+            extra = ", ".join(f"{escape(k)}={escape(v)}" for k, v in d.items())
+            return f"{who}: {escape(entry.action)}" + (f" ({extra})" if extra else "")
+
+
+def activity_lines(entries: Iterable[Entry], timezone: str) -> list[str]:
+    return [f"{pendulum.instance(e.at).in_timezone(timezone).strftime('%d %b %H:%M')} · {describe(e)}" for e in entries]

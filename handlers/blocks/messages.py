@@ -1,0 +1,222 @@
+"""Messages: help, users, history, confirmations, admin-channel posts, results (pure functions)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from bot.page import LicensePage, PendingRequest
+from bot.people import UsersOverview
+from bot.text import fmt_date, money, plural
+from bot.usecases import DeactivationResult, Submitted
+from handlers.blocks.activity import Entry, activity_lines
+from handlers.blocks.mrkdwn import (
+    Block,
+    actions,
+    actor,
+    button,
+    channel_link,
+    context,
+    escape,
+    fit,
+    header,
+    line_sections,
+    mention,
+    section,
+)
+from handlers.blocks.page import NOT_LOWERING, cancel_button
+from handlers.ids import Action
+
+Message = dict[str, Any]
+"""`text` (the notification fallback, mrkdwn) and `blocks`."""
+
+SECOND_REQUEST_RULE = (
+    "One request can be pending per renewal. A second request is refused and names the pending one: "
+    "cancel it first (`/licenses cancel`), then request the number you want."
+)
+
+
+def message(text: str, blocks: list[Block] | None = None) -> Message:
+    return {"text": text, "blocks": fit(blocks if blocks is not None else [section(text)])}
+
+
+def help_message() -> Message:
+    lines = [
+        "*`/licenses`* or *`/licenses status`*: the license page (renewal, deadline, licenses, pending request).",
+        "*`/licenses reduce [N]`*: remove N user licenses at the next renewal (opens a form).",
+        "*`/licenses cancel`*: cancel the pending request (you confirm first).",
+        "*`/licenses users`*: active users, and who would be deactivated automatically at the renewal.",
+        "*`/licenses deactivate @user …`*: deactivate users now (without names: opens a form). "
+        "Admins are deactivated only after they give written consent.",
+        "*`/licenses channel`*: run in a channel to make it the admin channel (posts about requests).",
+        "*`/licenses history`*: the latest changes.",
+        "*`/licenses help`*: this help.",
+    ]
+    return message(
+        "How to use /licenses",
+        [
+            header("/licenses"),
+            section("\n".join(lines)),
+            context(f"{SECOND_REQUEST_RULE} {NOT_LOWERING} Only account admins can change licenses."),
+        ],
+    )
+
+
+def users_message(ov: UsersOverview) -> Message:
+    page = ov.page
+    automatic = {m.id for m in ov.automatic.chosen}
+    lines = [
+        f"{'*' if p.member_id in automatic else ''}{escape(p.name)}{'*' if p.member_id in automatic else ''}"
+        f"{' · admin' if p.is_admin else ''} · added {fmt_date(p.added_at.date())}"
+        f"{' · :warning: would be deactivated' if p.member_id in automatic else ''}"
+        for p in ov.people
+    ]
+    renewal = page.pending.renewal if page.pending else page.next_renewal
+    if ov.automatic.shortfall == 0:
+        summary = (
+            f"{page.active} active users fit the {ov.seat_count} licenses at the renewal of {fmt_date(renewal)}: "
+            "nobody would be deactivated automatically."
+        )
+    else:
+        summary = (
+            f"{page.active} active users for {ov.seat_count} licenses at the renewal of {fmt_date(renewal)}: "
+            f"if it were processed now, {plural(len(ov.automatic.chosen), 'user')} (marked) would be deactivated "
+            "automatically, the most recently added first."
+        )
+        if ov.automatic.unresolved:
+            summary += (
+                f" {plural(ov.automatic.unresolved, 'more user')} cannot be chosen: only admins without consent "
+                "are left."
+            )
+    blocks = [header(f"Active users · {page.terms.name}"), section(summary), *line_sections(lines)]
+    return message(f"{page.active} active users of {escape(page.terms.name)}", blocks)
+
+
+def history_message(account_name: str, entries: Sequence[Entry], timezone: str) -> Message:
+    lines = activity_lines(entries, timezone)
+    if not lines:
+        return message("Nothing has happened yet.")
+    blocks = [header(f"History · {account_name}"), *line_sections(lines)]
+    return message(f"The latest changes of {escape(account_name)}", blocks)
+
+
+def _request_phrase(request: PendingRequest, seats_before: int, seats_after: int) -> str:
+    return (
+        f"remove {plural(request.seats_removed, 'license')} at the renewal of *{fmt_date(request.renewal)}* "
+        f"({seats_before} → {seats_after})"
+    )
+
+
+def submitted_message(done: Submitted, page: LicensePage) -> Message:
+    """The confirmation to the requester, with a Cancel button."""
+    r, t = done.request, page.terms
+    lines = [
+        f":white_check_mark: Request #{r.id} is saved: {_request_phrase(r, t.licensed_seats, done.new_seat_count)}."
+    ]
+    if done.saving is not None:
+        lines.append(f"Saving: {escape(money(done.saving, t.currency))} per {t.plan.value} period.")
+    lines.append(
+        f"Charges for the removed licenses stop from {fmt_date(r.renewal)}; there is no credit note for the rest "
+        "of the current period."
+    )
+    if done.deactivation.shortfall:
+        names = ", ".join(escape(m.name) for m in done.deactivation.chosen) or "nobody can be chosen"
+        lines.append(
+            f"*{plural(done.deactivation.shortfall, 'user')} must be deactivated by {fmt_date(r.renewal)}.* "
+            f"Otherwise these are deactivated automatically on the renewal day: {names}."
+        )
+    else:
+        lines.append("The active users fit the new number of licenses: nobody has to be deactivated.")
+    blocks = [
+        section("\n".join(lines), accessory=cancel_button(r.id, r.seats_removed, r.renewal)),
+        context("You can cancel the request until the renewal has been processed. " + NOT_LOWERING),
+    ]
+    return message(f"Request #{r.id} saved: remove {plural(r.seats_removed, 'license')}", blocks)
+
+
+def submitted_post(done: Submitted, page: LicensePage, requester: str) -> Message:
+    """The admin-channel post about a new request."""
+    r, t = done.request, page.terms
+    text = f"{mention(requester)} requested to {_request_phrase(r, t.licensed_seats, done.new_seat_count)} (#{r.id})."
+    if done.deactivation.shortfall:
+        text += (
+            f"\n{plural(done.deactivation.shortfall, 'user')} must be deactivated by {fmt_date(r.renewal)}, "
+            "otherwise the most recently added users are deactivated automatically."
+        )
+    return message(text, [section(text), context("See the license page: `/licenses` or the app's Home tab.")])
+
+
+def cancel_question(p: PendingRequest) -> Message:
+    text = (
+        f"Cancel request #{p.id} to remove {plural(p.seats_removed, 'license')} "
+        f"at the renewal of {fmt_date(p.renewal)}?"
+    )
+    return message(
+        text,
+        [
+            section(text + " The number of licenses then stays as it is. The request stays in the history."),
+            actions([button("Yes, cancel the request", Action.CONFIRM_CANCEL, value=str(p.id), style="danger")]),
+        ],
+    )
+
+
+def cancelled_message(p: PendingRequest) -> Message:
+    return message(
+        f":x: Request #{p.id} to remove {plural(p.seats_removed, 'license')} at the renewal of "
+        f"{fmt_date(p.renewal)} is cancelled. The number of licenses stays as it is."
+    )
+
+
+def cancelled_post(p: PendingRequest, by: str) -> Message:
+    return message(
+        f"{mention(by)} cancelled request #{p.id} to remove {plural(p.seats_removed, 'license')} at the renewal of "
+        f"{fmt_date(p.renewal)}."
+    )
+
+
+def deactivated_message(
+    result: DeactivationResult, *, unknown: Sequence[str] = (), consent_lines: Sequence[str] = ()
+) -> Message:
+    lines: list[str] = []
+    if result.deactivated:
+        lines.append(f":white_check_mark: Deactivated: {', '.join(escape(n) for n in result.deactivated)}.")
+    lines.extend(consent_lines)
+    if result.already:
+        lines.append(f"Already deactivated: {', '.join(escape(n) for n in result.already)}.")
+    if result.last_admin:
+        names = ", ".join(escape(n) for n in result.last_admin)
+        lines.append(f"Not deactivated: {names}, the last active admin. At least one admin always remains.")
+    if unknown:
+        who = ", ".join(mention(u) for u in unknown)
+        lines.append(f"Not members of this account (nothing done): {who}.")
+    if not lines:
+        lines.append("Nobody was deactivated.")
+    lines.append(f"*{NOT_LOWERING}*")
+    if result.pending is None:
+        lines.append("No request is pending: to lower the number of licenses, use `/licenses reduce`.")
+    else:
+        p = result.pending
+        lines.append(
+            f"Pending: request #{p.id} removes {plural(p.seats_removed, 'license')} "
+            f"at the renewal of {fmt_date(p.renewal)}."
+        )
+    return message(lines[0], line_sections(lines))
+
+
+def channel_set_message(channel: str, posted: bool) -> Message:
+    text = f"{channel_link(channel)} is now the admin channel: new and cancelled requests are posted here."
+    if not posted:
+        text += " I cannot post here yet: invite me with `/invite @licensebot`."
+    return message(text)
+
+
+def channel_welcome(account_name: str) -> Message:
+    return message(f"This channel now gets the license posts of {escape(account_name)}.")
+
+
+def error_message(text_escaped: str) -> Message:
+    return message(f":no_entry: {text_escaped}")
+
+
+def requested_by(label: str) -> str:
+    return actor(label)

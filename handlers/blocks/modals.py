@@ -1,0 +1,198 @@
+"""Modal views: Remove user licenses, Deactivate users, and the small loading / message views."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from bot import policy
+from bot.page import LicensePage
+from bot.people import Person
+from bot.text import deadline_phrase, fmt_date, money
+from handlers.blocks.mrkdwn import Block, context, escape, plain, section
+from handlers.blocks.page import NOT_LOWERING
+from handlers.ids import Action, View
+from handlers.ids import Block as BlockId
+
+View_ = dict[str, Any]
+OPTIONS_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class ReduceMeta:
+    """What the reduce modal showed, carried in private_metadata to the submission."""
+
+    renewal: date
+
+    def dump(self) -> str:
+        return json.dumps({"renewal": self.renewal.isoformat()})
+
+    @classmethod
+    def load(cls, text: str | None) -> ReduceMeta | None:
+        try:
+            return cls(renewal=date.fromisoformat(json.loads(text or "")["renewal"]))
+        except (ValueError, KeyError, TypeError):
+            return None
+
+
+def loading_view(title: str, callback_id: str | None = None) -> View_:
+    """Opened at once with the trigger id (it expires after 3 s); replaced by views.update."""
+    view: View_ = {"type": "modal", "title": plain(title, 24), "blocks": [section(":hourglass_flowing_sand: Loading…")]}
+    if callback_id:
+        view["callback_id"] = callback_id
+    return view
+
+
+def message_view(title: str, text_mrkdwn: str) -> View_:
+    return {"type": "modal", "title": plain(title, 24), "close": plain("Close"), "blocks": [section(text_mrkdwn)]}
+
+
+def reduce_view(page: LicensePage, *, prefill: int | None = None, note: str | None = None) -> View_:
+    """The Remove user licenses modal for the renewal a request made now applies to."""
+    t, tg = page.terms, page.target
+    most = max(0, t.licensed_seats - policy.seats_to_keep(page.members))
+    blocks: list[Block] = []
+    if note:
+        blocks.append(section(f":warning: {note}"))
+    if tg.missed:
+        blocks.append(
+            section(
+                f"*The 15-day deadline for the renewal of {fmt_date(tg.missed)} has passed.* "
+                f"This request applies to the renewal after it: *{fmt_date(tg.renewal)}*."
+            )
+        )
+    else:
+        blocks.append(
+            section(
+                f"This request applies to the renewal of *{fmt_date(tg.renewal)}*. "
+                f"Deadline: {fmt_date(tg.deadline)} ({deadline_phrase(tg.days_left)})."
+            )
+        )
+    blocks.append(
+        section(
+            f"You have *{t.licensed_seats}* licenses and *{page.active}* active users. "
+            f"You can remove at most {most}: at least one license stays, and one for each admin who has not "
+            "consented to losing admin rights."
+        )
+    )
+    element: dict[str, Any] = {
+        "type": "number_input",
+        "is_decimal_allowed": False,
+        "action_id": Action.SEATS_INPUT,
+        "min_value": "1",
+        "placeholder": plain("e.g. 3"),
+    }
+    if prefill is not None and prefill >= 1:
+        element["initial_value"] = str(prefill)
+    blocks.append(
+        {
+            "type": "input",
+            "block_id": BlockId.SEATS,
+            "label": plain("Number of licenses to remove"),
+            "element": element,
+            "hint": plain("A whole number. The new number of licenses applies from the renewal date."),
+        }
+    )
+    per_license = policy.saving(1, t.price_per_seat, t.plan)
+    effect = []
+    if prefill is not None and 1 <= prefill < t.licensed_seats:
+        effect.append(f"After removing {prefill}: *{t.licensed_seats - prefill}* licenses from {fmt_date(tg.renewal)}.")
+        total = policy.saving(prefill, t.price_per_seat, t.plan)
+        if total is not None:
+            effect.append(f"Saving: *{escape(money(total, t.currency))}* per {t.plan.value} period.")
+    elif per_license is not None:
+        effect.append(f"Each license removed saves {escape(money(per_license, t.currency))} per {t.plan.value} period.")
+    if effect:
+        blocks.append(section(" ".join(effect)))
+    blocks.append(
+        section(
+            "*The rules*\n"
+            f"• Charges for the removed licenses stop from the renewal date ({fmt_date(tg.renewal)}).\n"
+            "• There is no credit note for the rest of the current period.\n"
+            f"• Deactivate users by the renewal day at the latest. Users still over the new number on "
+            f"{fmt_date(tg.renewal)} are deactivated automatically, the most recently added first.\n"
+            "• You can cancel the request until the renewal has been processed."
+        )
+    )
+    blocks.append(context(NOT_LOWERING))
+    return {
+        "type": "modal",
+        "callback_id": View.REDUCE,
+        "title": plain("Remove user licenses", 24),
+        "submit": plain("Request"),
+        "close": plain("Cancel"),
+        "private_metadata": ReduceMeta(renewal=tg.renewal).dump(),
+        "blocks": blocks,
+    }
+
+
+def _option(p: Person) -> dict[str, Any]:
+    label = f"{p.name}{' (admin)' if p.is_admin else ''}"
+    return {"text": plain(label, 75), "value": str(p.member_id)}
+
+
+def user_options(people: Sequence[Person]) -> dict[str, Any]:
+    """`options` (up to 100) or alphabetical `option_groups` of at most 100 each."""
+    ordered = sorted(people, key=lambda p: (p.name.casefold(), p.member_id))
+    if len(ordered) <= OPTIONS_LIMIT:
+        return {"options": [_option(p) for p in ordered]}
+    groups = []
+    for i in range(0, min(len(ordered), OPTIONS_LIMIT * OPTIONS_LIMIT), OPTIONS_LIMIT):
+        chunk = ordered[i : i + OPTIONS_LIMIT]
+        label = f"{chunk[0].name[:30]} – {chunk[-1].name[:30]}"
+        groups.append({"label": plain(label, 75), "options": [_option(p) for p in chunk]})
+    return {"option_groups": groups}
+
+
+def deactivate_view(people: Sequence[Person], *, has_pending: bool) -> View_:
+    blocks: list[Block] = [
+        section(
+            "Choose the users to deactivate now. They lose access to the account.\n"
+            "Admins are only deactivated after they give written consent that their admin rights may be removed."
+        ),
+        {
+            "type": "input",
+            "block_id": BlockId.USERS,
+            "label": plain("Users to deactivate"),
+            "element": {
+                "type": "multi_static_select",
+                "action_id": Action.USERS_INPUT,
+                "placeholder": plain("Choose users"),
+                **user_options(people),
+            },
+        },
+        context(
+            NOT_LOWERING + ("" if has_pending else " No request is pending: use `/licenses reduce` to remove licenses.")
+        ),
+    ]
+    return {
+        "type": "modal",
+        "callback_id": View.DEACTIVATE,
+        "title": plain("Deactivate users", 24),
+        "submit": plain("Deactivate"),
+        "close": plain("Cancel"),
+        "blocks": blocks,
+    }
+
+
+def seats_value(view: dict[str, Any]) -> str | None:
+    """The seats typed into the reduce modal, as Slack sends it in view.state."""
+    state = view.get("state", {}).get("values", {})
+    value = state.get(BlockId.SEATS, {}).get(Action.SEATS_INPUT, {}).get("value")
+    return value if isinstance(value, str) else None
+
+
+def selected_member_ids(view: dict[str, Any]) -> list[int] | None:
+    """The member ids chosen in the Deactivate users modal; None when a value is not a member id."""
+    state = view.get("state", {}).get("values", {})
+    options = state.get(BlockId.USERS, {}).get(Action.USERS_INPUT, {}).get("selected_options") or []
+    ids: list[int] = []
+    for option in options:
+        value = str(option.get("value", ""))
+        if not value.isdigit():
+            return None
+        ids.append(int(value))
+    return ids

@@ -1,0 +1,139 @@
+"""Small Block Kit and mrkdwn helpers. `escape()` is the one way people's text enters mrkdwn.
+
+Rule: every text that came from people (names, emails, account names, numbers typed in, error
+messages that quote them) goes through `escape()` before it is put into a `mrkdwn` text object or a
+message's `text`. `plain_text` objects (headers, option labels, modal titles) are not parsed by
+Slack for mentions or links, so they carry the raw text (cut to Slack's length limits).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+Block = dict[str, Any]
+
+USER_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")
+CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,31}$")
+SECTION_LIMIT = 3000
+MESSAGE_BLOCKS = 50
+
+
+def escape(text: object) -> str:
+    """Escape `&`, `<` and `>` so Slack shows the text as typed: no mention, no link, no ping."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def mention(user_id: str) -> str:
+    """A user mention for a well-formed Slack user id, else the escaped text."""
+    return f"<@{user_id}>" if USER_ID.match(user_id) else escape(user_id)
+
+
+def channel_link(channel_id: str) -> str:
+    return f"<#{channel_id}>" if CHANNEL_ID.match(channel_id) else escape(channel_id)
+
+
+def actor(label: str) -> str:
+    """Who did something, from an audit/request label: a Slack user id or the operator (`cli`)."""
+    if USER_ID.match(label):
+        return mention(label)
+    return "an operator" if label == "cli" else escape(label)
+
+
+def plain(text: str, limit: int = 3000) -> dict[str, Any]:
+    cut = text if len(text) <= limit else text[: limit - 1] + "…"
+    return {"type": "plain_text", "text": cut, "emoji": True}
+
+
+def md(text: str) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": text}
+
+
+def header(text: str) -> Block:
+    return {"type": "header", "text": plain(text, 150)}
+
+
+def section(text: str, *, block_id: str | None = None, accessory: Block | None = None) -> Block:
+    block: Block = {"type": "section", "text": md(_cut(text))}
+    if block_id:
+        block["block_id"] = block_id
+    if accessory:
+        block["accessory"] = accessory
+    return block
+
+
+def fields(*texts: str) -> Block:
+    return {"type": "section", "fields": [md(_cut(t, 2000)) for t in texts[:10]]}
+
+
+def context(text: str) -> Block:
+    return {"type": "context", "elements": [md(_cut(text, 2000))]}
+
+
+def divider() -> Block:
+    return {"type": "divider"}
+
+
+def button(
+    text: str,
+    action_id: str,
+    *,
+    value: str | None = None,
+    style: str | None = None,
+    confirm: dict[str, Any] | None = None,
+) -> Block:
+    element: Block = {"type": "button", "text": plain(text, 75), "action_id": action_id}
+    if value is not None:
+        element["value"] = value
+    if style:
+        element["style"] = style
+    if confirm:
+        element["confirm"] = confirm
+    return element
+
+
+def confirm_dialog(title: str, text: str, yes: str, no: str, *, danger: bool = False) -> dict[str, Any]:
+    dialog: dict[str, Any] = {
+        "title": plain(title, 100),
+        "text": md(_cut(text, 300)),
+        "confirm": plain(yes, 30),
+        "deny": plain(no, 30),
+    }
+    if danger:
+        dialog["style"] = "danger"
+    return dialog
+
+
+def actions(elements: Sequence[Block], *, block_id: str | None = None) -> Block:
+    block: Block = {"type": "actions", "elements": list(elements)}
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def line_sections(lines: Iterable[str], *, limit: int = SECTION_LIMIT) -> list[Block]:
+    """Lines packed into as few section blocks as fit Slack's text limit."""
+    blocks: list[Block] = []
+    chunk = ""
+    for line in lines:
+        line = _cut(line, limit)
+        if chunk and len(chunk) + 1 + len(line) > limit:
+            blocks.append(section(chunk))
+            chunk = line
+        else:
+            chunk = f"{chunk}\n{line}" if chunk else line
+    if chunk:
+        blocks.append(section(chunk))
+    return blocks
+
+
+def fit(blocks: list[Block], limit: int = MESSAGE_BLOCKS) -> list[Block]:
+    """At most `limit` blocks: the last one says how much was left out."""
+    if len(blocks) <= limit:
+        return blocks
+    return [*blocks[: limit - 1], context(f"… {len(blocks) - limit + 1} more blocks left out")]
+
+
+def _cut(text: str, limit: int = SECTION_LIMIT) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,200 @@
+"""The license page in Block Kit: the `/licenses` answer and the App Home tab (pure functions)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from bot import policy
+from bot.page import LicensePage
+from bot.people import Viewer
+from bot.text import deadline_phrase, fmt_date, money, plural
+from handlers.blocks.activity import Entry, activity_lines
+from handlers.blocks.mrkdwn import (
+    Block,
+    actions,
+    actor,
+    button,
+    confirm_dialog,
+    context,
+    divider,
+    escape,
+    fields,
+    header,
+    section,
+)
+from handlers.ids import Action
+from handlers.ids import Block as BlockId
+
+NOT_LOWERING = "Deactivating users does not lower the number of licenses: only a request to remove licenses does."
+
+
+def days_phrase(days: int) -> str:
+    if days > 1:
+        return f"in {days} days"
+    return {1: "tomorrow", 0: "today"}.get(days, f"{-days} days ago")
+
+
+def summary_fields(page: LicensePage) -> Block:
+    t = page.terms
+    seats = f"{t.licensed_seats} licensed · {page.active} active"
+    if page.unused_seats:
+        seats += f" · {page.unused_seats} unused"
+    plan = t.plan.value
+    if t.price_per_seat is not None:
+        plan += f" · {escape(money(t.price_per_seat, t.currency))} per license per month"
+    return fields(
+        f"*Next renewal*\n{fmt_date(page.next_renewal)} ({days_phrase((page.next_renewal - page.today).days)})",
+        f"*Deadline for changes*\n{fmt_date(page.next_deadline)} ({deadline_phrase(page.days_to_deadline)})",
+        f"*Licenses*\n{seats}",
+        f"*Plan*\n{plan}",
+    )
+
+
+def target_note(page: LicensePage) -> str | None:
+    tg = page.target
+    if tg.missed is None:
+        return None
+    return (
+        f"The 15-day deadline for the renewal of {fmt_date(tg.missed)} has passed: a request made now applies to "
+        f"the renewal of *{fmt_date(tg.renewal)}* (deadline {fmt_date(tg.deadline)})."
+    )
+
+
+def cancel_button(request_id: int, seats: int, renewal: date) -> Block:
+    return button(
+        "Cancel request",
+        Action.CANCEL_REQUEST,
+        value=str(request_id),
+        style="danger",
+        confirm=confirm_dialog(
+            "Cancel the request?",
+            f"Cancel request #{request_id} to remove {plural(seats, 'license')} at the renewal of "
+            f"{fmt_date(renewal)}? The number of licenses then stays as it is.",
+            "Cancel request",
+            "Keep it",
+            danger=True,
+        ),
+    )
+
+
+def pending_block(page: LicensePage, *, admin: bool) -> Block:
+    p = page.pending
+    if p is None:
+        return section("*Pending request:* none. The number of licenses stays as it is at the renewal.")
+    text = (
+        f"*Pending request #{p.id}:* remove {plural(p.seats_removed, 'license')} at the renewal of "
+        f"*{fmt_date(p.renewal)}* ({page.terms.licensed_seats} → {page.new_seat_count}), "
+        f"requested by {actor(p.requested_by)} on {fmt_date(p.requested_at.date())}."
+    )
+    if page.saving is not None:
+        text += f"\nSaving: {escape(money(page.saving, page.terms.currency))} per {page.terms.plan.value} period."
+    accessory = cancel_button(p.id, p.seats_removed, p.renewal) if admin else None
+    return section(text, accessory=accessory)
+
+
+def deactivation_block(page: LicensePage) -> Block | None:
+    """The banner: how many users must still be deactivated, by when, and who goes automatically."""
+    d, p = page.deactivation, page.pending
+    if d is None or p is None:
+        return None
+    if d.shortfall == 0:
+        return section(
+            f"Active users fit the {page.new_seat_count} licenses left after the renewal: "
+            "nobody will be deactivated automatically.",
+            block_id=BlockId.BANNER,
+        )
+    when = f"{fmt_date(p.renewal)} ({days_phrase((p.renewal - page.today).days)})"
+    lines = [
+        f":warning: *{plural(d.shortfall, 'user')} must still be deactivated by {when}.* "
+        f"{page.active} users are active for {page.new_seat_count} licenses.",
+        "If nobody is deactivated by then, these users are deactivated automatically on the renewal day "
+        "(the most recently added first):",
+        *(f"• {_member(m)}" for m in d.chosen),
+    ]
+    if d.unresolved:
+        lines.append(
+            f":exclamation: {plural(d.unresolved, 'more user')} cannot be chosen automatically: only admins who "
+            "have not consented to losing admin rights are left. Deactivate users or ask for consent."
+        )
+    return section("\n".join(lines), block_id=BlockId.BANNER)
+
+
+def _member(m: policy.Member) -> str:
+    return f"{escape(m.name)}{' (admin)' if m.is_admin else ''}, added {fmt_date(m.added_at.date())}"
+
+
+def admins_phrase(viewer: Viewer) -> str:
+    names = [escape(a.name) for a in viewer.admins]
+    return ", ".join(names) if names else "nobody yet (an operator sets admins)"
+
+
+def read_only_note(viewer: Viewer) -> Block:
+    return context(
+        f"You can see this page; only account admins can change licenses. "
+        f"The admins of {escape(viewer.account_name)} are: {admins_phrase(viewer)}."
+    )
+
+
+def admin_buttons(page: LicensePage) -> Block:
+    elements = [button("Remove licenses", Action.OPEN_REDUCE, style="primary")]
+    if page.pending is not None:
+        p = page.pending
+        elements.append(cancel_button(p.id, p.seats_removed, p.renewal))
+    elements.append(button("Deactivate users", Action.OPEN_DEACTIVATE))
+    return actions(elements, block_id=BlockId.ACTIONS)
+
+
+def page_blocks(page: LicensePage, viewer: Viewer) -> list[Block]:
+    """The `/licenses status` answer."""
+    blocks: list[Block] = [header(f"Licenses · {page.terms.name}"), summary_fields(page)]
+    note = target_note(page)
+    if note:
+        blocks.append(context(note))
+    blocks.append(pending_block(page, admin=viewer.is_admin))
+    banner = deactivation_block(page)
+    if banner:
+        blocks.append(banner)
+    blocks.append(context(NOT_LOWERING))
+    blocks.append(admin_buttons(page) if viewer.is_admin else read_only_note(viewer))
+    return blocks
+
+
+def page_text(page: LicensePage) -> str:
+    """The notification fallback of the page."""
+    return (
+        f"Licenses of {escape(page.terms.name)}: {page.terms.licensed_seats} licensed, {page.active} active; "
+        f"next renewal {fmt_date(page.next_renewal)}"
+    )
+
+
+def home_view(page: LicensePage, viewer: Viewer, activity: Sequence[Entry] = ()) -> dict[str, Any]:
+    """The App Home tab: renewal and deadline first, the banner, seats, the request, buttons, activity."""
+    t = page.terms
+    blocks: list[Block] = [
+        header(f"Licenses · {t.name}"),
+        section(
+            f"*Next renewal: {fmt_date(page.next_renewal)}* ({days_phrase((page.next_renewal - page.today).days)})"
+            f"\nDeadline to remove licenses for it: {fmt_date(page.next_deadline)} "
+            f"({deadline_phrase(page.days_to_deadline)})"
+        ),
+    ]
+    note = target_note(page)
+    if note:
+        blocks.append(context(note))
+    banner = deactivation_block(page)
+    if banner:
+        blocks.append(banner)
+    blocks.append(summary_fields(page))
+    blocks.append(pending_block(page, admin=viewer.is_admin))
+    blocks.append(context(NOT_LOWERING))
+    blocks.append(admin_buttons(page) if viewer.is_admin else read_only_note(viewer))
+    lines = activity_lines(activity, t.timezone)
+    if lines:
+        blocks += [divider(), section("*Recent activity*"), context("\n".join(lines))]
+    return {"type": "home", "blocks": blocks[:100]}
+
+
+def unlinked_home_view(message: str) -> dict[str, Any]:
+    return {"type": "home", "blocks": [header("Licenses"), section(escape(message))]}

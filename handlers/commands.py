@@ -1,0 +1,126 @@
+"""`/licenses [sub-command]`: one command, a table of sub-commands; unknown text shows the help.
+
+Every sub-command runs after `ack()`: Slack gets its answer at once and the reply follows through the
+command's response_url (ephemeral). Add a sub-command by adding it to SUBCOMMANDS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot import people, usecases
+from bot.usecases import Actor
+from handlers import cancel as cancel_feature
+from handlers import deactivate as deactivate_feature
+from handlers.blocks.messages import (
+    channel_set_message,
+    channel_welcome,
+    help_message,
+    history_message,
+    message,
+    users_message,
+)
+from handlers.blocks.mrkdwn import CHANNEL_ID, escape
+from handlers.blocks.page import page_blocks, page_text
+from handlers.context import Ctx
+from handlers.deps import Deps
+from handlers.ids import Command
+from handlers.reduce import not_admin_text, open_reduce
+
+SubCommand = Callable[[Ctx, str, dict[str, Any]], None]
+"""(request, the text after the sub-command name, the slash-command payload)."""
+HISTORY_LENGTH = 15
+
+
+def status(ctx: Ctx, _args: str, _command: dict[str, Any]) -> None:
+    viewer = ctx.viewer()
+    page = usecases.license_page(ctx.deps.db, team=ctx.team, now=ctx.now())
+    ctx.reply(message(page_text(page), page_blocks(page, viewer)))
+
+
+def _admin_only(ctx: Ctx) -> bool:
+    viewer = ctx.viewer()
+    if not viewer.is_admin:
+        ctx.reply(message(not_admin_text(viewer)))
+    return viewer.is_admin
+
+
+def reduce(ctx: Ctx, args: str, command: dict[str, Any]) -> None:
+    open_reduce(ctx, command["trigger_id"], args or None)
+
+
+def cancel(ctx: Ctx, _args: str, _command: dict[str, Any]) -> None:
+    cancel_feature.ask(ctx)
+
+
+def users(ctx: Ctx, _args: str, _command: dict[str, Any]) -> None:
+    if _admin_only(ctx):
+        ctx.reply(users_message(people.users_overview(ctx.deps.db, team=ctx.team, now=ctx.now())))
+
+
+def deactivate(ctx: Ctx, args: str, command: dict[str, Any]) -> None:
+    deactivate_feature.from_command(ctx, args, command["trigger_id"])
+
+
+def channel(ctx: Ctx, _args: str, command: dict[str, Any]) -> None:
+    channel_id = str(command.get("channel_id") or "")
+    if not CHANNEL_ID.match(channel_id):
+        ctx.reply(message("Run `/licenses channel` in the channel that should get the admin posts (not in a DM)."))
+        return
+    if not _admin_only(ctx):
+        return
+    usecases.set_admin_channel(
+        ctx.deps.db, team=ctx.team, actor=Actor.slack(ctx.user), channel=channel_id, now=ctx.now()
+    )
+    name = usecases.license_page(ctx.deps.db, team=ctx.team, now=ctx.now()).terms.name
+    posted = ctx.post(channel_id, channel_welcome(name))
+    ctx.reply(channel_set_message(channel_id, posted))
+
+
+def history(ctx: Ctx, _args: str, _command: dict[str, Any]) -> None:
+    if not _admin_only(ctx):
+        return
+    page = usecases.license_page(ctx.deps.db, team=ctx.team, now=ctx.now())
+    entries = usecases.history(ctx.deps.db, team=ctx.team, limit=HISTORY_LENGTH)
+    ctx.reply(history_message(page.terms.name, entries, page.terms.timezone))
+
+
+def show_help(ctx: Ctx, _args: str, _command: dict[str, Any]) -> None:
+    ctx.reply(help_message())
+
+
+SUBCOMMANDS: dict[str, SubCommand] = {
+    "": status,
+    "status": status,
+    "reduce": reduce,
+    "cancel": cancel,
+    "users": users,
+    "deactivate": deactivate,
+    "channel": channel,
+    "history": history,
+    "help": show_help,
+}
+
+
+def dispatch(ctx: Ctx, command: dict[str, Any]) -> None:
+    name, _, rest = str(command.get("text") or "").strip().partition(" ")
+    handler = SUBCOMMANDS.get(name.lower())
+    if handler is None:
+        msg = help_message()
+        msg["blocks"].insert(
+            0, {"type": "section", "text": {"type": "mrkdwn", "text": f"I do not know `{escape(name)}`."}}
+        )
+        ctx.reply(msg)
+        return
+    handler(ctx, rest.strip(), command)
+
+
+def register(app: App, deps: Deps) -> None:
+    @app.command(Command.LICENSES)
+    def licenses(ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond) -> None:
+        ack()
+        dispatch(Ctx.of(deps, context, client, respond), command)

@@ -1,0 +1,77 @@
+"""One Slack request as the listeners see it: who, which workspace, and how to answer them."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from slack_bolt import BoltContext, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import people
+from bot.people import Viewer
+from handlers.blocks.messages import Message
+from handlers.deps import Deps
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Ctx:
+    deps: Deps
+    client: WebClient
+    team: str
+    user: str
+    respond: Respond | None
+    """Answers through the request's response_url (slash commands, buttons in messages); None without one."""
+
+    @classmethod
+    def of(cls, deps: Deps, context: BoltContext, client: WebClient, respond: Respond | None = None) -> Ctx:
+        team = context.team_id or context.enterprise_id or ""
+        has_url = respond is not None and respond.response_url is not None
+        return cls(
+            deps=deps, client=client, team=team, user=context.user_id or "", respond=respond if has_url else None
+        )
+
+    def now(self) -> datetime:
+        return self.deps.now()
+
+    def email_of(self, user_id: str) -> str | None:
+        """The email Slack knows for a user (users.info, needs users:read.email); None when unknown."""
+        try:
+            user = self.client.users_info(user=user_id).get("user") or {}
+        except SlackApiError as exc:
+            log.warning("users.info %s failed: %s", user_id, exc.response.get("error"))
+            return None
+        email = (user.get("profile") or {}).get("email")
+        return email if isinstance(email, str) and email else None
+
+    def viewer(self) -> Viewer:
+        return people.identify(self.deps.db, team=self.team, user_id=self.user, now=self.now(), email_of=self.email_of)
+
+    def reply(self, msg: Message, *, replace: bool = False) -> None:
+        """An answer only the user sees: ephemeral through response_url, else a DM from the app."""
+        if self.respond is not None:
+            self.respond(text=msg["text"], blocks=msg["blocks"], response_type="ephemeral", replace_original=replace)
+        else:
+            self.dm(self.user, msg)
+
+    def dm(self, user_id: str, msg: Message) -> bool:
+        """Post in the app's Messages tab with `user_id` (chat:write). False (logged) when Slack refuses."""
+        return self.post(user_id, msg)
+
+    def post(self, channel: str, msg: Message) -> bool:
+        try:
+            self.client.chat_postMessage(channel=channel, text=msg["text"], blocks=msg["blocks"])
+        except SlackApiError as exc:
+            log.warning("chat.postMessage to %s failed: %s", channel, exc.response.get("error"))
+            return False
+        return True
+
+
+def body_view(body: dict[str, Any]) -> dict[str, Any]:
+    view = body.get("view")
+    return view if isinstance(view, dict) else {}

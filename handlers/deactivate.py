@@ -1,0 +1,124 @@
+"""Deactivate users by hand: `/licenses deactivate @user …` and the Deactivate users modal.
+
+This never lowers the number of licenses; every answer says so. Admins without written consent are
+not deactivated: they go to `start_consent_flow`, the one place where the consent flow will start.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+
+from bot import people, usecases
+from bot.errors import UserError
+from bot.usecases import Actor, DeactivationResult
+from handlers.blocks.messages import Message, deactivated_message, message
+from handlers.blocks.modals import deactivate_view, loading_view, message_view, selected_member_ids
+from handlers.blocks.mrkdwn import escape
+from handlers.context import Ctx
+from handlers.deps import Deps
+from handlers.home import refresh_admin_homes
+from handlers.ids import Action, Block, View
+from handlers.reduce import not_admin_text
+
+TITLE = "Deactivate users"
+# With "Escape channels, users, and links" on (manifest: should_escape), Slack sends <@U123|name>.
+MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+
+
+def start_consent_flow(ctx: Ctx, admins: Sequence[tuple[int, str]]) -> list[str]:
+    """THE hook for the admin consent flow (consent issue).
+
+    Called with (member id, name) of each admin chosen for deactivation who has not given written
+    consent that their admin rights may be removed. Returns the lines (mrkdwn) to tell the requester.
+    Today it only explains; the consent issue starts the consent request here instead.
+    """
+    return [
+        f":lock: {escape(name)} is an admin and was not deactivated: an admin can only be deactivated after "
+        "they give written consent that their admin rights may be removed. They give it with "
+        "`/licenses consent`, which comes with the consent step (not available yet)."
+        for _member_id, name in admins
+    ]
+
+
+def deactivate(ctx: Ctx, member_ids: Sequence[int]) -> DeactivationResult:
+    return usecases.deactivate_members(
+        ctx.deps.db, team=ctx.team, actor=Actor.slack(ctx.user), member_ids=member_ids, now=ctx.now()
+    )
+
+
+def answer(ctx: Ctx, result: DeactivationResult, unknown: Sequence[str] = ()) -> Message:
+    """What the requester is told; admins without consent go to the consent hook first."""
+    consent = start_consent_flow(ctx, list(zip(result.needs_consent_ids, result.needs_consent, strict=True)))
+    return deactivated_message(result, unknown=unknown, consent_lines=consent)
+
+
+def from_command(ctx: Ctx, text: str, trigger_id: str) -> None:
+    """`/licenses deactivate @a @b`; without names it opens the modal."""
+    user_ids = MENTION.findall(text)
+    rest = MENTION.sub(" ", text).split()
+    if not user_ids and not rest:
+        open_modal(ctx, trigger_id)
+        return
+    if rest:
+        ctx.reply(
+            message(
+                f"I could not read {escape(' '.join(rest))} as users: nothing was deactivated. Mention them with @ "
+                "(`/licenses deactivate @ann @bram`), or run `/licenses deactivate` to choose from a list."
+            )
+        )
+        return
+    viewer = ctx.viewer()
+    if not viewer.is_admin:
+        ctx.reply(message(not_admin_text(viewer)))
+        return
+    found = people.resolve_many(ctx.deps.db, team=ctx.team, user_ids=user_ids, now=ctx.now(), email_of=ctx.email_of)
+    result = deactivate(ctx, [p.member_id for p in found.members.values()])
+    ctx.reply(answer(ctx, result, found.unknown))
+    refresh_admin_homes(ctx)
+
+
+def open_modal(ctx: Ctx, trigger_id: str) -> None:
+    opened = ctx.client.views_open(trigger_id=trigger_id, view=loading_view(TITLE))
+    view_id, view_hash = opened["view"]["id"], opened["view"].get("hash")
+    try:
+        viewer = ctx.viewer()
+        if viewer.is_admin:
+            page = usecases.license_page(ctx.deps.db, team=ctx.team, now=ctx.now())
+            active = people.active_people(ctx.deps.db, team=ctx.team)
+            view = deactivate_view(active, has_pending=page.pending is not None)
+        else:
+            view = message_view(TITLE, not_admin_text(viewer))
+    except UserError as exc:
+        view = message_view(TITLE, escape(exc.message))
+    ctx.client.views_update(view_id=view_id, hash=view_hash, view=view)
+
+
+def on_submit(ctx: Ctx, ack: Ack, view: dict[str, Any]) -> None:
+    ids = selected_member_ids(view)
+    if not ids:
+        ack(response_action="errors", errors={Block.USERS: "Choose at least one user from the list."})
+        return
+    try:
+        result = deactivate(ctx, ids)
+    except UserError as exc:
+        ack(response_action="errors", errors={Block.USERS: exc.message})
+        return
+    ack()
+    ctx.dm(ctx.user, answer(ctx, result))
+    refresh_admin_homes(ctx)
+
+
+def register(app: App, deps: Deps) -> None:
+    @app.action(Action.OPEN_DEACTIVATE)
+    def open_button(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+        ack()
+        open_modal(Ctx.of(deps, context, client), body["trigger_id"])
+
+    @app.view(View.DEACTIVATE)
+    def submit(ack: Ack, view: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+        on_submit(Ctx.of(deps, context, client), ack, view)

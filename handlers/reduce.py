@@ -1,0 +1,87 @@
+"""Remove user licenses: open the modal (from `/licenses reduce [N]` or the button), take the submission."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+
+from bot import policy, usecases
+from bot.errors import UserError
+from bot.people import Viewer
+from bot.text import fmt_date
+from bot.usecases import Actor
+from handlers.blocks.messages import submitted_message, submitted_post
+from handlers.blocks.modals import ReduceMeta, loading_view, message_view, reduce_view, seats_value
+from handlers.blocks.mrkdwn import escape
+from handlers.blocks.page import admins_phrase
+from handlers.context import Ctx
+from handlers.deps import Deps
+from handlers.home import refresh_admin_homes
+from handlers.ids import Action, Block, View
+
+log = logging.getLogger(__name__)
+TITLE = "Remove user licenses"
+
+
+def not_admin_text(viewer: Viewer) -> str:
+    return (
+        f"Only account admins can change licenses. The admins of {escape(viewer.account_name)} are: "
+        f"{admins_phrase(viewer)}."
+    )
+
+
+def open_reduce(ctx: Ctx, trigger_id: str, prefill: str | None = None) -> None:
+    """views.open first (the trigger id expires after 3 s), then fill the modal in with views.update."""
+    opened = ctx.client.views_open(trigger_id=trigger_id, view=loading_view(TITLE))
+    view_id, view_hash = opened["view"]["id"], opened["view"].get("hash")
+    try:
+        viewer = ctx.viewer()
+        if viewer.is_admin:
+            page = usecases.license_page(ctx.deps.db, team=ctx.team, now=ctx.now())
+            view = reduce_view(page, prefill=policy.parse_seat_count(prefill) if prefill else None)
+        else:
+            view = message_view(TITLE, not_admin_text(viewer))
+    except UserError as exc:
+        view = message_view(TITLE, escape(exc.message))
+    ctx.client.views_update(view_id=view_id, hash=view_hash, view=view)
+
+
+def on_submit(ctx: Ctx, ack: Ack, view: dict[str, Any]) -> None:
+    """Validate again on the server; problems go under the field, success is stored then announced."""
+    db, now = ctx.deps.db, ctx.now()
+    raw = seats_value(view)
+    shown = ReduceMeta.load(view.get("private_metadata"))
+    try:
+        page = usecases.license_page(db, team=ctx.team, now=now)
+        if shown is not None and shown.renewal != page.target.renewal:
+            note = (
+                f"The deadline for the renewal of {fmt_date(shown.renewal)} passed while this form was open: "
+                f"the request now applies to the renewal of {fmt_date(page.target.renewal)}. Check and submit again."
+            )
+            ack(response_action="update", view=reduce_view(page, prefill=policy.parse_seat_count(raw), note=note))
+            return
+        done = usecases.submit_reduction(db, team=ctx.team, actor=Actor.slack(ctx.user), seats=raw, now=now)
+    except UserError as exc:  # Invalid, Conflict (a pending request exists), NotAllowed, NotFound
+        ack(response_action="errors", errors={Block.SEATS: exc.message})
+        return
+    ack()
+    # After the ack: nothing below can lose the request, which is stored.
+    page = usecases.license_page(db, team=ctx.team, now=now)
+    ctx.dm(ctx.user, submitted_message(done, page))
+    if page.terms.admin_channel:
+        ctx.post(page.terms.admin_channel, submitted_post(done, page, ctx.user))
+    refresh_admin_homes(ctx)
+
+
+def register(app: App, deps: Deps) -> None:
+    @app.action(Action.OPEN_REDUCE)
+    def open_button(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+        ack()
+        open_reduce(Ctx.of(deps, context, client), body["trigger_id"])
+
+    @app.view(View.REDUCE)
+    def submit(ack: Ack, view: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+        on_submit(Ctx.of(deps, context, client), ack, view)
