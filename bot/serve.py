@@ -1,0 +1,167 @@
+"""`licensebot serve`: the Slack app over HTTP (waitress, threads) or Socket Mode, plus /health.
+
+HTTP routes live in one table: `/slack/events` (commands, interactivity, events), `/health`, and
+whatever feature modules add: a module named in ROUTE_EXTENSIONS that defines
+`wsgi_routes(deps) -> Mapping[str, WsgiApp]` is mounted too (e.g. the Teamleader OAuth callback at
+`/teamleader/callback`); `build_wsgi(..., extra_routes=...)` takes the same mapping directly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterable, Mapping
+from types import ModuleType
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.error import BoltError
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.cli import open_db, whole
+from bot.errors import UserError
+from handlers.app import Settings, build_app
+from handlers.deps import Deps
+
+log = logging.getLogger(__name__)
+
+StartResponse = Callable[..., Any]
+WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+SLACK_PATH = "/slack/events"
+HEALTH_PATH = "/health"
+ROUTE_EXTENSIONS = ("bot.teamleader.web",)
+"""Optional modules that add HTTP routes with `wsgi_routes(deps)`."""
+
+
+def _reply(start_response: StartResponse, status: str, body: bytes, ctype: str) -> list[bytes]:
+    start_response(status, [("Content-Type", ctype), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def database_reachable(deps: Deps) -> bool:
+    try:
+        with deps.db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        log.warning("health: database unreachable: %s", str(exc).splitlines()[0])
+        return False
+    return True
+
+
+def health_app(deps: Deps) -> WsgiApp:
+    """GET /health: 200 with `{"status": "ok", "database": "reachable" | "unreachable"}`."""
+
+    def health(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+            return _reply(start_response, "405 Method Not Allowed", b"GET only\n", "text/plain; charset=utf-8")
+        ok = database_reachable(deps)
+        body = json.dumps({"status": "ok", "database": "reachable" if ok else "unreachable"}).encode()
+        return _reply(start_response, "200 OK", body, "application/json")
+
+    return health
+
+
+def build_wsgi(bolt_app: App | None, deps: Deps, extra_routes: Mapping[str, WsgiApp] | None = None) -> WsgiApp:
+    """The WSGI application: a route table by exact path (404 for anything else)."""
+    routes: dict[str, WsgiApp] = {HEALTH_PATH: health_app(deps)}
+    if bolt_app is not None:
+        routes[SLACK_PATH] = SlackRequestHandler(bolt_app, path=SLACK_PATH)
+    for path, route in (extra_routes or {}).items():
+        if path in routes:
+            raise ValueError(f"route {path} is already mounted")
+        routes[path] = route
+
+    def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        route = routes.get(environ.get("PATH_INFO") or "/")
+        if route is None:
+            return _reply(start_response, "404 Not Found", b"Not Found\n", "text/plain; charset=utf-8")
+        return route(environ, start_response)
+
+    application.routes = routes  # type: ignore[attr-defined]
+    return application
+
+
+def _optional(name: str) -> ModuleType | None:
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and name.startswith(exc.name):
+            return None
+        raise
+
+
+def extension_routes(deps: Deps) -> dict[str, WsgiApp]:
+    routes: dict[str, WsgiApp] = {}
+    for name in ROUTE_EXTENSIONS:
+        module = _optional(name)
+        provide = getattr(module, "wsgi_routes", None)
+        if provide is not None:
+            routes.update(provide(deps))
+    return routes
+
+
+def start_worker(deps: Deps) -> bool:
+    """Start the background worker (`bot.worker.start_background(deps)`) if that feature is installed."""
+    module = _optional("bot.worker")
+    start = getattr(module, "start_background", None)
+    if start is None:
+        return False
+    start(deps)
+    return True
+
+
+def make_server(wsgi: WsgiApp, host: str, port: int, threads: int) -> Any:
+    """A waitress server (production grade, a pool of `threads`); `.run()` serves, `.close()` stops."""
+    from waitress import create_server
+
+    return create_server(wsgi, host=host, port=port, threads=threads, ident="licensebot")
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    deps = Deps(db=open_db(args))
+    try:
+        app = build_app(settings, deps)
+    except BoltError as exc:
+        raise UserError(f"Slack refused the settings: {exc}") from None
+    if not args.no_worker and start_worker(deps):
+        print("licensebot: background worker started", file=sys.stderr)
+    routes = extension_routes(deps)
+    if settings.socket_mode:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        handler = SocketModeHandler(app, settings.app_token, web_client=app.client)
+        handler.connect()  # type: ignore[no-untyped-call]
+        wsgi = build_wsgi(None, deps, routes)
+        mode = "Socket Mode (no /slack/events over HTTP)"
+    else:
+        wsgi = build_wsgi(app, deps, routes)
+        mode = f"HTTP at http://{args.host}:{args.port}{SLACK_PATH}"
+    server = make_server(wsgi, args.host, args.port, args.threads)
+    print(f"licensebot: serving Slack over {mode}; health at {HEALTH_PATH}", file=sys.stderr)
+    try:
+        server.run()
+    finally:
+        server.close()
+        if settings.socket_mode:
+            handler.close()  # type: ignore[no-untyped-call]
+    return 0
+
+
+def add_commands(sub: Any) -> None:
+    serve = sub.add_parser(
+        "serve",
+        help="run the Slack app (Socket Mode when SLACK_APP_TOKEN is set, else HTTP at /slack/events)",
+        description="Needs SLACK_BOT_TOKEN, and SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode). "
+        "SLACK_API_URL overrides the Web API base URL.",
+    )
+    serve.add_argument("--port", type=whole, default=3000, help="HTTP port (default 3000)")
+    serve.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")
+    serve.add_argument("--threads", type=whole, default=8, help="worker threads of the HTTP server (default 8)")
+    serve.add_argument("--no-worker", action="store_true", help="do not start the background worker")
+    serve.set_defaults(func=cmd_serve)

@@ -1,0 +1,247 @@
+"""A local stand-in for the Slack Web API: a threaded HTTP server on 127.0.0.1 (port chosen by the OS).
+
+It answers the way Slack does (HTTP 200, `{"ok": true, ...}` with the fields callers read), records
+every call with its JSON or form body, keeps the views it opened and the App Home it was given, and
+can be told to fail a method. It also takes `response_url` posts at `/response/<key>`.
+
+Used by `licensebot demo` and by the tests (no token, no network): point a WebClient at `api_url`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+JSON_FIELDS = ("blocks", "view", "attachments", "metadata")
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str
+    """Web API method (e.g. `views.open`), or `response_url` for posts to a response URL."""
+    params: dict[str, Any]
+    path: str
+    token: str | None
+
+
+@dataclass
+class Failure:
+    error: str
+    match: dict[str, Any]
+    times: int | None
+    status: int = 200
+
+
+@dataclass
+class SlackStandIn:
+    team_id: str = "T0001"
+    bot_user_id: str = "UBOT"
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    calls: list[Call] = field(default_factory=list)
+    views: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Open modals by view id (as last opened or updated)."""
+    homes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """The App Home view last published for each user id."""
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._failures: dict[str, list[Failure]] = {}
+        self._ids = itertools.count(1)
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- lifecycle ------------------------------------------------------------------------------
+
+    def start(self) -> SlackStandIn:
+        standin = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:  # keep the output clean
+                pass
+
+            def do_GET(self) -> None:
+                self._answer()
+
+            def do_POST(self) -> None:
+                self._answer()
+
+            def _answer(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                status, body = standin.handle(self.path, dict(self.headers.items()), raw)
+                data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "text/plain" if isinstance(body, str) else "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name="slack-standin", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> SlackStandIn:
+        return self.start()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None, "start() the stand-in first"
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def api_url(self) -> str:
+        """The Web API base URL (WebClient(base_url=...), SLACK_API_URL)."""
+        return f"{self.base_url}/api/"
+
+    def response_url(self, key: str | None = None) -> str:
+        return f"{self.base_url}/response/{key or next(self._ids)}"
+
+    # --- configuration --------------------------------------------------------------------------
+
+    def add_user(self, user_id: str, *, name: str, email: str | None = None, team_id: str | None = None) -> None:
+        profile: dict[str, Any] = {"real_name": name, "display_name": name}
+        if email:
+            profile["email"] = email
+        self.users[user_id] = {
+            "id": user_id,
+            "team_id": team_id or self.team_id,
+            "name": name.lower().replace(" ", "."),
+            "real_name": name,
+            "profile": profile,
+        }
+
+    def fail(self, method: str, error: str, *, times: int | None = None, status: int = 200, **match: Any) -> None:
+        """Answer `method` with `{"ok": false, "error": error}` (`times` times, or always) when its
+        params contain `match`."""
+        with self._lock:
+            self._failures.setdefault(method, []).append(Failure(error, match, times, status))
+
+    def clear(self) -> None:
+        with self._lock:
+            self.calls.clear()
+
+    # --- reading what happened ------------------------------------------------------------------
+
+    def calls_to(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    def methods(self) -> list[str]:
+        with self._lock:
+            return [c.method for c in self.calls]
+
+    def mark(self) -> int:
+        """A position in the call log (see `since`)."""
+        with self._lock:
+            return len(self.calls)
+
+    def since(self, mark: int) -> list[Call]:
+        with self._lock:
+            return list(self.calls[mark:])
+
+    # --- answering ------------------------------------------------------------------------------
+
+    def handle(self, path: str, headers: Mapping[str, str], raw: bytes) -> tuple[int, dict[str, Any] | str]:
+        url = urlsplit(path)
+        headers = {k.lower(): v for k, v in headers.items()}
+        params: dict[str, Any] = dict(parse_qsl(url.query))
+        ctype = (headers.get("content-type") or "").split(";")[0].strip()
+        if raw and ctype == "application/json":
+            params.update(json.loads(raw))
+        elif raw:
+            params.update(parse_qsl(raw.decode()))
+        for key in JSON_FIELDS:
+            if isinstance(params.get(key), str):
+                with contextlib.suppress(ValueError):
+                    params[key] = json.loads(params[key])
+        auth = headers.get("authorization") or ""
+        token = auth[len("Bearer ") :] if auth.startswith("Bearer ") else params.get("token")
+        if url.path.startswith("/response/"):
+            with self._lock:
+                self.calls.append(Call("response_url", params, url.path, None))
+            return 200, "ok"
+        method = url.path.removeprefix("/api/")
+        with self._lock:
+            self.calls.append(Call(method, params, url.path, token))
+            failure = self._failure_for(method, params)
+            if failure is not None:
+                return failure.status, {"ok": False, "error": failure.error}
+            return 200, self._answer(method, params)
+
+    def _failure_for(self, method: str, params: dict[str, Any]) -> Failure | None:
+        for f in self._failures.get(method, []):
+            if all(params.get(k) == v for k, v in f.match.items()) and f.times != 0:
+                if f.times is not None:
+                    f.times -= 1
+                return f
+        return None
+
+    def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        n = next(self._ids)
+        match method:
+            case "auth.test":
+                return {
+                    "ok": True,
+                    "url": "https://standin.slack.example/",
+                    "team": "Stand-in",
+                    "user": "licensebot",
+                    "team_id": self.team_id,
+                    "user_id": self.bot_user_id,
+                    "bot_id": "B0BOT",
+                }
+            case "users.info":
+                user = self.users.get(str(params.get("user")))
+                return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+            case "chat.postMessage" | "chat.postEphemeral" | "chat.update":
+                ts = f"1700000000.{n:06d}"
+                channel = str(params.get("channel", ""))
+                return {
+                    "ok": True,
+                    "channel": channel,
+                    "ts": ts,
+                    "message_ts": ts,
+                    "message": {"text": params.get("text"), "blocks": params.get("blocks"), "ts": ts},
+                }
+            case "conversations.open":
+                return {"ok": True, "channel": {"id": f"D{str(params.get('users', 'X'))[:10]}"}}
+            case "views.open" | "views.push":
+                view = {**params.get("view", {}), "id": f"V{n:08d}", "hash": f"{n}.h", "team_id": self.team_id}
+                view.setdefault("state", {"values": {}})
+                self.views[view["id"]] = view
+                return {"ok": True, "view": view}
+            case "views.update":
+                view_id = str(params.get("view_id", ""))
+                old = self.views.get(view_id)
+                if old is None:
+                    return {"ok": False, "error": "not_found"}
+                if params.get("hash") and params["hash"] != old.get("hash"):
+                    return {"ok": False, "error": "hash_conflict"}
+                view = {**params.get("view", {}), "id": view_id, "hash": f"{n}.h", "team_id": self.team_id}
+                view.setdefault("state", {"values": {}})
+                self.views[view_id] = view
+                return {"ok": True, "view": view}
+            case "views.publish":
+                view = {**params.get("view", {}), "id": f"V{n:08d}", "hash": f"{n}.h"}
+                self.homes[str(params.get("user_id"))] = view
+                return {"ok": True, "view": view}
+            case _:
+                return {"ok": True}
