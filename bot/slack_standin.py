@@ -13,6 +13,7 @@ import contextlib
 import itertools
 import json
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -29,6 +30,8 @@ class Call:
     params: dict[str, Any]
     path: str
     token: str | None
+    ok: bool = True
+    """False when the stand-in answered with a failure (see `fail`)."""
 
 
 @dataclass
@@ -37,6 +40,8 @@ class Failure:
     match: dict[str, Any]
     times: int | None
     status: int = 200
+    retry_after: int | None = None
+    """Sent as the Retry-After header (with status 429: a rate limit)."""
 
 
 @dataclass
@@ -49,6 +54,8 @@ class SlackStandIn:
     """Open modals by view id (as last opened or updated)."""
     homes: dict[str, dict[str, Any]] = field(default_factory=dict)
     """The App Home view last published for each user id."""
+    delay: float = 0.0
+    """Seconds every Web API call waits before it is answered (latency, for throughput checks)."""
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -75,9 +82,11 @@ class SlackStandIn:
             def _answer(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
-                status, body = standin.handle(self.path, dict(self.headers.items()), raw)
+                status, body, extra = standin.respond(self.path, dict(self.headers.items()), raw)
                 data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
                 self.send_response(status)
+                for name, value in extra.items():
+                    self.send_header(name, value)
                 self.send_header("Content-Type", "text/plain" if isinstance(body, str) else "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
@@ -129,11 +138,21 @@ class SlackStandIn:
             "profile": profile,
         }
 
-    def fail(self, method: str, error: str, *, times: int | None = None, status: int = 200, **match: Any) -> None:
+    def fail(
+        self,
+        method: str,
+        error: str,
+        *,
+        times: int | None = None,
+        status: int = 200,
+        retry_after: int | None = None,
+        **match: Any,
+    ) -> None:
         """Answer `method` with `{"ok": false, "error": error}` (`times` times, or always) when its
-        params contain `match`."""
+        params contain `match`. E.g. `fail("chat.postMessage", "ratelimited", status=429, retry_after=1,
+        times=2)` or `fail("chat.postMessage", "internal_error", status=500, times=1)`."""
         with self._lock:
-            self._failures.setdefault(method, []).append(Failure(error, match, times, status))
+            self._failures.setdefault(method, []).append(Failure(error, match, times, status, retry_after))
 
     def clear(self) -> None:
         with self._lock:
@@ -160,7 +179,19 @@ class SlackStandIn:
 
     # --- answering ------------------------------------------------------------------------------
 
+    def posts(self) -> list[Call]:
+        """The chat.postMessage calls that succeeded (what Slack would show)."""
+        with self._lock:
+            return [c for c in self.calls if c.method == "chat.postMessage" and c.ok]
+
     def handle(self, path: str, headers: Mapping[str, str], raw: bytes) -> tuple[int, dict[str, Any] | str]:
+        status, body, _ = self.respond(path, headers, raw)
+        return status, body
+
+    def respond(
+        self, path: str, headers: Mapping[str, str], raw: bytes
+    ) -> tuple[int, dict[str, Any] | str, dict[str, str]]:
+        """(status, body, extra response headers) for one request."""
         url = urlsplit(path)
         headers = {k.lower(): v for k, v in headers.items()}
         params: dict[str, Any] = dict(parse_qsl(url.query))
@@ -178,14 +209,17 @@ class SlackStandIn:
         if url.path.startswith("/response/"):
             with self._lock:
                 self.calls.append(Call("response_url", params, url.path, None))
-            return 200, "ok"
+            return 200, "ok", {}
         method = url.path.removeprefix("/api/")
+        if self.delay:
+            time.sleep(self.delay)
         with self._lock:
-            self.calls.append(Call(method, params, url.path, token))
             failure = self._failure_for(method, params)
+            self.calls.append(Call(method, params, url.path, token, ok=failure is None))
             if failure is not None:
-                return failure.status, {"ok": False, "error": failure.error}
-            return 200, self._answer(method, params)
+                extra = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
+                return failure.status, {"ok": False, "error": failure.error}, extra
+            return 200, self._answer(method, params), {}
 
     def _failure_for(self, method: str, params: dict[str, Any]) -> Failure | None:
         for f in self._failures.get(method, []):
