@@ -95,9 +95,9 @@ class SlackSim:
                 close()
         return Response(captured["status"], captured["headers"], data)
 
-    def _payload(self, payload: dict[str, Any]) -> Response:
+    def _payload(self, payload: dict[str, Any], **how: Any) -> Response:
         body = urlencode({"payload": json.dumps(payload)}).encode()
-        return self.send(body, "application/x-www-form-urlencoded")
+        return self.send(body, "application/x-www-form-urlencoded", **how)
 
     def _user(self, user: str, team: str) -> dict[str, Any]:
         name = (self.standin.users.get(user) or {}).get("name", user.lower())
@@ -106,7 +106,7 @@ class SlackSim:
     # --- what people do -------------------------------------------------------------------------
 
     def command(
-        self, user: str, text: str = "", *, channel: str = "C0GENERAL", team: str | None = None, name: str = "/licenses"
+        self, user: str, text: str = "", *, channel: str = "C0GENERAL", team: str | None = None, name: str = "/licenses", **how: Any
     ) -> Response:
         team = team or self.team
         form = {
@@ -124,7 +124,7 @@ class SlackSim:
             "response_url": self.standin.response_url(f"cmd{self._next()}"),
             "trigger_id": f"{self._next()}.trigger",
         }
-        return self.send(urlencode(form).encode(), "application/x-www-form-urlencoded")
+        return self.send(urlencode(form).encode(), "application/x-www-form-urlencoded", **how)
 
     def click(
         self,
@@ -135,6 +135,7 @@ class SlackSim:
         where: str = "message",
         team: str | None = None,
         channel: str = "C0GENERAL",
+        **how: Any,
     ) -> Response:
         """A button click: in an (ephemeral) message (with a response_url), the App Home, or a DM."""
         team = team or self.team
@@ -165,9 +166,11 @@ class SlackSim:
             payload["container"] = {"type": "message", "message_ts": "1700000000.000001", "channel_id": channel}
             payload["channel"] = {"id": channel, "name": "general"}
             payload["response_url"] = self.standin.response_url(f"act{self._next()}")
-        return self._payload(payload)
+        return self._payload(payload, **how)
 
-    def submit(self, user: str, view_id: str, values: dict[str, Any], *, team: str | None = None) -> Response:
+    def submit(
+        self, user: str, view_id: str, values: dict[str, Any], *, team: str | None = None, **how: Any
+    ) -> Response:
         """Submit the modal `view_id` as the stand-in last saw it, with `values` as its view.state.values."""
         team = team or self.team
         view = {**self.standin.views[view_id], "state": {"values": values}, "team_id": team}
@@ -183,9 +186,9 @@ class SlackSim:
             "is_enterprise_install": False,
             "enterprise": None,
         }
-        return self._payload(payload)
+        return self._payload(payload, **how)
 
-    def open_home(self, user: str, *, team: str | None = None) -> Response:
+    def open_home(self, user: str, *, team: str | None = None, **how: Any) -> Response:
         team = team or self.team
         event_id = self._next()
         envelope = {
@@ -204,7 +207,7 @@ class SlackSim:
             "event_time": int(self.clock()),
             "authorizations": [{"team_id": team, "user_id": self.standin.bot_user_id, "is_bot": True}],
         }
-        return self.send(json.dumps(envelope).encode(), "application/json")
+        return self.send(json.dumps(envelope).encode(), "application/json", **how)
 
     # --- reading the modal the app has open -----------------------------------------------------
 

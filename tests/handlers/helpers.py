@@ -1,0 +1,84 @@
+"""Reading what the app sent to Slack, and filling modals, for the handler tests."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.blocktext import message_to_text, view_to_text
+from bot.slack_standin import Call, SlackStandIn
+from handlers.ids import Action, Block
+from store import models
+from store.db import Database
+
+
+def seats(value: str | None) -> dict[str, Any]:
+    """view.state.values of the reduce modal with `value` typed in."""
+    return {Block.SEATS: {Action.SEATS_INPUT: {"type": "number_input", "value": value}}}
+
+
+def chosen(*member_ids: int) -> dict[str, Any]:
+    options = [{"text": {"type": "plain_text", "text": str(i)}, "value": str(i)} for i in member_ids]
+    return {Block.USERS: {Action.USERS_INPUT: {"type": "multi_static_select", "selected_options": options}}}
+
+
+def replies(standin: SlackStandIn) -> list[Call]:
+    """What the app answered through response_urls (ephemeral answers)."""
+    return standin.calls_to("response_url")
+
+
+def last_reply(standin: SlackStandIn) -> str:
+    calls = replies(standin)
+    assert calls, f"no answer through a response_url; calls: {standin.methods()}"
+    return message_to_text(calls[-1].params)
+
+
+def posts(standin: SlackStandIn, channel: str) -> list[str]:
+    return [message_to_text(c.params) for c in standin.calls_to("chat.postMessage") if c.params["channel"] == channel]
+
+
+def home_text(standin: SlackStandIn, user: str) -> str:
+    assert user in standin.homes, f"no App Home published for {user}"
+    return view_to_text(standin.homes[user])
+
+
+def action_ids(blocks: Any) -> list[str]:
+    """Every action_id in blocks, accessories included."""
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if "action_id" in node:
+                found.append(node["action_id"])
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(blocks)
+    return found
+
+
+def raw(standin: SlackStandIn) -> str:
+    """Every body sent to Slack, as JSON text (to look for unescaped text)."""
+    return "\n".join(json.dumps(c.params) for c in standin.calls)
+
+
+def requests(db: Database) -> list[models.ReductionRequest]:
+    with db.transaction() as s:
+        return list(s.scalars(select(models.ReductionRequest).order_by(models.ReductionRequest.id)))
+
+
+def member(db: Database, email: str) -> models.Member:
+    with db.transaction() as s:
+        m = s.scalar(select(models.Member).where(models.Member.email == email))
+        assert m is not None
+        return m
+
+
+def audit_actions(db: Database) -> list[str]:
+    with db.transaction() as s:
+        return list(s.scalars(select(models.AuditEntry.action).order_by(models.AuditEntry.id)))
