@@ -1,9 +1,6 @@
 """The sync use case: all of users.list first, then one transaction (or nothing at all).
 
-What the background worker calls (see docs/teamleader.md):
-- `run_due_syncs(db, now, client)` on every tick: syncs each connected account whose `next_sync_at`
-  has come (per-account interval, default 60 minutes); never raises for one account's failure.
-- `sync_before_renewal(db, team, now, client)` right before processing a renewal.
+The worker's entry points are in bot/teamleader/jobs.py.
 """
 
 from __future__ import annotations
@@ -13,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -29,7 +26,6 @@ from store.models import DeactivatedHow, MemberStatus, TeamleaderStatus
 
 log = logging.getLogger(__name__)
 
-WORKER = Actor(label="worker", operator=True)
 RETRY_AFTER = timedelta(minutes=15)
 """After a failed sync (other than a revoked access) the next try comes this much later at most."""
 MAX_PAGES = 1000
@@ -70,16 +66,6 @@ class SyncReport:
                 " (give another member the admin flag)"
             )
         return text + (" [dry run: nothing written]" if self.dry_run else "")
-
-
-@dataclass(frozen=True)
-class SyncOutcome:
-    """One account's scheduled sync: a report, or the one-line reason it failed."""
-
-    team: str
-    report: SyncReport | None = None
-    error: str | None = None
-    reconnect_needed: bool = False
 
 
 def fetch_users(client: TeamleaderClient, tokens: AccessTokens) -> list[User]:
@@ -275,54 +261,3 @@ def _record_failure(db: Database, account_id: int, now: datetime, message: str) 
         conn.last_error = message[:300]
         conn.next_sync_at = now + min(RETRY_AFTER, timedelta(minutes=conn.sync_interval_minutes))
         conn.updated_at = now
-
-
-# --- what the worker calls ----------------------------------------------------------------------
-
-
-def sync_due(db: Database, now: datetime) -> list[str]:
-    """Teams of connected accounts whose next sync time has come (earliest first)."""
-    with db.transaction() as s:
-        rows = s.execute(
-            select(models.Account.slack_team_id)
-            .join(models.TeamleaderConnection, models.TeamleaderConnection.account_id == models.Account.id)
-            .where(
-                models.TeamleaderConnection.status == TeamleaderStatus.CONNECTED.value,
-                or_(
-                    models.TeamleaderConnection.next_sync_at.is_(None),
-                    models.TeamleaderConnection.next_sync_at <= now,
-                ),
-            )
-            .order_by(models.TeamleaderConnection.next_sync_at, models.Account.id)
-        )
-        return [team for (team,) in rows]
-
-
-def _outcome(db: Database, team: str, client: TeamleaderClient, now: datetime) -> SyncOutcome:
-    try:
-        return SyncOutcome(team, report=sync_account(db, team=team, client=client, now=now, actor=WORKER))
-    except ReconnectNeeded as exc:
-        return SyncOutcome(team, error=exc.message, reconnect_needed=True)
-    except UserError as exc:
-        log.warning("teamleader sync of %s failed: %s", team, exc.message)
-        return SyncOutcome(team, error=exc.message)
-
-
-def run_due_syncs(db: Database, now: datetime, client: TeamleaderClient) -> list[SyncOutcome]:
-    """Sync every account that is due. One account's failure does not stop the others."""
-    return [_outcome(db, team, client, now) for team in sync_due(db, now)]
-
-
-def sync_before_renewal(db: Database, team: str, now: datetime, client: TeamleaderClient) -> SyncOutcome | None:
-    """Sync right before a renewal is processed. None: the account is not connected to Teamleader.
-
-    On failure the outcome carries the reason; the renewal then works on the members as last synced.
-    """
-    with db.transaction() as s:
-        account = load_account(s, team)
-        connected = s.scalar(
-            select(models.TeamleaderConnection.id).where(models.TeamleaderConnection.account_id == account.id)
-        )
-    if connected is None:
-        return None
-    return _outcome(db, team, client, now)

@@ -12,7 +12,6 @@ from bot import usecases
 from bot.errors import UserError
 from bot.teamleader import sync
 from bot.teamleader.client import ApiError
-from bot.teamleader.status import set_sync_interval
 from bot.teamleader.sync import sync_account
 from bot.usecases import Actor
 from store import models
@@ -197,54 +196,3 @@ def test_not_connected_is_one_clear_line(db: Database, fake: FakeTeamleader) -> 
     with pytest.raises(UserError, match=r"T0001 is not connected to Teamleader; connect it with"):
         run(db, fake)
     assert len(fake.rsps.calls) == 0
-
-
-# --- scheduling ---------------------------------------------------------------------------------
-
-
-def test_accounts_are_due_per_their_interval(db: Database, fake: FakeTeamleader, connected: str) -> None:
-    assert sync.sync_due(db, NOW) == ["T0001"]  # just connected: due at once
-    fake.users = [tl_user(0), tl_user(1), tl_user(2)]
-    outcomes = sync.run_due_syncs(db, NOW, fake.client())
-    assert [(o.team, o.error) for o in outcomes] == [("T0001", None)]
-    assert audit(db)[-1][0] == "teamleader.synced"
-    with db.transaction() as s:
-        assert s.scalars(select(models.AuditEntry.actor)).all()[-1] == "worker"
-    assert sync.sync_due(db, NOW + timedelta(minutes=59)) == []
-    assert sync.sync_due(db, NOW + timedelta(minutes=60)) == ["T0001"]
-    set_sync_interval(db, team="T0001", minutes=15, now=NOW)
-    assert sync.sync_due(db, NOW + timedelta(minutes=15)) == ["T0001"]
-    assert sync.sync_due(db, NOW + timedelta(minutes=14)) == []
-
-
-def test_the_interval_is_bounded(db: Database, connected: str) -> None:
-    with pytest.raises(UserError, match="5 to 10080 minutes"):
-        set_sync_interval(db, team="T0001", minutes=1, now=NOW)
-
-
-def test_one_failing_account_does_not_stop_the_others(db: Database, fake: FakeTeamleader, connected: str) -> None:
-    from bot.teamleader import oauth
-
-    add_account(db, "T0002")
-    fake.codes.add("good-code-2")
-    oauth.connect_with_code(db, team="T0002", code="good-code-2", client=fake.client(), now=NOW)
-    fake.users = [tl_user(0), tl_user(1), tl_user(2)]
-    fake.valid_access.discard(fake.issued[0][0])  # T0001's access token is refused ...
-    fake.valid_refresh.discard(fake.issued[0][1])  # ... and so is its refresh token: revoked
-    outcomes = sync.run_due_syncs(db, NOW, fake.client())
-    assert [(o.team, o.reconnect_needed, o.report is not None) for o in outcomes] == [
-        ("T0001", True, False),
-        ("T0002", False, True),
-    ]
-    assert sync.sync_due(db, NOW + timedelta(days=1)) == ["T0002"]  # a revoked account is not retried
-
-
-def test_sync_before_renewal(db: Database, fake: FakeTeamleader, connected: str) -> None:
-    add_account(db, "T0002")
-    assert sync.sync_before_renewal(db, "T0002", NOW, fake.client()) is None  # not connected: nothing to do
-    fake.users = [tl_user(0), tl_user(1)]
-    outcome = sync.sync_before_renewal(db, "T0001", NOW, fake.client())
-    assert outcome is not None and outcome.report is not None and outcome.report.deactivated == 1
-    fake.users_override.append(lambda _n: error(503, "Maintenance"))
-    failed = sync.sync_before_renewal(db, "T0001", NOW, fake.client())
-    assert failed is not None and failed.report is None and failed.error is not None and "503" in failed.error

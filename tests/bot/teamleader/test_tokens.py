@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, select
 
-from bot.teamleader import sync
+from bot.teamleader import jobs, sync
 from bot.teamleader.client import ApiError, Unauthorized
 from bot.teamleader.status import connection_status, mark_reconnect_notified, reconnect_notices_due
 from bot.teamleader.sync import sync_account
@@ -129,7 +129,7 @@ def test_a_revoked_refresh_token_asks_for_a_reconnect_and_changes_nothing(
     with pytest.raises(ReconnectNeeded):
         run(db, fake)
     assert len(fake.rsps.calls) == calls
-    assert sync.sync_due(db, NOW + timedelta(days=1)) == []
+    assert jobs.sync_due(db, NOW + timedelta(days=1)) == []
 
 
 def test_401_then_revoked_refresh(db: Database, fake: FakeTeamleader, in_step: str) -> None:
