@@ -176,17 +176,50 @@ class ReductionRequest(Base):
     applied_at: Mapped[datetime | None]
 
 
+CONSENT_STATES = (
+    "(status = 'requested' AND granted_at IS NULL AND declined_at IS NULL AND revoked_at IS NULL"
+    " AND signature IS NULL)"
+    " OR (status = 'declined' AND declined_at IS NOT NULL AND granted_at IS NULL AND revoked_at IS NULL"
+    " AND signature IS NULL)"
+    " OR (status = 'granted' AND revoked_at IS NULL AND declined_at IS NULL AND granted_at IS NOT NULL"
+    " AND statement IS NOT NULL AND signature IS NOT NULL AND signed_by_user_id IS NOT NULL"
+    " AND signed_by_team_id IS NOT NULL)"
+    " OR (status = 'revoked' AND revoked_at IS NOT NULL AND declined_at IS NULL AND granted_at IS NOT NULL"
+    " AND statement IS NOT NULL AND signature IS NOT NULL AND signed_by_user_id IS NOT NULL"
+    " AND signed_by_team_id IS NOT NULL)"
+)
+"""Which fields each consent state has: a granted or revoked consent always carries its evidence."""
+
+
 class AdminConsent(Base):
-    """Written consent of an admin that their admin rights may be removed (see the consent flow)."""
+    """Written consent of an admin that their admin rights may be removed (see docs/consent.md).
+
+    One row per request. `requested` -> `granted` | `declined`; `granted` -> `revoked`. Once answered the
+    row is evidence: the database refuses to edit it (triggers, migration 0004) except for the one
+    granted -> revoked transition, which only sets `status` and `revoked_at`.
+    """
 
     __tablename__ = "admin_consents"
-    __table_args__ = (CheckConstraint(_in("status", ConsentStatus), name="status"),)
+    __table_args__ = (
+        CheckConstraint(_in("status", ConsentStatus), name="status"),
+        CheckConstraint(CONSENT_STATES, name="state_fields"),
+        # At most one open (requested) or granted consent per member, enforced by the database.
+        Index(
+            "uq_admin_consents_one_open",
+            "member_id",
+            unique=True,
+            sqlite_where=text("status IN ('requested', 'granted')"),
+            postgresql_where=text("status IN ('requested', 'granted')"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
     requested_by: Mapped[str] = mapped_column(String(64))
     requested_at: Mapped[datetime]
+    effective_on: Mapped[date] = mapped_column(Date)
+    """The renewal from which the admin's rights would be removed (stated in the consent text)."""
     status: Mapped[str] = mapped_column(String(16), default=ConsentStatus.REQUESTED.value)
     statement: Mapped[str | None] = mapped_column(Text)
     signature: Mapped[str | None] = mapped_column(String(200))

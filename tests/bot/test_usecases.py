@@ -170,8 +170,13 @@ def test_a_consented_admin_can_be_deactivated_but_never_the_last_admin(db: Datab
                     member_id=ids[name],
                     requested_by="U0000",
                     requested_at=NOW,
+                    effective_on=date(2027, 1, 1),
                     status="granted",
                     granted_at=NOW,
+                    statement=f"I, {name}, consent ...",
+                    signature=name,
+                    signed_by_user_id=f"U000{name[-1]}",
+                    signed_by_team_id="T0001",
                 )
             )
     result = usecases.deactivate_members(
