@@ -1,0 +1,159 @@
+"""Running the background handler: one pass (`run_once`), the `worker` loop, the thread of `serve`.
+
+One pass = tick every due account (bot/background/tick.py), then deliver every due message of the
+outbox (bot/background/sender.py). Both steps use the database for coordination, so several
+passes may run at once in different processes against PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.background.sender import DEFAULT_THREADS, DeliveryReport, Pacer, Sender, SlackPoster, make_client
+from bot.background.tick import BeforeRenewal, TickReport, no_sync, tick_accounts
+from bot.errors import UserError
+from store import models
+from store.db import Database, make_engine
+from store.models import DeliveryStatus
+
+log = logging.getLogger(__name__)
+
+DEFAULT_INTERVAL = 60.0
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class PassReport:
+    tick: TickReport
+    delivery: DeliveryReport | None
+    """None in a dry run (nothing is sent)."""
+    waiting: int = 0
+    """Dry run: messages already in the outbox that a real pass would send now."""
+    teams: dict[int, str] = field(default_factory=dict)
+    """Account id -> Slack team id, for the accounts the delivery report mentions."""
+
+
+def run_once(
+    db: Database,
+    sender: Sender | None,
+    now: datetime,
+    *,
+    before_renewal: BeforeRenewal = no_sync,
+    dry_run: bool = False,
+) -> PassReport:
+    """Tick every due account at `now`, then deliver what is due (unless `dry_run` or no sender)."""
+    tick = tick_accounts(db, now, before_renewal=before_renewal, dry_run=dry_run)
+    if dry_run or sender is None:
+        with db.transaction() as s:
+            waiting = len(
+                s.scalars(
+                    select(models.Delivery.id).where(
+                        models.Delivery.status == DeliveryStatus.PENDING.value, models.Delivery.next_attempt_at <= now
+                    )
+                ).all()
+            )
+        return PassReport(tick=tick, delivery=None, waiting=waiting)
+    delivery = sender.deliver_due(db, now)
+    ids = {o.account_id for o in (*delivery.sent, *delivery.retrying, *delivery.failed)}
+    teams: dict[int, str] = {}
+    if ids:
+        with db.transaction() as s:
+            rows = s.execute(
+                select(models.Account.id, models.Account.slack_team_id).where(models.Account.id.in_(ids))
+            ).all()
+            teams = {account_id: team for account_id, team in rows}
+    return PassReport(tick=tick, delivery=delivery, teams=teams)
+
+
+def slack_sender(
+    *, threads: int = DEFAULT_THREADS, env: dict[str, str] | None = None, min_interval: float = 1.0
+) -> Sender:
+    """A Sender posting with SLACK_BOT_TOKEN to SLACK_API_URL (default Slack); UserError without a token."""
+    environ = dict(os.environ) if env is None else env
+    token = environ.get("SLACK_BOT_TOKEN", "").strip()
+    if not token:
+        raise UserError("SLACK_BOT_TOKEN is not set: the worker needs the bot token (xoxb-...) to post to Slack.")
+    base_url = environ.get("SLACK_API_URL") or None
+
+    return Sender(
+        SlackPoster(lambda: make_client(token, base_url)), threads=threads, pacer=Pacer(interval=min_interval)
+    )
+
+
+def worker_database(db: Database, threads: int) -> Database:
+    """A Database whose connection pool lets `threads` deliveries hold a row lock each (PostgreSQL).
+
+    SQLite does not hold connections while posting, so the given database is used as it is.
+    """
+    if db.engine.dialect.name == "sqlite":
+        return db
+    url = db.engine.url.render_as_string(hide_password=False)
+    return Database(make_engine(url, pool_size=threads + 2, max_overflow=2))
+
+
+def run_loop(
+    run: Callable[[datetime], Any],
+    *,
+    interval: float = DEFAULT_INTERVAL,
+    stop: threading.Event,
+    clock: Callable[[], datetime] = utc_now,
+) -> None:
+    """Call `run(now)` every `interval` seconds until `stop` is set; a failing pass is logged, not fatal."""
+    while not stop.is_set():
+        try:
+            run(clock())
+        except Exception:
+            log.exception("background pass failed; trying again in %.0f s", interval)
+        stop.wait(interval)
+
+
+@dataclass
+class Background:
+    """The background handler running in a daemon thread (what `licensebot serve` starts)."""
+
+    thread: threading.Thread
+    stop_event: threading.Event
+
+    def stop(self, timeout: float | None = 30.0) -> None:
+        self.stop_event.set()
+        self.thread.join(timeout)
+
+    @property
+    def running(self) -> bool:
+        return self.thread.is_alive()
+
+
+def start(
+    db: Database,
+    sender: Sender,
+    *,
+    interval: float = DEFAULT_INTERVAL,
+    clock: Callable[[], datetime] = utc_now,
+    before_renewal: BeforeRenewal = no_sync,
+) -> Background:
+    stop = threading.Event()
+
+    def run(now: datetime) -> None:
+        report = run_once(db, sender, now, before_renewal=before_renewal)
+        for account in report.tick.failures:
+            log.error("account %s: %s", account.team, account.error)
+
+    thread = threading.Thread(
+        target=run_loop,
+        kwargs={"run": run, "interval": interval, "stop": stop, "clock": clock},
+        name="licensebot-worker",
+        daemon=True,
+    )
+    thread.start()
+    return Background(thread=thread, stop_event=stop)

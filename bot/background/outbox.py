@@ -1,0 +1,117 @@
+"""The outbox (table `deliveries`): messages are queued in the transaction that decides them.
+
+UNIQUE(account_id, key, target) makes queueing idempotent: deciding an occasion again (a re-run,
+a second worker, a retry after a crash) inserts nothing. bot/background/sender.py delivers them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from bot.usecases import load_account
+from store import models
+from store.db import Database
+from store.models import DeliveryStatus, MemberStatus
+
+
+def recipients(s: Session, account: models.Account) -> list[str]:
+    """The admin channel (if set) and every active admin with a Slack user id (a DM each)."""
+    admins = s.scalars(
+        select(models.Member.slack_user_id)
+        .where(
+            models.Member.account_id == account.id,
+            models.Member.is_admin.is_(True),
+            models.Member.status == MemberStatus.ACTIVE.value,
+            models.Member.slack_user_id.is_not(None),
+        )
+        .order_by(models.Member.slack_user_id)
+    ).all()
+    channel = [account.admin_channel] if account.admin_channel else []
+    return channel + [a for a in admins if a]
+
+
+def queue(
+    s: Session,
+    *,
+    account_id: int,
+    key: str,
+    kind: str,
+    targets: Sequence[str],
+    message: dict[str, Any],
+    now: datetime,
+) -> int:
+    """Queue `message` for each target unless it is queued already; returns how many rows were added."""
+    if not targets:
+        return 0
+    rows = [
+        {
+            "account_id": account_id,
+            "key": key,
+            "target": target,
+            "kind": kind,
+            "payload": message,
+            "status": DeliveryStatus.PENDING.value,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for target in dict.fromkeys(targets)
+    ]
+    dialect = s.get_bind().dialect.name
+    insert = postgresql.insert(models.Delivery) if dialect == "postgresql" else sqlite.insert(models.Delivery)
+    stmt = insert.values(rows).on_conflict_do_nothing(index_elements=["account_id", "key", "target"])
+    result = s.execute(stmt)
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class FailedDelivery:
+    key: str
+    target: str
+    attempts: int
+    error: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class OutboxStatus:
+    pending: int
+    failed: tuple[FailedDelivery, ...]
+    """The most recent failures (newest first)."""
+    failed_total: int
+
+
+def outbox_status(db: Database, *, team: str, limit: int = 5) -> OutboxStatus:
+    """Messages of an account still waiting to be delivered, and those that failed for good."""
+    with db.transaction() as s:
+        account = load_account(s, team)
+        counts = dict(
+            s.execute(
+                select(models.Delivery.status, func.count())
+                .where(models.Delivery.account_id == account.id)
+                .group_by(models.Delivery.status)
+            ).all()
+        )
+        failed = s.scalars(
+            select(models.Delivery)
+            .where(models.Delivery.account_id == account.id, models.Delivery.status == DeliveryStatus.FAILED.value)
+            .order_by(models.Delivery.created_at.desc(), models.Delivery.id.desc())
+            .limit(limit)
+        ).all()
+        return OutboxStatus(
+            pending=int(counts.get(DeliveryStatus.PENDING.value, 0)),
+            failed=tuple(
+                FailedDelivery(
+                    key=d.key, target=d.target, attempts=d.attempts, error=d.last_error, created_at=d.created_at
+                )
+                for d in failed
+            ),
+            failed_total=int(counts.get(DeliveryStatus.FAILED.value, 0)),
+        )
