@@ -12,11 +12,21 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 TOKEN = re.compile(r"<([@#!])([^>|]+)(?:\|([^>]*))?>|<([^>|]+)\|([^>]*)>|<([^>]+)>")
+EMOJI = {
+    ":white_check_mark:": "✅",
+    ":warning:": "⚠️",
+    ":x:": "❌",
+    ":lock:": "🔒",
+    ":no_entry:": "⛔",
+    ":exclamation:": "❗",
+    ":hourglass_flowing_sand:": "⏳",
+}
+EMOJI_CODE = re.compile(r":[a-z0-9_+-]+:")
 BOLD = re.compile(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])")
 
 
 def mrkdwn(text: str, names: Mapping[str, str] | None = None) -> str:
-    """mrkdwn -> what Slack shows (without the *bold* marks)."""
+    """mrkdwn -> what Slack shows (without the *bold* marks; common emoji codes as emoji)."""
     names = names or {}
 
     def token(m: re.Match[str]) -> str:
@@ -32,6 +42,7 @@ def mrkdwn(text: str, names: Mapping[str, str] | None = None) -> str:
         return bare or ""
 
     shown = BOLD.sub(r"\1", TOKEN.sub(token, text))
+    shown = EMOJI_CODE.sub(lambda m: EMOJI.get(m.group(0), m.group(0)), shown)
     return shown.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 

@@ -48,6 +48,8 @@ def describe(entry: Entry) -> str:
             return f"{who} was recognised as a member of the account"
         case "members.imported":
             return f"{who} imported users ({escape(d.get('added', 0))} added, {escape(d.get('updated', 0))} updated)"
+        case "account.added":
+            return f"{who} linked the workspace to the account {escape(d.get('name', ''))}".rstrip()
         case "account.changed" if set(d) == {"admin_channel"}:
             return f"{who} made {channel_link(str(d['admin_channel']))} the admin channel"
         case _:

@@ -24,7 +24,7 @@ from handlers.blocks.mrkdwn import (
     mention,
     section,
 )
-from handlers.blocks.page import NOT_LOWERING, cancel_button
+from handlers.blocks.page import NOT_LOWERING, cancel_button, local_day
 from handlers.ids import Action
 
 Message = dict[str, Any]
@@ -67,7 +67,7 @@ def users_message(ov: UsersOverview) -> Message:
     automatic = {m.id for m in ov.automatic.chosen}
     lines = [
         f"{'*' if p.member_id in automatic else ''}{escape(p.name)}{'*' if p.member_id in automatic else ''}"
-        f"{' · admin' if p.is_admin else ''} · added {fmt_date(p.added_at.date())}"
+        f"{' · admin' if p.is_admin else ''} · added {local_day(p.added_at, page.terms.timezone)}"
         f"{' · :warning: would be deactivated' if p.member_id in automatic else ''}"
         for p in ov.people
     ]

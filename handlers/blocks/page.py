@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from bot import policy
@@ -36,7 +36,7 @@ def days_phrase(days: int) -> str:
     return {1: "tomorrow", 0: "today"}.get(days, f"{-days} days ago")
 
 
-def summary_fields(page: LicensePage) -> Block:
+def _seats_and_plan(page: LicensePage) -> tuple[str, str]:
     t = page.terms
     seats = f"{t.licensed_seats} licensed · {page.active} active"
     if page.unused_seats:
@@ -44,12 +44,22 @@ def summary_fields(page: LicensePage) -> Block:
     plan = t.plan.value
     if t.price_per_seat is not None:
         plan += f" · {escape(money(t.price_per_seat, t.currency))} per license per month"
+    return f"*Licenses*\n{seats}", f"*Plan*\n{plan}"
+
+
+def summary_fields(page: LicensePage, *, dates: bool = True) -> Block:
+    if not dates:
+        return fields(*_seats_and_plan(page))
     return fields(
         f"*Next renewal*\n{fmt_date(page.next_renewal)} ({days_phrase((page.next_renewal - page.today).days)})",
         f"*Deadline for changes*\n{fmt_date(page.next_deadline)} ({deadline_phrase(page.days_to_deadline)})",
-        f"*Licenses*\n{seats}",
-        f"*Plan*\n{plan}",
+        *_seats_and_plan(page),
     )
+
+
+def local_day(instant: datetime, timezone: str) -> str:
+    """The account's local date of an instant, e.g. when a user was added."""
+    return fmt_date(policy.local_date(instant, timezone))
 
 
 def target_note(page: LicensePage) -> str | None:
@@ -86,7 +96,7 @@ def pending_block(page: LicensePage, *, admin: bool) -> Block:
     text = (
         f"*Pending request #{p.id}:* remove {plural(p.seats_removed, 'license')} at the renewal of "
         f"*{fmt_date(p.renewal)}* ({page.terms.licensed_seats} → {page.new_seat_count}), "
-        f"requested by {actor(p.requested_by)} on {fmt_date(p.requested_at.date())}."
+        f"requested by {actor(p.requested_by)} on {local_day(p.requested_at, page.terms.timezone)}."
     )
     if page.saving is not None:
         text += f"\nSaving: {escape(money(page.saving, page.terms.currency))} per {page.terms.plan.value} period."
@@ -111,7 +121,7 @@ def deactivation_block(page: LicensePage) -> Block | None:
         f"{page.active} users are active for {page.new_seat_count} licenses.",
         "If nobody is deactivated by then, these users are deactivated automatically on the renewal day "
         "(the most recently added first):",
-        *(f"• {_member(m)}" for m in d.chosen),
+        *(f"• {_member(m, page.terms.timezone)}" for m in d.chosen),
     ]
     if d.unresolved:
         lines.append(
@@ -121,8 +131,8 @@ def deactivation_block(page: LicensePage) -> Block | None:
     return section("\n".join(lines), block_id=BlockId.BANNER)
 
 
-def _member(m: policy.Member) -> str:
-    return f"{escape(m.name)}{' (admin)' if m.is_admin else ''}, added {fmt_date(m.added_at.date())}"
+def _member(m: policy.Member, timezone: str) -> str:
+    return f"{escape(m.name)}{' (admin)' if m.is_admin else ''}, added {local_day(m.added_at, timezone)}"
 
 
 def admins_phrase(viewer: Viewer) -> str:
@@ -138,11 +148,11 @@ def read_only_note(viewer: Viewer) -> Block:
 
 
 def admin_buttons(page: LicensePage) -> Block:
-    elements = [button("Remove licenses", Action.OPEN_REDUCE, style="primary")]
-    if page.pending is not None:
-        p = page.pending
-        elements.append(cancel_button(p.id, p.seats_removed, p.renewal))
-    elements.append(button("Deactivate users", Action.OPEN_DEACTIVATE))
+    """Remove licenses and Deactivate users (Cancel request sits beside the pending request)."""
+    elements = [
+        button("Remove licenses", Action.OPEN_REDUCE, style="primary"),
+        button("Deactivate users", Action.OPEN_DEACTIVATE),
+    ]
     return actions(elements, block_id=BlockId.ACTIONS)
 
 
@@ -186,7 +196,7 @@ def home_view(page: LicensePage, viewer: Viewer, activity: Sequence[Entry] = ())
     banner = deactivation_block(page)
     if banner:
         blocks.append(banner)
-    blocks.append(summary_fields(page))
+    blocks.append(summary_fields(page, dates=False))
     blocks.append(pending_block(page, admin=viewer.is_admin))
     blocks.append(context(NOT_LOWERING))
     blocks.append(admin_buttons(page) if viewer.is_admin else read_only_note(viewer))

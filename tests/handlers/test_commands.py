@@ -91,8 +91,8 @@ def test_users_lists_active_users_and_who_would_go_automatically(
     slack.command(ADMIN, "users")
     text = last_reply(standin)
     assert "8 active users for 6 licenses" in text and "2 users (marked) would be deactivated" in text
-    assert "User 7 · added Mon 08 Jan 2024 · :warning: would be deactivated" in text
-    assert "User 6 · added Sun 07 Jan 2024 · :warning: would be deactivated" in text
+    assert "User 7 · added Mon 08 Jan 2024 · ⚠️ would be deactivated" in text
+    assert "User 6 · added Sun 07 Jan 2024 · ⚠️ would be deactivated" in text
     assert "User 5 · added Sat 06 Jan 2024\n" in text + "\n"
 
 

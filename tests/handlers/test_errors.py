@@ -22,7 +22,7 @@ def test_an_unreachable_database_is_said_so(
 
     monkeypatch.setattr(usecases, "license_page", down)
     slack.command(ADMIN, "status")
-    assert last_reply(standin) == f":no_entry: {UNAVAILABLE}"
+    assert last_reply(standin) == f"⛔ {UNAVAILABLE}"
 
 
 def test_an_unexpected_failure_is_logged_and_the_person_told(
@@ -33,7 +33,7 @@ def test_an_unexpected_failure_is_logged_and_the_person_told(
 
     monkeypatch.setattr(usecases, "history", broken)
     slack.command(ADMIN, "history")
-    assert last_reply(standin) == f":no_entry: {INTERNAL}"
+    assert last_reply(standin) == f"⛔ {INTERNAL}"
     assert "boom" in caplog.text
 
 
