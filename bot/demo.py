@@ -137,7 +137,7 @@ class Scene:
         self.out(f"\n » {self.name(user)} types {typed} and clicks [Request]")
         mark = self.standin.mark()
         view_id = self.slack.last_modal_id()
-        values = {Block.SEATS: {Action.SEATS_INPUT: {"type": "number_input", "value": typed}}}
+        values: dict[str, Any] = {Block.SEATS: {Action.SEATS_INPUT: {"type": "number_input", "value": typed}}}
         response = self.slack.submit(user, view_id, values)
         body = response.json() or {}
         if body.get("response_action") == "errors":
