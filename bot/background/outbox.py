@@ -66,9 +66,12 @@ def queue(
     ]
     dialect = s.get_bind().dialect.name
     insert = postgresql.insert(models.Delivery) if dialect == "postgresql" else sqlite.insert(models.Delivery)
-    stmt = insert.values(rows).on_conflict_do_nothing(index_elements=["account_id", "key", "target"])
-    result = s.execute(stmt)
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    stmt = (
+        insert.values(rows)
+        .on_conflict_do_nothing(index_elements=["account_id", "key", "target"])
+        .returning(models.Delivery.id)
+    )
+    return len(s.execute(stmt).all())
 
 
 @dataclass(frozen=True)
