@@ -1,0 +1,201 @@
+"""`licensebot serve`: settings, the route table, /health, waitress with threads, the worker hook."""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+import types
+import urllib.request
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.error import HTTPError
+from urllib.parse import urlencode
+
+import pytest
+
+from bot import serve
+from bot.cli import main
+from bot.serve import StartResponse, build_wsgi, make_server
+from bot.slack_sim import signature
+from bot.slack_standin import SlackStandIn
+from handlers.app import DEFAULT_API_URL, Settings, build_app
+from handlers.deps import Deps
+from store.db import Database
+from tests.factories import add_account, add_members
+
+SLACK_ENV = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL")
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for name in SLACK_ENV:
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def call(app: Any, path: str, method: str = "GET") -> tuple[str, bytes]:
+    got: dict[str, str] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]]) -> None:
+        got["status"] = status
+
+    body = b"".join(app({"REQUEST_METHOD": method, "PATH_INFO": path}, start_response))
+    return got["status"], body
+
+
+def test_missing_settings_are_named_in_one_line_and_exit_2(
+    clean_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    assert main(["--database", f"sqlite:///{tmp_path}/x.db", "serve"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "missing settings: SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode)" in err
+
+
+def test_settings_from_the_environment() -> None:
+    http = Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"})
+    assert (http.socket_mode, http.api_url) == (False, DEFAULT_API_URL)
+    socket = Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"})
+    assert socket.socket_mode and socket.signing_secret == ""
+    gov = Settings.from_env(
+        {"SLACK_BOT_TOKEN": "x", "SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": "https://slack-gov.com/api"}
+    )
+    assert gov.api_url == "https://slack-gov.com/api/"
+    with pytest.raises(Exception, match="SLACK_SIGNING_SECRET"):
+        Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-1"})
+    with pytest.raises(Exception, match="app-level token"):
+        Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xoxb-wrong"})
+
+
+def test_health_says_whether_the_database_is_reachable(db: Database, tmp_path: Path) -> None:
+    status, body = call(build_wsgi(None, Deps(db=db)), "/health")
+    assert (status, json.loads(body)) == ("200 OK", {"status": "ok", "database": "reachable"})
+    broken = Database.connect(f"sqlite:///{tmp_path}/no/such/dir/x.db", migrate=False)
+    status, body = call(build_wsgi(None, Deps(db=broken)), "/health")
+    assert (status, json.loads(body)) == ("200 OK", {"status": "ok", "database": "unreachable"})
+
+
+def test_the_route_table_takes_extra_routes(db: Database) -> None:
+    def hello(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"hello"]
+
+    app = build_wsgi(None, Deps(db=db), {"/teamleader/callback": hello})
+    assert call(app, "/teamleader/callback") == ("200 OK", b"hello")
+    assert call(app, "/slack/events", "POST")[0] == "404 Not Found"  # Socket Mode: no HTTP endpoint
+    with pytest.raises(ValueError, match="already mounted"):
+        build_wsgi(None, Deps(db=db), {"/health": hello})
+
+
+@pytest.fixture
+def served(db: Database) -> Iterator[tuple[str, SlackStandIn]]:
+    """The WSGI app under waitress on 127.0.0.1 (a free port), with the Web API stand-in."""
+    add_account(db, "T0001")
+    add_members(db, "T0001", 3)
+    with SlackStandIn() as standin:
+        settings = Settings(bot_token="xoxb-t", signing_secret="secret", api_url=standin.api_url)
+        deps = Deps(db=db)
+        server = make_server(build_wsgi(build_app(settings, deps), deps), "127.0.0.1", 0, threads=4)
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{server.effective_port}", standin
+        finally:
+            server.close()
+            thread.join(timeout=10)
+
+
+def test_waitress_serves_health_and_signed_slack_requests(served: tuple[str, SlackStandIn]) -> None:
+    base, standin = served
+    with urllib.request.urlopen(f"{base}/health", timeout=10) as r:
+        assert json.loads(r.read())["database"] == "reachable"
+    form = {
+        "team_id": "T0001",
+        "user_id": "U0000",
+        "command": "/licenses",
+        "text": "help",
+        "response_url": standin.response_url("w1"),
+        "trigger_id": "1.t",
+        "channel_id": "C1",
+    }
+    body = urlencode(form).encode()
+    ts = str(int(time.time()))
+    headers = {
+        "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": signature("secret", ts, body),
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+    with urllib.request.urlopen(urllib.request.Request(f"{base}/slack/events", body, headers), timeout=10) as r:
+        assert r.status == 200
+    headers["X-Slack-Signature"] = signature("wrong", ts, body)
+    with pytest.raises(HTTPError) as refused:
+        urllib.request.urlopen(urllib.request.Request(f"{base}/slack/events", body, headers), timeout=10)
+    assert refused.value.code == 401
+    # process_before_response is False here (production): the answer follows the ack.
+    for _ in range(200):
+        if standin.calls_to("response_url"):
+            break
+        time.sleep(0.02)
+    [answer] = standin.calls_to("response_url")
+    assert "/licenses reduce [N]" in json.dumps(answer.params)
+
+
+def test_the_worker_hook_starts_bot_worker_when_it_has_start_background(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[Deps] = []
+    fake = types.ModuleType("bot.worker")
+    fake.start_background = started.append  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "bot.worker", fake)
+    deps = Deps(db=db)
+    assert serve.start_worker(deps) is True
+    assert started == [deps]
+    monkeypatch.setitem(sys.modules, "bot.worker", types.ModuleType("bot.worker"))
+    assert serve.start_worker(deps) is False
+
+
+class FakeServer:
+    ran = False
+
+    def run(self) -> None:
+        FakeServer.ran = True
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("no_worker", [False, True])
+def test_serve_builds_the_app_and_runs_the_server(clean_env: pytest.MonkeyPatch, db_url: str, no_worker: bool) -> None:
+    workers: list[Deps] = []
+    with SlackStandIn() as standin:
+        clean_env.setenv("SLACK_BOT_TOKEN", "xoxb-t")
+        clean_env.setenv("SLACK_SIGNING_SECRET", "s")
+        clean_env.setenv("SLACK_API_URL", standin.api_url)
+        clean_env.setattr(serve, "make_server", lambda wsgi, host, port, threads: FakeServer())
+
+        def start_worker(deps: Deps) -> bool:
+            workers.append(deps)
+            return True
+
+        clean_env.setattr(serve, "start_worker", start_worker)
+        FakeServer.ran = False
+        assert main(["--database", db_url, "serve", "--port", "0", *(["--no-worker"] if no_worker else [])]) == 0
+        assert FakeServer.ran
+        assert standin.methods() == ["auth.test"]  # the token is checked at start
+    assert len(workers) == (0 if no_worker else 1)
+
+
+def test_a_token_slack_refuses_is_one_line_and_exit_2(
+    clean_env: pytest.MonkeyPatch, db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with SlackStandIn() as standin:
+        standin.fail("auth.test", "invalid_auth")
+        clean_env.setenv("SLACK_BOT_TOKEN", "xoxb-revoked")
+        clean_env.setenv("SLACK_SIGNING_SECRET", "s")
+        clean_env.setenv("SLACK_API_URL", standin.api_url)
+        assert main(["--database", db_url, "serve", "--no-worker"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Slack refused the settings" in err and "invalid_auth" in err
