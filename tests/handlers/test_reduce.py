@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, date, datetime
 
 import pytest
@@ -171,3 +172,22 @@ def test_a_failing_admin_channel_post_does_not_stop_the_confirmation_or_the_home
     assert len(requests(db)) == 1
     assert len(posts(standin, ADMIN)) == 1
     assert list(standin.homes) == [ADMIN2]  # the failed publish for ADMIN did not stop the next one
+
+
+def test_two_submits_at_the_same_moment_store_one_request(slack: SlackSim, team: str, db: Database) -> None:
+    view_id = open_modal(slack)
+    start = threading.Barrier(2)
+    bodies: list[bytes] = []
+
+    def submit() -> None:
+        start.wait(timeout=10)
+        bodies.append(slack.submit(ADMIN, view_id, seats("2")).body)
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert len(requests(db)) == 1
+    assert sorted(bodies, key=len)[0] == b""  # one succeeded
+    assert b"already pending (request #1)" in sorted(bodies, key=len)[1]  # the other is told which one
