@@ -25,20 +25,23 @@ def test_the_same_submission_signed_properly_is_accepted(slack: SlackSim, db: Da
     assert len(requests(db)) == 1
 
 
-@pytest.mark.parametrize(
-    "how",
-    [
-        {"sign": "v0=" + "0" * 64},
-        {"sign": signature("another-secret", int(time.time()), b"whatever")},
-        {"sign": ""},
-        {"timestamp": int(time.time()) - 6 * 60},  # validly signed, but stale
-        {"timestamp": int(time.time()) + 6 * 60},
-    ],
-    ids=["forged", "other-secret", "unsigned", "stale", "future"],
-)
+def tampered(kind: str) -> dict[str, Any]:
+    """How a request is signed wrongly; timestamps are taken now (not when the tests are collected)."""
+    now = int(time.time())
+    return {
+        "forged": {"sign": "v0=" + "0" * 64},
+        "other-secret": {"sign": signature("another-secret", now, b"whatever")},
+        "unsigned": {"sign": ""},
+        "stale": {"timestamp": now - 6 * 60},  # validly signed, but more than 5 minutes old
+        "future": {"timestamp": now + 6 * 60},
+    }[kind]
+
+
+@pytest.mark.parametrize("kind", ["forged", "other-secret", "unsigned", "stale", "future"])
 def test_forged_or_stale_requests_get_401_and_change_nothing(
-    slack: SlackSim, standin: SlackStandIn, db: Database, open_form: str, how: dict[str, Any]
+    slack: SlackSim, standin: SlackStandIn, db: Database, open_form: str, kind: str
 ) -> None:
+    how = tampered(kind)
     before = (standin.mark(), audit_actions(db))
     assert slack.submit(ADMIN, open_form, seats("2"), **how).status == 401
     assert slack.command(ADMIN, "cancel", **how).status == 401
