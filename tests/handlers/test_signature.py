@@ -28,13 +28,14 @@ def test_the_same_submission_signed_properly_is_accepted(slack: SlackSim, db: Da
 def tampered(kind: str) -> dict[str, Any]:
     """How a request is signed wrongly; timestamps are taken now (not when the tests are collected)."""
     now = int(time.time())
-    return {
+    ways: dict[str, dict[str, Any]] = {
         "forged": {"sign": "v0=" + "0" * 64},
         "other-secret": {"sign": signature("another-secret", now, b"whatever")},
         "unsigned": {"sign": ""},
         "stale": {"timestamp": now - 6 * 60},  # validly signed, but more than 5 minutes old
         "future": {"timestamp": now + 6 * 60},
-    }[kind]
+    }
+    return ways[kind]
 
 
 @pytest.mark.parametrize("kind", ["forged", "other-secret", "unsigned", "stale", "future"])
