@@ -104,7 +104,7 @@ def cmd_tick(args: argparse.Namespace) -> int:
 
     sender = None if args.dry_run else slack_sender(threads=args.threads)
     db = worker_database(open_db(args), args.threads)
-    report = run_once(db, sender, now_of(args), dry_run=args.dry_run)
+    report = run_once(db, sender, now_of(args), dry_run=args.dry_run, tick_threads=args.threads)
     print(render_pass(report))
     d = report.delivery
     return 1 if report.tick.failures or (d is not None and (d.failed or d.errors)) else 0
@@ -124,7 +124,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     previous: dict[int, Any] = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
 
     def run(now: datetime) -> None:
-        print(render_pass(run_once(db, sender, now)), flush=True)
+        print(render_pass(run_once(db, sender, now, tick_threads=args.threads)), flush=True)
 
     print(f"licensebot worker: a pass every {args.interval:g} s; stop with Ctrl-C or SIGTERM", file=sys.stderr)
     try:
@@ -148,7 +148,10 @@ def add_commands(sub: Any) -> None:
     tick.add_argument("--now", type=instant, help="pretend it is this instant (ISO-8601); default: now")
     tick.add_argument("--dry-run", action="store_true", help="print what it would do; change and send nothing")
     tick.add_argument(
-        "--threads", type=_threads, default=DEFAULT_THREADS, help=f"parallel senders (default {DEFAULT_THREADS})"
+        "--threads",
+        type=_threads,
+        default=DEFAULT_THREADS,
+        help=f"threads for accounts (PostgreSQL) and for sending (default {DEFAULT_THREADS})",
     )
     tick.set_defaults(func=cmd_tick)
 
@@ -166,6 +169,9 @@ def add_commands(sub: Any) -> None:
         help=f"seconds between passes (default {DEFAULT_INTERVAL:g})",
     )
     worker.add_argument(
-        "--threads", type=_threads, default=DEFAULT_THREADS, help=f"parallel senders (default {DEFAULT_THREADS})"
+        "--threads",
+        type=_threads,
+        default=DEFAULT_THREADS,
+        help=f"threads for accounts (PostgreSQL) and for sending (default {DEFAULT_THREADS})",
     )
     worker.set_defaults(func=cmd_worker)

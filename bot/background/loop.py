@@ -51,9 +51,13 @@ def run_once(
     *,
     before_renewal: BeforeRenewal = no_sync,
     dry_run: bool = False,
+    tick_threads: int = 1,
 ) -> PassReport:
-    """Tick every due account at `now`, then deliver what is due (unless `dry_run` or no sender)."""
-    tick = tick_accounts(db, now, before_renewal=before_renewal, dry_run=dry_run)
+    """Tick every due account at `now`, then deliver what is due (unless `dry_run` or no sender).
+
+    `tick_threads` > 1 handles accounts in parallel on PostgreSQL (see `tick_accounts`).
+    """
+    tick = tick_accounts(db, now, before_renewal=before_renewal, dry_run=dry_run, threads=tick_threads)
     if dry_run or sender is None:
         with db.transaction() as s:
             waiting = len(
@@ -145,7 +149,7 @@ def start(
     stop = threading.Event()
 
     def run(now: datetime) -> None:
-        report = run_once(db, sender, now, before_renewal=before_renewal)
+        report = run_once(db, sender, now, before_renewal=before_renewal, tick_threads=sender.threads)
         for account in report.tick.failures:
             log.error("account %s: %s", account.team, account.error)
 

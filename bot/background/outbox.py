@@ -66,12 +66,9 @@ def queue(
     ]
     dialect = s.get_bind().dialect.name
     insert = postgresql.insert(models.Delivery) if dialect == "postgresql" else sqlite.insert(models.Delivery)
-    stmt = (
-        insert.values(rows)
-        .on_conflict_do_nothing(index_elements=["account_id", "key", "target"])
-        .returning(models.Delivery.id)
-    )
-    return len(s.execute(stmt).all())
+    stmt = insert.on_conflict_do_nothing(index_elements=["account_id", "key", "target"]).returning(models.Delivery.id)
+    # One cached statement run over the rows (insertmanyvalues): RETURNING lists only the rows added.
+    return len(s.execute(stmt, rows).all())
 
 
 @dataclass(frozen=True)

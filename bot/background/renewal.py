@@ -78,6 +78,7 @@ def process_renewal(s: Session, account: models.Account, due: RenewalDue, now: d
         .with_for_update()
     )
     seats_before = account.licensed_seats
+    active = policy_members(s, account.id, active_only=True)
     seats_after = seats_before
     chosen: tuple[policy.Member, ...] = ()
     unresolved = 0
@@ -87,7 +88,7 @@ def process_renewal(s: Session, account: models.Account, due: RenewalDue, now: d
         request.applied_at = now
         request.updated_at = now
         account.licensed_seats = seats_after
-        plan = policy.automatic_deactivations(policy_members(s, account.id, active_only=True), seats_after)
+        plan = policy.automatic_deactivations(active, seats_after)
         chosen, unresolved = plan.chosen, plan.unresolved
         rows = {m.id: m for m in s.scalars(select(models.Member).where(models.Member.id.in_([c.id for c in chosen])))}
         for c in chosen:
@@ -109,8 +110,6 @@ def process_renewal(s: Session, account: models.Account, due: RenewalDue, now: d
             )
     account.last_processed_renewal = due.renewal
     account.updated_at = now
-    s.flush()
-    active_after = len(policy_members(s, account.id, active_only=True))
     audit(
         s,
         account.id,
@@ -156,5 +155,5 @@ def process_renewal(s: Session, account: models.Account, due: RenewalDue, now: d
         seats_after=seats_after,
         deactivated=tuple(Deactivated(member_id=c.id, name=c.name, is_admin=c.is_admin) for c in chosen),
         unresolved=unresolved,
-        active_after=active_after,
+        active_after=len(active) - len(chosen),
     )

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -75,26 +76,43 @@ class _DryRun(Exception):
 
 
 def tick_accounts(
-    db: Database, now: datetime, *, before_renewal: BeforeRenewal = no_sync, dry_run: bool = False
+    db: Database,
+    now: datetime,
+    *,
+    before_renewal: BeforeRenewal = no_sync,
+    dry_run: bool = False,
+    threads: int = 1,
 ) -> TickReport:
-    """Handle every due account once (see the module docstring); never stops at one account's failure."""
+    """Handle every due account once (see the module docstring); never stops at one account's failure.
+
+    With `threads` > 1 on PostgreSQL, accounts are handled in parallel (each in its own transaction and
+    row lock, exactly as by several workers). SQLite serializes writers, so it always uses one thread.
+    """
     report = TickReport(now=now, dry_run=dry_run)
+    parallel = threads > 1 and db.engine.dialect.name == "postgresql"
+    pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="tick") if parallel else None
+
+    def handle(account_id: int) -> AccountReport | None:
+        return _handle(db, account_id, now, before_renewal=before_renewal, dry_run=dry_run)
+
     cursor = 0
-    while True:
-        with db.transaction() as s:
-            ids = s.scalars(
-                select(models.Account.id)
-                .where(models.Account.next_tick_at <= now, models.Account.id > cursor)
-                .order_by(models.Account.id)
-                .limit(BATCH)
-            ).all()
-        if not ids:
-            return report
-        for account_id in ids:
-            cursor = account_id
-            done = _handle(db, account_id, now, before_renewal=before_renewal, dry_run=dry_run)
-            if done is not None:
-                report.accounts.append(done)
+    try:
+        while True:
+            with db.transaction() as s:
+                ids = s.scalars(
+                    select(models.Account.id)
+                    .where(models.Account.next_tick_at <= now, models.Account.id > cursor)
+                    .order_by(models.Account.id)
+                    .limit(BATCH)
+                ).all()
+            if not ids:
+                return report
+            cursor = ids[-1]
+            done = pool.map(handle, ids) if pool is not None else map(handle, ids)
+            report.accounts.extend(a for a in done if a is not None)
+    finally:
+        if pool is not None:
+            pool.shutdown()
 
 
 def _handle(
@@ -108,12 +126,13 @@ def _handle(
                 if account is None:
                     return None  # another worker has it, or did it already
                 report = AccountReport(team=account.slack_team_id, name=account.name)
-                if not synced and schedule.due_at(state_of(s, account), now).renewal is not None:
+                due = schedule.due_at(state_of(s, account), now)
+                if not synced and due.renewal is not None:
                     team = account.slack_team_id
                     # Release the row (nothing changed) and sync outside any transaction: the sync
                     # takes its own locks and may be slow.
                 else:
-                    _process(s, account, now, report)
+                    _process(s, account, due, now, report)
                     if dry_run:
                         raise _DryRun
                     return report
@@ -163,9 +182,9 @@ def state_of(s: Session, account: models.Account) -> schedule.AccountState:
     )
 
 
-def _process(s: Session, account: models.Account, now: datetime, report: AccountReport) -> None:
+def _process(s: Session, account: models.Account, due: schedule.Due, now: datetime, report: AccountReport) -> None:
+    """Act on `due` (what is due for `account` at `now`) in the caller's transaction."""
     for _ in range(MAX_RENEWALS_PER_ACCOUNT):
-        due = schedule.due_at(state_of(s, account), now)
         if due.renewal is None:
             break
         outcome = process_renewal(s, account, due.renewal, now)
@@ -181,7 +200,7 @@ def _process(s: Session, account: models.Account, now: datetime, report: Account
                 message=renewal_summary_message(outcome),
                 now=now,
             )
-    due = schedule.due_at(state_of(s, account), now)
+        due = schedule.due_at(state_of(s, account), now)  # the next renewal, the reminders, the wakeup
     if due.reminder or due.unused_note:
         page = build_page(terms_of(account), policy_members(s, account.id), pending_of(s, account.id), now)
         targets = recipients(s, account)
