@@ -14,9 +14,10 @@ __all__ = ["Deps", "register"]
 
 
 def register(app: App, deps: Deps) -> None:
-    from handlers import cancel, commands, deactivate, errors, home, reduce
+    from handlers import cancel, commands, consent, deactivate, errors, home, reduce
 
     commands.register(app, deps)
+    consent.register(app, deps)
     reduce.register(app, deps)
     cancel.register(app, deps)
     deactivate.register(app, deps)

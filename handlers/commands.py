@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 from bot import people, usecases
 from bot.usecases import Actor
 from handlers import cancel as cancel_feature
+from handlers import consent as consent_feature
 from handlers import deactivate as deactivate_feature
 from handlers.blocks.messages import (
     channel_set_message,
@@ -26,6 +27,7 @@ from handlers.blocks.messages import (
 )
 from handlers.blocks.mrkdwn import CHANNEL_ID, escape
 from handlers.blocks.page import page_blocks, page_text
+from handlers.consent_page import consent_blocks
 from handlers.context import Ctx
 from handlers.deps import Deps
 from handlers.ids import Command
@@ -39,7 +41,7 @@ HISTORY_LENGTH = 15
 def status(ctx: Ctx, _args: str, _command: dict[str, Any]) -> None:
     viewer = ctx.viewer()
     page = usecases.license_page(ctx.deps.db, team=ctx.team, now=ctx.now())
-    ctx.reply(message(page_text(page), page_blocks(page, viewer)))
+    ctx.reply(message(page_text(page), page_blocks(page, viewer, consent_blocks(ctx, viewer))))
 
 
 def _admin_only(ctx: Ctx) -> bool:
@@ -100,6 +102,7 @@ SUBCOMMANDS: dict[str, SubCommand] = {
     "cancel": cancel,
     "users": users,
     "deactivate": deactivate,
+    "consent": consent_feature.from_command,
     "channel": channel,
     "history": history,
     "help": show_help,

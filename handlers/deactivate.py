@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 from bot import people, usecases
 from bot.errors import UserError
 from bot.usecases import Actor, DeactivationResult
+from handlers import consent as consent_feature
 from handlers.blocks.messages import Message, deactivated_message, message
 from handlers.blocks.modals import deactivate_view, loading_view, message_view, selected_member_ids
 from handlers.blocks.mrkdwn import escape
@@ -35,14 +36,9 @@ def start_consent_flow(ctx: Ctx, admins: Sequence[tuple[int, str]]) -> list[str]
 
     Called with (member id, name) of each admin chosen for deactivation who has not given written
     consent that their admin rights may be removed. Returns the lines (mrkdwn) to tell the requester.
-    Today it only explains; the consent issue starts the consent request here instead.
+    It asks each of them for consent (handlers/consent.py).
     """
-    return [
-        f":lock: {escape(name)} is an admin and was not deactivated: an admin can only be deactivated after "
-        "they give written consent that their admin rights may be removed. They give it with "
-        "`/licenses consent`, which comes with the consent step (not available yet)."
-        for _member_id, name in admins
-    ]
+    return consent_feature.start_flow(ctx, admins)
 
 
 def deactivate(ctx: Ctx, member_ids: Sequence[int]) -> DeactivationResult:

@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 from bot import people, usecases
 from bot.errors import NotFound
 from handlers.blocks.page import home_view, unlinked_home_view
+from handlers.consent_page import consent_blocks
 from handlers.context import Ctx
 from handlers.deps import Deps
 
@@ -27,7 +28,7 @@ def build_home(ctx: Ctx, user_id: str) -> dict[str, Any]:
     except NotFound as exc:
         return unlinked_home_view(exc.message)
     activity = usecases.history(db, team=ctx.team, limit=RECENT)
-    return home_view(page, viewer, activity)
+    return home_view(page, viewer, activity, consent_blocks(ctx, viewer))
 
 
 def publish_home(ctx: Ctx, user_id: str) -> bool:

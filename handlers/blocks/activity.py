@@ -50,6 +50,17 @@ def describe(entry: Entry) -> str:
             return f"{who} imported users ({escape(d.get('added', 0))} added, {escape(d.get('updated', 0))} updated)"
         case "account.added":
             return f"{who} linked the workspace to the account {escape(d.get('name', ''))}".rstrip()
+        case "consent.requested":
+            return f"{who} asked {escape(d.get('name', '?'))} for written consent to lose admin rights"
+        case "consent.granted":
+            return f"{who} gave written consent to lose admin rights (signed “{escape(d.get('signature', ''))}”)"
+        case "consent.declined" | "consent.revoked":
+            verb = "declined to consent" if entry.action == "consent.declined" else "revoked their consent"
+            return f"{who} {verb} to lose admin rights"
+        case "consent.refused":
+            return f"{who} was refused: tried to {escape(d.get('attempted', '?'))} another admin's consent"
+        case "consents.exported":
+            return f"{who} exported the consents ({escape(d.get('count', 0))}, {escape(d.get('format', ''))})"
         case "account.changed" if set(d) == {"admin_channel"}:
             return f"{who} made {channel_link(str(d['admin_channel']))} the admin channel"
         case _:

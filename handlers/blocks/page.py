@@ -156,8 +156,8 @@ def admin_buttons(page: LicensePage) -> Block:
     return actions(elements, block_id=BlockId.ACTIONS)
 
 
-def page_blocks(page: LicensePage, viewer: Viewer) -> list[Block]:
-    """The `/licenses status` answer."""
+def page_blocks(page: LicensePage, viewer: Viewer, consent: Sequence[Block] = ()) -> list[Block]:
+    """The `/licenses status` answer (`consent`: the admin consent section, handlers/consent_page.py)."""
     blocks: list[Block] = [header(f"Licenses · {page.terms.name}"), summary_fields(page)]
     note = target_note(page)
     if note:
@@ -168,6 +168,7 @@ def page_blocks(page: LicensePage, viewer: Viewer) -> list[Block]:
         blocks.append(banner)
     blocks.append(context(NOT_LOWERING))
     blocks.append(admin_buttons(page) if viewer.is_admin else read_only_note(viewer))
+    blocks.extend(consent)
     return blocks
 
 
@@ -179,7 +180,9 @@ def page_text(page: LicensePage) -> str:
     )
 
 
-def home_view(page: LicensePage, viewer: Viewer, activity: Sequence[Entry] = ()) -> dict[str, Any]:
+def home_view(
+    page: LicensePage, viewer: Viewer, activity: Sequence[Entry] = (), consent: Sequence[Block] = ()
+) -> dict[str, Any]:
     """The App Home tab: renewal and deadline first, the banner, seats, the request, buttons, activity."""
     t = page.terms
     blocks: list[Block] = [
@@ -200,6 +203,7 @@ def home_view(page: LicensePage, viewer: Viewer, activity: Sequence[Entry] = ())
     blocks.append(pending_block(page, admin=viewer.is_admin))
     blocks.append(context(NOT_LOWERING))
     blocks.append(admin_buttons(page) if viewer.is_admin else read_only_note(viewer))
+    blocks.extend(consent)
     lines = activity_lines(activity, t.timezone)
     if lines:
         blocks += [divider(), section("*Recent activity*"), context("\n".join(lines))]

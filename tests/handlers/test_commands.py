@@ -26,7 +26,7 @@ def test_status_for_an_admin_is_an_ephemeral_page_with_the_buttons(
     assert "10 licensed · 8 active · 2 unused" in text
     assert "Pending request: none" in text
     assert "does not lower the number of licenses" in text
-    assert action_ids(answer["blocks"]) == [Action.OPEN_REDUCE, Action.OPEN_DEACTIVATE]
+    assert action_ids(answer["blocks"]) == [Action.OPEN_REDUCE, Action.OPEN_DEACTIVATE, Action.REQUEST_CONSENT]
 
 
 def test_status_is_the_default_and_names_the_pending_request(

@@ -25,7 +25,11 @@ def test_an_admin_home_has_dates_first_seats_buttons_and_recent_activity(
     assert lines[3] == "Deadline to remove licenses for it: Thu 17 Dec 2026 (21 days left)"
     assert "Licenses: 10 licensed · 8 active · 2 unused" in text
     assert "Recent activity" in text and "an operator imported users" in text
-    assert action_ids(standin.homes[ADMIN]["blocks"]) == [Action.OPEN_REDUCE, Action.OPEN_DEACTIVATE]
+    assert action_ids(standin.homes[ADMIN]["blocks"]) == [
+        Action.OPEN_REDUCE,
+        Action.OPEN_DEACTIVATE,
+        Action.REQUEST_CONSENT,  # ask User 1, the other admin
+    ]
 
 
 def test_the_banner_says_how_many_by_when_and_exactly_who(

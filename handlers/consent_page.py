@@ -1,0 +1,17 @@
+"""The consent section of the license page (App Home and `/licenses status`), for admins only."""
+
+from __future__ import annotations
+
+from bot import consent
+from bot.people import Viewer
+from handlers.blocks.consent import page_section
+from handlers.blocks.mrkdwn import Block
+from handlers.context import Ctx
+
+
+def consent_blocks(ctx: Ctx, viewer: Viewer) -> list[Block]:
+    """Each admin's consent status with *Ask for consent* buttons; the viewer's own Review/Revoke. [] for others."""
+    if not viewer.is_admin or viewer.member is None:
+        return []
+    current = consent.current_consents(ctx.deps.db, team=ctx.team)
+    return page_section(viewer.member.member_id, viewer.admins, current)
