@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import date, timedelta
 
@@ -11,7 +12,7 @@ from bot import consent, policy, usecases
 from bot.consent import AGREE, REFUSAL, SIGNATURE, ConsentInvalid
 from bot.consent_rules import SlackIdentity
 from bot.csvimport import MemberRow
-from bot.errors import Conflict, NotAllowed, NotFound
+from bot.errors import Conflict, NotAllowed, NotFound, UserError
 from bot.usecases import Actor
 from store import models
 from store.db import Database
@@ -343,3 +344,39 @@ def test_listing(acme: Database) -> None:
     assert consent.latest_for_user(acme, team=TEAM, user_id="U0001") == consent.get_consent(acme, consent_id=first.id)
     assert consent.latest_for_user(acme, team=TEAM, user_id="U0003") is None
     assert set(consent.current_consents(acme, team=TEAM)) == {member_id(acme, 1), member_id(acme, 2)}
+
+
+def _race(calls: list[Callable[[], object]]) -> list[str]:
+    """Run the calls at the same moment; each outcome is "ok" or the error class name."""
+    outcomes: list[str] = []
+    barrier = threading.Barrier(len(calls))
+
+    def run(call: Callable[[], object]) -> None:
+        barrier.wait()
+        try:
+            call()
+            outcomes.append("ok")
+        except UserError as exc:
+            outcomes.append(type(exc).__name__)
+
+    threads = [threading.Thread(target=run, args=(c,)) for c in calls]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sorted(outcomes)
+
+
+def test_two_admins_asking_at_once_store_one_request(acme: Database) -> None:
+    assert _race([lambda: ask(acme, 0, 1), lambda: ask(acme, 2, 1)]) == ["Conflict", "ok"]
+    assert [r["status"] for r in consent_rows(acme)] == ["requested"]
+
+
+def test_a_double_submission_grants_once(acme: Database) -> None:
+    asked = ask(acme, 0, 1)
+
+    def sign() -> object:
+        return consent.grant(acme, consent_id=asked.id, who=who(1), agreed=True, signature="User 1", now=NOW)
+
+    assert _race([sign, sign, sign]) == ["Conflict", "Conflict", "ok"]
+    assert [a for _, a, _ in audit_actions(acme)].count("consent.granted") == 1
