@@ -16,10 +16,11 @@ import pendulum
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from bot import usecases
+from bot.background.outbox import outbox_status
 from bot.csvimport import parse_members_csv
 from bot.errors import UserError
 from bot.policy import PolicyError
-from bot.text import render_page
+from bot.text import render_outbox, render_page
 from store.db import Database, database_url, upgrade
 
 PROG = "licensebot"
@@ -122,7 +123,11 @@ def cmd_users_import(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    print(render_page(usecases.license_page(open_db(args), team=args.team, now=now_of(args))))
+    db = open_db(args)
+    print(render_page(usecases.license_page(db, team=args.team, now=now_of(args))))
+    outbox = render_outbox(outbox_status(db, team=args.team))
+    if outbox:
+        print(outbox)
     return 0
 
 

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from bot.page import LicensePage
+
+if TYPE_CHECKING:
+    from bot.background.outbox import OutboxStatus
 
 
 def fmt_date(d: date) -> str:
@@ -71,4 +75,25 @@ def render_page(page: LicensePage) -> str:
     lines.append(
         "  note             deactivating users does not lower the number of licenses; only a reduction request does"
     )
+    return "\n".join(lines)
+
+
+def render_outbox(status: OutboxStatus) -> str | None:
+    """The `status` lines about the account's Slack messages: waiting ones and failures (None: all sent)."""
+    if not status.pending and not status.failed_total:
+        return None
+    lines = []
+    if status.pending:
+        lines.append(f"  messages         {plural(status.pending, 'message')} waiting to be sent to Slack")
+    if status.failed_total:
+        lines.append(
+            f"  ! failed         {plural(status.failed_total, 'message')} could not be delivered"
+            " (see `licensebot tick` and the log):"
+        )
+        lines.extend(
+            f"                   - {f.key} to {f.target}, {plural(f.attempts, 'attempt')}: {f.error or 'unknown error'}"
+            for f in status.failed
+        )
+        if status.failed_total > len(status.failed):
+            lines.append(f"                   … and {status.failed_total - len(status.failed)} more")
     return "\n".join(lines)
