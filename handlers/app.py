@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from slack_bolt import App
@@ -15,6 +16,7 @@ from handlers import register
 from handlers.deps import Deps
 
 DEFAULT_API_URL = "https://slack.com/api/"
+LISTENER_THREADS = 32
 
 
 @dataclass(frozen=True)
@@ -58,11 +60,14 @@ def build_app(
     *,
     process_before_response: bool = False,
     token_verification: bool = True,
+    listener_threads: int = LISTENER_THREADS,
 ) -> App:
     """The Bolt app with every listener registered.
 
     `process_before_response` must stay False over HTTP in production (ack first, slow work after,
     within Slack's 3 s); tests set it True so that everything has happened when the response returns.
+    `listener_threads` run the listeners: ack() comes from one of them, so while all are busy with slow
+    work (Web API calls) new requests wait for their ack; Bolt's default of 5 is too few.
     """
     client = WebClient(token=settings.bot_token, base_url=settings.api_url)
     app = App(
@@ -73,6 +78,7 @@ def build_app(
         request_verification_enabled=not settings.socket_mode or bool(settings.signing_secret),
         token_verification_enabled=token_verification,
         process_before_response=process_before_response,
+        listener_executor=ThreadPoolExecutor(max_workers=listener_threads, thread_name_prefix="listener"),
     )
     register(app, deps)
     return app
