@@ -106,7 +106,14 @@ class SlackSim:
     # --- what people do -------------------------------------------------------------------------
 
     def command(
-        self, user: str, text: str = "", *, channel: str = "C0GENERAL", team: str | None = None, name: str = "/licenses", **how: Any
+        self,
+        user: str,
+        text: str = "",
+        *,
+        channel: str = "C0GENERAL",
+        team: str | None = None,
+        name: str = "/licenses",
+        **how: Any,
     ) -> Response:
         team = team or self.team
         form = {
