@@ -13,7 +13,6 @@ from handlers.blocks.activity import Entry, activity_lines
 from handlers.blocks.mrkdwn import (
     Block,
     actions,
-    actor,
     button,
     channel_link,
     context,
@@ -217,7 +216,3 @@ def channel_welcome(account_name: str) -> Message:
 
 def error_message(text_escaped: str) -> Message:
     return message(f":no_entry: {text_escaped}")
-
-
-def requested_by(label: str) -> str:
-    return actor(label)
