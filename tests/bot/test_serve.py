@@ -199,3 +199,41 @@ def test_a_token_slack_refuses_is_one_line_and_exit_2(
         assert main(["--database", db_url, "serve", "--no-worker"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Slack refused the settings" in err and "invalid_auth" in err
+
+
+def test_socket_mode_connects_out_and_serves_health_without_slack_events(
+    clean_env: pytest.MonkeyPatch, db_url: str
+) -> None:
+    import slack_bolt.adapter.socket_mode as socket_mode
+
+    handlers: list[Any] = []
+    mounted: list[Any] = []
+
+    class FakeHandler:
+        def __init__(self, app: Any, app_token: str, web_client: Any) -> None:
+            self.app_token, self.web_client, self.events = app_token, web_client, ["created"]
+            handlers.append(self)
+
+        def connect(self) -> None:
+            self.events.append("connect")
+
+        def close(self) -> None:
+            self.events.append("close")
+
+    def fake_server(wsgi: Any, host: str, port: int, threads: int) -> FakeServer:
+        mounted.append(wsgi)
+        return FakeServer()
+
+    with SlackStandIn() as standin:
+        clean_env.setenv("SLACK_BOT_TOKEN", "xoxb-t")
+        clean_env.setenv("SLACK_APP_TOKEN", "xapp-1-socket")
+        clean_env.setenv("SLACK_API_URL", standin.api_url)
+        clean_env.setattr(socket_mode, "SocketModeHandler", FakeHandler)
+        clean_env.setattr(serve, "make_server", fake_server)
+        assert main(["--database", db_url, "serve", "--no-worker"]) == 0
+        api_url = standin.api_url
+    [handler] = handlers
+    assert handler.app_token == "xapp-1-socket" and handler.events == ["created", "connect", "close"]
+    assert handler.web_client.base_url == api_url  # SLACK_API_URL applies to Socket Mode too
+    [wsgi] = mounted
+    assert "/slack/events" not in wsgi.routes and "/health" in wsgi.routes
