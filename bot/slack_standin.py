@@ -23,6 +23,11 @@ from urllib.parse import parse_qsl, urlsplit
 JSON_FIELDS = ("blocks", "view", "attachments", "metadata")
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 256
+    """Many concurrent clients (the worker's sender threads) must not see connection resets."""
+
+
 @dataclass(frozen=True)
 class Call:
     method: str
@@ -92,7 +97,7 @@ class SlackStandIn:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="slack-standin", daemon=True

@@ -1,48 +1,49 @@
 """Delivering the outbox to Slack: exactly once per row, concurrently, paced per channel.
 
-Claims. On PostgreSQL a delivery is claimed with `SELECT ... FOR UPDATE SKIP LOCKED`, posted, and
-marked sent (or scheduled for a retry) in the same transaction that holds the row lock, so several
-workers never post the same row. On SQLite (one worker) the claim is a short `BEGIN IMMEDIATE`
-transaction that moves `next_attempt_at` a lease ahead; the outcome is recorded in a second one.
+Claims.
+- PostgreSQL (several workers): a row is claimed with `SELECT ... FOR UPDATE SKIP LOCKED`, posted,
+  and marked sent (or scheduled for a retry) in the same transaction that holds the row lock, one
+  transaction per message. Another worker skips locked rows; a committed row is no longer pending.
+- SQLite (one worker): one `BEGIN IMMEDIATE` transaction claims every due row by moving its
+  `next_attempt_at` a LEASE ahead (another process that runs a pass by mistake skips them); after
+  each post the outcome is committed at once; when several posts finish together their outcomes
+  share one commit (group commit), since SQLite has one writer at a time.
 
 The one window for a duplicate: Slack accepted the post but the process died (or the database was
-lost) before the outcome was committed; the row is then posted again on a later tick. It is kept as
-small as possible: the outcome is committed right after each post (never batched), and nothing
-else happens between the Slack call and the commit.
+lost) before the outcome was committed; the row is then posted again on a later pass (at once on
+PostgreSQL, after the LEASE on SQLite). It is kept small: nothing but the commit happens between
+the Slack call and the commit, and outcomes are never held back.
 
-Failures. 429 is retried inside the call after `Retry-After` (slack_sdk's RateLimitErrorRetryHandler
-on the WebClient). Anything else (HTTP 5xx, connection errors, `ok: false`) is retried on later
-ticks with exponential backoff; after MAX_ATTEMPTS the row is marked failed, logged, audited and
-shown by `licensebot status`. A failing target never holds up the others.
+Failures. 429 is waited out inside the call (bot/background/slack.py). Anything else (HTTP 5xx,
+connection errors, `ok: false`) is retried on later passes with exponential backoff; after
+MAX_ATTEMPTS the row is marked failed, logged, audited and shown by `licensebot status`. A failing
+target never holds up the others.
 
 Throughput. Targets (a channel, or a user for a DM) are delivered by a bounded thread pool, one task
-per target; a Pacer keeps at least `min_interval` seconds between two posts into one channel.
+per target; a Pacer keeps at least a second between two posts into one channel.
 """
 
 from __future__ import annotations
 
-import http.client
 import logging
-import re
 import threading
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.background import WORKER
+from bot.background.slack import DeliveryError, Pacer, Posted, Poster, SlackPoster, make_client
 from bot.usecases import audit
 from store import models
 from store.db import Database
 from store.models import DeliveryStatus
+
+__all__ = ["DeliveryError", "Pacer", "Posted", "Poster", "Sender", "SlackPoster", "make_client"]
 
 log = logging.getLogger(__name__)
 
@@ -51,116 +52,9 @@ BACKOFF = timedelta(minutes=1)
 """Retry n waits BACKOFF x 2^(n-1): 1, 2, 4, 8 minutes."""
 LEASE = timedelta(minutes=10)
 """SQLite only: how long a claimed row is hidden from other claims while it is being posted."""
-RATE_LIMIT_RETRIES = 3
 DEFAULT_THREADS = 16
-USER_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")
 
-
-@dataclass(frozen=True)
-class Posted:
-    channel: str
-    ts: str | None
-
-
-class DeliveryError(Exception):
-    """Posting failed; the message is one line (it is stored in `last_error`)."""
-
-
-class Poster(Protocol):
-    def post(self, target: str, message: dict[str, Any]) -> Posted: ...
-
-
-def make_client(token: str, base_url: str | None = None, *, timeout: int = 15) -> WebClient:
-    """A WebClient that waits out 429s (Retry-After) and leaves other retries to later ticks."""
-    url = base_url or "https://slack.com/api/"
-    return WebClient(
-        token=token,
-        base_url=url if url.endswith("/") else url + "/",
-        timeout=timeout,
-        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)],
-    )
-
-
-class SlackPoster:
-    """Posts a message to a channel id, or to a user id as a DM (conversations.open, then chat.postMessage)."""
-
-    def __init__(self, client_factory: Callable[[], WebClient]) -> None:
-        self._factory = client_factory
-        self._local = threading.local()
-        self._dms: dict[str, str] = {}
-        self._lock = threading.Lock()
-
-    def _client(self) -> WebClient:
-        client: WebClient | None = getattr(self._local, "client", None)
-        if client is None:
-            client = self._local.client = self._factory()
-        return client
-
-    def _dm_channel(self, user: str) -> str:
-        with self._lock:
-            known = self._dms.get(user)
-        if known:
-            return known
-        response = _call("conversations.open", lambda: self._client().conversations_open(users=user))
-        channel = str(response["channel"]["id"])
-        with self._lock:
-            self._dms[user] = channel
-        return channel
-
-    def post(self, target: str, message: dict[str, Any]) -> Posted:
-        channel = self._dm_channel(target) if USER_ID.match(target) else target
-        response = _call(
-            "chat.postMessage",
-            lambda: self._client().chat_postMessage(
-                channel=channel,
-                text=message.get("text", ""),
-                blocks=message.get("blocks"),
-                unfurl_links=False,
-                unfurl_media=False,
-            ),
-        )
-        return Posted(channel=str(response.get("channel") or channel), ts=response.get("ts"))
-
-
-def _call(method: str, call: Callable[[], Any]) -> Any:
-    try:
-        return call()
-    except SlackApiError as exc:
-        status = exc.response.status_code
-        data = exc.response.data
-        error = data.get("error") if isinstance(data, dict) else None
-        raise DeliveryError(f"{method}: HTTP {status} {error or 'error'}") from exc
-    except (OSError, SlackClientError, http.client.HTTPException) as exc:
-        raise DeliveryError(f"{method}: {type(exc).__name__}: {exc}") from exc
-
-
-class Pacer:
-    """At most one post per `interval` seconds into any one channel (within this process)."""
-
-    def __init__(
-        self,
-        interval: float = 1.0,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.interval = interval
-        self._clock = clock
-        self._sleep = sleep
-        self._next: dict[str, float] = {}
-        self._lock = threading.Lock()
-
-    def wait(self, channel: str) -> float:
-        """Reserve the next slot of `channel` and sleep until it; returns the seconds slept."""
-        with self._lock:
-            now = self._clock()
-            at = max(now, self._next.get(channel, now))
-            self._next[channel] = at + self.interval
-            if len(self._next) > 10_000:
-                self._next = {c: t for c, t in self._next.items() if t > now}
-        if at > now:
-            self._sleep(at - now)
-        return at - now
+Result = Posted | DeliveryError
 
 
 @dataclass(frozen=True)
@@ -180,40 +74,34 @@ class DeliveryReport:
     retrying: list[Outcome] = field(default_factory=list)
     failed: list[Outcome] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-    """Unexpected errors (a target's remaining rows are retried on the next tick)."""
+    """Unexpected errors (the rows concerned stay pending and are retried on a later pass)."""
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
 
     def add(self, outcome: Outcome) -> None:
-        if outcome.error is None:
-            self.sent.append(outcome)
-        elif outcome.failed:
-            self.failed.append(outcome)
-        else:
-            self.retrying.append(outcome)
+        with self._lock:
+            if outcome.error is None:
+                self.sent.append(outcome)
+            elif outcome.failed:
+                self.failed.append(outcome)
+            else:
+                self.retrying.append(outcome)
+
+    def error(self, text: str) -> None:
+        with self._lock:
+            self.errors.append(text[:300])
 
 
-def due_targets(s: Session, now: datetime, limit: int = 100_000) -> list[str]:
-    return list(
-        s.scalars(
-            select(models.Delivery.target)
-            .where(models.Delivery.status == DeliveryStatus.PENDING.value, models.Delivery.next_attempt_at <= now)
-            .group_by(models.Delivery.target)
-            .limit(limit)
-        )
+def _due_rows(now: datetime) -> Any:
+    return select(models.Delivery).where(
+        models.Delivery.status == DeliveryStatus.PENDING.value, models.Delivery.next_attempt_at <= now
     )
 
 
-def _claim(s: Session, target: str, now: datetime) -> models.Delivery | None:
-    return s.scalar(
-        select(models.Delivery)
-        .where(
-            models.Delivery.target == target,
-            models.Delivery.status == DeliveryStatus.PENDING.value,
-            models.Delivery.next_attempt_at <= now,
-        )
-        .order_by(models.Delivery.id)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-    )
+def due_targets(s: Session, now: datetime) -> list[str]:
+    """Targets with at least one pending message due at `now`."""
+    return list(s.scalars(_due_rows(now).with_only_columns(models.Delivery.target).group_by(models.Delivery.target)))
 
 
 class Sender:
@@ -231,65 +119,70 @@ class Sender:
         self.threads = threads
         self.pacer = pacer or Pacer()
         self.max_attempts = max_attempts
+        self._sqlite_writer = threading.Lock()
+        """SQLite has one writer: our threads queue here rather than in SQLite's sleeping busy handler."""
 
     def deliver_due(self, db: Database, now: datetime) -> DeliveryReport:
         """Post every pending delivery due at `now`; returns what happened."""
-        with db.transaction() as s:
-            targets = due_targets(s, now)
         report = DeliveryReport()
-        if not targets:
-            return report
-        with ThreadPoolExecutor(max_workers=min(self.threads, len(targets)), thread_name_prefix="deliver") as pool:
-            futures = {pool.submit(self._drain, db, target, now): target for target in targets}
-            for future in as_completed(futures):
-                try:
-                    for outcome in future.result():
-                        report.add(outcome)
-                except Exception as exc:  # reported; the target's rows stay pending for the next tick
-                    log.exception("delivering to %s", futures[future])
-                    report.errors.append(f"{futures[future]}: {type(exc).__name__}: {exc}"[:300])
+        if db.engine.dialect.name == "postgresql":
+            with db.transaction() as s:
+                targets = due_targets(s, now)
+            self._run(targets, lambda target: self._drain_locked(db, target, now, report), report)
+        else:
+            work = self._lease(db, now)
+            commits = _GroupCommit(self, db, now, report)
+            self._run(list(work), lambda target: commits.post_all(target, work[target]), report)
         return report
 
-    def _drain(self, db: Database, target: str, now: datetime) -> list[Outcome]:
-        """Deliver the due rows of one target, oldest first, one transaction each."""
-        locking = db.engine.dialect.name == "postgresql"
-        outcomes: list[Outcome] = []
+    def _run(self, targets: Sequence[str], task: Callable[[str], None], report: DeliveryReport) -> None:
+        if not targets:
+            return
+        with ThreadPoolExecutor(max_workers=min(self.threads, len(targets)), thread_name_prefix="deliver") as pool:
+            futures = {pool.submit(task, target): target for target in targets}
+            for future in as_completed(futures):
+                try:
+                    future.result()
+                except Exception as exc:  # reported; the rows concerned stay pending for a later pass
+                    log.exception("delivering to %s", futures[future])
+                    report.error(f"{futures[future]}: {type(exc).__name__}: {exc}")
+
+    # --- PostgreSQL: the row lock is held from the claim to the recorded outcome --------------------
+
+    def _drain_locked(self, db: Database, target: str, now: datetime, report: DeliveryReport) -> None:
         while True:
-            outcome = self._one_locked(db, target, now) if locking else self._one_leased(db, target, now)
-            if outcome is None:
-                return outcomes
-            outcomes.append(outcome)
+            with db.transaction() as s:
+                row = s.scalar(
+                    _due_rows(now)
+                    .where(models.Delivery.target == target)
+                    .order_by(models.Delivery.id)
+                    .limit(1)
+                    .with_for_update(skip_locked=True)
+                )
+                if row is None:
+                    return
+                report.add(self._record(s, row, self._post(target, row.payload), now))
 
-    def _one_locked(self, db: Database, target: str, now: datetime) -> Outcome | None:
-        with db.transaction() as s:
-            row = _claim(s, target, now)
-            if row is None:
-                return None
-            result = self._post(target, row.payload)
-            return self._record(s, row, result, now)
+    # --- SQLite: one claim for the pass, then outcomes committed as they come -----------------------
 
-    def _one_leased(self, db: Database, target: str, now: datetime) -> Outcome | None:
-        with db.transaction() as s:
-            row = _claim(s, target, now)
-            if row is None:
-                return None
-            row.next_attempt_at = now + LEASE
-            row_id, payload = row.id, row.payload
-        result = self._post(target, payload)
-        with db.transaction() as s:
-            row = s.get(models.Delivery, row_id)
-            if row is None or row.status != DeliveryStatus.PENDING.value:
-                return None
-            return self._record(s, row, result, now)
+    def _lease(self, db: Database, now: datetime) -> dict[str, list[tuple[int, dict[str, Any]]]]:
+        work: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+        with self._sqlite_writer, db.transaction() as s:
+            for row in s.scalars(_due_rows(now).order_by(models.Delivery.id)):
+                row.next_attempt_at = now + LEASE
+                work.setdefault(row.target, []).append((row.id, row.payload))
+        return work
 
-    def _post(self, target: str, payload: dict[str, Any]) -> Posted | DeliveryError:
+    # --- both ---------------------------------------------------------------------------------------
+
+    def _post(self, target: str, payload: dict[str, Any]) -> Result:
         self.pacer.wait(target)
         try:
             return self.poster.post(target, payload)
         except DeliveryError as exc:
             return exc
 
-    def _record(self, s: Session, row: models.Delivery, result: Posted | DeliveryError, now: datetime) -> Outcome:
+    def _record(self, s: Session, row: models.Delivery, result: Result, now: datetime) -> Outcome:
         row.attempts += 1
         if isinstance(result, Posted):
             row.status = DeliveryStatus.SENT.value
@@ -303,7 +196,7 @@ class Sender:
         if row.attempts >= self.max_attempts:
             row.status = DeliveryStatus.FAILED.value
             log.error(
-                "delivery %s (%s to %s) failed for good after %d attempts: %s",
+                "message %s (%s to %s) failed for good after %d attempts: %s",
                 row.id,
                 row.key,
                 row.target,
@@ -324,7 +217,7 @@ class Sender:
             return Outcome(row.id, row.account_id, row.key, row.target, error=error, failed=True)
         row.next_attempt_at = now + BACKOFF * 2 ** (row.attempts - 1)
         log.warning(
-            "delivery %s (%s to %s) attempt %d failed, retrying at %s: %s",
+            "message %s (%s to %s) attempt %d failed, retrying at %s: %s",
             row.id,
             row.key,
             row.target,
@@ -333,3 +226,36 @@ class Sender:
             error,
         )
         return Outcome(row.id, row.account_id, row.key, row.target, error=error)
+
+
+class _GroupCommit:
+    """SQLite: after each post, whoever gets the writer lock commits every outcome waiting by then."""
+
+    def __init__(self, sender: Sender, db: Database, now: datetime, report: DeliveryReport) -> None:
+        self.sender, self.db, self.now, self.report = sender, db, now, report
+        self._waiting: list[tuple[int, Result]] = []
+        self._lock = threading.Lock()
+
+    def post_all(self, target: str, rows: list[tuple[int, dict[str, Any]]]) -> None:
+        for row_id, payload in rows:
+            result = self.sender._post(target, payload)
+            with self._lock:
+                self._waiting.append((row_id, result))
+            self.flush()
+
+    def flush(self) -> None:
+        with self.sender._sqlite_writer:
+            with self._lock:
+                batch, self._waiting = self._waiting, []
+            if not batch:
+                return  # another thread committed ours with its own
+            with self.db.transaction() as s:
+                ids = [row_id for row_id, _ in batch]
+                rows = {r.id: r for r in s.scalars(select(models.Delivery).where(models.Delivery.id.in_(ids)))}
+                outcomes = [
+                    self.sender._record(s, rows[row_id], result, self.now)
+                    for row_id, result in batch
+                    if row_id in rows and rows[row_id].status == DeliveryStatus.PENDING.value
+                ]
+            for outcome in outcomes:
+                self.report.add(outcome)
