@@ -114,7 +114,7 @@ class Account(Base):
     """Days before the renewal on which admins are reminded (0 = the renewal day)."""
     last_processed_renewal: Mapped[date | None] = mapped_column(Date)
     next_tick_at: Mapped[datetime | None] = mapped_column(index=True)
-    """When the background handler next looks at this account (`usecases.wake` sets it to now)."""
+    """When the background handler next looks at this account; None: at once (`usecases.wake` sets now)."""
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

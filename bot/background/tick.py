@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from bot import policy, schedule
@@ -42,7 +42,6 @@ sync the account's users from Teamleader first. If it raises, processing waits f
 
 RETRY_AFTER = timedelta(minutes=5)
 """A failed account (or a failed `before_renewal`) is looked at again this much later."""
-BATCH = 200
 MAX_RENEWALS_PER_ACCOUNT = 12
 
 
@@ -95,19 +94,15 @@ def tick_accounts(
     def handle(account_id: int) -> AccountReport | None:
         return _handle(db, account_id, now, before_renewal=before_renewal, dry_run=dry_run)
 
-    cursor = 0
+    seen: set[int] = set()
     try:
+        # Rounds until no account is newly due: one woken during the pass is handled in the next round;
+        # one still due after its turn (a dry run, another worker's lock) is not taken twice.
         while True:
-            with db.transaction() as s:
-                ids = s.scalars(
-                    select(models.Account.id)
-                    .where(models.Account.next_tick_at <= now, models.Account.id > cursor)
-                    .order_by(models.Account.id)
-                    .limit(BATCH)
-                ).all()
+            ids = [i for i in due_account_ids(db, now) if i not in seen]
             if not ids:
                 return report
-            cursor = ids[-1]
+            seen.update(ids)
             done = pool.map(handle, ids) if pool is not None else map(handle, ids)
             report.accounts.extend(a for a in done if a is not None)
     finally:
@@ -148,10 +143,26 @@ def _handle(
     return None  # not reached: the second round always processes
 
 
+def due_account_ids(db: Database, now: datetime) -> list[int]:
+    """Accounts due at `now`, earliest first: two range scans of ix_accounts_next_tick_at that read only
+    the due rows (never the accounts with nothing due). NULL counts as due at once (`usecases.wake`
+    sets now, but a NULL left by any other code must not hide an account)."""
+    account = models.Account
+    with db.transaction() as s:
+        unset = s.scalars(select(account.id).where(account.next_tick_at.is_(None))).all()
+        timed = s.scalars(
+            select(account.id).where(account.next_tick_at <= now).order_by(account.next_tick_at, account.id)
+        ).all()
+    return [*unset, *timed]
+
+
 def _claim(s: Session, account_id: int, now: datetime) -> models.Account | None:
     return s.scalar(
         select(models.Account)
-        .where(models.Account.id == account_id, models.Account.next_tick_at <= now)
+        .where(
+            models.Account.id == account_id,
+            or_(models.Account.next_tick_at <= now, models.Account.next_tick_at.is_(None)),
+        )
         .with_for_update(skip_locked=True)
     )
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from bot import usecases
 from bot.background.sender import Sender
+from bot.background.tick import due_account_ids
 from bot.slack_standin import SlackStandIn
 from handlers.ids import Action
 from store.db import Database
@@ -209,3 +212,39 @@ def test_use_cases_wake_the_account(db: Database, team: str, sender: Sender, cha
     later = D14 + timedelta(hours=1)
     change(db, later)  # type: ignore[operator]
     assert account_row(db, TEAM).next_tick_at == later
+
+
+def test_an_account_with_no_next_tick_is_due_at_once(db: Database, team: str, sender: Sender) -> None:
+    run(db, sender, D14)
+    with db.transaction() as s:
+        usecases.load_account(s, TEAM).next_tick_at = None  # what code that predates `wake` does
+    report = run(db, sender, D14 + timedelta(minutes=1))
+    assert [a.team for a in report.tick.accounts] == [TEAM]
+    assert account_row(db, TEAM).next_tick_at == D7
+
+
+def test_the_due_query_reads_only_due_accounts_through_the_index(db: Database) -> None:
+    for n in range(30):
+        add_account(db, f"T{n:04d}")
+    run(db, None, NOW)  # every account now waits for a later instant
+    statements: list[tuple[str, Any]] = []
+
+    def capture(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        statements.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        assert due_account_ids(db, NOW + timedelta(hours=1)) == []
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+    selects = [(sql, params) for sql, params in statements if sql.lstrip().upper().startswith("SELECT")]
+    assert len(selects) == 2
+    with db.engine.connect() as conn:
+        for sql, params in selects:
+            if db.engine.dialect.name == "sqlite":
+                plan = " ".join(str(row[-1]) for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params))
+                assert "USING COVERING INDEX ix_accounts_next_tick_at" in plan and "SCAN" not in plan, plan
+            else:
+                conn.exec_driver_sql("SET LOCAL enable_seqscan = off")  # tiny tables: prove an index path exists
+                plan = " ".join(str(row[0]) for row in conn.exec_driver_sql("EXPLAIN " + sql, params))
+                assert "ix_accounts_next_tick_at" in plan, plan
