@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 from bot.background.cli import add_commands
+from bot.background.hooks import Hooks, installed_hooks
 from bot.background.loop import (
     DEFAULT_INTERVAL,
     Background,
@@ -18,10 +19,18 @@ from bot.background.loop import (
     worker_database,
 )
 from bot.background.sender import DEFAULT_THREADS, Sender
-from bot.background.tick import BeforeRenewal, no_sync
 from handlers.deps import Deps
 
-__all__ = ["Background", "PassReport", "Sender", "add_commands", "run_once", "slack_sender", "start_background"]
+__all__ = [
+    "Background",
+    "Hooks",
+    "PassReport",
+    "Sender",
+    "add_commands",
+    "run_once",
+    "slack_sender",
+    "start_background",
+]
 
 
 def start_background(
@@ -30,13 +39,13 @@ def start_background(
     interval: float = DEFAULT_INTERVAL,
     threads: int = DEFAULT_THREADS,
     sender: Sender | None = None,
-    before_renewal: BeforeRenewal = no_sync,
+    hooks: Hooks | None = None,
 ) -> Background:
     """Run the worker loop in a daemon thread; `.stop()` ends it after the current pass.
 
-    Posts with SLACK_BOT_TOKEN to SLACK_API_URL unless a `sender` is given; uses `deps.clock`.
+    Posts with SLACK_BOT_TOKEN to SLACK_API_URL unless a `sender` is given; uses `deps.clock`; runs
+    the installed features' hooks (the Teamleader sync) unless `hooks` are given.
     """
     sender = sender or slack_sender(threads=threads)
-    return start(
-        worker_database(deps.db, threads), sender, interval=interval, clock=deps.clock, before_renewal=before_renewal
-    )
+    hooks = hooks if hooks is not None else installed_hooks()
+    return start(worker_database(deps.db, threads), sender, interval=interval, clock=deps.clock, hooks=hooks)

@@ -12,6 +12,7 @@ from datetime import datetime
 from types import FrameType
 from typing import Any
 
+from bot.background.hooks import installed_hooks
 from bot.background.loop import DEFAULT_INTERVAL, PassReport, run_loop, run_once, slack_sender, utc_now, worker_database
 from bot.background.sender import DEFAULT_THREADS
 from bot.text import fmt_date, plural
@@ -46,6 +47,8 @@ def render_pass(report: PassReport) -> str:
 def _lines(report: PassReport) -> Iterator[str]:
     tick = report.tick
     yield f"tick at {tick.now.isoformat()}" + (" (dry run: nothing was changed or sent)" if tick.dry_run else "")
+    for error in report.step_errors:
+        yield f"  FAILED before the tick: {error}"
     if not tick.accounts:
         yield "  no account was due"
     for a in tick.accounts:
@@ -104,10 +107,20 @@ def cmd_tick(args: argparse.Namespace) -> int:
 
     sender = None if args.dry_run else slack_sender(threads=args.threads)
     db = worker_database(open_db(args), args.threads)
-    report = run_once(db, sender, now_of(args), dry_run=args.dry_run, tick_threads=args.threads)
+    hooks = installed_hooks()
+    report = run_once(
+        db,
+        sender,
+        now_of(args),
+        before_renewal=hooks.before_renewal,
+        each_pass=hooks.each_pass,
+        dry_run=args.dry_run,
+        tick_threads=args.threads,
+    )
     print(render_pass(report))
     d = report.delivery
-    return 1 if report.tick.failures or (d is not None and (d.failed or d.errors)) else 0
+    failed = report.tick.failures or report.step_errors or (d is not None and (d.failed or d.errors))
+    return 1 if failed else 0
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
@@ -123,8 +136,18 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     previous: dict[int, Any] = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
 
+    hooks = installed_hooks()
+
     def run(now: datetime) -> None:
-        print(render_pass(run_once(db, sender, now, tick_threads=args.threads)), flush=True)
+        report = run_once(
+            db,
+            sender,
+            now,
+            before_renewal=hooks.before_renewal,
+            each_pass=hooks.each_pass,
+            tick_threads=args.threads,
+        )
+        print(render_pass(report), flush=True)
 
     print(f"licensebot worker: a pass every {args.interval:g} s; stop with Ctrl-C or SIGTERM", file=sys.stderr)
     try:

@@ -10,13 +10,14 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 
+from bot.background.hooks import Hooks, Step
 from bot.background.sender import DEFAULT_THREADS, DeliveryReport, Pacer, Sender, SlackPoster, make_client
 from bot.background.tick import BeforeRenewal, TickReport, no_sync, tick_accounts
 from bot.errors import UserError
@@ -42,6 +43,8 @@ class PassReport:
     """Dry run: messages already in the outbox that a real pass would send now."""
     teams: dict[int, str] = field(default_factory=dict)
     """Account id -> Slack team id, for the accounts the delivery report mentions."""
+    step_errors: list[str] = field(default_factory=list)
+    """Failures of the steps other features add to each pass (e.g. the Teamleader sync)."""
 
 
 def run_once(
@@ -50,13 +53,22 @@ def run_once(
     now: datetime,
     *,
     before_renewal: BeforeRenewal = no_sync,
+    each_pass: Sequence[Step] = (),
     dry_run: bool = False,
     tick_threads: int = 1,
 ) -> PassReport:
-    """Tick every due account at `now`, then deliver what is due (unless `dry_run` or no sender).
+    """Run the `each_pass` steps, tick every due account at `now`, then deliver what is due.
 
-    `tick_threads` > 1 handles accounts in parallel on PostgreSQL (see `tick_accounts`).
+    A dry run skips the steps and the delivery (so does a missing `sender`). `tick_threads` > 1
+    handles accounts in parallel on PostgreSQL (see `tick_accounts`).
     """
+    step_errors: list[str] = []
+    for step in () if dry_run else each_pass:
+        try:
+            step(db, now)
+        except Exception as exc:  # another feature's step never stops reminders and renewals
+            log.exception("worker step %s failed", getattr(step, "__qualname__", step))
+            step_errors.append(f"{getattr(step, '__qualname__', step)}: {type(exc).__name__}: {exc}"[:300])
     tick = tick_accounts(db, now, before_renewal=before_renewal, dry_run=dry_run, threads=tick_threads)
     if dry_run or sender is None:
         with db.transaction() as s:
@@ -67,7 +79,7 @@ def run_once(
                     )
                 ).all()
             )
-        return PassReport(tick=tick, delivery=None, waiting=waiting)
+        return PassReport(tick=tick, delivery=None, waiting=waiting, step_errors=step_errors)
     delivery = sender.deliver_due(db, now)
     ids = {o.account_id for o in (*delivery.sent, *delivery.retrying, *delivery.failed)}
     teams: dict[int, str] = {}
@@ -77,7 +89,7 @@ def run_once(
                 select(models.Account.id, models.Account.slack_team_id).where(models.Account.id.in_(ids))
             ).all()
             teams = {account_id: team for account_id, team in rows}
-    return PassReport(tick=tick, delivery=delivery, teams=teams)
+    return PassReport(tick=tick, delivery=delivery, teams=teams, step_errors=step_errors)
 
 
 def slack_sender(
@@ -144,12 +156,20 @@ def start(
     *,
     interval: float = DEFAULT_INTERVAL,
     clock: Callable[[], datetime] = utc_now,
-    before_renewal: BeforeRenewal = no_sync,
+    hooks: Hooks | None = None,
 ) -> Background:
     stop = threading.Event()
+    hooks = hooks or Hooks()
 
     def run(now: datetime) -> None:
-        report = run_once(db, sender, now, before_renewal=before_renewal, tick_threads=sender.threads)
+        report = run_once(
+            db,
+            sender,
+            now,
+            before_renewal=hooks.before_renewal,
+            each_pass=hooks.each_pass,
+            tick_threads=sender.threads,
+        )
         for account in report.tick.failures:
             log.error("account %s: %s", account.team, account.error)
 

@@ -7,12 +7,15 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from bot.background.cli import render_pass
+from bot.background.hooks import installed_hooks
+from bot.background.loop import run_once
 from bot.cli import main
 from bot.slack_standin import SlackStandIn
 from bot.worker import start_background
@@ -173,3 +176,25 @@ def test_start_background_runs_the_loop_until_stopped(db: Database, standin: Sla
         worker.stop()
     assert not worker.running
     assert {status for _, _, status, _ in deliveries(db)} == {"sent"}
+
+
+def test_the_worker_runs_the_teamleader_sync_when_it_is_installed() -> None:
+    from bot.teamleader import jobs
+
+    hooks = installed_hooks()
+    assert hooks.before_renewal == jobs.before_renewal
+    assert hooks.each_pass == (jobs.run_due_syncs,)
+
+
+def test_a_failing_step_is_reported_and_reminders_still_go_out(
+    db: Database, standin: SlackStandIn, caplog: pytest.LogCaptureFixture
+) -> None:
+    standard_team(db)
+
+    def broken_sync(database: Database, now: datetime) -> None:
+        raise ConnectionError("Teamleader unreachable")
+
+    report = run_once(db, stand_in_sender(standin), D7, each_pass=(broken_sync,))
+    assert len(report.step_errors) == 1 and "Teamleader unreachable" in report.step_errors[0]
+    assert report.delivery is not None and len(report.delivery.sent) == 3
+    assert "FAILED before the tick" in render_pass(report)

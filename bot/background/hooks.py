@@ -1,0 +1,35 @@
+"""What other features add to each worker pass (found at start-up, so the worker never imports them eagerly).
+
+- Teamleader (bot/teamleader/jobs.py), when installed: `run_due_syncs(db, now)` at the start of every
+  pass, and `before_renewal(db, team, now)` right before a renewal is processed (it syncs the
+  account's users first; it raises to make the renewal wait when Teamleader is down and the last sync
+  is stale). Without TEAMLEADER_* settings both do nothing for accounts that are not connected.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.background.tick import BeforeRenewal, no_sync
+from store.db import Database
+
+Step = Callable[[Database, datetime], object]
+
+
+@dataclass(frozen=True)
+class Hooks:
+    before_renewal: BeforeRenewal = no_sync
+    each_pass: tuple[Step, ...] = ()
+
+
+def installed_hooks() -> Hooks:
+    try:
+        jobs = importlib.import_module("bot.teamleader.jobs")
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and "bot.teamleader.jobs".startswith(exc.name):
+            return Hooks()  # the Teamleader feature is not installed
+        raise
+    return Hooks(before_renewal=jobs.before_renewal, each_pass=(jobs.run_due_syncs,))
