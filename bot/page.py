@@ -38,6 +38,18 @@ class PendingRequest:
 
 
 @dataclass(frozen=True)
+class TeamleaderLink:
+    """The account's Teamleader directory sync as the license page shows it (no tokens, no Slack)."""
+
+    reconnect_needed: bool
+    """Teamleader revoked our access: members are not synced until an admin connects again."""
+    since: datetime
+    """When the status last changed (connected, or found revoked)."""
+    last_sync_at: datetime | None
+    last_error: str | None = None
+
+
+@dataclass(frozen=True)
 class LicensePage:
     terms: AccountTerms
     today: date
@@ -55,6 +67,8 @@ class LicensePage:
     """Who the pending request would deactivate automatically if nothing changes."""
     saving: Decimal | None
     admins: tuple[Member, ...]
+    teamleader: TeamleaderLink | None = None
+    """None: the account is not connected to Teamleader (members are kept by CSV import)."""
 
     @property
     def unused_seats(self) -> int:
@@ -66,7 +80,11 @@ class LicensePage:
 
 
 def build_page(
-    terms: AccountTerms, members: Sequence[Member], pending: PendingRequest | None, now: datetime
+    terms: AccountTerms,
+    members: Sequence[Member],
+    pending: PendingRequest | None,
+    now: datetime,
+    teamleader: TeamleaderLink | None = None,
 ) -> LicensePage:
     today = policy.local_date(now, terms.timezone)
     upcoming = policy.renewal_on_or_after(terms.anchor, terms.plan, today)
@@ -87,4 +105,5 @@ def build_page(
         deactivation=policy.automatic_deactivations(members, new_seats) if new_seats is not None else None,
         saving=policy.saving(pending.seats_removed, terms.price_per_seat, terms.plan) if pending else None,
         admins=tuple(m for m in active if m.is_admin),
+        teamleader=teamleader,
     )

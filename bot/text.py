@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from bot.page import LicensePage
+import pendulum
+
+from bot.page import LicensePage, TeamleaderLink
 
 if TYPE_CHECKING:
     from bot.background.outbox import OutboxStatus
@@ -34,6 +36,27 @@ def deadline_phrase(days: int) -> str:
     return "passed"
 
 
+def fmt_local_time(instant: datetime, timezone: str) -> str:
+    """An instant as the account's local date and time, e.g. `Thu 26 Nov 2026 09:14 (Europe/Brussels)`."""
+    local = pendulum.instance(instant).in_timezone(timezone)
+    return f"{fmt_date(local.date())} {local:%H:%M} ({timezone})"
+
+
+def reconnect_banner(team: str, link: TeamleaderLink, timezone: str, *, code: str = "") -> str:
+    """The license page's banner when Teamleader revoked our access (`code`: the mark around the command)."""
+    revoked_on = pendulum.instance(link.since).in_timezone(timezone).date()
+    return (
+        f"Teamleader access was revoked on {fmt_date(revoked_on)}; members are not synced; an admin must "
+        f"reconnect (operator: {code}licensebot teamleader connect --team {team}{code})"
+    )
+
+
+def last_sync_line(link: TeamleaderLink, timezone: str) -> str:
+    """The license page's line for a connected account: when the members were last synced."""
+    last = fmt_local_time(link.last_sync_at, timezone) if link.last_sync_at else "not yet"
+    return f"Members are synced from Teamleader; last sync {last}"
+
+
 def render_page(page: LicensePage) -> str:
     t = page.terms
     lines = [
@@ -46,6 +69,14 @@ def render_page(page: LicensePage) -> str:
     ]
     if page.target.missed:
         lines.append(f"                   a request made now applies to the renewal of {fmt_date(page.target.renewal)}")
+    link = page.teamleader
+    if link is not None and link.reconnect_needed:
+        lines.append(f"  ! teamleader     {reconnect_banner(t.team_id, link, t.timezone)}")
+    elif link is not None:
+        line = last_sync_line(link, t.timezone)
+        if link.last_error:
+            line += f"; the last try failed: {link.last_error}"
+        lines.append(f"  teamleader       {line}")
     if t.price_per_seat is not None:
         lines.append(f"  price            {money(t.price_per_seat, t.currency)} per license per month")
     p = page.pending

@@ -18,11 +18,11 @@ from sqlalchemy.orm import Session
 from bot import policy
 from bot.csvimport import MemberRow
 from bot.errors import Conflict, Invalid, NotAllowed, NotFound, Unavailable, UserError
-from bot.page import AccountTerms, LicensePage, PendingRequest, build_page
+from bot.page import AccountTerms, LicensePage, PendingRequest, TeamleaderLink, build_page
 from bot.policy import Plan
 from store import models
 from store.db import Database
-from store.models import ConsentStatus, DeactivatedHow, MemberStatus, RequestStatus
+from store.models import ConsentStatus, DeactivatedHow, MemberStatus, RequestStatus, TeamleaderStatus
 
 
 @dataclass(frozen=True)
@@ -203,7 +203,26 @@ def import_members(
 def license_page(db: Database, *, team: str, now: datetime) -> LicensePage:
     with db.transaction() as s:
         account = load_account(s, team)
-        return build_page(terms_of(account), policy_members(s, account.id), pending_of(s, account.id), now)
+        return build_page(
+            terms_of(account),
+            policy_members(s, account.id),
+            pending_of(s, account.id),
+            now,
+            teamleader=teamleader_link(s, account.id),
+        )
+
+
+def teamleader_link(s: Session, account_id: int) -> TeamleaderLink | None:
+    """The account's Teamleader sync as the license page shows it; None when it is not connected."""
+    conn = s.scalar(select(models.TeamleaderConnection).where(models.TeamleaderConnection.account_id == account_id))
+    if conn is None:
+        return None
+    return TeamleaderLink(
+        reconnect_needed=conn.status == TeamleaderStatus.RECONNECT_NEEDED.value,
+        since=conn.status_changed_at,
+        last_sync_at=conn.last_sync_at,
+        last_error=conn.last_error,
+    )
 
 
 def history(db: Database, *, team: str, limit: int = 20) -> list[models.AuditEntry]:

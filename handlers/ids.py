@@ -42,4 +42,5 @@ class Block(enum.StrEnum):
     CONSENT_CHECKBOX = "licenses_consent_check"
     SIGNATURE = "licenses_signature"
     BANNER = "licenses_banner"
+    TEAMLEADER = "licenses_teamleader"
     ACTIONS = "licenses_actions"

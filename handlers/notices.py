@@ -3,6 +3,7 @@
 - reminder_message: users must still be deactivated before the renewal (admin channel + every admin).
 - unused_seats_message: the account pays for more licenses than it has active users.
 - renewal_summary_message: what processing the renewal did.
+- teamleader_reconnect_message: Teamleader revoked our access; an admin must connect again.
 
 People's text (names, account names) goes through `escape()` (handlers/blocks/mrkdwn.py).
 """
@@ -15,8 +16,8 @@ import pendulum
 
 from bot import policy
 from bot.background.renewal import RenewalOutcome
-from bot.page import LicensePage
-from bot.text import deadline_phrase, fmt_date, money, plural
+from bot.page import AccountTerms, LicensePage, TeamleaderLink
+from bot.text import deadline_phrase, fmt_date, fmt_local_time, money, plural, reconnect_banner
 from handlers.blocks.mrkdwn import Block, actions, actor, button, context, escape, fit, header, line_sections
 from handlers.ids import Action
 
@@ -159,3 +160,28 @@ def renewal_summary_message(outcome: RenewalOutcome) -> Message:
         if o.unresolved:
             text += f", {plural(o.unresolved, 'user')} still over the count"
     return _message(text + ".", blocks)
+
+
+def teamleader_reconnect_message(terms: AccountTerms, link: TeamleaderLink) -> Message:
+    """Teamleader refused our refresh token (revoked): members are no longer synced until an admin reconnects."""
+    if not link.reconnect_needed:
+        raise ValueError("a reconnect notice needs a revoked Teamleader connection")
+    t = terms
+    banner = reconnect_banner(t.team_id, link, t.timezone, code="`")
+    last = (
+        f"the members as last synced ({fmt_local_time(link.last_sync_at, t.timezone)})"
+        if link.last_sync_at
+        else "the members stored in licensebot"
+    )
+    lines = [
+        f":warning: *{escape(t.name)}*: {banner}.",
+        f"Until then reminders and the renewal work on {last}: users added or deactivated in Teamleader "
+        "since then are not seen here.",
+    ]
+    blocks: list[Block] = [
+        header("Teamleader must be connected again"),
+        *line_sections(lines),
+        context("An admin of the Teamleader account grants access again through the link that command prints."),
+    ]
+    text = f"{escape(t.name)}: Teamleader access was revoked; an admin must reconnect it."
+    return _message(text, blocks)

@@ -4,6 +4,8 @@
   pass, and `before_renewal(db, team, now)` right before a renewal is processed (it syncs the
   account's users first; it raises to make the renewal wait when Teamleader is down and the last sync
   is stale). Without TEAMLEADER_* settings both do nothing for accounts that are not connected.
+  Then `notify_reconnects(db, now)` (bot/background/reconnect.py): admins of an account whose
+  Teamleader access was revoked are told once, in the admin channel and by DM.
 """
 
 from __future__ import annotations
@@ -32,4 +34,6 @@ def installed_hooks() -> Hooks:
         if exc.name is not None and "bot.teamleader.jobs".startswith(exc.name):
             return Hooks()  # the Teamleader feature is not installed
         raise
-    return Hooks(before_renewal=jobs.before_renewal, each_pass=(jobs.run_due_syncs,))
+    from bot.background.reconnect import notify_reconnects
+
+    return Hooks(before_renewal=jobs.before_renewal, each_pass=(jobs.run_due_syncs, notify_reconnects))

@@ -9,7 +9,7 @@ from typing import Any
 from bot import policy
 from bot.page import LicensePage
 from bot.people import Viewer
-from bot.text import deadline_phrase, fmt_date, money, plural
+from bot.text import deadline_phrase, fmt_date, last_sync_line, money, plural, reconnect_banner
 from handlers.blocks.activity import Entry, activity_lines
 from handlers.blocks.mrkdwn import (
     Block,
@@ -131,6 +131,19 @@ def deactivation_block(page: LicensePage) -> Block | None:
     return section("\n".join(lines), block_id=BlockId.BANNER)
 
 
+def teamleader_block(page: LicensePage) -> Block | None:
+    """The Teamleader sync: a warning banner when an admin must reconnect, else when it last synced."""
+    link, t = page.teamleader, page.terms
+    if link is None:
+        return None
+    if link.reconnect_needed:
+        return section(
+            f":warning: *{reconnect_banner(t.team_id, link, t.timezone, code='`')}*", block_id=BlockId.TEAMLEADER
+        )
+    failed = " (the last try failed; it is retried)" if link.last_error else ""
+    return context(last_sync_line(link, t.timezone) + failed)
+
+
 def _member(m: policy.Member, timezone: str) -> str:
     return f"{escape(m.name)}{' (admin)' if m.is_admin else ''}, added {local_day(m.added_at, timezone)}"
 
@@ -162,6 +175,9 @@ def page_blocks(page: LicensePage, viewer: Viewer, consent: Sequence[Block] = ()
     note = target_note(page)
     if note:
         blocks.append(context(note))
+    directory = teamleader_block(page)
+    if directory:
+        blocks.append(directory)
     blocks.append(pending_block(page, admin=viewer.is_admin))
     banner = deactivation_block(page)
     if banner:
@@ -196,6 +212,9 @@ def home_view(
     note = target_note(page)
     if note:
         blocks.append(context(note))
+    directory = teamleader_block(page)
+    if directory:
+        blocks.append(directory)
     banner = deactivation_block(page)
     if banner:
         blocks.append(banner)

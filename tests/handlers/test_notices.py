@@ -11,10 +11,15 @@ from typing import Any
 import pytest
 
 from bot.background.renewal import Deactivated, RenewalOutcome
-from bot.page import AccountTerms, PendingRequest, build_page
+from bot.page import AccountTerms, PendingRequest, TeamleaderLink, build_page
 from bot.policy import Member, Plan
 from handlers.ids import Action
-from handlers.notices import reminder_message, renewal_summary_message, unused_seats_message
+from handlers.notices import (
+    reminder_message,
+    renewal_summary_message,
+    teamleader_reconnect_message,
+    unused_seats_message,
+)
 
 NOW = datetime(2026, 12, 25, 8, tzinfo=UTC)
 RENEWAL = date(2027, 1, 1)
@@ -152,3 +157,17 @@ def test_renewal_summary_when_users_are_still_over_the_count() -> None:
     assert "*2 users could not be deactivated automatically*" in text
     assert "9 users are active for 7 licenses" in text
     assert "nobody was deactivated" not in text
+
+
+def test_teamleader_reconnect_notice_says_since_when_and_what_to_run() -> None:
+    link = TeamleaderLink(reconnect_needed=True, since=NOW, last_sync_at=NOW - timedelta(hours=3))
+    message = teamleader_reconnect_message(terms(name=EVIL), link)
+    text = blocks_text(message)
+    assert "Teamleader access was revoked on Fri 25 Dec 2026; members are not synced" in text
+    assert "`licensebot teamleader connect --team T0001`" in text
+    assert "as last synced (Fri 25 Dec 2026 06:00 (Europe/Brussels))" in text
+    assert "<!channel>" not in text + message["text"] and "&lt;!channel&gt;" in message["text"]
+    never = replace(link, last_sync_at=None)
+    assert "the members stored in licensebot" in blocks_text(teamleader_reconnect_message(terms(), never))
+    with pytest.raises(ValueError, match="revoked"):
+        teamleader_reconnect_message(terms(), replace(link, reconnect_needed=False))

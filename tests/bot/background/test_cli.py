@@ -179,11 +179,12 @@ def test_start_background_runs_the_loop_until_stopped(db: Database, standin: Sla
 
 
 def test_the_worker_runs_the_teamleader_sync_when_it_is_installed() -> None:
+    from bot.background.reconnect import notify_reconnects
     from bot.teamleader import jobs
 
     hooks = installed_hooks()
     assert hooks.before_renewal == jobs.before_renewal
-    assert hooks.each_pass == (jobs.run_due_syncs,)
+    assert hooks.each_pass == (jobs.run_due_syncs, notify_reconnects)  # sync first: a revocation is told at once
 
 
 def test_a_failing_step_is_reported_and_reminders_still_go_out(
