@@ -19,7 +19,16 @@ from bot import consent_rules as rules
 from bot import policy
 from bot.consent_rules import SlackIdentity
 from bot.errors import Conflict, NotAllowed, NotFound, UserError
-from bot.usecases import OPERATOR, Actor, audit, load_account, member_for_slack_user, pending_of, require_admin
+from bot.usecases import (
+    OPERATOR,
+    Actor,
+    audit,
+    load_account,
+    member_for_slack_user,
+    pending_of,
+    require_admin,
+    wake,
+)
 from store import models
 from store.db import Database
 from store.models import ConsentStatus, MemberStatus
@@ -373,7 +382,7 @@ def grant(
             row.signed_by_team_id = who.team_id
             row.granted_at = now
             row.status = ConsentStatus.GRANTED.value
-            account.next_tick_at = None
+            wake(account, now)
             audit(
                 s,
                 account.id,
@@ -431,7 +440,7 @@ def revoke(db: Database, *, consent_id: int, who: SlackIdentity, now: datetime) 
                 raise Conflict("Your user has been deactivated already: the consent was used and cannot be revoked.")
             row.status = ConsentStatus.REVOKED.value
             row.revoked_at = now
-            account.next_tick_at = None
+            wake(account, now)
             audit(
                 s,
                 account.id,

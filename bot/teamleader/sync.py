@@ -19,7 +19,7 @@ from bot.teamleader.client import PAGE_SIZE, TeamleaderClient, TeamleaderError, 
 from bot.teamleader.plan import Known, SyncPlan, plan_sync
 from bot.teamleader.tokens import AccessTokens, NotConnected, ReconnectNeeded, not_connected_message, reconnect_message
 from bot.text import plural
-from bot.usecases import OPERATOR, Actor, audit, load_account
+from bot.usecases import OPERATOR, Actor, audit, load_account, wake
 from store import models
 from store.db import Database
 from store.models import DeactivatedHow, MemberStatus, TeamleaderStatus
@@ -157,7 +157,7 @@ def _write(db: Database, *, team: str, users: Sequence[User], now: datetime, dry
             conn.next_sync_at = now + timedelta(minutes=conn.sync_interval_minutes)
             conn.updated_at = now
             if report.changed:
-                account.next_tick_at = None
+                wake(account, now)
             audit(
                 s,
                 account.id,
