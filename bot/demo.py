@@ -3,7 +3,9 @@ each person sees it in Slack.
 
 Everything runs in this process: a fresh SQLite file, the Bolt app behind the WSGI app of
 `licensebot serve`, and a local stand-in of the Slack Web API on 127.0.0.1 (bot/slack_standin.py).
-Requests are signed as Slack signs them (bot/slack_sim.py). No token, no network.
+Requests are signed as Slack signs them (bot/slack_sim.py). No token, no network. The background
+worker (bot/worker.py) runs its passes against the same stand-in, the demo clock moved to the reminder
+a week before the renewal, then to the morning after the renewal day.
 
 The scenario is the list STEPS: (title, function(scene)). Add a step by appending to it.
 """
@@ -14,18 +16,22 @@ import argparse
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import pendulum
 
-from bot import usecases
+from bot import policy, usecases, worker
+from bot.background.cli import render_pass
+from bot.background.loop import PassReport
+from bot.background.sender import Pacer, Sender, SlackPoster, make_client
 from bot.blocktext import message_to_text, mrkdwn, view_to_text
 from bot.csvimport import parse_members_csv
 from bot.slack_sim import Response, SlackSim
 from bot.slack_standin import Call, SlackStandIn
+from bot.text import fmt_date, fmt_local_time
 from bot.usecases import AccountChanges
 from handlers.app import Settings, build_app
 from handlers.deps import Deps
@@ -74,9 +80,15 @@ class Scene:
     settings: Settings
     out: Callable[[str], None] = print
     names: dict[str, str] = field(default_factory=dict)
+    sender: Sender | None = None
+    """The worker's sender, posting to the stand-in (what `licensebot worker` does with a real token)."""
 
     def name(self, user: str) -> str:
         return self.names.get(user, user)
+
+    def renewal(self) -> date:
+        """The renewal the demo's request is for."""
+        return usecases.license_page(self.db, team=TEAM, now=self.clock()).next_renewal
 
     # --- printing -------------------------------------------------------------------------------
 
@@ -108,10 +120,8 @@ class Scene:
                 self.out(f"   ↳ a modal opens at once ({mrkdwn(str(p['view']['blocks'][0]['text']['text']))})")
             elif c.method == "views.update":
                 self._box(f"{self.name(who)} sees the modal:", self._view(p["view"]))
-            elif c.method == "chat.postMessage" and p["channel"] in self.names and p["channel"].startswith("U"):
-                self._box(f"DM from licensebot to {self.name(p['channel'])}:", self._msg(p))
             elif c.method == "chat.postMessage":
-                self._box(f"Post in #{CHANNELS.get(p['channel'], p['channel'])}:", self._msg(p))
+                self._post(p)
             elif c.method == "views.publish" and homes:
                 self._box(f"App Home of {self.name(p['user_id'])}:", self._view(p["view"]))
             elif c.method == "views.publish":
@@ -123,7 +133,41 @@ class Scene:
         if refreshed:
             self.out(f"   ↳ App Home refreshed for {', '.join(refreshed)}")
 
+    def _post(self, params: dict[str, Any], *, same: bool = False) -> None:
+        channel = str(params["channel"])
+        if channel in self.names and channel[:1] in "UD":  # a user id (Bolt) or a DM channel (the worker)
+            heading = f"DM from licensebot to {self.name(channel)}:"
+        else:
+            heading = f"Post in #{CHANNELS.get(channel, channel)}:"
+        if same:
+            self.out(f"   {heading} the same message")
+        else:
+            self._box(heading, self._msg(params))
+
+    def show_posts(self, calls: list[Call]) -> None:
+        """The worker's posts (sent concurrently): the channel first, then the DMs by name; a message
+        identical to the one shown just before is not printed again."""
+        posts = [c.params for c in calls if c.method == "chat.postMessage" and c.ok]
+        posts.sort(key=lambda p: (str(p["channel"]).startswith("D"), self.name(str(p["channel"]))))
+        shown: list[Any] = []
+        for p in posts:
+            content = [p.get("text"), p.get("blocks")]
+            self._post(p, same=content == shown)
+            shown = content
+
     # --- acting ---------------------------------------------------------------------------------
+
+    def run_worker(self, at: datetime) -> PassReport:
+        """Move the clock to `at` and run one pass of the background worker, as `licensebot worker` does."""
+        assert self.sender is not None
+        self.clock.now = at
+        self.out(f"\n » {fmt_local_time(at, TIMEZONE)}: the worker runs its pass. Its log:")
+        mark = self.standin.mark()
+        report = worker.run_once(self.db, self.sender, at)
+        for line in render_pass(report).splitlines():
+            self.out(f"   ┊ {line}")
+        self.show_posts(self.standin.since(mark))
+        return report
 
     def command(self, user: str, text: str, *, channel: str = GENERAL, homes: bool = False) -> Response:
         typed = mrkdwn(text, self.names)  # mentions as Slack shows them while typing
@@ -201,25 +245,28 @@ def ann_requests_fewer_licenses(scene: Scene) -> None:
     scene.submit(ANN, "5")
 
 
-def bram_asks_again(scene: Scene) -> None:
-    scene.command(BRAM, "reduce 2")
-    scene.submit(BRAM, "2")
-
-
 def ann_checks_who_would_go(scene: Scene) -> None:
     scene.command(ANN, "users")
 
 
-def ann_deactivates_users(scene: Scene) -> None:
-    scene.command(ANN, f"deactivate <@{CHLOE}|chloe.maes> <@{BRAM}|bram.janssens>")
+def the_worker_reminds_the_admins(scene: Scene) -> None:
+    renewal = scene.renewal()
+    scene.run_worker(policy.local_instant(renewal - timedelta(days=7), 9, TIMEZONE))
 
 
-def ann_sees_the_banner(scene: Scene) -> None:
-    scene.open_home(ANN)
+def ann_deactivates_a_user(scene: Scene) -> None:
+    scene.clock.now += timedelta(hours=1)
+    scene.command(ANN, f"deactivate <@{CHLOE}|chloe.maes>")
 
 
-def ann_reads_the_history(scene: Scene) -> None:
-    scene.command(ANN, "history")
+def the_worker_processes_the_renewal(scene: Scene) -> None:
+    renewal = scene.renewal()
+    scene.note(f"Nobody else was deactivated by the end of the renewal day, {fmt_date(renewal)}.")
+    scene.run_worker(policy.start_of_local_day(renewal + timedelta(days=1), TIMEZONE))
+
+
+def ann_looks_at_the_page_after_the_renewal(scene: Scene) -> None:
+    scene.command(ANN, "")
 
 
 STEPS: list[tuple[str, Step]] = [
@@ -228,11 +275,11 @@ STEPS: list[tuple[str, Step]] = [
     ("Jonas (not an admin) looks at the license page", jonas_looks_at_the_page),
     ("Ann makes #license-admins the admin channel", ann_sets_the_admin_channel),
     ("Ann asks to remove licenses before the renewal", ann_requests_fewer_licenses),
-    ("Bram (admin) asks for another reduction", bram_asks_again),
     ("Ann checks who would be deactivated automatically", ann_checks_who_would_go),
-    ("Ann deactivates Chloé and Bram by hand", ann_deactivates_users),
-    ("Ann's Home tab now shows the banner", ann_sees_the_banner),
-    ("Ann reads the history", ann_reads_the_history),
+    ("A week before the renewal the worker reminds the admins", the_worker_reminds_the_admins),
+    ("Ann deactivates Chloé by hand", ann_deactivates_a_user),
+    ("The day after the renewal the worker processes it", the_worker_processes_the_renewal),
+    ("Ann's license page after the renewal", ann_looks_at_the_page_after_the_renewal),
 ]
 
 
@@ -248,7 +295,9 @@ def make_scene(db: Database, standin: SlackStandIn, now: datetime, out: Callable
 
     slack = SlackSim(build_wsgi(app, deps), SECRET, standin, team=TEAM)
     names = {u: n for u, (n, _) in SLACK_USERS.items()} | CHANNELS
-    return Scene(db, deps, clock, standin, slack, settings, out, names)
+    names |= {f"D{u}": n for u, (n, _) in SLACK_USERS.items()}  # the DM channels the worker posts to
+    sender = Sender(SlackPoster(lambda: make_client("xoxb-demo", standin.api_url)), threads=4, pacer=Pacer(0))
+    return Scene(db, deps, clock, standin, slack, settings, out, names, sender=sender)
 
 
 def run_demo(args: argparse.Namespace) -> int:
