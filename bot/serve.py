@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import io
 import json
 import logging
 import sys
@@ -20,6 +21,7 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.error import BoltError
+from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -66,11 +68,46 @@ def health_app(deps: Deps) -> WsgiApp:
     return health
 
 
+def signed_only(route: WsgiApp, signing_secret: str) -> WsgiApp:
+    """Check Slack's signature before anything reads the request: 401 unless it is valid and recent.
+
+    Bolt checks it too, but only after its adapter has parsed the body (a body that is not JSON raises:
+    500) and its verifier raises on a timestamp that is not a number, after which Bolt's error handling
+    sees the unverified payload (and its response_url). Here nothing is parsed before the check.
+    """
+    verifier = SignatureVerifier(signing_secret)
+    refused = json.dumps({"error": "invalid request"}).encode()
+
+    def verified(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        try:
+            length = max(0, int(environ.get("CONTENT_LENGTH") or 0))
+        except ValueError:
+            length = 0
+        body: bytes = environ["wsgi.input"].read(length) if length else b""
+        timestamp = str(environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP") or "")
+        signature = str(environ.get("HTTP_X_SLACK_SIGNATURE") or "")
+        try:
+            valid = timestamp.isascii() and timestamp.isdigit() and verifier.is_valid(body, timestamp, signature)
+        except UnicodeDecodeError:  # Slack sends UTF-8
+            valid = False
+        if not valid:
+            return _reply(start_response, "401 Unauthorized", refused, "application/json")
+        return route({**environ, "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}, start_response)
+
+    return verified
+
+
 def build_wsgi(bolt_app: App | None, deps: Deps, extra_routes: Mapping[str, WsgiApp] | None = None) -> WsgiApp:
-    """The WSGI application: a route table by exact path (404 for anything else)."""
+    """The WSGI application: a route table by exact path (404 for anything else).
+
+    `/slack/events` checks the signature first (`signed_only`) when the Bolt app has a signing secret.
+    """
     routes: dict[str, WsgiApp] = {HEALTH_PATH: health_app(deps)}
     if bolt_app is not None:
         routes[SLACK_PATH] = SlackRequestHandler(bolt_app, path=SLACK_PATH)
+        secret = getattr(bolt_app, "_signing_secret", None)  # Bolt keeps it there; no public accessor
+        if isinstance(secret, str) and secret:
+            routes[SLACK_PATH] = signed_only(routes[SLACK_PATH], secret)
     for path, route in (extra_routes or {}).items():
         if path in routes:
             raise ValueError(f"route {path} is already mounted")

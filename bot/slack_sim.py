@@ -15,7 +15,7 @@ import io
 import itertools
 import json
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -50,6 +50,8 @@ class SlackSim:
     team: str = "T0001"
     clock: Callable[[], float] = time.time
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    last: tuple[bytes, str] | None = None
+    """(body, content type) of the last request sent: `send(*sim.last, ...)` delivers it again (a retry)."""
 
     def _next(self) -> int:
         return next(self._ids)
@@ -65,8 +67,13 @@ class SlackSim:
         sign: str | None = None,
         path: str = "/slack/events",
         method: str = "POST",
+        headers: Mapping[str, str | None] | None = None,
     ) -> Response:
-        """One HTTP request through the WSGI app; signed with the secret unless `sign` is given."""
+        """One HTTP request through the WSGI app; signed with the secret unless `sign` is given.
+
+        `headers` adds or replaces HTTP headers (e.g. X-Slack-Retry-Num); a None value leaves one out.
+        """
+        self.last = (body, content_type)
         ts = int(self.clock()) if timestamp is None else timestamp
         environ: dict[str, Any] = {
             "REQUEST_METHOD": method,
@@ -79,6 +86,12 @@ class SlackSim:
             "HTTP_X_SLACK_REQUEST_TIMESTAMP": str(ts),
             "HTTP_X_SLACK_SIGNATURE": sign if sign is not None else signature(self.signing_secret, ts, body),
         }
+        for name, value in (headers or {}).items():
+            key = "HTTP_" + name.upper().replace("-", "_")
+            if value is None:
+                environ.pop(key, None)
+            else:
+                environ[key] = value
         setup_testing_defaults(environ)
         captured: dict[str, Any] = {}
 
