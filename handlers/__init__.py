@@ -14,8 +14,9 @@ __all__ = ["Deps", "register"]
 
 
 def register(app: App, deps: Deps) -> None:
-    from handlers import cancel, commands, consent, deactivate, errors, home, reduce
+    from handlers import cancel, commands, consent, deactivate, errors, home, reduce, retries
 
+    retries.register(app, deps)
     commands.register(app, deps)
     consent.register(app, deps)
     reduce.register(app, deps)
