@@ -13,6 +13,7 @@ from handlers.ids import Action
 from store.db import Database
 from tests.conftest import NOW
 from tests.consent_factories import audit_actions, consent_rows, member_rows
+from tests.dbsnapshot import changes, snapshot
 from tests.factories import add_account, add_members
 from tests.handlers.conftest import ADMIN, ADMIN2, USER
 from tests.handlers.consent_steps import request_dm_value, review, sign
@@ -45,7 +46,7 @@ def _refusals(db: Database) -> list[dict[str, object]]:
 def test_nobody_else_can_review_or_decline(
     slack: SlackSim, standin: SlackStandIn, db: Database, asked: str, user: str, workspace: str | None
 ) -> None:
-    rows, members = consent_rows(db), member_rows(db)
+    rows, members, before = consent_rows(db), member_rows(db), snapshot(db)
     mark = standin.mark()
     review(slack, user, asked, team=workspace)
     assert REFUSED in last_reply(standin)
@@ -54,6 +55,7 @@ def test_nobody_else_can_review_or_decline(
     assert "views.open" not in [c.method for c in standin.since(mark)]  # the statement was never shown
     assert "chat.postMessage" not in [c.method for c in standin.since(mark)]  # nobody was told anything
     assert consent_rows(db) == rows and member_rows(db) == members
+    assert list(changes(before, snapshot(db))) == ["audit_log"]  # the refusals are recorded, nothing else
     assert [(d["attempted"], d["user"], d["team"]) for d in _refusals(db)] == [
         ("review", user, workspace or "T0001"),
         ("decline", user, workspace or "T0001"),
