@@ -11,6 +11,7 @@ from bot import usecases
 from bot.errors import UserError
 from bot.usecases import Actor
 from handlers.blocks.messages import cancel_question, cancelled_message, cancelled_post, message
+from handlers.blocks.state import parse_id
 from handlers.context import Ctx
 from handlers.deps import Deps
 from handlers.home import refresh_admin_homes
@@ -32,10 +33,11 @@ def ask(ctx: Ctx) -> None:
 
 
 def cancel(ctx: Ctx, value: str | None, *, replace: bool) -> None:
-    if not (value or "").isdigit():
+    request_id = parse_id(value)
+    if request_id is None:
         raise UserError("That button does not name a request; run `/licenses cancel` again.")
     db, now = ctx.deps.db, ctx.now()
-    done = usecases.cancel_request(db, team=ctx.team, actor=Actor.slack(ctx.user), now=now, request_id=int(value or 0))
+    done = usecases.cancel_request(db, team=ctx.team, actor=Actor.slack(ctx.user), now=now, request_id=request_id)
     ctx.reply(cancelled_message(done), replace=replace)
     channel = usecases.license_page(db, team=ctx.team, now=now).terms.admin_channel
     if channel:

@@ -26,6 +26,7 @@ from handlers.blocks import consent as blocks
 from handlers.blocks.messages import message
 from handlers.blocks.modals import message_view
 from handlers.blocks.mrkdwn import USER_ID, escape
+from handlers.blocks.state import parse_id
 from handlers.context import Ctx
 from handlers.deps import Deps
 from handlers.home import refresh_admin_homes
@@ -50,9 +51,10 @@ def identity(body: dict[str, Any], context: BoltContext) -> SlackIdentity:
 
 
 def _consent_id(value: object) -> int:
-    if not isinstance(value, str) or not value.isdigit():
+    consent_id = parse_id(value)
+    if consent_id is None:
         raise UserError("That button does not name a consent request; open the license page again.")
-    return int(value)
+    return consent_id
 
 
 def _value(body: dict[str, Any]) -> object:
@@ -192,10 +194,10 @@ def register(app: App, deps: Deps) -> None:
     ) -> None:
         ack()
         ctx = Ctx.of(deps, context, client, respond)
-        value = _value(body)
-        if not isinstance(value, str) or not value.isdigit():
+        member_id = parse_id(_value(body))
+        if member_id is None:
             raise UserError("That button does not name an admin; open the license page again.")
-        c, delivered = ask(ctx, member_id=int(value))
+        c, delivered = ask(ctx, member_id=member_id)
         ctx.reply(blocks.requested_reply(c, delivered=delivered))
 
     @app.action(Action.REVIEW_CONSENT)

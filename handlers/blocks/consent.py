@@ -25,6 +25,7 @@ from handlers.blocks.mrkdwn import (
     plain,
     section,
 )
+from handlers.blocks.state import selected_values, state_field
 from handlers.ids import Action, View
 from handlers.ids import Block as BlockId
 from store.models import ConsentStatus
@@ -199,11 +200,9 @@ def consent_view(c: Consent, *, channel: str | None = None, ts: str | None = Non
 
 def form_values(view: Mapping[str, Any]) -> tuple[bool, str]:
     """(the "I consent" box is ticked, the typed signature) from a consent modal submission."""
-    state = (view.get("state") or {}).get("values") or {}
-    chosen = (state.get(BlockId.CONSENT_CHECKBOX) or {}).get(Action.CONSENT_CHECKBOX) or {}
-    agreed = any(o.get("value") == AGREE_VALUE for o in chosen.get("selected_options") or [])
-    typed = ((state.get(BlockId.SIGNATURE) or {}).get(Action.SIGNATURE_INPUT) or {}).get("value")
-    return agreed, typed if isinstance(typed, str) else ""
+    chosen = selected_values(view, BlockId.CONSENT_CHECKBOX, Action.CONSENT_CHECKBOX) or []
+    typed = state_field(view, BlockId.SIGNATURE, Action.SIGNATURE_INPUT, "value")
+    return AGREE_VALUE in chosen, typed if isinstance(typed, str) else ""
 
 
 # --- to the requester and the admin channel ---------------------------------------------------------

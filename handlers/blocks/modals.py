@@ -14,6 +14,7 @@ from bot.people import Person
 from bot.text import deadline_phrase, fmt_date, money
 from handlers.blocks.mrkdwn import Block, context, escape, plain, section
 from handlers.blocks.page import NOT_LOWERING
+from handlers.blocks.state import parse_id, selected_values, state_field
 from handlers.ids import Action, View
 from handlers.ids import Block as BlockId
 
@@ -179,20 +180,15 @@ def deactivate_view(people: Sequence[Person], *, has_pending: bool) -> View_:
 
 
 def seats_value(view: dict[str, Any]) -> str | None:
-    """The seats typed into the reduce modal, as Slack sends it in view.state."""
-    state = view.get("state", {}).get("values", {})
-    value = state.get(BlockId.SEATS, {}).get(Action.SEATS_INPUT, {}).get("value")
+    """The seats typed into the reduce modal, as Slack sends it in view.state (None if not text)."""
+    value = state_field(view, BlockId.SEATS, Action.SEATS_INPUT, "value")
     return value if isinstance(value, str) else None
 
 
 def selected_member_ids(view: dict[str, Any]) -> list[int] | None:
     """The member ids chosen in the Deactivate users modal; None when a value is not a member id."""
-    state = view.get("state", {}).get("values", {})
-    options = state.get(BlockId.USERS, {}).get(Action.USERS_INPUT, {}).get("selected_options") or []
-    ids: list[int] = []
-    for option in options:
-        value = str(option.get("value", ""))
-        if not value.isdigit():
-            return None
-        ids.append(int(value))
-    return ids
+    values = selected_values(view, BlockId.USERS, Action.USERS_INPUT)
+    ids = [parse_id(v) for v in values or []]
+    if values is None or None in ids:
+        return None
+    return [i for i in ids if i is not None]
