@@ -37,6 +37,8 @@ class Call:
     token: str | None
     ok: bool = True
     """False when the stand-in answered with a failure (see `fail`)."""
+    at: float = field(default_factory=time.monotonic)
+    """When it was answered (time.monotonic() of the stand-in's process): pacing checks."""
 
 
 @dataclass

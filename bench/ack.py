@@ -1,0 +1,433 @@
+"""Ack path and memory: the real app against a bare Bolt baseline, both over HTTP, in the same run.
+
+- real: `licensebot serve --no-worker` as a subprocess (waitress, serve's defaults), on a database
+  prepared here (SQLite file by default, or `--postgres`);
+- bare: bench/bare.py, a Bolt app whose listeners only ack, on the same server (bot.serve.make_server);
+- the Web API stand-in in a third process, adding --latency (100 ms) to every Web API call the app
+  makes after the ack (response_url posts are answered at once).
+
+Two kinds of request, signed as Slack signs them, from 1, 8 and 32 concurrent clients (threads, one
+keep-alive connection each, each sending its next request as soon as the previous one is answered):
+
+- `/licenses status` from an admin of an account with --members (1,000) members;
+- a submission of the reduce modal ("remove 1 license"). Each client submits for an account of its
+  own (also --members members). After every submission, untimed, the client cancels the request
+  it created (`usecases.cancel_request`), so each submission finds no pending request and stores
+  exactly one: never more than one pending request per account. The bare phase runs the same loop.
+
+requests/s = clients / mean latency (closed loop; the untimed cancels are left out). The real app also
+answers after the ack (the status through response_url; for a submission a DM, an admin-channel post
+and the admins' App Homes); "answered after" is when the last of those follow-ups of a round reached
+the stand-in, counted from the start of the round. At the end: peak RSS (VmHWM) of both servers.
+
+    .venv/bin/python -m bench.ack [--seconds 5] [--clients 1,8,32] [--latency 0.1] [--postgres] [--smoke]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlencode
+
+from sqlalchemy import func, select
+
+from bench.common import (
+    ScratchDatabase,
+    free_port,
+    machine,
+    percentile,
+    python_env,
+    say,
+    table,
+    vm_hwm_kib,
+    wait_for_port,
+)
+from bench.standin import StandInProcess
+from bot import usecases
+from bot.csvimport import MemberRow
+from bot.errors import NotFound
+from bot.slack_sim import signature
+from bot.usecases import OPERATOR, AccountChanges
+from handlers.blocks.modals import ReduceMeta
+from handlers.ids import Action, Block, View
+from store import models
+from store.db import Database
+
+SECRET = "bench-signing-secret"
+TOKEN = "xoxb-bench"
+STATUS_TEAM = "T0STATUS"
+ADMINS = 3
+
+
+def submit_team(client: int) -> str:
+    return f"T0SUB{client:03d}"
+
+
+def add_account(db: Database, team: str, members: int, now: datetime) -> None:
+    usecases.add_account(
+        db,
+        team=team,
+        now=now,
+        changes=AccountChanges(
+            name=f"Bench {team}",
+            plan="annual",
+            seats=members + 100,
+            renews=(now + timedelta(days=60)).date(),
+            timezone="Europe/Brussels",
+            admin_channel="C0ADMINS",
+            price_per_seat="30.00",
+            currency="EUR",
+        ),
+    )
+    start = datetime(2020, 1, 1, tzinfo=UTC)
+    rows = [
+        MemberRow(
+            line=i + 2,
+            email=f"user{i}@example.com",
+            name=f"User {i}",
+            slack_user_id=f"U{i:05d}",
+            admin=i < ADMINS,
+            added_at=start + timedelta(hours=i),
+        )
+        for i in range(members)
+    ]
+    usecases.import_members(db, team=team, rows=rows, now=now)
+
+
+# --- the two kinds of request ------------------------------------------------------------------
+
+
+@dataclass
+class Request:
+    body: bytes
+    content_type: str
+
+
+def status_request(standin: StandInProcess, n: int) -> Request:
+    form = {
+        "token": "legacy",
+        "team_id": STATUS_TEAM,
+        "team_domain": "bench",
+        "channel_id": "C0GENERAL",
+        "channel_name": "general",
+        "user_id": f"U{n % ADMINS:05d}",
+        "user_name": "admin",
+        "command": "/licenses",
+        "text": "status",
+        "api_app_id": "A0BENCH",
+        "is_enterprise_install": "false",
+        "response_url": standin.response_url(f"status{n}"),
+        "trigger_id": f"{n}.trigger",
+    }
+    return Request(urlencode(form).encode(), "application/x-www-form-urlencoded")
+
+
+def submit_request(team: str, renewal: date, n: int) -> Request:
+    view = {
+        "id": f"VBENCH{n:08d}",
+        "team_id": team,
+        "type": "modal",
+        "callback_id": View.REDUCE.value,
+        "private_metadata": ReduceMeta(renewal=renewal).dump(),
+        "hash": f"{n}.h",
+        "title": {"type": "plain_text", "text": "Remove user licenses"},
+        "blocks": [],
+        "state": {
+            "values": {Block.SEATS.value: {Action.SEATS_INPUT.value: {"type": "plain_text_input", "value": "1"}}}
+        },
+    }
+    payload = {
+        "type": "view_submission",
+        "team": {"id": team, "domain": "bench"},
+        "user": {"id": "U00000", "username": "admin", "name": "admin", "team_id": team},
+        "api_app_id": "A0BENCH",
+        "token": "legacy",
+        "trigger_id": f"{n}.trigger",
+        "view": view,
+        "response_urls": [],
+        "is_enterprise_install": False,
+        "enterprise": None,
+    }
+    return Request(urlencode({"payload": json.dumps(payload)}).encode(), "application/x-www-form-urlencoded")
+
+
+# --- load ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    latencies: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    started: float = 0.0
+    ended: float = 0.0
+    answered_after: float | None = None
+
+    clients: int = 1
+
+    @property
+    def rps(self) -> float:
+        """Closed loop: clients / mean latency (the untimed work between requests left out)."""
+        return self.clients / statistics.fmean(self.latencies) if self.latencies else 0.0
+
+    @property
+    def wall_rps(self) -> float:
+        return len(self.latencies) / (self.ended - self.started) if self.ended > self.started else 0.0
+
+
+def fire(
+    port: int,
+    clients: int,
+    seconds: float,
+    make: Callable[[int, int], Request],
+    after: Callable[[int, bytes], None] | None = None,
+) -> Cell:
+    """`clients` threads, each with a keep-alive connection, for `seconds`; `after(client, body)` is untimed."""
+    cell = Cell(clients=clients)
+    lock = threading.Lock()
+    stop_at = time.monotonic() + seconds
+    counter = iter(range(10**9))
+
+    def client(k: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine: list[float] = []
+        while time.monotonic() < stop_at:
+            with lock:
+                n = next(counter)
+            req = make(k, n)
+            ts = str(int(time.time()))
+            headers = {
+                "Content-Type": req.content_type,
+                "X-Slack-Request-Timestamp": ts,
+                "X-Slack-Signature": signature(SECRET, ts, req.body),
+            }
+            began = time.perf_counter()
+            try:
+                conn.request("POST", "/slack/events", req.body, headers)
+                response = conn.getresponse()
+                body = response.read()
+            except (OSError, http.client.HTTPException) as exc:
+                with lock:
+                    cell.errors.append(f"{type(exc).__name__}: {exc}")
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                continue
+            took = time.perf_counter() - began
+            if response.status != 200:
+                with lock:
+                    cell.errors.append(f"HTTP {response.status}: {body[:100]!r}")
+            mine.append(took)
+            if after is not None:
+                after(k, body)
+        conn.close()
+        with lock:
+            cell.latencies.extend(mine)
+
+    cell.started = time.monotonic()
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    cell.ended = time.monotonic()
+    return cell
+
+
+def settle(standin: StandInProcess, quiet: float = 1.0, limit: float = 120.0) -> float | None:
+    """Wait until the stand-in got no call for `quiet` s; the monotonic time of its last call (None: no call)."""
+    deadline = time.monotonic() + limit
+    count = -1
+    while time.monotonic() < deadline:
+        now = standin.count()
+        if now == count:
+            break
+        count = now
+        time.sleep(quiet)
+    calls = standin.calls()
+    return max((c["at"] for c in calls), default=None)
+
+
+# --- servers ------------------------------------------------------------------------------------
+
+
+def start_server(argv: list[str], port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    wait_for_port(port, proc)
+    return proc
+
+
+def licensebot_argv() -> list[str]:
+    script = Path(sys.executable).with_name("licensebot")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "bot.cli"]
+
+
+def stop(proc: subprocess.Popen[bytes]) -> str:
+    proc.terminate()
+    try:
+        _, err = proc.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        _, err = proc.communicate()
+    return err.decode(errors="replace")
+
+
+# --- the run ------------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=5.0, help="length of each round (default 5)")
+    parser.add_argument("--clients", default="1,8,32", help="concurrent clients per round (default 1,8,32)")
+    parser.add_argument("--members", type=int, default=1000, help="members per account (default 1000)")
+    parser.add_argument("--latency", type=float, default=0.1, help="seconds the stand-in adds to each Web API call")
+    parser.add_argument("--postgres", action="store_true", help="PostgreSQL (lb_bench_ack, dropped at the end)")
+    parser.add_argument("--smoke", action="store_true", help="a tiny run (tests): 20 members, 1 and 2 clients, 0.3 s")
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.seconds, args.clients, args.members, args.latency = 0.3, "1,2", 20, 0.0
+    levels = [int(c) for c in args.clients.split(",")]
+    now = datetime.now(UTC)
+    with ScratchDatabase("postgresql" if args.postgres else "sqlite", "ack") as scratch:
+        db = Database.connect(scratch.url)
+        began = time.perf_counter()
+        add_account(db, STATUS_TEAM, args.members, now)
+        for k in range(max(levels)):
+            add_account(db, submit_team(k), args.members, now)
+        renewal = usecases.license_page(db, team=submit_team(0), now=now).target.renewal
+        setup_s = time.perf_counter() - began
+        say(f"setup: {max(levels) + 1} accounts of {args.members} members in {setup_s:.1f} s")
+        with StandInProcess(delay=args.latency) as standin:
+            env = python_env(
+                SLACK_BOT_TOKEN=TOKEN,
+                SLACK_SIGNING_SECRET=SECRET,
+                SLACK_API_URL=standin.api_url,
+                DATABASE_URL=scratch.url,
+            )
+            real_port, bare_port = free_port(), free_port()
+            real = start_server(
+                [*licensebot_argv(), "serve", "--no-worker", "--host", "127.0.0.1", "--port", str(real_port)],
+                real_port,
+                env,
+            )
+            bare = start_server([sys.executable, "-m", "bench.bare", "--port", str(bare_port)], bare_port, env)
+            submitted = [0]
+            lock = threading.Lock()
+
+            def cancel_after(k: int, body: bytes) -> None:
+                if body.strip():
+                    return  # an error answer (shown in the table): nothing was stored
+                try:
+                    usecases.cancel_request(db, team=submit_team(k), actor=OPERATOR, now=datetime.now(UTC))
+                except NotFound:
+                    return  # the bare app stores nothing
+                with lock:
+                    submitted[0] += 1
+
+            kinds: dict[str, Callable[[int, int], Request]] = {
+                "status": lambda k, n: status_request(standin, n),
+                "submit": lambda k, n: submit_request(submit_team(k), renewal, n),
+            }
+            results: dict[tuple[str, int, str], Cell] = {}
+            try:
+                for port in (real_port, bare_port):  # warm up: imports, first queries, auth.test
+                    fire(port, 1, 0.2 if args.smoke else 1.0, kinds["status"])
+                    fire(port, 1, 0.2 if args.smoke else 1.0, kinds["submit"], cancel_after)
+                settle(standin)
+                submitted[0] = 0
+                for kind, make in kinds.items():
+                    for clients in levels:
+                        for name, port in (("bare", bare_port), ("real", real_port)):
+                            say(f"{kind} x {clients} clients -> {name}")
+                            standin.clear()
+                            cell = fire(port, clients, args.seconds, make, cancel_after if kind == "submit" else None)
+                            last = settle(standin) if name == "real" else None
+                            cell.answered_after = None if last is None else last - cell.started
+                            results[kind, clients, name] = cell
+                memory = {name: vm_hwm_kib(proc.pid) for name, proc in (("real", real), ("bare", bare))}
+            finally:
+                errors = {name: stop(proc) for name, proc in (("real", real), ("bare", bare))}
+        with db.transaction() as s:
+            stored = s.scalar(select(func.count()).select_from(models.ReductionRequest)) or 0
+            pending = s.scalar(
+                select(func.count())
+                .select_from(models.ReductionRequest)
+                .where(models.ReductionRequest.status == "pending")
+            )
+        db.dispose()
+
+    print(
+        f"Ack path: signed requests over HTTP to `licensebot serve` (real) and a bare Bolt app (bare), both on "
+        f"waitress with serve's settings; {args.members} members per account; {scratch.kind}; Web API stand-in "
+        f"(own process) adds {args.latency * 1000:.0f} ms per call; {args.seconds:g} s per round. "
+        f"Setup {setup_s:.1f} s."
+    )
+    print(machine() + "\n")
+    rows = []
+    for (kind, clients, name), cell in results.items():
+        if name != "real":
+            continue
+        base = results[kind, clients, "bare"]
+        rows.append(
+            [
+                f"{kind}",
+                clients,
+                f"{base.rps:.0f}",
+                f"{percentile(base.latencies, 50) * 1000:.1f}",
+                f"{percentile(base.latencies, 99) * 1000:.1f}",
+                f"{cell.rps:.0f}",
+                f"{percentile(cell.latencies, 50) * 1000:.1f}",
+                f"{percentile(cell.latencies, 99) * 1000:.1f}",
+                f"{cell.rps / base.rps:.2f}" if base.rps else "n/a",
+                f"{percentile(cell.latencies, 99) / percentile(base.latencies, 99):.1f}",
+                "n/a" if cell.answered_after is None else f"{cell.answered_after:.1f}",
+                len(cell.errors) + len(base.errors),
+            ]
+        )
+    print(
+        table(
+            [
+                "request",
+                "clients",
+                "bare req/s",
+                "bare p50 ms",
+                "bare p99 ms",
+                "real req/s",
+                "real p50 ms",
+                "real p99 ms",
+                "real/bare req/s",
+                "real/bare p99",
+                "answered after s",
+                "errors",
+            ],
+            rows,
+        )
+    )
+    real_submits = sum(len(c.latencies) for (k, _, n), c in results.items() if k == "submit" and n == "real")
+    print(
+        f"\nsubmissions: {real_submits} to the real app stored {submitted[0]} requests (each cancelled before the "
+        f"client's next one; {pending} left pending; {stored} stored in all, warm-up included)"
+    )
+    print(
+        "peak RSS (VmHWM) after the run: "
+        + ", ".join(f"{name} {hwm / 1024:.0f} MiB (now {rss / 1024:.0f} MiB)" for name, (hwm, rss) in memory.items())
+    )
+    problems = [e for c in results.values() for e in c.errors][:5]
+    for name, err in errors.items():
+        if "Traceback" in err or "ERROR" in err:
+            problems.append(f"{name} server stderr: {err[-1500:]}")
+    for p in problems:
+        print(f"problem: {p}")
+    return 1 if problems or pending else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
