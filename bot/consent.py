@@ -462,13 +462,17 @@ def revoke(db: Database, *, consent_id: int, who: SlackIdentity, now: datetime) 
 
 
 def _views(s: Session, account: models.Account, query_rows: list[models.AdminConsent]) -> list[Consent]:
-    members = {m.id: m for m in s.scalars(select(models.Member).where(models.Member.account_id == account.id))}
+    # Only the members asked (loading every member cost ~30 ms per license page at 1,000 members).
+    ids = {r.member_id for r in query_rows}
+    if not ids:
+        return []
+    members = {m.id: m for m in s.scalars(select(models.Member).where(models.Member.id.in_(ids)))}
     return [_view(s, r, account, members[r.member_id]) for r in query_rows]
 
 
 def list_consents(db: Database, *, team: str) -> list[Consent]:
     """Every consent of the account, oldest request first."""
-    with db.transaction() as s:
+    with db.transaction(read_only=True) as s:
         account = load_account(s, team)
         rows = s.scalars(
             select(models.AdminConsent)
@@ -480,7 +484,7 @@ def list_consents(db: Database, *, team: str) -> list[Consent]:
 
 def get_consent(db: Database, *, consent_id: int) -> Consent:
     """One consent by id, for rendering only (authorization happens in the answers above)."""
-    with db.transaction() as s:
+    with db.transaction(read_only=True) as s:
         row = s.get(models.AdminConsent, consent_id)
         if row is None:
             raise NotFound("This consent request no longer exists.")
@@ -500,7 +504,7 @@ def current_consents(db: Database, *, team: str) -> dict[int, Consent]:
 
 def latest_for_user(db: Database, *, team: str, user_id: str) -> Consent | None:
     """The latest consent addressed to this Slack user in the account (their App Home shows it)."""
-    with db.transaction() as s:
+    with db.transaction(read_only=True) as s:
         account = load_account(s, team)
         member = member_for_slack_user(s, account.id, user_id)
         if member is None:

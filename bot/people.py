@@ -90,7 +90,7 @@ def _by_slack_id(s: Session, account_id: int, user_id: str) -> models.Member | N
 
 def find_member(db: Database, *, team: str, user_id: str) -> Person | None:
     """The member record carrying this Slack user id (NotFound when the workspace is not linked)."""
-    with db.transaction() as s:
+    with db.transaction(read_only=True) as s:
         account = load_account(s, team)
         m = _by_slack_id(s, account.id, user_id)
         return _person(m) if m else None
@@ -136,7 +136,7 @@ def resolve(db: Database, *, team: str, user_id: str, now: datetime, email_of: E
 def identify(db: Database, *, team: str, user_id: str, now: datetime, email_of: EmailLookup) -> Viewer:
     """Who `user_id` is in the account of `team` (NotFound when the workspace is not linked)."""
     member = resolve(db, team=team, user_id=user_id, now=now, email_of=email_of)
-    with db.transaction() as s:
+    with db.transaction(read_only=True) as s:
         account = load_account(s, team)
         return Viewer(
             team=team, account_name=account.name, user_id=user_id, member=member, admins=_active_admins(s, account.id)
@@ -165,14 +165,14 @@ def resolve_many(db: Database, *, team: str, user_ids: Sequence[str], now: datet
 
 def admin_user_ids(db: Database, *, team: str) -> list[str]:
     """Slack user ids of the active admins who have one (whose App Home we can refresh)."""
-    with db.transaction() as s:
+    with db.transaction(read_only=True) as s:
         account = load_account(s, team)
         return [p.slack_user_id for p in _active_admins(s, account.id) if p.slack_user_id]
 
 
 def active_people(db: Database, *, team: str) -> list[Person]:
     """Active users, oldest first (for the Deactivate users modal)."""
-    with db.transaction() as s:
+    with db.transaction(read_only=True) as s:
         account = load_account(s, team)
         rows = s.scalars(
             select(models.Member)
@@ -194,7 +194,7 @@ class UsersOverview:
 
 
 def users_overview(db: Database, *, team: str, now: datetime) -> UsersOverview:
-    with db.transaction() as s:
+    with db.transaction(read_only=True) as s:
         account = load_account(s, team)
         members = policy_members(s, account.id)
         page = build_page(terms_of(account), members, pending_of(s, account.id), now)

@@ -201,7 +201,7 @@ def import_members(
 
 
 def license_page(db: Database, *, team: str, now: datetime) -> LicensePage:
-    with db.transaction() as s:
+    with db.transaction(read_only=True) as s:
         account = load_account(s, team)
         return build_page(
             terms_of(account),
@@ -226,7 +226,7 @@ def teamleader_link(s: Session, account_id: int) -> TeamleaderLink | None:
 
 
 def history(db: Database, *, team: str, limit: int = 20) -> list[models.AuditEntry]:
-    with db.transaction() as s:
+    with db.transaction(read_only=True) as s:
         account = load_account(s, team)
         return list(
             s.scalars(

@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 DEFAULT_URL = "sqlite:///licensebot.db"
 SQLITE_BUSY_TIMEOUT_MS = 5000
 MIGRATIONS = Path(__file__).parent / "migrations"
+READ_ONLY = "licensebot_read_only"
+"""Execution option of `Database.transaction(read_only=True)` (see there)."""
 
 
 def database_url() -> str:
@@ -48,7 +50,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
+            if conn.get_execution_options().get(READ_ONLY):
+                # WAL: readers never wait for the writer; query_only makes a stray write fail at once.
+                conn.exec_driver_sql("PRAGMA query_only=ON")
+                conn.exec_driver_sql("BEGIN")
+                return
             # Take the write lock up front: no deadlock between two read-then-write transactions.
+            conn.exec_driver_sql("PRAGMA query_only=OFF")
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
@@ -96,6 +104,10 @@ class Database:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.sessions = sessionmaker(engine, expire_on_commit=False)
+        reader = engine.execution_options(**{READ_ONLY: True})
+        if engine.dialect.name == "postgresql":
+            reader = reader.execution_options(postgresql_readonly=True)
+        self.readers = sessionmaker(reader, expire_on_commit=False)
 
     @classmethod
     def connect(cls, url: str | None = None, *, migrate: bool = True) -> Database:
@@ -105,9 +117,15 @@ class Database:
         return cls(engine)
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """A session in one transaction: committed on success, rolled back on any exception."""
-        with self.sessions() as session, session.begin():
+    def transaction(self, *, read_only: bool = False) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on any exception.
+
+        `read_only=True` for a transaction that writes nothing: on SQLite it does not take the write
+        lock (BEGIN IMMEDIATE serializes every transaction, so reads queued behind writes and failed
+        with "database is locked" under load); on PostgreSQL it is a READ ONLY transaction. A write
+        in it raises.
+        """
+        with (self.readers if read_only else self.sessions)() as session, session.begin():
             yield session
 
     def table_names(self) -> list[str]:

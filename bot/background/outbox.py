@@ -90,7 +90,7 @@ class OutboxStatus:
 
 def outbox_status(db: Database, *, team: str, limit: int = 5) -> OutboxStatus:
     """Messages of an account still waiting to be delivered, and those that failed for good."""
-    with db.transaction() as s:
+    with db.transaction(read_only=True) as s:
         account = load_account(s, team)
         counts = dict(
             s.execute(

@@ -148,7 +148,7 @@ def due_account_ids(db: Database, now: datetime) -> list[int]:
     the due rows (never the accounts with nothing due). NULL counts as due at once (`usecases.wake`
     sets now, but a NULL left by any other code must not hide an account)."""
     account = models.Account
-    with db.transaction() as s:
+    with db.transaction(read_only=True) as s:
         unset = s.scalars(select(account.id).where(account.next_tick_at.is_(None))).all()
         timed = s.scalars(
             select(account.id).where(account.next_tick_at <= now).order_by(account.next_tick_at, account.id)
