@@ -1,16 +1,29 @@
-"""The one error handler: every failure a listener did not answer becomes a clear message to the user."""
+"""The one error handler: every failure a listener did not answer becomes a clear message to the user.
+
+- A refusal or bad input (UserError): its message. The database unreachable: "nothing was saved, try
+  again". Slack refusing to open a modal: "try again in a moment". Anything else: logged, and a
+  generic line.
+- A modal submission that failed before its ack gets the message under its first input (the modal
+  stays open, as typed); other requests get it ephemerally (response_url) or as a DM.
+- Slack always gets a 200 for a request it sent us (a 500 makes it show its own vague error).
+- A request that was never authorized (it failed before Bolt's authorization, e.g. in verification)
+  is answered to nobody: its user id and response_url are not to be trusted.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
+from typing import Any
 
-from slack_bolt import App, BoltContext, Respond
+from slack_bolt import App, BoltContext, BoltResponse, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.errors import Unavailable, UserError
 from handlers.blocks.messages import error_message
+from handlers.blocks.modals import message_view
 from handlers.blocks.mrkdwn import escape
 from handlers.context import Ctx
 from handlers.deps import Deps
@@ -18,27 +31,81 @@ from handlers.deps import Deps
 log = logging.getLogger(__name__)
 UNAVAILABLE = "The license database cannot be reached right now: nothing was saved. Try again in a minute."
 INTERNAL = "Something went wrong on our side; it was logged. Look at `/licenses` before you try again."
+MODAL_METHODS = ("views.open", "views.update", "views.push")
+
+
+def unavailable(error: Exception) -> bool:
+    """The database could not be used (down, connection lost): nothing was committed."""
+    if isinstance(error, Unavailable | OperationalError):
+        return True
+    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
+
+
+def _slack_method(error: SlackApiError) -> str:
+    url = str(getattr(error.response, "api_url", "") or "")
+    return url.rstrip("/").rsplit("/", 1)[-1]
 
 
 def explain(error: Exception) -> str:
     """The mrkdwn line for an error (people's text in UserError messages is escaped)."""
     if isinstance(error, UserError):
         return escape(error.message)
-    if isinstance(error, Unavailable | OperationalError):
-        log.error("database unavailable: %s", error)
+    if unavailable(error):
+        log.error("database unavailable: %s", str(error).splitlines()[0] if str(error) else type(error).__name__)
         return UNAVAILABLE
+    if isinstance(error, SlackApiError) and _slack_method(error) in MODAL_METHODS:
+        code = error.response.get("error") or "error"
+        log.warning("%s failed: %s", _slack_method(error), code)
+        return f"Slack could not open the form just now (`{escape(str(code))}`). Nothing was changed: try again."
     log.error("unexpected error in a Slack listener", exc_info=error)
     return INTERNAL
 
 
+def _first_input(view: dict[str, Any]) -> str | None:
+    for block in view.get("blocks") or []:
+        if isinstance(block, dict) and block.get("type") == "input" and block.get("block_id"):
+            return str(block["block_id"])
+    return None
+
+
+def _modal_answer(body: dict[str, Any], text: str) -> BoltResponse:
+    """The ack of a failed submission: the message under the first input, else the modal replaced by it."""
+    view = body.get("view") if isinstance(body.get("view"), dict) else {}
+    block = _first_input(view or {})
+    if block is not None:
+        answer: dict[str, Any] = {"response_action": "errors", "errors": {block: text}}
+    else:
+        answer = {"response_action": "update", "view": message_view("licensebot", f"⛔ {text}")}
+    return BoltResponse(status=200, body=json.dumps(answer), headers={"content-type": "application/json"})
+
+
 def register(app: App, deps: Deps) -> None:
     @app.error
-    def on_error(error: Exception, context: BoltContext, client: WebClient, respond: Respond) -> None:
+    def on_error(
+        error: Exception,
+        body: dict[str, Any],
+        context: BoltContext,
+        client: WebClient,
+        respond: Respond,
+        response: BoltResponse | None,
+    ) -> BoltResponse | None:
+        if context.authorize_result is None:
+            log.warning("a request failed before it was authorized; not answered: %s", type(error).__name__)
+            return None
         text = explain(error)
+        acked = context.ack.response
+        if acked is None and body.get("type") == "view_submission":
+            # Slack waits for this ack: the answer goes in the modal. (`response` is None only when the
+            # listener already acked, in a thread: then Slack has its answer.)
+            return _modal_answer(body, text) if response is not None else None
         ctx = Ctx.of(deps, context, client, respond)
-        if not ctx.user:
-            return
-        try:
-            ctx.reply(error_message(text))
-        except SlackApiError as exc:
-            log.warning("could not tell %s about an error: %s", ctx.user, exc.response.get("error"))
+        if ctx.user:
+            try:
+                ctx.reply(error_message(text))
+            except SlackApiError as exc:
+                log.warning("could not tell %s about an error: %s", ctx.user, exc.response.get("error"))
+        if response is None:
+            return None
+        if acked is not None:  # what the listener acked with stands (not a 500)
+            return BoltResponse(status=acked.status, body=acked.body, headers=acked.headers)
+        return BoltResponse(status=200, body="")

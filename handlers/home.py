@@ -15,6 +15,7 @@ from handlers.blocks.page import home_view, unlinked_home_view
 from handlers.consent_page import consent_blocks
 from handlers.context import Ctx
 from handlers.deps import Deps
+from handlers.errors import UNAVAILABLE, unavailable
 
 log = logging.getLogger(__name__)
 RECENT = 6
@@ -32,8 +33,16 @@ def build_home(ctx: Ctx, user_id: str) -> dict[str, Any]:
 
 
 def publish_home(ctx: Ctx, user_id: str) -> bool:
+    """Publish the page; while the database is unavailable the page says so (no DM for opening a tab)."""
     try:
-        ctx.client.views_publish(user_id=user_id, view=build_home(ctx, user_id))
+        view = build_home(ctx, user_id)
+    except Exception as exc:
+        if not unavailable(exc):
+            raise
+        log.error("App Home for %s: database unavailable: %s", user_id, str(exc).splitlines()[0])
+        view = unlinked_home_view(UNAVAILABLE)
+    try:
+        ctx.client.views_publish(user_id=user_id, view=view)
     except SlackApiError as exc:
         log.warning("views.publish for %s failed: %s", user_id, exc.response.get("error"))
         return False

@@ -1,0 +1,95 @@
+"""The database unavailable while people use the app: a clear "nothing was saved, try again", and the
+process serves again as soon as the database is back."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.blocktext import message_to_text, view_to_text
+from bot.slack_sim import SlackSim
+from bot.slack_standin import SlackStandIn
+from handlers.errors import UNAVAILABLE
+from handlers.ids import Action, Block
+from store.db import Database
+from tests.dbsnapshot import changes, snapshot
+from tests.faults import database_down, statement_fails, terminate_other_backends
+from tests.handlers.conftest import ADMIN
+from tests.handlers.helpers import last_reply, requests, seats
+
+
+def test_a_command_while_the_database_is_down_says_nothing_was_saved_and_the_next_one_works(
+    slack: SlackSim, standin: SlackStandIn, team: str, db: Database
+) -> None:
+    before = snapshot(db)
+    with database_down(db):
+        for text in ("", "channel", "deactivate <@U0005>", "consent <@U0001>", "history"):
+            answer = slack.command(ADMIN, text, channel="C0NEWCHAN")
+            assert answer.status == 200
+            assert last_reply(standin) == f"⛔ {UNAVAILABLE}", text
+    assert changes(before, snapshot(db)) == {}
+    slack.command(ADMIN, "channel", channel="C0NEWCHAN")  # the database is back: the same process serves
+    assert "C0NEWCHAN" in last_reply(standin) and "admin channel" in last_reply(standin)
+
+
+def test_a_submission_while_the_database_is_down_keeps_the_modal_open_with_the_message(
+    slack: SlackSim, standin: SlackStandIn, team: str, db: Database
+) -> None:
+    slack.command(ADMIN, "reduce")
+    view_id = slack.last_modal_id()
+    with database_down(db):
+        answer = slack.submit(ADMIN, view_id, seats("2"))
+    assert answer.status == 200
+    assert answer.json() == {"response_action": "errors", "errors": {Block.SEATS: UNAVAILABLE}}
+    assert requests(db) == []
+    assert slack.submit(ADMIN, view_id, seats("2")).body == b""  # submitted again once it is back
+    assert len(requests(db)) == 1
+
+
+def test_the_connection_lost_in_the_middle_of_a_submission_stores_nothing(
+    slack: SlackSim, standin: SlackStandIn, team: str, db: Database
+) -> None:
+    """The INSERT of the request fails after the account was locked and checked: all of it is rolled back."""
+    slack.command(ADMIN, "reduce")
+    view_id = slack.last_modal_id()
+    before = snapshot(db)
+    with statement_fails(db, "INSERT INTO reduction_requests") as failed:
+        answer = slack.submit(ADMIN, view_id, seats("2")).json()
+    assert failed and answer["errors"][Block.SEATS] == UNAVAILABLE
+    assert changes(before, snapshot(db)) == {}
+    assert slack.submit(ADMIN, view_id, seats("2")).body == b""
+    assert len(requests(db)) == 1
+
+
+def test_a_button_in_the_app_home_while_the_database_is_down_is_answered_in_a_dm(
+    slack: SlackSim, standin: SlackStandIn, team: str, db: Database
+) -> None:
+    with database_down(db):
+        slack.click(ADMIN, Action.CANCEL_REQUEST, "1", where="home")
+    [dm] = standin.calls_to("chat.postMessage")
+    assert dm.params["channel"] == ADMIN and UNAVAILABLE in message_to_text(dm.params)
+
+
+def test_the_app_home_while_the_database_is_down_says_so_on_the_page(
+    slack: SlackSim, standin: SlackStandIn, team: str, db: Database
+) -> None:
+    with database_down(db):
+        assert slack.open_home(ADMIN).status == 200
+    assert UNAVAILABLE in view_to_text(standin.homes[ADMIN])
+    assert standin.calls_to("chat.postMessage") == []  # not a DM for opening a tab
+    slack.open_home(ADMIN)
+    assert "Pending" in view_to_text(standin.homes[ADMIN]) or "licenses" in view_to_text(standin.homes[ADMIN])
+
+
+@pytest.mark.postgres_only
+def test_after_the_server_ends_every_session_the_next_command_just_works(
+    slack: SlackSim, standin: SlackStandIn, team: str, db: Database
+) -> None:
+    """A PostgreSQL restart or failover ends the pooled connections: the pool notices (pre-ping)."""
+    slack.command(ADMIN, "status")
+    admin = Database.connect(db.engine.url.render_as_string(hide_password=False), migrate=False)
+    try:
+        assert terminate_other_backends(admin) >= 1  # the app's pooled connection among them
+    finally:
+        admin.dispose()
+    slack.command(ADMIN, "channel", channel="C0NEWCHAN")
+    assert "C0NEWCHAN" in last_reply(standin) and UNAVAILABLE not in last_reply(standin)
