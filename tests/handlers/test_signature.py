@@ -13,12 +13,16 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 import slack_sdk.signature
+from slack_bolt import BoltRequest
 
 from bot.slack_sim import Response, SlackSim, signature
 from bot.slack_standin import SlackStandIn
+from handlers.app import Settings, build_app
+from handlers.deps import Deps
 from store.db import Database
 from tests.dbsnapshot import changes, snapshot
 from tests.handlers.conftest import ADMIN, SECRET
@@ -117,3 +121,27 @@ def test_the_real_clock_is_used_when_nothing_is_frozen(slack: SlackSim, db: Data
 def test_only_slack_events_and_health_are_served(slack: SlackSim) -> None:
     assert slack.send(b"", "text/plain", path="/admin").status == 404
     assert slack.send(b"", "text/plain", path="/slack/events", method="GET").status == 404
+
+
+def test_behind_the_wsgi_check_bolt_still_answers_nobody_for_an_unverifiable_request(
+    standin: SlackStandIn, deps: Deps, team: str
+) -> None:
+    """Defense in depth (Socket Mode, another adapter): Bolt's own verifier raises on a timestamp that is
+    not a number; its error handler must not answer the response_url of a request nobody verified."""
+    app = build_app(Settings("xoxb-test-token", SECRET, api_url=standin.api_url), deps, process_before_response=True)
+    body = urlencode(
+        {
+            "command": "/licenses",
+            "text": "",
+            "user_id": ADMIN,
+            "team_id": team,
+            "response_url": standin.response_url("forged"),
+            "trigger_id": "1.t",
+        }
+    )
+    mark = standin.mark()
+    answer = app.dispatch(
+        BoltRequest(body=body, headers={"x-slack-request-timestamp": "soon", "x-slack-signature": "v0=0"})
+    )
+    assert answer.status in (401, 500)
+    assert standin.since(mark) == []
