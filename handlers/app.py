@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from slack_bolt import App
 from slack_sdk import WebClient
+from slack_sdk.http_retry import HttpRequest, HttpResponse, RetryState
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.errors import UserError
 from handlers import register
@@ -17,6 +19,29 @@ from handlers.deps import Deps
 
 DEFAULT_API_URL = "https://slack.com/api/"
 LISTENER_THREADS = 32
+RATE_LIMIT_WAIT = 3
+"""Seconds a listener waits out a 429 (Retry-After) before it calls once more; longer limits fail at once."""
+
+
+class BriefRateLimitRetry(RateLimitErrorRetryHandler):
+    """Retry a 429 once when Slack asks to wait at most RATE_LIMIT_WAIT s (a person is waiting; a trigger
+    id lives 3 s). The worker's sender has its own, more patient client (bot/background/slack.py)."""
+
+    def __init__(self) -> None:
+        super().__init__(max_retry_count=1)
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if response is None or response.status_code != 429:
+            return False
+        wait = next((v[0] for k, v in response.headers.items() if k.lower() == "retry-after" and v), "1")
+        return str(wait).strip().isdigit() and int(str(wait).strip()) <= RATE_LIMIT_WAIT
 
 
 @dataclass(frozen=True)
@@ -70,6 +95,7 @@ def build_app(
     work (Web API calls) new requests wait for their ack; Bolt's default of 5 is too few.
     """
     client = WebClient(token=settings.bot_token, base_url=settings.api_url)
+    client.retry_handlers.append(BriefRateLimitRetry())
     app = App(
         name="licensebot",
         logger=logging.getLogger("licensebot.slack"),
