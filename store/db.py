@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,8 +34,23 @@ def normalize_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+class _HideRows(logging.Filter):
+    """SQLAlchemy logs result rows at DEBUG, values and all (hide_parameters covers only parameters)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg == "Row %r":
+            record.msg, record.args = "Row (values hidden)", ()
+        return True
+
+
+logging.getLogger("sqlalchemy.engine.Engine").addFilter(_HideRows())
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine that never logs stored values (Teamleader tokens, emails): statement parameters are
+    hidden from SQLAlchemy's logs and error messages, result rows from its DEBUG log."""
     url = normalize_url(url)
+    kwargs.setdefault("hide_parameters", True)
     if make_url(url).get_backend_name() == "sqlite":
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
 

@@ -1,0 +1,81 @@
+"""A full flow with every logger at DEBUG: no Slack token, signing secret or Teamleader secret in any line.
+
+Slack side (commands, a modal, a forged request, the App Home), the worker delivering reminders, and
+a Teamleader connect + sync, with the root logger and slack_bolt, slack_sdk, urllib3 and SQLAlchemy at
+DEBUG (SQLAlchemy logs statements with their parameters at INFO, which is where stored tokens go).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+
+import pytest
+import responses
+
+from bot.background.loop import run_once
+from bot.background.sender import Pacer, Sender, SlackPoster, make_client
+from bot.serve import build_wsgi
+from bot.slack_sim import SlackSim
+from bot.slack_standin import SlackStandIn
+from bot.teamleader import oauth
+from bot.teamleader.sync import sync_account
+from handlers.app import Settings, build_app
+from handlers.deps import Deps
+from store.db import Database
+from tests.bot.background.scenario import D7
+from tests.bot.teamleader.fake import CLIENT_SECRET, FakeTeamleader, tl_user
+from tests.conftest import NOW
+from tests.handlers.conftest import ADMIN, TEAM
+from tests.handlers.helpers import seats
+
+BOT_TOKEN = "xoxb-1234567890-0987654321-AbCdEfGhIjKlMnOpQrStUvWx"
+WORKER_TOKEN = "xoxb-2222222222-3333333333-ZyXwVuTsRqPoNmLkJiHgFeDc"
+SIGNING_SECRET = "c0ffee5ecret0123456789abcdef0123"
+TOKEN_PATTERN = re.compile(r"xox[abposr]-[0-9A-Za-z-]+|xapp-[0-9A-Za-z-]+")
+LOGGERS = ["", "slack_bolt", "slack_sdk", "urllib3", "sqlalchemy", "sqlalchemy.engine", "licensebot.slack"]
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeTeamleader]:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        yield FakeTeamleader(rsps)
+
+
+def test_a_full_flow_logs_no_token_and_no_secret(
+    caplog: pytest.LogCaptureFixture, standin: SlackStandIn, db: Database, team: str, fake: FakeTeamleader
+) -> None:
+    for name in LOGGERS:
+        caplog.set_level(logging.DEBUG, logger=name)
+    deps = Deps(db=db, clock=lambda: NOW)
+    app = build_app(Settings(BOT_TOKEN, SIGNING_SECRET, api_url=standin.api_url), deps, process_before_response=True)
+    slack = SlackSim(build_wsgi(app, deps), SIGNING_SECRET, standin, team=TEAM)
+
+    slack.command(ADMIN, "")
+    slack.command(ADMIN, "reduce 4")
+    assert slack.submit(ADMIN, slack.last_modal_id(), seats("4")).body == b""
+    slack.command(ADMIN, "deactivate <@U0007>")
+    slack.command(ADMIN, "consent <@U0001>")
+    slack.open_home(ADMIN)
+    assert slack.command(ADMIN, "channel", sign="v0=forged").status == 401
+    standin.fail("chat.postMessage", "ratelimited", status=429, retry_after=0, times=1)
+    sender = Sender(SlackPoster(lambda: make_client(WORKER_TOKEN, standin.api_url)), threads=2, pacer=Pacer(0))
+    report = run_once(db, sender, D7)
+    assert report.delivery is not None and len(report.delivery.sent) == 3
+
+    client = fake.client(sleep=lambda _s: None, clock=lambda: NOW)
+    oauth.connect_with_code(db, team=TEAM, code="good-code-1", client=client, now=NOW)
+    fake.users = [tl_user(i) for i in range(8)]
+    sync_account(db, team=TEAM, client=client, now=NOW)
+
+    assert {c.token for c in standin.calls if c.method != "response_url"} == {BOT_TOKEN, WORKER_TOKEN}
+    secrets = [BOT_TOKEN, WORKER_TOKEN, SIGNING_SECRET, CLIENT_SECRET, "good-code-1"]
+    secrets += [token for pair in fake.issued for token in pair]
+    names = {r.name.split(".")[0] for r in caplog.records}
+    assert {"licensebot", "slack_sdk", "sqlalchemy", "bot"} <= names  # Bolt logs as licensebot.slack
+    lines = [caplog.text, *(r.getMessage() for r in caplog.records)]
+    for secret in secrets:
+        leaks = [line for line in caplog.text.splitlines() if secret in line]
+        assert not leaks, f"{secret[:8]}… in {leaks[:2]}"
+    assert not any(TOKEN_PATTERN.search(line) for line in lines), TOKEN_PATTERN.findall(caplog.text)[:3]
