@@ -141,6 +141,9 @@ class Member(Base):
     status: Mapped[str] = mapped_column(String(16), default=MemberStatus.ACTIVE.value)
     deactivated_at: Mapped[datetime | None]
     deactivated_how: Mapped[str | None] = mapped_column(String(16))
+    dm_channel: Mapped[str | None] = mapped_column(String(32))
+    """The app's DM channel with this user (D…), learned from the first conversations.open: later
+    messages skip that call. Cleared when a post to it fails (the next attempt opens it again)."""
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -303,6 +306,13 @@ class TeamleaderConnection(Base):
     __table_args__ = (
         CheckConstraint(_in("status", TeamleaderStatus), name="status"),
         CheckConstraint("sync_interval_minutes >= 1", name="interval_positive"),
+        # Every worker pass looks for revocations not told yet: only those rows are in this index.
+        Index(
+            "ix_teamleader_connections_reconnect_due",
+            "account_id",
+            sqlite_where=text("status = 'reconnect_needed' AND reconnect_notified_at IS NULL"),
+            postgresql_where=text("status = 'reconnect_needed' AND reconnect_notified_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -18,12 +18,11 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.background.hooks import Hooks, Step
-from bot.background.sender import DEFAULT_THREADS, DeliveryReport, Pacer, Sender, SlackPoster, make_client
+from bot.background.sender import DEFAULT_THREADS, PENDING, DeliveryReport, Pacer, Sender, SlackPoster, make_client
 from bot.background.tick import BeforeRenewal, TickReport, no_sync, tick_accounts
 from bot.errors import UserError
 from store import models
 from store.db import Database, make_engine
-from store.models import DeliveryStatus
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +74,7 @@ def run_once(
             waiting = len(
                 s.scalars(
                     select(models.Delivery.id).where(
-                        models.Delivery.status == DeliveryStatus.PENDING.value, models.Delivery.next_attempt_at <= now
+                        models.Delivery.status == PENDING, models.Delivery.next_attempt_at <= now
                     )
                 ).all()
             )

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import literal, select
 from sqlalchemy.orm import Session
 
 from bot.background import WORKER
@@ -93,10 +93,13 @@ class DeliveryReport:
             self.errors.append(text[:300])
 
 
+PENDING = literal(DeliveryStatus.PENDING.value, literal_execute=True)
+"""`status = 'pending'` written into the SQL, not bound: only then can SQLite (and PostgreSQL with a generic
+plan) use the partial index ix_deliveries_due; with a parameter an idle pass read every row ever sent."""
+
+
 def _due_rows(now: datetime) -> Any:
-    return select(models.Delivery).where(
-        models.Delivery.status == DeliveryStatus.PENDING.value, models.Delivery.next_attempt_at <= now
-    )
+    return select(models.Delivery).where(models.Delivery.status == PENDING, models.Delivery.next_attempt_at <= now)
 
 
 def due_targets(s: Session, now: datetime) -> list[str]:
@@ -168,7 +171,8 @@ class Sender:
     def _lease(self, db: Database, now: datetime) -> dict[str, list[tuple[int, dict[str, Any]]]]:
         work: dict[str, list[tuple[int, dict[str, Any]]]] = {}
         with self._sqlite_writer, db.transaction() as s:
-            for row in s.scalars(_due_rows(now).order_by(models.Delivery.id)):
+            # Sorted here: with ORDER BY id SQLite walks the primary key (every row ever sent), not the index.
+            for row in sorted(s.scalars(_due_rows(now)), key=lambda r: r.id):
                 row.next_attempt_at = now + LEASE
                 work.setdefault(row.target, []).append((row.id, row.payload))
         return work

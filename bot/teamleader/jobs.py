@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from bot.errors import UserError
 from bot.teamleader.client import TeamleaderClient, TeamleaderError, client_from_env
@@ -46,17 +46,23 @@ class SyncOutcome:
 def sync_due(db: Database, now: datetime) -> list[str]:
     """Teams of connected accounts whose next sync time has come (earliest first)."""
     conn = models.TeamleaderConnection
-    with db.transaction() as s:
-        rows = s.execute(
-            select(models.Account.slack_team_id)
-            .join(conn, conn.account_id == models.Account.id)
-            .where(
-                conn.status == TeamleaderStatus.CONNECTED.value,
-                or_(conn.next_sync_at.is_(None), conn.next_sync_at <= now),
-            )
-            .order_by(conn.next_sync_at, models.Account.id)
+    connected = conn.status == TeamleaderStatus.CONNECTED.value
+    # Every worker pass runs this: the due connections by the index on next_sync_at (NULL, then <= now),
+    # then their accounts by primary key. A join let SQLite scan every account.
+    with db.transaction(read_only=True) as s:
+        unset = s.scalars(select(conn.account_id).where(conn.next_sync_at.is_(None), connected)).all()
+        timed = s.scalars(
+            select(conn.account_id)
+            .where(conn.next_sync_at <= now, connected)
+            .order_by(conn.next_sync_at, conn.account_id)
+        ).all()
+        order = [*sorted(unset), *timed]
+        if not order:
+            return []
+        teams = dict(
+            s.execute(select(models.Account.id, models.Account.slack_team_id).where(models.Account.id.in_(order))).all()
         )
-        return [team for (team,) in rows]
+    return [teams[account_id] for account_id in order if account_id in teams]
 
 
 def _outcome(db: Database, team: str, client: TeamleaderClient, now: datetime) -> SyncOutcome:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import literal, select
 
 from bot.errors import UserError
 from bot.teamleader.tokens import not_connected_message
@@ -71,15 +71,21 @@ def describe(info: ConnectionInfo | None) -> str:
 
 def reconnect_notices_due(db: Database) -> list[str]:
     """Teams whose Teamleader access was revoked and whose admins have not been told in Slack yet."""
-    with db.transaction() as s:
-        rows = s.execute(
-            select(models.Account.slack_team_id)
-            .join(models.TeamleaderConnection, models.TeamleaderConnection.account_id == models.Account.id)
-            .where(
-                models.TeamleaderConnection.status == TeamleaderStatus.RECONNECT_NEEDED.value,
-                models.TeamleaderConnection.reconnect_notified_at.is_(None),
+    conn = models.TeamleaderConnection
+    # Every worker pass runs this: the partial index ix_teamleader_connections_reconnect_due (its condition
+    # written as literals, so that it applies), then the accounts by primary key, if any. A join made
+    # SQLite scan every account.
+    with db.transaction(read_only=True) as s:
+        ids = s.scalars(
+            select(conn.account_id).where(
+                conn.status == literal(TeamleaderStatus.RECONNECT_NEEDED.value, literal_execute=True),
+                conn.reconnect_notified_at.is_(None),
             )
-            .order_by(models.Account.id)
+        ).all()
+        if not ids:
+            return []
+        rows = s.execute(
+            select(models.Account.slack_team_id).where(models.Account.id.in_(ids)).order_by(models.Account.id)
         )
         return [team for (team,) in rows]
 
