@@ -3,17 +3,22 @@ process serves again as soon as the database is back."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from bot.blocktext import message_to_text, view_to_text
+from bot.serve import build_wsgi
 from bot.slack_sim import SlackSim
 from bot.slack_standin import SlackStandIn
+from handlers.app import Settings, build_app
+from handlers.deps import Deps
 from handlers.errors import UNAVAILABLE
 from handlers.ids import Action, Block
 from store.db import Database
 from tests.dbsnapshot import changes, snapshot
 from tests.faults import database_down, statement_fails, terminate_other_backends
-from tests.handlers.conftest import ADMIN
+from tests.handlers.conftest import ADMIN, SECRET
 from tests.handlers.helpers import last_reply, requests, seats
 
 
@@ -93,3 +98,21 @@ def test_after_the_server_ends_every_session_the_next_command_just_works(
         admin.dispose()
     slack.command(ADMIN, "channel", channel="C0NEWCHAN")
     assert "C0NEWCHAN" in last_reply(standin) and UNAVAILABLE not in last_reply(standin)
+
+
+def test_in_production_mode_too_the_failed_submission_is_answered_in_the_modal(
+    standin: SlackStandIn, deps: Deps, team: str, db: Database
+) -> None:
+    """process_before_response=False (production): the listener runs in a thread and the request waits for
+    its ack; the error handler's answer is that ack."""
+    app = build_app(Settings("xoxb-test-token", SECRET, api_url=standin.api_url), deps)
+    slack = SlackSim(build_wsgi(app, deps), SECRET, standin, team=team)
+    slack.command(ADMIN, "reduce")
+    for _ in range(200):  # the modal is filled in after the ack
+        if standin.calls_to("views.update"):
+            break
+        time.sleep(0.02)
+    with database_down(db):
+        answer = slack.submit(ADMIN, slack.last_modal_id(), seats("2"))
+    assert answer.status == 200
+    assert answer.json() == {"response_action": "errors", "errors": {Block.SEATS: UNAVAILABLE}}
