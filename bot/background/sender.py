@@ -19,25 +19,30 @@ connection errors, `ok: false`) is retried on later passes with exponential back
 MAX_ATTEMPTS the row is marked failed, logged, audited and shown by `licensebot status`. A failing
 target never holds up the others.
 
-Throughput. Targets (a channel, or a user for a DM) are delivered by a bounded thread pool, one task
-per target; a Pacer keeps at least a second between two posts into one channel.
+Throughput. Targets (a channel, or a user for a DM) are delivered by a bounded thread pool in waves:
+each wave posts the next message of every target that has one, so a target with several messages
+never holds a thread asleep while the Pacer keeps at least a second between two posts into one
+channel. A DM goes to the channel stored in `members.dm_channel` when known; otherwise
+conversations.open finds it and it is stored with the outcome (any worker process reuses it). A post
+to a stored channel that fails clears it: the retry opens the conversation again.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import literal, select
+from sqlalchemy import and_, literal, select, update
 from sqlalchemy.orm import Session
 
 from bot.background import WORKER
-from bot.background.slack import DeliveryError, Pacer, Posted, Poster, SlackPoster, make_client
+from bot.background.slack import USER_ID, DeliveryError, Pacer, Posted, Poster, SlackPoster, make_client
 from bot.usecases import audit
 from store import models
 from store.db import Database
@@ -55,6 +60,15 @@ LEASE = timedelta(minutes=10)
 DEFAULT_THREADS = 16
 
 Result = Posted | DeliveryError
+
+
+@dataclass(frozen=True)
+class _Job:
+    """One due message as claimed: where a DM goes, if its channel is known (`members.dm_channel`)."""
+
+    row_id: int
+    payload: dict[str, Any]
+    dm_channel: str | None
 
 
 @dataclass(frozen=True)
@@ -102,6 +116,13 @@ def _due_rows(now: datetime) -> Any:
     return select(models.Delivery).where(models.Delivery.status == PENDING, models.Delivery.next_attempt_at <= now)
 
 
+def _with_dm_channel(query: Any) -> Any:
+    """Add the stored DM channel of a user target (NULL for a channel target or when not known yet)."""
+    member = models.Member
+    on = and_(member.account_id == models.Delivery.account_id, member.slack_user_id == models.Delivery.target)
+    return query.add_columns(member.dm_channel).outerjoin(member, on)
+
+
 def due_targets(s: Session, now: datetime) -> list[str]:
     """Targets with at least one pending message due at `now`."""
     return list(s.scalars(_due_rows(now).with_only_columns(models.Delivery.target).group_by(models.Delivery.target)))
@@ -129,65 +150,85 @@ class Sender:
         """Post every pending delivery due at `now`; returns what happened."""
         report = DeliveryReport()
         if db.engine.dialect.name == "postgresql":
-            with db.transaction() as s:
+            with db.transaction(read_only=True) as s:
                 targets = due_targets(s, now)
-            self._run(targets, lambda target: self._drain_locked(db, target, now, report), report)
+            # Waves: each posts the next message of every target that had one in the wave before.
+            while targets:
+                posted = self._run(targets, lambda target: self._post_next_locked(db, target, now, report), report)
+                targets = [t for t in targets if posted.get(t)]
         else:
-            work = self._lease(db, now)
+            work = {target: deque(jobs) for target, jobs in self._lease(db, now).items()}
             commits = _GroupCommit(self, db, now, report)
-            self._run(list(work), lambda target: commits.post_all(target, work[target]), report)
+            while work:
+                done = self._run(list(work), lambda target: commits.post(target, work[target].popleft()), report)
+                for target in [t for t, jobs in work.items() if not jobs or t not in done]:
+                    del work[target]  # done, or its task failed: the rest stays leased for a later pass
         return report
 
-    def _run(self, targets: Sequence[str], task: Callable[[str], None], report: DeliveryReport) -> None:
+    def _run(
+        self, targets: Sequence[str], task: Callable[[str], bool | None], report: DeliveryReport
+    ) -> dict[str, bool | None]:
+        """Run `task(target)` for every target on the pool; returns what each returned (failed targets left out)."""
+        results: dict[str, bool | None] = {}
         if not targets:
-            return
+            return results
         with ThreadPoolExecutor(max_workers=min(self.threads, len(targets)), thread_name_prefix="deliver") as pool:
             futures = {pool.submit(task, target): target for target in targets}
             for future in as_completed(futures):
                 try:
-                    future.result()
+                    results[futures[future]] = future.result()
                 except Exception as exc:  # reported; the rows concerned stay pending for a later pass
                     log.exception("delivering to %s", futures[future])
                     report.error(f"{futures[future]}: {type(exc).__name__}: {exc}")
+        return results
 
     # --- PostgreSQL: the row lock is held from the claim to the recorded outcome --------------------
 
-    def _drain_locked(self, db: Database, target: str, now: datetime, report: DeliveryReport) -> None:
-        while True:
-            with db.transaction() as s:
-                row = s.scalar(
-                    _due_rows(now)
-                    .where(models.Delivery.target == target)
-                    .order_by(models.Delivery.id)
-                    .limit(1)
-                    .with_for_update(skip_locked=True)
-                )
-                if row is None:
-                    return
-                report.add(self._record(s, row, self._post(target, row.payload), now))
+    def _post_next_locked(self, db: Database, target: str, now: datetime, report: DeliveryReport) -> bool:
+        """Claim, post and record the oldest due message to `target`; False when there is none (left)."""
+        with db.transaction() as s:
+            claimed = s.execute(
+                _with_dm_channel(_due_rows(now))
+                .where(models.Delivery.target == target)
+                .order_by(models.Delivery.id)
+                .limit(1)
+                .with_for_update(of=models.Delivery, skip_locked=True)
+            ).first()
+            if claimed is None:
+                return False
+            row, dm_channel = claimed
+            result = self._post(target, row.payload, dm_channel)
+            report.add(self._record(s, row, result, now, dm_channel))
+            return True
 
     # --- SQLite: one claim for the pass, then outcomes committed as they come -----------------------
 
-    def _lease(self, db: Database, now: datetime) -> dict[str, list[tuple[int, dict[str, Any]]]]:
-        work: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+    def _lease(self, db: Database, now: datetime) -> dict[str, list[_Job]]:
+        work: dict[str, list[_Job]] = {}
         with self._sqlite_writer, db.transaction() as s:
             # Sorted here: with ORDER BY id SQLite walks the primary key (every row ever sent), not the index.
-            for row in sorted(s.scalars(_due_rows(now)), key=lambda r: r.id):
+            claimed: list[tuple[models.Delivery, str | None]] = [
+                (r, c) for r, c in s.execute(_with_dm_channel(_due_rows(now)))
+            ]
+            for row, dm_channel in sorted(claimed, key=lambda rc: rc[0].id):
                 row.next_attempt_at = now + LEASE
-                work.setdefault(row.target, []).append((row.id, row.payload))
+                work.setdefault(row.target, []).append(_Job(row.id, row.payload, dm_channel))
         return work
 
     # --- both ---------------------------------------------------------------------------------------
 
-    def _post(self, target: str, payload: dict[str, Any]) -> Result:
+    def _post(self, target: str, payload: dict[str, Any], dm_channel: str | None) -> Result:
         self.pacer.wait(target)
         try:
-            return self.poster.post(target, payload)
+            return self.poster.post(dm_channel or target, payload)
         except DeliveryError as exc:
             return exc
 
-    def _record(self, s: Session, row: models.Delivery, result: Result, now: datetime) -> Outcome:
+    def _record(
+        self, s: Session, row: models.Delivery, result: Result, now: datetime, dm_channel: str | None = None
+    ) -> Outcome:
         row.attempts += 1
+        self._keep_dm_channel(s, row, result, dm_channel)
         if isinstance(result, Posted):
             row.status = DeliveryStatus.SENT.value
             row.sent_at = now
@@ -231,21 +272,41 @@ class Sender:
         )
         return Outcome(row.id, row.account_id, row.key, row.target, error=error)
 
+    @staticmethod
+    def _keep_dm_channel(s: Session, row: models.Delivery, result: Result, known: str | None) -> None:
+        """Store the DM channel a post to a user went to; forget a stored one that failed."""
+        if not USER_ID.match(row.target):
+            return
+        if isinstance(result, Posted):
+            found: str | None = result.channel if result.channel.startswith("D") else None
+            if found is None or found == known:
+                return
+        elif known is None:
+            return
+        else:
+            found = None
+        member = models.Member
+        s.execute(
+            update(member)
+            .where(member.account_id == row.account_id, member.slack_user_id == row.target)
+            .values(dm_channel=found)
+        )
+
 
 class _GroupCommit:
     """SQLite: after each post, whoever gets the writer lock commits every outcome waiting by then."""
 
     def __init__(self, sender: Sender, db: Database, now: datetime, report: DeliveryReport) -> None:
         self.sender, self.db, self.now, self.report = sender, db, now, report
-        self._waiting: list[tuple[int, Result]] = []
+        self._waiting: list[tuple[_Job, Result]] = []
         self._lock = threading.Lock()
 
-    def post_all(self, target: str, rows: list[tuple[int, dict[str, Any]]]) -> None:
-        for row_id, payload in rows:
-            result = self.sender._post(target, payload)
-            with self._lock:
-                self._waiting.append((row_id, result))
-            self.flush()
+    def post(self, target: str, job: _Job) -> bool:
+        result = self.sender._post(target, job.payload, job.dm_channel)
+        with self._lock:
+            self._waiting.append((job, result))
+        self.flush()
+        return True
 
     def flush(self) -> None:
         with self.sender._sqlite_writer:
@@ -254,12 +315,12 @@ class _GroupCommit:
             if not batch:
                 return  # another thread committed ours with its own
             with self.db.transaction() as s:
-                ids = [row_id for row_id, _ in batch]
+                ids = [job.row_id for job, _ in batch]
                 rows = {r.id: r for r in s.scalars(select(models.Delivery).where(models.Delivery.id.in_(ids)))}
                 outcomes = [
-                    self.sender._record(s, rows[row_id], result, self.now)
-                    for row_id, result in batch
-                    if row_id in rows and rows[row_id].status == DeliveryStatus.PENDING.value
+                    self.sender._record(s, rows[job.row_id], result, self.now, job.dm_channel)
+                    for job, result in batch
+                    if job.row_id in rows and rows[job.row_id].status == DeliveryStatus.PENDING.value
                 ]
             for outcome in outcomes:
                 self.report.add(outcome)

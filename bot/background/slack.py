@@ -75,17 +75,25 @@ class SlackPoster:
         return channel
 
     def post(self, target: str, message: dict[str, Any]) -> Posted:
-        channel = self._dm_channel(target) if USER_ID.match(target) else target
-        response = _call(
-            "chat.postMessage",
-            lambda: self._client().chat_postMessage(
-                channel=channel,
-                text=message.get("text", ""),
-                blocks=message.get("blocks"),
-                unfurl_links=False,
-                unfurl_media=False,
-            ),
-        )
+        """`target`: a channel id (a DM's D… id included), or a user id (its DM is opened first)."""
+        user = target if USER_ID.match(target) else None
+        channel = self._dm_channel(user) if user else target
+        try:
+            response = _call(
+                "chat.postMessage",
+                lambda: self._client().chat_postMessage(
+                    channel=channel,
+                    text=message.get("text", ""),
+                    blocks=message.get("blocks"),
+                    unfurl_links=False,
+                    unfurl_media=False,
+                ),
+            )
+        except DeliveryError:
+            if user:
+                with self._lock:
+                    self._dms.pop(user, None)  # the next attempt opens the conversation again
+            raise
         return Posted(channel=str(response.get("channel") or channel), ts=response.get("ts"))
 
 
