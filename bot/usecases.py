@@ -225,6 +225,13 @@ def teamleader_link(s: Session, account_id: int) -> TeamleaderLink | None:
     )
 
 
+def request_target(db: Database, *, team: str, now: datetime) -> policy.Target:
+    """The renewal a reduction requested at `now` applies to: the account's terms only, no members."""
+    with db.transaction(read_only=True) as s:
+        terms = terms_of(load_account(s, team))
+    return policy.request_target(terms.anchor, terms.plan, now, terms.timezone)
+
+
 def history(db: Database, *, team: str, limit: int = 20) -> list[models.AuditEntry]:
     with db.transaction(read_only=True) as s:
         account = load_account(s, team)

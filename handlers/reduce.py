@@ -55,8 +55,10 @@ def on_submit(ctx: Ctx, ack: Ack, view: dict[str, Any]) -> None:
     raw = seats_value(view)
     shown = ReduceMeta.load(view.get("private_metadata"))
     try:
-        page = usecases.license_page(db, team=ctx.team, now=now)
-        if shown is not None and shown.renewal != page.target.renewal:
+        # Before the ack only what decides it: the target renewal (the account's terms), then the use case.
+        target = usecases.request_target(db, team=ctx.team, now=now)
+        if shown is not None and shown.renewal != target.renewal:
+            page = usecases.license_page(db, team=ctx.team, now=now)
             note = (
                 f"The deadline for the renewal of {fmt_date(shown.renewal)} passed while this form was open: "
                 f"the request now applies to the renewal of {fmt_date(page.target.renewal)}. Check and submit again."
@@ -73,7 +75,7 @@ def on_submit(ctx: Ctx, ack: Ack, view: dict[str, Any]) -> None:
     ctx.dm(ctx.user, submitted_message(done, page))
     if page.terms.admin_channel:
         ctx.post(page.terms.admin_channel, submitted_post(done, page, ctx.user))
-    refresh_admin_homes(ctx)
+    refresh_admin_homes(ctx, page)
 
 
 def register(app: App, deps: Deps) -> None:
