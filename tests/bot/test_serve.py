@@ -90,6 +90,22 @@ def test_the_route_table_takes_extra_routes(db: Database) -> None:
         build_wsgi(None, Deps(db=db), {"/health": hello})
 
 
+def stop_in_its_thread(server: Any, thread: threading.Thread) -> None:
+    """Stop a waitress server whose loop runs in `thread`, closing its sockets in that thread.
+
+    `server.close()` from another thread closes the listening socket and the trigger pipe while the loop
+    may be inside select() on them, and leaves open connections in its map: the loop then fails with
+    EBADF, or keeps running past the test on descriptor numbers the next tests reuse for their own
+    sockets (the stand-in's, a WebClient's). Here the loop closes everything itself, then ends.
+    """
+    from waitress import wasyncore
+
+    server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+    thread.join(timeout=10)
+    assert not thread.is_alive(), "waitress did not stop"
+    server.task_dispatcher.shutdown()
+
+
 @pytest.fixture
 def served(db: Database) -> Iterator[tuple[str, SlackStandIn]]:
     """The WSGI app under waitress on 127.0.0.1 (a free port), with the Web API stand-in."""
@@ -104,8 +120,7 @@ def served(db: Database) -> Iterator[tuple[str, SlackStandIn]]:
         try:
             yield f"http://127.0.0.1:{server.effective_port}", standin
         finally:
-            server.close()
-            thread.join(timeout=10)
+            stop_in_its_thread(server, thread)
 
 
 def test_waitress_serves_health_and_signed_slack_requests(served: tuple[str, SlackStandIn]) -> None:
@@ -133,6 +148,7 @@ def test_waitress_serves_health_and_signed_slack_requests(served: tuple[str, Sla
     headers["X-Slack-Signature"] = signature("wrong", ts, body)
     with pytest.raises(HTTPError) as refused:
         urllib.request.urlopen(urllib.request.Request(f"{base}/slack/events", body, headers), timeout=10)
+    refused.value.close()  # else its connection stays open until the garbage collector finds it
     assert refused.value.code == 401
     # process_before_response is False here (production): the answer follows the ack.
     for _ in range(200):
