@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -124,6 +125,9 @@ class Database:
         if engine.dialect.name == "postgresql":
             reader = reader.execution_options(postgresql_readonly=True)
         self.readers = sessionmaker(reader, expire_on_commit=False)
+        self._writer = threading.RLock() if engine.dialect.name == "sqlite" else None
+        """SQLite has one writer: this process's writers queue here, woken at once, rather than in SQLite's
+        busy handler, which polls with growing sleeps (up to 100 ms) and let some wait past its timeout."""
 
     @classmethod
     def connect(cls, url: str | None = None, *, migrate: bool = True) -> Database:
@@ -141,8 +145,17 @@ class Database:
         with "database is locked" under load); on PostgreSQL it is a READ ONLY transaction. A write
         in it raises.
         """
-        with (self.readers if read_only else self.sessions)() as session, session.begin():
-            yield session
+        if read_only or self._writer is None:
+            with (self.readers if read_only else self.sessions)() as session, session.begin():
+                yield session
+            return
+        queued = self._writer.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)  # then SQLite's own wait applies
+        try:
+            with self.sessions() as session, session.begin():
+                yield session
+        finally:
+            if queued:
+                self._writer.release()
 
     def table_names(self) -> list[str]:
         return inspect(self.engine).get_table_names()
