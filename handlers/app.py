@@ -6,7 +6,7 @@ import logging
 import os
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -16,6 +16,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from bot.errors import UserError
 from handlers import register
 from handlers.deps import Deps
+from handlers.followup import AfterAck
 
 DEFAULT_API_URL = "https://slack.com/api/"
 LISTENER_THREADS = 32
@@ -91,8 +92,9 @@ def build_app(
 
     `process_before_response` must stay False over HTTP in production (ack first, slow work after,
     within Slack's 3 s); tests set it True so that everything has happened when the response returns.
-    `listener_threads` run the listeners: ack() comes from one of them, so while all are busy with slow
-    work (Web API calls) new requests wait for their ack; Bolt's default of 5 is too few.
+    `listener_threads` run the listeners: ack() comes from one of them, so while all are busy new requests
+    wait for their ack; Bolt's default of 5 is too few. The work after an ack runs on a pool of its own
+    (handlers/followup.py) unless `process_before_response`.
     """
     client = WebClient(token=settings.bot_token, base_url=settings.api_url)
     client.retry_handlers.append(BriefRateLimitRetry())
@@ -106,5 +108,7 @@ def build_app(
         process_before_response=process_before_response,
         listener_executor=ThreadPoolExecutor(max_workers=listener_threads, thread_name_prefix="listener"),
     )
+    if not process_before_response:
+        deps = replace(deps, after_ack=AfterAck())  # acks never wait for earlier requests' work
     register(app, deps)
     return app

@@ -30,6 +30,7 @@ from handlers.blocks.page import page_blocks, page_text
 from handlers.consent_page import consent_blocks
 from handlers.context import Ctx
 from handlers.deps import Deps
+from handlers.followup import later
 from handlers.ids import Command
 from handlers.reduce import not_admin_text, open_reduce
 
@@ -122,8 +123,16 @@ def dispatch(ctx: Ctx, command: dict[str, Any]) -> None:
     handler(ctx, rest.strip(), command)
 
 
+OPEN_MODALS = frozenset({"reduce", "deactivate"})
+"""Sub-commands that open a modal with the command's trigger id (valid 3 s): run in the listener, at once."""
+
+
 def register(app: App, deps: Deps) -> None:
     @app.command(Command.LICENSES)
     def licenses(ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond) -> None:
         ack()
-        dispatch(Ctx.of(deps, context, client, respond), command)
+        ctx = Ctx.of(deps, context, client, respond)
+        if str(command.get("text") or "").strip().partition(" ")[0].lower() in OPEN_MODALS:
+            dispatch(ctx, command)
+        else:
+            later(ctx, lambda: dispatch(ctx, command))

@@ -79,6 +79,15 @@ def _modal_answer(body: dict[str, Any], text: str) -> BoltResponse:
     return BoltResponse(status=200, body=json.dumps(answer), headers={"content-type": "application/json"})
 
 
+def tell(ctx: Ctx, text: str) -> None:
+    """Tell the user what failed: ephemerally through the response_url, else as a DM."""
+    if ctx.user:
+        try:
+            ctx.reply(error_message(text))
+        except SlackApiError as exc:
+            log.warning("could not tell %s about an error: %s", ctx.user, exc.response.get("error"))
+
+
 def register(app: App, deps: Deps) -> None:
     @app.error
     def on_error(
@@ -98,12 +107,7 @@ def register(app: App, deps: Deps) -> None:
             # Slack waits for this ack: the answer goes in the modal. (`response` is None only when the
             # listener already acked, in a thread: then Slack has its answer.)
             return _modal_answer(body, text) if response is not None else None
-        ctx = Ctx.of(deps, context, client, respond)
-        if ctx.user:
-            try:
-                ctx.reply(error_message(text))
-            except SlackApiError as exc:
-                log.warning("could not tell %s about an error: %s", ctx.user, exc.response.get("error"))
+        tell(Ctx.of(deps, context, client, respond), text)
         if response is None:
             return None
         if acked is not None:  # what the listener acked with stands (not a 500)

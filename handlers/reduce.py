@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -19,6 +20,7 @@ from handlers.blocks.mrkdwn import escape
 from handlers.blocks.page import admins_phrase
 from handlers.context import Ctx
 from handlers.deps import Deps
+from handlers.followup import later
 from handlers.home import refresh_admin_homes
 from handlers.ids import Action, Block, View
 
@@ -70,8 +72,13 @@ def on_submit(ctx: Ctx, ack: Ack, view: dict[str, Any]) -> None:
         ack(response_action="errors", errors={Block.SEATS: exc.message})
         return
     ack()
-    # After the ack: nothing below can lose the request, which is stored.
-    page = usecases.license_page(db, team=ctx.team, now=now)
+    later(ctx, lambda: announce(ctx, done, now))
+
+
+def announce(ctx: Ctx, done: usecases.Submitted, now: datetime) -> None:
+    """After the ack (nothing here can lose the request, which is stored): a DM to the requester, a post
+    in the admin channel, every admin's App Home."""
+    page = usecases.license_page(ctx.deps.db, team=ctx.team, now=now)
     ctx.dm(ctx.user, submitted_message(done, page))
     if page.terms.admin_channel:
         ctx.post(page.terms.admin_channel, submitted_post(done, page, ctx.user))

@@ -1,0 +1,66 @@
+"""The work a listener does after its ack runs on a pool of its own, so that acks never wait for it.
+
+Bolt runs each listener on its listener executor and answers Slack as soon as the listener calls
+`ack()`. A listener that goes on with slow work (a license page of 1,000 members, Web API calls)
+keeps its thread: under load every listener thread was busy with earlier requests' work, new requests
+waited for a thread before they could even ack, and after 3 s Bolt gave up on them ("didn't call
+ack()": Slack shows an error). bench/ack.py measured it; see bench/README.md.
+
+So listeners ack, then hand the rest to `later(ctx, work)`: the AfterAck pool runs it, and a failure is
+told to the user as the error handler would (handlers/errors.py `explain` + `tell`). Work bound to a
+trigger id (views.open must come within 3 s of the click) stays in the listener. A bounded backlog is
+the back-pressure: when it is full, listeners wait for room (and new acks with them) rather than
+queueing without limit. Tests run with process_before_response=True: `Deps.after_ack` then runs the
+work inline and failures reach Bolt's error handler, as before.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from handlers.context import Ctx
+from handlers.deps import OnError, Work
+from handlers.errors import explain, tell
+
+log = logging.getLogger(__name__)
+
+AFTER_ACK_THREADS = 16
+"""Most after-ack work waits on the Web API (I/O), so more threads than cores."""
+BACKLOG = 512
+"""Work items that may wait for a thread before listeners are held up."""
+
+
+class AfterAck:
+    """`Deps.after_ack` over HTTP: a thread pool with a bounded backlog."""
+
+    def __init__(self, threads: int = AFTER_ACK_THREADS, backlog: int = BACKLOG) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="after-ack")
+        self._room = threading.BoundedSemaphore(threads + backlog)
+
+    def __call__(self, work: Work, on_error: OnError) -> None:
+        self._room.acquire()  # back-pressure: a full backlog holds the listener (never drops the work)
+
+        def run() -> None:
+            try:
+                work()
+            except Exception as exc:
+                try:
+                    on_error(exc)
+                except Exception:
+                    log.exception("could not report a failure after the ack")
+            finally:
+                self._room.release()
+
+        self._pool.submit(run)
+
+    def shutdown(self) -> None:
+        """Finish the work queued so far, then stop the threads."""
+        self._pool.shutdown(wait=True)
+
+
+def later(ctx: Ctx, work: Callable[[], None]) -> None:
+    """Run `work` after the ack (see the module docstring); a failure is logged and told to the user."""
+    ctx.deps.after_ack(work, lambda exc: tell(ctx, explain(exc)))
