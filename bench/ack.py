@@ -33,6 +33,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -199,7 +200,6 @@ def fire(
 
     def client(k: int) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        mine: list[float] = []
         while time.monotonic() < stop_at:
             with lock:
                 n = next(counter)
@@ -225,12 +225,15 @@ def fire(
             if response.status != 200:
                 with lock:
                     cell.errors.append(f"HTTP {response.status}: {body[:100]!r}")
-            mine.append(took)
+            with lock:
+                cell.latencies.append(took)
             if after is not None:
-                after(k, body)
+                try:
+                    after(k, body)
+                except Exception as exc:  # e.g. the cancel found the database locked
+                    with lock:
+                        cell.errors.append(f"between requests: {type(exc).__name__}: {str(exc).splitlines()[0]}")
         conn.close()
-        with lock:
-            cell.latencies.extend(mine)
 
     cell.started = time.monotonic()
     threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
@@ -259,8 +262,9 @@ def settle(standin: StandInProcess, quiet: float = 1.0, limit: float = 120.0) ->
 # --- servers ------------------------------------------------------------------------------------
 
 
-def start_server(argv: list[str], port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+def start_server(argv: list[str], port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as out:
+        proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=out)
     wait_for_port(port, proc)
     return proc
 
@@ -270,14 +274,16 @@ def licensebot_argv() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "bot.cli"]
 
 
-def stop(proc: subprocess.Popen[bytes]) -> str:
+def stop(proc: subprocess.Popen[bytes], log: Path) -> list[str]:
+    """Stop the server; the WARNING/ERROR lines of its log, counted (one line each)."""
     proc.terminate()
     try:
-        _, err = proc.communicate(timeout=10)
+        proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
-        _, err = proc.communicate()
-    return err.decode(errors="replace")
+        proc.wait()
+    lines = [ln for ln in log.read_text(errors="replace").splitlines() if ln.startswith(("WARNING", "ERROR"))]
+    return [f"{n} x {line[:160]}" for line, n in Counter(lines).most_common(5)]
 
 
 # --- the run ------------------------------------------------------------------------------------
@@ -313,12 +319,16 @@ def main(argv: list[str] | None = None) -> int:
                 DATABASE_URL=scratch.url,
             )
             real_port, bare_port = free_port(), free_port()
+            logs = {name: Path(scratch.logs) / f"{name}.log" for name in ("real", "bare")}
             real = start_server(
                 [*licensebot_argv(), "serve", "--no-worker", "--host", "127.0.0.1", "--port", str(real_port)],
                 real_port,
                 env,
+                logs["real"],
             )
-            bare = start_server([sys.executable, "-m", "bench.bare", "--port", str(bare_port)], bare_port, env)
+            bare = start_server(
+                [sys.executable, "-m", "bench.bare", "--port", str(bare_port)], bare_port, env, logs["bare"]
+            )
             submitted = [0]
             lock = threading.Lock()
 
@@ -354,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
                             results[kind, clients, name] = cell
                 memory = {name: vm_hwm_kib(proc.pid) for name, proc in (("real", real), ("bare", bare))}
             finally:
-                errors = {name: stop(proc) for name, proc in (("real", real), ("bare", bare))}
+                logged = {name: stop(proc, logs[name]) for name, proc in (("real", real), ("bare", bare))}
         with db.transaction() as s:
             stored = s.scalar(select(func.count()).select_from(models.ReductionRequest)) or 0
             pending = s.scalar(
@@ -420,10 +430,8 @@ def main(argv: list[str] | None = None) -> int:
         "peak RSS (VmHWM) after the run: "
         + ", ".join(f"{name} {hwm / 1024:.0f} MiB (now {rss / 1024:.0f} MiB)" for name, (hwm, rss) in memory.items())
     )
-    problems = [e for c in results.values() for e in c.errors][:5]
-    for name, err in errors.items():
-        if "Traceback" in err or "ERROR" in err:
-            problems.append(f"{name} server stderr: {err[-1500:]}")
+    problems = [f"{n} x {e}" for e, n in Counter(e for c in results.values() for e in c.errors).most_common(5)]
+    problems += [f"{name} server logged {line}" for name, lines in logged.items() for line in lines]
     for p in problems:
         print(f"problem: {p}")
     return 1 if problems or pending else 0

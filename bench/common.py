@@ -112,6 +112,7 @@ class ScratchDatabase:
         self.kind, self.name = kind, f"lb_bench_{name}"
         self.url = ""
         self._tmp: Any = None
+        self._logs: Any = None
 
     def __enter__(self) -> ScratchDatabase:
         if self.kind == "sqlite":
@@ -124,7 +125,18 @@ class ScratchDatabase:
         self.url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{self.name}"
         return self
 
+    @property
+    def logs(self) -> str:
+        """A directory for the run's logs (removed at the end)."""
+        if self._logs is None:
+            import tempfile
+
+            self._logs = tempfile.TemporaryDirectory(prefix=f"{self.name}_logs")
+        return str(self._logs.name)
+
     def __exit__(self, *_exc: object) -> None:
+        if self._logs is not None:
+            self._logs.cleanup()
         if self._tmp is not None:
             self._tmp.cleanup()
         elif self.url:
