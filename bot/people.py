@@ -5,7 +5,7 @@ yet, by the email Slack knows for them (a record that has no Slack id yet). Once
 user id is stored. Looking up the email is the caller's job (`email_of`, e.g. Slack's users.info):
 it runs outside any transaction because it is slow.
 
-These live beside bot/usecases.py (which is already long) and follow the same rules: one
+These live beside bot/usecases/ and follow the same rules: one
 transaction per step, the audit log written for every change.
 """
 

@@ -1,4 +1,4 @@
-"""Use cases outside bot/usecases.py that change what is due wake the account with an instant (never NULL),
+"""Use cases outside bot/usecases/ that change what is due wake the account with an instant (never NULL),
 so the worker's indexed `next_tick_at <= now` finds it at its next pass."""
 
 from __future__ import annotations

@@ -1,0 +1,142 @@
+"""Account settings (operator): `account add`, `account set`; the admin channel (an admin in Slack)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from bot import policy
+from bot.errors import Conflict, UserError
+from bot.policy import Plan
+from bot.usecases.common import (
+    OPERATOR,
+    Actor,
+    audit,
+    check_team_id,
+    load_account,
+    require_admin,
+    require_operator,
+    wake,
+)
+from store import models
+from store.db import Database
+
+
+@dataclass(frozen=True)
+class AccountChanges:
+    """Settings given to `account add` / `account set`; None means "leave as it is"."""
+
+    name: str | None = None
+    plan: str | None = None
+    seats: int | None = None
+    renews: date | None = None
+    timezone: str | None = None
+    admin_channel: str | None = None
+    price_per_seat: str | None = None
+    currency: str | None = None
+
+
+def _apply_changes(account: models.Account, changes: AccountChanges) -> dict[str, Any]:
+    """Validate and apply; returns what changed (for the audit log)."""
+    new: dict[str, Any] = {}
+    if changes.name is not None:
+        name = changes.name.strip()
+        if not name or len(name) > 200:
+            raise UserError("--name must be 1 to 200 characters")
+        new["name"] = name
+    if changes.plan is not None:
+        new["plan"] = Plan.parse(changes.plan).value
+    if changes.seats is not None:
+        if changes.seats < 1:
+            raise UserError("--seats must be a whole number >= 1")
+        new["licensed_seats"] = changes.seats
+    if changes.renews is not None:
+        new["renewal_anchor"] = changes.renews
+    if changes.timezone is not None:
+        new["timezone"] = policy.check_timezone(changes.timezone)
+    if changes.admin_channel is not None:
+        channel = changes.admin_channel.strip()
+        if channel and not (channel[:1] in "CG" and channel[1:].isalnum() and channel.isupper()):
+            raise UserError(f"--admin-channel {channel!r} is not a Slack channel id (like C0123ABCD)")
+        new["admin_channel"] = channel or None
+    if changes.price_per_seat is not None:
+        try:
+            price = Decimal(changes.price_per_seat)
+        except InvalidOperation:
+            raise UserError(f"--price-per-seat {changes.price_per_seat!r} is not a number") from None
+        if not price.is_finite() or price < 0 or price >= Decimal("1e10"):
+            raise UserError("--price-per-seat must be a number from 0 to 9999999999.99")
+        new["price_per_seat"] = price.quantize(Decimal("0.01"))
+    if changes.currency is not None:
+        cur = changes.currency.strip().upper()
+        if len(cur) != 3 or not cur.isalpha():
+            raise UserError(f"--currency {changes.currency!r} is not a 3-letter code such as EUR")
+        new["currency"] = cur
+    diff = {k: v for k, v in new.items() if getattr(account, k, None) != v}
+    for key, value in diff.items():
+        setattr(account, key, value)
+    return {k: str(v) for k, v in diff.items()}
+
+
+def add_account(db: Database, *, team: str, changes: AccountChanges, now: datetime, actor: Actor = OPERATOR) -> None:
+    require_operator(actor)
+    for flag, value in (
+        ("--name", changes.name),
+        ("--plan", changes.plan),
+        ("--seats", changes.seats),
+        ("--renews", changes.renews),
+    ):
+        if value is None:
+            raise UserError(f"{flag} is required")
+    team = check_team_id(team)
+    try:
+        with db.transaction() as s:
+            if s.scalar(select(models.Account.id).where(models.Account.slack_team_id == team)) is not None:
+                raise Conflict(f"an account for {team} exists already; change it with `licensebot account set`")
+            account = models.Account(
+                slack_team_id=team,
+                timezone="UTC",
+                reminder_days="14,7,3,1,0",
+                created_at=now,
+                updated_at=now,
+                next_tick_at=now,  # due at once: the worker works out its schedule
+            )
+            diff = _apply_changes(account, changes)
+            if account.price_per_seat is not None and account.currency is None:
+                account.currency = "EUR"
+                diff["currency"] = "EUR"
+            s.add(account)
+            s.flush()
+            audit(s, account.id, actor, "account.added", now, **diff)
+    except IntegrityError:
+        raise Conflict(f"an account for {team} exists already; change it with `licensebot account set`") from None
+
+
+def update_account(
+    db: Database, *, team: str, changes: AccountChanges, now: datetime, actor: Actor = OPERATOR
+) -> dict[str, Any]:
+    require_operator(actor)
+    with db.transaction() as s:
+        account = load_account(s, team, lock=True)
+        diff = _apply_changes(account, changes)
+        if diff:
+            account.updated_at = now
+            wake(account, now)
+            audit(s, account.id, actor, "account.changed", now, **diff)
+        return diff
+
+
+def set_admin_channel(db: Database, *, team: str, actor: Actor, channel: str, now: datetime) -> None:
+    with db.transaction() as s:
+        account = load_account(s, team, lock=True)
+        require_admin(s, account, actor)
+        if account.admin_channel != channel:
+            audit(s, account.id, actor, "account.changed", now, admin_channel=channel)
+            account.admin_channel = channel
+            account.updated_at = now
+            wake(account, now)  # the latest due reminder still reaches the new channel

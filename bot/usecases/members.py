@@ -1,0 +1,144 @@
+"""The account's users: the CSV import (operator), deactivating users by hand (admins)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from bot.csvimport import MemberRow
+from bot.errors import NotFound, UserError
+from bot.page import PendingRequest
+from bot.usecases.common import (
+    OPERATOR,
+    Actor,
+    audit,
+    consented_member_ids,
+    load_account,
+    pending_of,
+    require_admin,
+    require_operator,
+    wake,
+)
+from store import models
+from store.db import Database
+from store.models import DeactivatedHow, MemberStatus
+
+
+def import_members(
+    db: Database, *, team: str, rows: Sequence[MemberRow], now: datetime, actor: Actor = OPERATOR
+) -> tuple[int, int]:
+    """Upsert members by email in one transaction. Returns (added, updated)."""
+    require_operator(actor)
+    added = updated = 0
+    try:
+        with db.transaction() as s:
+            account = load_account(s, team, lock=True)
+            existing = {
+                m.email: m for m in s.scalars(select(models.Member).where(models.Member.account_id == account.id))
+            }
+            for row in rows:
+                member = existing.get(row.email)
+                if member is None:
+                    s.add(
+                        models.Member(
+                            account_id=account.id,
+                            email=row.email,
+                            name=row.name,
+                            slack_user_id=row.slack_user_id,
+                            is_admin=row.admin,
+                            added_at=row.added_at,
+                            status=MemberStatus.ACTIVE.value,
+                            created_at=now,
+                            updated_at=now,
+                        )
+                    )
+                    added += 1
+                    continue
+                fields = {"name": row.name, "is_admin": row.admin, "added_at": row.added_at}
+                if row.slack_user_id:
+                    fields["slack_user_id"] = row.slack_user_id
+                changed = {k: v for k, v in fields.items() if getattr(member, k) != v}
+                if changed:
+                    for k, v in changed.items():
+                        setattr(member, k, v)
+                    member.updated_at = now
+                    updated += 1
+            s.flush()
+            wake(account, now)
+            audit(s, account.id, actor, "members.imported", now, added=added, updated=updated, rows=len(rows))
+    except IntegrityError as exc:
+        raise UserError(
+            f"the file clashes with members already stored (a Slack user id used twice?): {exc.orig}"
+        ) from None
+    return added, updated
+
+
+@dataclass(frozen=True)
+class DeactivationResult:
+    deactivated: tuple[str, ...] = ()
+    needs_consent: tuple[str, ...] = ()
+    """Admins without written consent: not deactivated, the consent flow must run first."""
+    already: tuple[str, ...] = ()
+    last_admin: tuple[str, ...] = ()
+    """Refused: the account would be left without an active admin."""
+    pending: PendingRequest | None = None
+    needs_consent_ids: tuple[int, ...] = field(default=())
+
+
+def deactivate_members(
+    db: Database, *, team: str, actor: Actor, member_ids: Sequence[int], now: datetime
+) -> DeactivationResult:
+    """Deactivate users by hand. This does not lower the number of licenses."""
+    with db.transaction() as s:
+        account = load_account(s, team, lock=True)
+        require_admin(s, account, actor)
+        rows = list(
+            s.scalars(
+                select(models.Member).where(models.Member.account_id == account.id, models.Member.id.in_(member_ids))
+            )
+        )
+        if len(rows) != len(set(member_ids)):
+            raise NotFound("Some of those users are not members of this account.")
+        consented = consented_member_ids(s, account.id)
+        active_admins = s.scalars(
+            select(models.Member.id).where(
+                models.Member.account_id == account.id,
+                models.Member.is_admin.is_(True),
+                models.Member.status == MemberStatus.ACTIVE.value,
+            )
+        ).all()
+        admins_left = len(active_admins)
+        done: list[str] = []
+        needs: list[models.Member] = []
+        already: list[str] = []
+        last: list[str] = []
+        for m in sorted(rows, key=lambda r: r.id):
+            if m.status != MemberStatus.ACTIVE.value:
+                already.append(m.name)
+            elif m.is_admin and m.id not in consented:
+                needs.append(m)
+            elif m.is_admin and admins_left <= 1:
+                last.append(m.name)
+            else:
+                if m.is_admin:
+                    admins_left -= 1
+                m.status = MemberStatus.DEACTIVATED.value
+                m.deactivated_at = now
+                m.deactivated_how = DeactivatedHow.MANUAL.value
+                m.updated_at = now
+                done.append(m.name)
+                audit(s, account.id, actor, "member.deactivated", now, member=m.id, name=m.name, how="manual")
+        if done:
+            wake(account, now)
+        return DeactivationResult(
+            deactivated=tuple(done),
+            needs_consent=tuple(m.name for m in needs),
+            already=tuple(already),
+            last_admin=tuple(last),
+            pending=pending_of(s, account.id),
+            needs_consent_ids=tuple(m.id for m in needs),
+        )

@@ -1,0 +1,65 @@
+"""Reading: the license page, the renewal a request made now applies to, the history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot import policy
+from bot.page import LicensePage, TeamleaderLink, build_page
+from bot.usecases.common import (
+    load_account,
+    pending_of,
+    policy_members,
+    terms_of,
+)
+from store import models
+from store.db import Database
+from store.models import TeamleaderStatus
+
+
+def license_page(db: Database, *, team: str, now: datetime) -> LicensePage:
+    with db.transaction(read_only=True) as s:
+        account = load_account(s, team)
+        return build_page(
+            terms_of(account),
+            policy_members(s, account.id),
+            pending_of(s, account.id),
+            now,
+            teamleader=teamleader_link(s, account.id),
+        )
+
+
+def teamleader_link(s: Session, account_id: int) -> TeamleaderLink | None:
+    """The account's Teamleader sync as the license page shows it; None when it is not connected."""
+    conn = s.scalar(select(models.TeamleaderConnection).where(models.TeamleaderConnection.account_id == account_id))
+    if conn is None:
+        return None
+    return TeamleaderLink(
+        reconnect_needed=conn.status == TeamleaderStatus.RECONNECT_NEEDED.value,
+        since=conn.status_changed_at,
+        last_sync_at=conn.last_sync_at,
+        last_error=conn.last_error,
+    )
+
+
+def request_target(db: Database, *, team: str, now: datetime) -> policy.Target:
+    """The renewal a reduction requested at `now` applies to: the account's terms only, no members."""
+    with db.transaction(read_only=True) as s:
+        terms = terms_of(load_account(s, team))
+    return policy.request_target(terms.anchor, terms.plan, now, terms.timezone)
+
+
+def history(db: Database, *, team: str, limit: int = 20) -> list[models.AuditEntry]:
+    with db.transaction(read_only=True) as s:
+        account = load_account(s, team)
+        return list(
+            s.scalars(
+                select(models.AuditEntry)
+                .where(models.AuditEntry.account_id == account.id)
+                .order_by(models.AuditEntry.at.desc(), models.AuditEntry.id.desc())
+                .limit(limit)
+            )
+        )

@@ -1,0 +1,135 @@
+"""Reduction requests: submit (at most one pending per renewal), cancel until the renewal is processed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy.exc import IntegrityError
+
+from bot import policy
+from bot.errors import Conflict, Invalid, NotFound
+from bot.page import PendingRequest
+from bot.usecases.common import (
+    Actor,
+    as_pending,
+    audit,
+    load_account,
+    pending_of,
+    pending_row,
+    policy_members,
+    require_admin,
+    terms_of,
+    wake,
+)
+from store import models
+from store.db import Database
+from store.models import RequestStatus
+
+
+@dataclass(frozen=True)
+class Submitted:
+    request: PendingRequest
+    target: policy.Target
+    new_seat_count: int
+    deactivation: policy.Deactivation
+    saving: Decimal | None
+
+
+def submit_reduction(db: Database, *, team: str, actor: Actor, seats: object, now: datetime) -> Submitted:
+    """Request to remove `seats` licenses at the next renewal whose deadline has not passed."""
+    try:
+        with db.transaction() as s:
+            account = load_account(s, team, lock=True)
+            require_admin(s, account, actor)
+            members = policy_members(s, account.id)
+            problems = policy.validate_reduction(seats, account.licensed_seats, members)
+            if problems:
+                raise Invalid(problems)
+            n = policy.parse_seat_count(seats)
+            assert n is not None
+            existing = pending_of(s, account.id)
+            if existing is not None:
+                raise Conflict(_existing_message(existing))
+            terms = terms_of(account)
+            target = policy.request_target(terms.anchor, terms.plan, now, terms.timezone)
+            row = models.ReductionRequest(
+                account_id=account.id,
+                seats_removed=n,
+                seats_before=account.licensed_seats,
+                renewal_date=target.renewal,
+                requested_by=actor.label,
+                status=RequestStatus.PENDING.value,
+                created_at=now,
+                updated_at=now,
+            )
+            s.add(row)
+            s.flush()
+            wake(account, now)
+            audit(
+                s,
+                account.id,
+                actor,
+                "request.submitted",
+                now,
+                request=row.id,
+                seats_removed=n,
+                renewal=str(target.renewal),
+            )
+            new_count = account.licensed_seats - n
+            return Submitted(
+                request=as_pending(row),
+                target=target,
+                new_seat_count=new_count,
+                deactivation=policy.automatic_deactivations(members, new_count),
+                saving=policy.saving(n, terms.price_per_seat, terms.plan),
+            )
+    except IntegrityError:
+        # Another submission won the race: the database allows one pending request per renewal.
+        with db.transaction() as s:
+            account = load_account(s, team)
+            existing = pending_of(s, account.id)
+        raise Conflict(
+            _existing_message(existing)
+            if existing
+            else "a request was submitted at the same time; look at the license page"
+        ) from None
+
+
+def cancel_request(
+    db: Database, *, team: str, actor: Actor, now: datetime, request_id: int | None = None
+) -> PendingRequest:
+    """Cancel the pending request (until the renewal is processed it stays cancellable)."""
+    with db.transaction() as s:
+        account = load_account(s, team, lock=True)
+        require_admin(s, account, actor)
+        row = pending_row(s, account.id)
+        if row is None or (request_id is not None and row.id != request_id):
+            raise NotFound(
+                "There is no pending license reduction to cancel (it may have been cancelled or applied already)."
+            )
+        row.status = RequestStatus.CANCELLED.value
+        row.cancelled_at = now
+        row.cancelled_by = actor.label
+        row.updated_at = now
+        wake(account, now)
+        audit(
+            s,
+            account.id,
+            actor,
+            "request.cancelled",
+            now,
+            request=row.id,
+            seats_removed=row.seats_removed,
+            renewal=str(row.renewal_date),
+        )
+        return as_pending(row)
+
+
+def _existing_message(existing: PendingRequest) -> str:
+    return (
+        f"A request to remove {existing.seats_removed} license{'s' if existing.seats_removed != 1 else ''} "
+        f"at the renewal of {existing.renewal.isoformat()} is already pending (request #{existing.id}). "
+        "Cancel it first (`/licenses cancel`), then request the number you want."
+    )
