@@ -65,6 +65,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
 
+        @event.listens_for(engine, "checkin")
+        def _sqlite_writable(dbapi_conn: Any, _record: Any) -> None:
+            # A connection goes back to the pool writable, whatever its last transaction was.
+            dbapi_conn.execute("PRAGMA query_only=OFF")
+
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
             if conn.get_execution_options().get(READ_ONLY):

@@ -63,6 +63,23 @@ def test_the_same_connection_writes_again_after_a_read_only_transaction(db_url: 
         db.dispose()
 
 
+def test_a_connection_goes_back_to_the_pool_writable(db_url: str) -> None:
+    db = Database(make_engine(db_url, pool_size=1, max_overflow=0))
+    try:
+        add_account(db, "T0001")
+        assert _names(db) == ["Account T0001"]
+        raw = db.engine.raw_connection()  # the same connection, used without a transaction of ours
+        try:
+            cursor = raw.cursor()
+            cursor.execute("UPDATE accounts SET name = 'Renamed'")
+            raw.commit()
+        finally:
+            raw.close()
+        assert _names(db) == ["Renamed"]
+    finally:
+        db.dispose()
+
+
 def test_the_license_page_reads_without_the_write_lock(db: Database) -> None:
     if ON_POSTGRES:
         pytest.skip("SQLite's single writer")
