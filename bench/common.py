@@ -33,7 +33,13 @@ def machine() -> str:
     except (OSError, AttributeError):
         pass
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return f"{cpu}, {os.cpu_count()} cores{memory}, Python {platform.python_version()}, {stamp}"
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    return f"{cpu}, {os.cpu_count()} cores{memory}, Python {platform.python_version()}, {stamp}, load {load}"
+
+
+def sqlite_time(value: datetime) -> str:
+    """How SQLAlchemy stores a UTC instant on SQLite (naive UTC, microseconds)."""
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def percentile(values: Sequence[float], q: float) -> float:

@@ -27,7 +27,7 @@ from typing import Any
 
 from sqlalchemy import event
 
-from bench.common import ScratchDatabase, machine, say, table
+from bench.common import ScratchDatabase, machine, say, sqlite_time, table
 from bot.background.hooks import installed_hooks
 from bot.background.loop import run_once
 from bot.background.sender import Posted, Sender
@@ -103,11 +103,6 @@ MEMBER_COLUMNS = (
 class NeverPoster:
     def post(self, target: str, message: dict[str, Any]) -> Posted:
         raise AssertionError(f"nothing is due, yet the pass posted to {target}")
-
-
-def sqlite_time(value: datetime) -> str:
-    """How SQLAlchemy stores a UTC instant on SQLite (naive UTC, microseconds)."""
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def account_rows(first: int, last: int, sqlite: bool) -> Iterator[tuple[Any, ...]]:
