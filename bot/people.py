@@ -135,6 +135,11 @@ def resolve(db: Database, *, team: str, user_id: str, now: datetime, email_of: E
 
 def identify(db: Database, *, team: str, user_id: str, now: datetime, email_of: EmailLookup) -> Viewer:
     """Who `user_id` is in the account of `team` (NotFound when the workspace is not linked)."""
+    with db.transaction(read_only=True) as s:  # the usual case, in one read: known by their Slack id
+        account = load_account(s, team)
+        known = _by_slack_id(s, account.id, user_id)
+        if known is not None:
+            return Viewer(team, account.name, user_id, _person(known), _active_admins(s, account.id))
     member = resolve(db, team=team, user_id=user_id, now=now, email_of=email_of)
     with db.transaction(read_only=True) as s:
         account = load_account(s, team)
@@ -161,6 +166,14 @@ def resolve_many(db: Database, *, team: str, user_ids: Sequence[str], now: datet
         else:
             members[uid] = person
     return Resolved(members=members, unknown=tuple(unknown))
+
+
+def admin_viewers(db: Database, *, team: str) -> list[Viewer]:
+    """Each active admin with a Slack user id as a Viewer of the license page (one read for all of them)."""
+    with db.transaction(read_only=True) as s:
+        account = load_account(s, team)
+        admins = _active_admins(s, account.id)
+    return [Viewer(team, account.name, p.slack_user_id, p, admins) for p in admins if p.slack_user_id]
 
 
 def admin_user_ids(db: Database, *, team: str) -> list[str]:

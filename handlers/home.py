@@ -10,9 +10,11 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import people, usecases
+from bot import consent, people, usecases
+from bot.consent import Consent
 from bot.errors import NotFound
 from bot.page import LicensePage
+from bot.people import Viewer
 from handlers.blocks.page import home_view, unlinked_home_view
 from handlers.consent_page import consent_blocks
 from handlers.context import Ctx
@@ -30,24 +32,25 @@ class Shared:
 
     page: LicensePage
     activity: list[models.AuditEntry]
+    consents: dict[int, Consent] | None = None
 
 
-def build_home(ctx: Ctx, user_id: str, shared: Shared | None = None) -> dict[str, Any]:
+def build_home(ctx: Ctx, user_id: str, shared: Shared | None = None, viewer: Viewer | None = None) -> dict[str, Any]:
     db, now = ctx.deps.db, ctx.now()
     try:
-        viewer = people.identify(db, team=ctx.team, user_id=user_id, now=now, email_of=ctx.email_of)
+        viewer = viewer or people.identify(db, team=ctx.team, user_id=user_id, now=now, email_of=ctx.email_of)
         shared = shared or Shared(
             usecases.license_page(db, team=ctx.team, now=now), usecases.history(db, team=ctx.team, limit=RECENT)
         )
     except NotFound as exc:
         return unlinked_home_view(exc.message)
-    return home_view(shared.page, viewer, shared.activity, consent_blocks(ctx, viewer))
+    return home_view(shared.page, viewer, shared.activity, consent_blocks(ctx, viewer, shared.consents))
 
 
-def publish_home(ctx: Ctx, user_id: str, shared: Shared | None = None) -> bool:
+def publish_home(ctx: Ctx, user_id: str, shared: Shared | None = None, viewer: Viewer | None = None) -> bool:
     """Publish the page; while the database is unavailable the page says so (no DM for opening a tab)."""
     try:
-        view = build_home(ctx, user_id, shared)
+        view = build_home(ctx, user_id, shared, viewer)
     except Exception as exc:
         if not unavailable(exc):
             raise
@@ -64,23 +67,25 @@ def publish_home(ctx: Ctx, user_id: str, shared: Shared | None = None) -> bool:
 def refresh_admin_homes(ctx: Ctx, page: LicensePage | None = None) -> int:
     """Publish the page again for every admin with a Slack user id; a failure for one does not stop the rest.
 
-    The license page (`page` if the caller has it, as of now) and the recent activity are read once for
-    all of them (reading them per admin was most of a reduction's cost at 1,000 members).
+    The admins, the license page (`page` if the caller has it, as of now), the recent activity and the
+    consents are read once for all of them (reading them per admin was most of a reduction's cost at
+    1,000 members).
     """
     db = ctx.deps.db
-    admins = people.admin_user_ids(db, team=ctx.team)
-    if not admins:
+    viewers = people.admin_viewers(db, team=ctx.team)
+    if not viewers:
         return 0
     try:
         shared = Shared(
             page or usecases.license_page(db, team=ctx.team, now=ctx.now()),
             usecases.history(db, team=ctx.team, limit=RECENT),
+            consent.current_consents(db, team=ctx.team),
         )
     except Exception as exc:
         if not (isinstance(exc, NotFound) or unavailable(exc)):
             raise
         shared = None  # publish_home answers each admin as it would alone
-    return sum(publish_home(ctx, uid, shared) for uid in admins)
+    return sum(publish_home(ctx, v.user_id, shared, v) for v in viewers)
 
 
 def register(app: App, deps: Deps) -> None:

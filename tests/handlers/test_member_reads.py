@@ -57,3 +57,34 @@ def test_the_status_reads_the_members_once(db: Database, slack: SlackSim) -> Non
     with member_list_reads(db) as reads:
         assert slack.command(ADMIN, "status").status == 200
     assert len(reads) == 1
+
+
+@contextmanager
+def selects(db: Database) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def capture(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+
+
+def _queries_of_a_reduction(db: Database, slack: SlackSim, team: str, admins: tuple[int, ...]) -> int:
+    add_account(db, team, seats=30)
+    add_members(db, team, 20, admins=admins)
+    assert slack.command(ADMIN, "reduce", team=team).status == 200
+    view_id = slack.last_modal_id()
+    with selects(db) as seen:
+        assert not slack.submit(ADMIN, view_id, seats("2"), team=team).body
+    return len(seen)
+
+
+def test_refreshing_more_admins_homes_reads_nothing_more(db: Database, slack: SlackSim) -> None:
+    one = _queries_of_a_reduction(db, slack, "T0ONE", (0,))
+    five = _queries_of_a_reduction(db, slack, "T0FIVE", (0, 1, 2, 3, 4))
+    assert five == one  # the admins, the page, the activity and the consents are read once for all
