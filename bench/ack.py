@@ -447,6 +447,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{cell.rps / base.rps:.2f}" if base.rps else "n/a",
                 f"{percentile(cell.latencies, 99) / percentile(base.latencies, 99):.1f}",
                 "n/a" if cell.answered_after is None else f"{cell.answered_after:.1f}",
+                "n/a" if not cell.answered_after else f"{len(cell.latencies) / cell.answered_after:.0f}",
                 len(cell.errors) + len(base.errors),
             ]
         )
@@ -464,6 +465,7 @@ def main(argv: list[str] | None = None) -> int:
                 "real/bare req/s",
                 "real/bare p99",
                 "answered after s",
+                "answers/s",
                 "errors",
             ],
             rows,

@@ -14,7 +14,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.serve import build_wsgi, make_server
+from bot.serve import add_commands, build_wsgi, make_server
 from handlers.app import Settings
 from handlers.deps import Deps
 from handlers.ids import Command, View
@@ -40,10 +40,17 @@ def bare_app(settings: Settings) -> App:
     return app
 
 
+def serve_threads() -> int:
+    """The default of `licensebot serve --threads`, so that both servers run alike."""
+    sub = argparse.ArgumentParser().add_subparsers()
+    add_commands(sub)
+    return int(sub.choices["serve"].get_default("threads"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--threads", type=int, default=8, help="waitress threads (serve's default: 8)")
+    parser.add_argument("--threads", type=int, default=serve_threads(), help="waitress threads (serve's default)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     deps = Deps(db=Database(make_engine("sqlite://")))  # /health only; the bare app never reads it

@@ -27,8 +27,11 @@ from handlers.errors import explain, tell
 
 log = logging.getLogger(__name__)
 
-AFTER_ACK_THREADS = 16
-"""Most after-ack work waits on the Web API (I/O), so more threads than cores."""
+AFTER_ACK_THREADS = 8
+"""Most after-ack work waits on the Web API, so more threads than cores; but the CPU-bound part (license
+pages) competes with the acks for the GIL. bench/ack.py, 32 clients submitting reductions: 16 threads
+acked 31-34/s (p99 1.5 s), 8 threads 64-80/s (p99 0.7-0.8 s) with the follow-ups done at 13-14/s, 4 threads
+86-106/s (p99 0.6 s) but follow-ups at 7/s."""
 BACKLOG = 512
 """Work items that may wait for a thread before listeners are held up."""
 
