@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, literal, select, update
+from sqlalchemy import and_, bindparam, literal, select, update
 from sqlalchemy.orm import Session
 
 from bot.background import WORKER
@@ -225,10 +225,21 @@ class Sender:
             return exc
 
     def _record(
-        self, s: Session, row: models.Delivery, result: Result, now: datetime, dm_channel: str | None = None
+        self,
+        s: Session,
+        row: models.Delivery,
+        result: Result,
+        now: datetime,
+        dm_channel: str | None = None,
+        dm_changes: list[dict[str, Any]] | None = None,
     ) -> Outcome:
+        """Record the outcome on the row; the DM channel to store goes to `dm_changes` (else stored at once)."""
         row.attempts += 1
-        self._keep_dm_channel(s, row, result, dm_channel)
+        change = self._dm_channel_change(row, result, dm_channel)
+        if change is not None and dm_changes is not None:
+            dm_changes.append(change)
+        elif change is not None:
+            store_dm_channels(s, [change])
         if isinstance(result, Posted):
             row.status = DeliveryStatus.SENT.value
             row.sent_at = now
@@ -273,23 +284,32 @@ class Sender:
         return Outcome(row.id, row.account_id, row.key, row.target, error=error)
 
     @staticmethod
-    def _keep_dm_channel(s: Session, row: models.Delivery, result: Result, known: str | None) -> None:
-        """Store the DM channel a post to a user went to; forget a stored one that failed."""
+    def _dm_channel_change(row: models.Delivery, result: Result, known: str | None) -> dict[str, Any] | None:
+        """The DM channel to store for a user target (the one a post went to; None: forget a stored one that
+        failed), or None when nothing changes."""
         if not USER_ID.match(row.target):
-            return
+            return None
         if isinstance(result, Posted):
-            found: str | None = result.channel if result.channel.startswith("D") else None
+            found = result.channel if result.channel.startswith("D") else None
             if found is None or found == known:
-                return
+                return None
         elif known is None:
-            return
+            return None
         else:
             found = None
-        member = models.Member
-        s.execute(
-            update(member)
-            .where(member.account_id == row.account_id, member.slack_user_id == row.target)
-            .values(dm_channel=found)
+        return {"a": row.account_id, "u": row.target, "c": found}
+
+
+def store_dm_channels(s: Session, changes: list[dict[str, Any]]) -> None:
+    """Set members.dm_channel, one statement for all (executemany): {"a": account id, "u": user, "c": channel}."""
+    if changes:
+        members = models.Base.metadata.tables["members"]
+        member = members.c
+        s.connection().execute(
+            update(members)
+            .where(member.account_id == bindparam("a"), member.slack_user_id == bindparam("u"))
+            .values(dm_channel=bindparam("c")),
+            changes,
         )
 
 
@@ -317,10 +337,12 @@ class _GroupCommit:
             with self.db.transaction() as s:
                 ids = [job.row_id for job, _ in batch]
                 rows = {r.id: r for r in s.scalars(select(models.Delivery).where(models.Delivery.id.in_(ids)))}
+                changes: list[dict[str, Any]] = []
                 outcomes = [
-                    self.sender._record(s, rows[job.row_id], result, self.now, job.dm_channel)
+                    self.sender._record(s, rows[job.row_id], result, self.now, job.dm_channel, changes)
                     for job, result in batch
                     if job.row_id in rows and rows[job.row_id].status == DeliveryStatus.PENDING.value
                 ]
+                store_dm_channels(s, changes)
             for outcome in outcomes:
                 self.report.add(outcome)
