@@ -8,6 +8,7 @@ timezone-aware datetimes (any zone; they are converted).
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -51,6 +52,12 @@ def check_timezone(name: str) -> str:
     return name
 
 
+@functools.lru_cache(maxsize=512)
+def _zone(name: str) -> pendulum.Timezone | pendulum.FixedTimezone:
+    """The timezone object for an IANA name, made once (pendulum reads its tz file on every lookup)."""
+    return pendulum.timezone(name)
+
+
 def _aware(now: datetime) -> pendulum.DateTime:
     if now.tzinfo is None or now.utcoffset() is None:
         raise PolicyError("`now` must be timezone-aware")
@@ -59,18 +66,18 @@ def _aware(now: datetime) -> pendulum.DateTime:
 
 def local_date(now: datetime, timezone: str) -> date:
     """The calendar date at instant `now` in `timezone`."""
-    d = _aware(now).in_timezone(timezone)
+    d = _aware(now).in_timezone(_zone(timezone))
     return date(d.year, d.month, d.day)
 
 
 def start_of_local_day(day: date, timezone: str) -> datetime:
     """The instant (in UTC) at which local date `day` begins in `timezone`."""
-    return pendulum.datetime(day.year, day.month, day.day, tz=timezone).in_timezone("UTC")
+    return pendulum.datetime(day.year, day.month, day.day, tz=_zone(timezone)).in_timezone(pendulum.UTC)
 
 
 def local_instant(day: date, hour: int, timezone: str) -> datetime:
     """The instant (in UTC) of `hour`:00 local time on `day` (pendulum resolves DST gaps forward)."""
-    return pendulum.datetime(day.year, day.month, day.day, hour, tz=timezone).in_timezone("UTC")
+    return pendulum.datetime(day.year, day.month, day.day, hour, tz=_zone(timezone)).in_timezone(pendulum.UTC)
 
 
 # --- renewal schedule ---------------------------------------------------------------------------
