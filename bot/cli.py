@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 import os
 import sys
@@ -24,8 +23,6 @@ from bot.text import render_outbox, render_page
 from store.db import Database, database_url, upgrade
 
 PROG = "licensebot"
-# Modules that add their own sub-commands with `add_commands(subparsers)`.
-EXTENSIONS = ("bot.serve", "bot.worker", "bot.consent_cli", "bot.teamleader.cli")
 Handler = Callable[[argparse.Namespace], int]
 
 
@@ -207,14 +204,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(func=cmd_demo)
 
-    for name in EXTENSIONS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name is not None and name.startswith(exc.name):
-                continue  # that feature is not installed
-            raise
-        module.add_commands(sub)
+    # Feature modules add their own sub-commands; imported here because they use this module's helpers.
+    from bot import consent_cli, serve, worker
+    from bot.teamleader import cli as teamleader_cli
+
+    for feature in (serve, worker, consent_cli, teamleader_cli):
+        feature.add_commands(sub)
     return parser
 
 

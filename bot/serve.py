@@ -1,21 +1,18 @@
 """`licensebot serve`: the Slack app over HTTP (waitress, threads) or Socket Mode, plus /health.
 
-HTTP routes live in one table: `/slack/events` (commands, interactivity, events), `/health`, and
-whatever feature modules add: a module named in ROUTE_EXTENSIONS that defines
-`wsgi_routes(deps) -> Mapping[str, WsgiApp]` is mounted too (e.g. the Teamleader OAuth callback at
-`/teamleader/callback`); `build_wsgi(..., extra_routes=...)` takes the same mapping directly.
+HTTP routes live in one table: `/slack/events` (commands, interactivity, events), `/health`, and the
+routes of feature modules (`extension_routes`: the Teamleader OAuth callback at `/teamleader/callback`);
+`build_wsgi(..., extra_routes=...)` takes such a mapping.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import io
 import json
 import logging
 import sys
 from collections.abc import Callable, Iterable, Mapping
-from types import ModuleType
 from typing import Any
 
 from slack_bolt import App
@@ -36,8 +33,6 @@ StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 SLACK_PATH = "/slack/events"
 HEALTH_PATH = "/health"
-ROUTE_EXTENSIONS = ("bot.teamleader.web",)
-"""Optional modules that add HTTP routes with `wsgi_routes(deps)`."""
 
 
 def _reply(start_response: StartResponse, status: str, body: bytes, ctype: str) -> list[bytes]:
@@ -123,33 +118,18 @@ def build_wsgi(bolt_app: App | None, deps: Deps, extra_routes: Mapping[str, Wsgi
     return application
 
 
-def _optional(name: str) -> ModuleType | None:
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name is not None and name.startswith(exc.name):
-            return None
-        raise
-
-
 def extension_routes(deps: Deps) -> dict[str, WsgiApp]:
-    routes: dict[str, WsgiApp] = {}
-    for name in ROUTE_EXTENSIONS:
-        module = _optional(name)
-        provide = getattr(module, "wsgi_routes", None)
-        if provide is not None:
-            routes.update(provide(deps))
-    return routes
+    """The HTTP routes of feature modules (the Teamleader OAuth callback)."""
+    from bot.teamleader.web import wsgi_routes
+
+    return dict(wsgi_routes(deps))
 
 
-def start_worker(deps: Deps) -> bool:
-    """Start the background worker (`bot.worker.start_background(deps)`) if that feature is installed."""
-    module = _optional("bot.worker")
-    start = getattr(module, "start_background", None)
-    if start is None:
-        return False
-    start(deps)
-    return True
+def start_worker(deps: Deps) -> None:
+    """Start the background worker in this process (a daemon thread)."""
+    from bot.worker import start_background
+
+    start_background(deps)
 
 
 def make_server(wsgi: WsgiApp, host: str, port: int, threads: int) -> Any:
@@ -166,7 +146,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         app = build_app(settings, deps)
     except BoltError as exc:
         raise UserError(f"Slack refused the settings: {exc}") from None
-    if not args.no_worker and start_worker(deps):
+    if not args.no_worker:
+        start_worker(deps)
         print("licensebot: background worker started", file=sys.stderr)
     routes = extension_routes(deps)
     if settings.socket_mode:

@@ -1,6 +1,6 @@
 """The background handler's entry points (the code is in bot/background/; see docs/worker.md).
 
-- `add_commands(sub)`: `licensebot tick` and `licensebot worker` (bot/cli.py EXTENSIONS).
+- `add_commands(sub)`: `licensebot tick` and `licensebot worker` (wired in bot/cli.py).
 - `start_background(deps)`: what `licensebot serve` starts unless `--no-worker`.
 - `run_once(db, sender, now)`: one pass (tick every due account, then send what is due).
 """

@@ -1,4 +1,4 @@
-"""The OAuth redirect as a WSGI route. `licensebot serve` mounts `wsgi_routes` (bot.serve ROUTE_EXTENSIONS)."""
+"""The OAuth redirect as a WSGI route. `licensebot serve` mounts `wsgi_routes` (bot.serve.extension_routes)."""
 
 from __future__ import annotations
 

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import sys
 import threading
 import time
-import types
 import urllib.request
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -159,18 +157,12 @@ def test_waitress_serves_health_and_signed_slack_requests(served: tuple[str, Sla
     assert "/licenses reduce [N]" in json.dumps(answer.params)
 
 
-def test_the_worker_hook_starts_bot_worker_when_it_has_start_background(
-    db: Database, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_worker_hook_starts_the_background_worker(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     started: list[Deps] = []
-    fake = types.ModuleType("bot.worker")
-    fake.start_background = started.append  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "bot.worker", fake)
+    monkeypatch.setattr("bot.worker.start_background", started.append)
     deps = Deps(db=db)
-    assert serve.start_worker(deps) is True
+    serve.start_worker(deps)
     assert started == [deps]
-    monkeypatch.setitem(sys.modules, "bot.worker", types.ModuleType("bot.worker"))
-    assert serve.start_worker(deps) is False
 
 
 class FakeServer:
@@ -192,9 +184,8 @@ def test_serve_builds_the_app_and_runs_the_server(clean_env: pytest.MonkeyPatch,
         clean_env.setenv("SLACK_API_URL", standin.api_url)
         clean_env.setattr(serve, "make_server", lambda wsgi, host, port, threads: FakeServer())
 
-        def start_worker(deps: Deps) -> bool:
+        def start_worker(deps: Deps) -> None:
             workers.append(deps)
-            return True
 
         clean_env.setattr(serve, "start_worker", start_worker)
         FakeServer.ran = False
