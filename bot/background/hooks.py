@@ -1,6 +1,6 @@
-"""What other features add to each worker pass (found at start-up, so the worker never imports them eagerly).
+"""What other features add to each worker pass.
 
-- Teamleader (bot/teamleader/jobs.py), when installed: `run_due_syncs(db, now)` at the start of every
+- Teamleader (bot/teamleader/jobs.py): `run_due_syncs(db, now)` at the start of every
   pass, and `before_renewal(db, team, now)` right before a renewal is processed (it syncs the
   account's users first; it raises to make the renewal wait when Teamleader is down and the last sync
   is stale). Without TEAMLEADER_* settings both do nothing for accounts that are not connected.
@@ -10,12 +10,13 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.background.reconnect import notify_reconnects
 from bot.background.tick import BeforeRenewal, no_sync
+from bot.teamleader import jobs
 from store.db import Database
 
 Step = Callable[[Database, datetime], object]
@@ -28,12 +29,4 @@ class Hooks:
 
 
 def installed_hooks() -> Hooks:
-    try:
-        jobs = importlib.import_module("bot.teamleader.jobs")
-    except ModuleNotFoundError as exc:
-        if exc.name is not None and "bot.teamleader.jobs".startswith(exc.name):
-            return Hooks()  # the Teamleader feature is not installed
-        raise
-    from bot.background.reconnect import notify_reconnects
-
     return Hooks(before_renewal=jobs.before_renewal, each_pass=(jobs.run_due_syncs, notify_reconnects))
