@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import re
 import statistics
 import subprocess
 import sys
@@ -70,6 +71,7 @@ SECRET = "bench-signing-secret"
 TOKEN = "xoxb-bench"
 STATUS_TEAM = "T0STATUS"
 ADMINS = 3
+QUEUED = re.compile(r"(?<=Task queue depth is )\d+")
 BENIGN = "`token` will be unused"
 """Bolt's start-up note (it reads SLACK_BOT_TOKEN itself; the app passes its own client)."""
 
@@ -278,7 +280,7 @@ def fire(
     return cell
 
 
-def settle(standin: StandInProcess, quiet: float = 1.0, limit: float = 120.0) -> float | None:
+def settle(standin: StandInProcess, quiet: float, limit: float = 120.0) -> float | None:
     """Wait until the stand-in got no call for `quiet` s; the monotonic time of its last call (None: no call)."""
     deadline = time.monotonic() + limit
     count = -1
@@ -295,11 +297,9 @@ def settle(standin: StandInProcess, quiet: float = 1.0, limit: float = 120.0) ->
 # --- servers ------------------------------------------------------------------------------------
 
 
-def start_server(argv: list[str], port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+def start_server(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("wb") as out:
-        proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=out)
-    wait_for_port(port, proc)
-    return proc
+        return subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=out)
 
 
 def licensebot_argv() -> list[str]:
@@ -307,20 +307,19 @@ def licensebot_argv() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "bot.cli"]
 
 
-def stop(proc: subprocess.Popen[bytes], log: Path) -> list[str]:
-    """Stop the server; the WARNING/ERROR lines of its log, counted (one line each)."""
+def stop(proc: subprocess.Popen[bytes], log: Path) -> tuple[list[str], int]:
+    """Stop the server; the WARNING/ERROR lines of its log, counted, and the deepest waitress queue (waitress
+    warns when requests wait for one of its threads: informative, not an error)."""
     proc.terminate()
     try:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
-    lines = [
-        ln
-        for ln in log.read_text(errors="replace").splitlines()
-        if ln.startswith(("WARNING", "ERROR")) and BENIGN not in ln
-    ]
-    return [f"{n} x {line[:160]}" for line, n in Counter(lines).most_common(5)]
+    lines = [ln for ln in log.read_text(errors="replace").splitlines() if ln.startswith(("WARNING", "ERROR"))]
+    depths = [int(m.group(1)) for ln in lines if (m := re.search(r"Task queue depth is (\d+)", ln))]
+    found = [f"{n} x {line[:160]}" for line, n in Counter(QUEUED.sub("", ln) for ln in lines).most_common(5)]
+    return [f for f in found if BENIGN not in f and "Task queue depth" not in f], max(depths, default=0)
 
 
 # --- the run ------------------------------------------------------------------------------------
@@ -335,11 +334,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL (lb_bench_ack, dropped at the end)")
     parser.add_argument("--kinds", default="status,submit", help="which requests (default status,submit)")
     parser.add_argument("--serve-args", default="", help="more `licensebot serve` options, e.g. '--threads 16'")
-    parser.add_argument("--smoke", action="store_true", help="a tiny run (tests): 20 members, 1 and 2 clients, 0.3 s")
+    parser.add_argument("--smoke", action="store_true", help="a tiny run (tests): 20 members, 2 clients, 0.2 s")
     args = parser.parse_args(argv)
     if args.smoke:
-        args.seconds, args.clients, args.members, args.latency = 0.3, "1,2", 20, 0.0
+        args.seconds, args.clients, args.members, args.latency = 0.2, "2", 20, 0.0
     levels = [int(c) for c in args.clients.split(",")]
+    quiet = 0.1 if args.smoke else 1.0
+    """Seconds without a Web API call after which the app's work after the acks counts as done."""
     now = datetime.now(UTC)
     with ScratchDatabase("postgresql" if args.postgres else "sqlite", "ack") as scratch:
         db = Database.connect(scratch.url)
@@ -372,13 +373,12 @@ def main(argv: list[str] | None = None) -> int:
                     str(real_port),
                     *args.serve_args.split(),
                 ],
-                real_port,
                 env,
                 logs["real"],
             )
-            bare = start_server(
-                [sys.executable, "-m", "bench.bare", "--port", str(bare_port)], bare_port, env, logs["bare"]
-            )
+            bare = start_server([sys.executable, "-m", "bench.bare", "--port", str(bare_port)], env, logs["bare"])
+            wait_for_port(real_port, real)
+            wait_for_port(bare_port, bare)
             submitted = [0]
             lock = threading.Lock()
 
@@ -397,9 +397,9 @@ def main(argv: list[str] | None = None) -> int:
             results: dict[tuple[str, int, str], Cell] = {}
             try:
                 for port in (real_port, bare_port):  # warm up: imports, first queries, auth.test
-                    fire(port, 1, 0.2 if args.smoke else 1.0, every["status"])
-                    fire(port, 1, 0.2 if args.smoke else 1.0, every["submit"], cancel_after)
-                settle(standin)
+                    fire(port, 1, 0.05 if args.smoke else 1.0, every["status"])
+                    fire(port, 1, 0.05 if args.smoke else 1.0, every["submit"], cancel_after)
+                settle(standin, quiet)
                 submitted[0] = 0
                 for kind, make in kinds.items():
                     for clients in levels:
@@ -407,7 +407,7 @@ def main(argv: list[str] | None = None) -> int:
                             say(f"{kind} x {clients} clients -> {name}")
                             standin.clear()
                             cell = fire(port, clients, args.seconds, make, cancel_after if kind == "submit" else None)
-                            last = settle(standin) if name == "real" else None
+                            last = settle(standin, quiet) if name == "real" else None
                             cell.answered_after = None if last is None else last - cell.started
                             results[kind, clients, name] = cell
                 memory = {name: vm_hwm_kib(proc.pid) for name, proc in (("real", real), ("bare", bare))}
@@ -481,7 +481,11 @@ def main(argv: list[str] | None = None) -> int:
         + ", ".join(f"{name} {hwm / 1024:.0f} MiB (now {rss / 1024:.0f} MiB)" for name, (hwm, rss) in memory.items())
     )
     problems = [f"{n} x {e}" for e, n in Counter(e for c in results.values() for e in c.errors).most_common(5)]
-    problems += [f"{name} server logged {line}" for name, lines in logged.items() for line in lines]
+    problems += [f"{name} server logged {line}" for name, (lines, _) in logged.items() for line in lines]
+    print(
+        "deepest waitress queue (requests waiting for a server thread): "
+        + ", ".join(f"{name} {depth}" for name, (_, depth) in logged.items())
+    )
     for p in problems:
         print(f"problem: {p}")
     return 1 if problems or pending else 0

@@ -80,13 +80,13 @@ def setup(db: Database, accounts: int) -> None:
         usecases.submit_reduction(db, team=team, actor=Actor.slack(f"U{n:06d}0"), seats=2, now=SETUP_AT)
 
 
-def queue_pacing_burst(db: Database, accounts: int, now: datetime) -> int:
-    """PACING_MESSAGES more messages to every target of the first `accounts` accounts (outbox.queue)."""
+def queue_pacing_burst(db: Database, accounts: int, now: datetime, messages: int) -> int:
+    """`messages` more messages to every target of the first `accounts` accounts (outbox.queue)."""
     added = 0
     with db.transaction() as s:
         for account in s.scalars(select(models.Account).order_by(models.Account.id).limit(accounts)):
             targets = recipients(s, account)
-            for k in range(PACING_MESSAGES):
+            for k in range(messages):
                 message = {"text": f"pacing check {k} for {account.slack_team_id}", "blocks": []}
                 added += queue(
                     s, account_id=account.id, key=f"bench:{k}", kind="bench", targets=targets, message=message, now=now
@@ -144,7 +144,7 @@ def run_round(
     before = len(standin.calls())
     started = time.perf_counter()
     if burst:
-        queued = queue_pacing_burst(db, burst, now)
+        queued = queue_pacing_burst(db, burst, now, args.pacing_messages)
     else:
         report = tick_accounts(db, now, threads=args.threads)
         if report.failures:
@@ -173,10 +173,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=32, help="sender threads (and tick threads on PostgreSQL)")
     parser.add_argument("--latency", type=float, default=0.05, help="seconds the stand-in adds to every call")
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL (lb_bench_fanout, dropped at the end)")
-    parser.add_argument("--smoke", action="store_true", help="a tiny run (tests): 6 accounts, 4 threads, no latency")
+    parser.add_argument(
+        "--smoke", action="store_true", help="a tiny run (tests): 6 accounts, 4 threads, no latency, 2 paced messages"
+    )
     args = parser.parse_args(argv)
+    args.pacing_messages = PACING_MESSAGES
     if args.smoke:
-        args.accounts, args.threads, args.latency = 6, 4, 0.0
+        args.accounts, args.threads, args.latency, args.pacing_messages = 6, 4, 0.0, 2
     pacing = min(PACING_ACCOUNTS, args.accounts)
     with ScratchDatabase("postgresql" if args.postgres else "sqlite", "fanout") as scratch:
         db = Database.connect(scratch.url)
@@ -193,7 +196,13 @@ def main(argv: list[str] | None = None) -> int:
                 run_round("1. first reminder (d7)", db, standin, first, D7, args),
                 run_round("2. next reminder (d3), new worker", db, standin, second, D3, args),
                 run_round(
-                    f"3. same worker: {PACING_MESSAGES} more per target", db, standin, second, D3, args, burst=pacing
+                    f"3. same worker: {args.pacing_messages} more per target",
+                    db,
+                    standin,
+                    second,
+                    D3,
+                    args,
+                    burst=pacing,
                 ),
             ]
             calls = standin.calls()
