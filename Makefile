@@ -24,7 +24,7 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# Benchmarks (bench/README.md): each prints a table; about 12 minutes in all on 2 cores (PostgreSQL at
+# Benchmarks (bench/README.md): each prints a table; about 6 minutes in all on 2 cores (PostgreSQL at
 # 127.0.0.1:5432 for tick_cost; set BENCH_PG_URL otherwise). One at a time: $(BIN)/python -m bench.ack
 bench: install
 	$(BIN)/python -m bench.ack
