@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -383,24 +384,45 @@ def grant(
             row.granted_at = now
             row.status = ConsentStatus.GRANTED.value
             wake(account, now)
-            audit(
+            _audit_answer(
                 s,
-                account.id,
-                Actor.slack(who.user_id),
+                row,
+                member,
+                who,
                 "consent.granted",
                 now,
-                consent=row.id,
-                member=member.id,
-                name=member.name,
                 statement=row.statement,
                 signature=row.signature,
-                user=who.user_id,
-                team=who.team_id,
                 effective_on=row.effective_on.isoformat(),
             )
             return _view(s, row, account, member)
     except _Refused as exc:
         raise _refused(db, exc, who, "grant", now) from None
+
+
+def _audit_answer(
+    s: Session,
+    row: models.AdminConsent,
+    member: models.Member,
+    who: SlackIdentity,
+    action: str,
+    now: datetime,
+    **extra: Any,
+) -> None:
+    """The audit entry of the target admin's answer (grant, decline, revoke): who signed, from where."""
+    audit(
+        s,
+        row.account_id,
+        Actor.slack(who.user_id),
+        action,
+        now,
+        consent=row.id,
+        member=member.id,
+        name=member.name,
+        user=who.user_id,
+        team=who.team_id,
+        **extra,
+    )
 
 
 def decline(db: Database, *, consent_id: int, who: SlackIdentity, now: datetime) -> Consent:
@@ -412,18 +434,7 @@ def decline(db: Database, *, consent_id: int, who: SlackIdentity, now: datetime)
                 raise Conflict(_state_message(row, member))
             row.status = ConsentStatus.DECLINED.value
             row.declined_at = now
-            audit(
-                s,
-                account.id,
-                Actor.slack(who.user_id),
-                "consent.declined",
-                now,
-                consent=row.id,
-                member=member.id,
-                name=member.name,
-                user=who.user_id,
-                team=who.team_id,
-            )
+            _audit_answer(s, row, member, who, "consent.declined", now)
             return _view(s, row, account, member)
     except _Refused as exc:
         raise _refused(db, exc, who, "decline", now) from None
@@ -441,18 +452,7 @@ def revoke(db: Database, *, consent_id: int, who: SlackIdentity, now: datetime) 
             row.status = ConsentStatus.REVOKED.value
             row.revoked_at = now
             wake(account, now)
-            audit(
-                s,
-                account.id,
-                Actor.slack(who.user_id),
-                "consent.revoked",
-                now,
-                consent=row.id,
-                member=member.id,
-                name=member.name,
-                user=who.user_id,
-                team=who.team_id,
-            )
+            _audit_answer(s, row, member, who, "consent.revoked", now)
             return _view(s, row, account, member)
     except _Refused as exc:
         raise _refused(db, exc, who, "revoke", now) from None
