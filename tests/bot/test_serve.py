@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
-import threading
+import os
+import socket
+import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Iterable, Iterator
@@ -16,10 +19,10 @@ import pytest
 
 from bot import serve
 from bot.cli import main
-from bot.serve import StartResponse, build_wsgi, make_server
+from bot.serve import StartResponse, build_wsgi
 from bot.slack_sim import signature
 from bot.slack_standin import SlackStandIn
-from handlers.app import DEFAULT_API_URL, Settings, build_app
+from handlers.app import DEFAULT_API_URL, Settings
 from handlers.deps import Deps
 from store.db import Database
 from tests.factories import add_account, add_members
@@ -88,37 +91,55 @@ def test_the_route_table_takes_extra_routes(db: Database) -> None:
         build_wsgi(None, Deps(db=db), {"/health": hello})
 
 
-def stop_in_its_thread(server: Any, thread: threading.Thread) -> None:
-    """Stop a waitress server whose loop runs in `thread`, closing its sockets in that thread.
-
-    `server.close()` from another thread closes the listening socket and the trigger pipe while the loop
-    may be inside select() on them, and leaves open connections in its map: the loop then fails with
-    EBADF, or keeps running past the test on descriptor numbers the next tests reuse for their own
-    sockets (the stand-in's, a WebClient's). Here the loop closes everything itself, then ends.
-    """
-    from waitress import wasyncore
-
-    server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
-    thread.join(timeout=10)
-    assert not thread.is_alive(), "waitress did not stop"
-    server.task_dispatcher.shutdown()
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
 
 
 @pytest.fixture
-def served(db: Database) -> Iterator[tuple[str, SlackStandIn]]:
-    """The WSGI app under waitress on 127.0.0.1 (a free port), with the Web API stand-in."""
+def served(db: Database, db_url: str, tmp_path: Path) -> Iterator[tuple[str, SlackStandIn]]:
+    """`licensebot serve` as production runs it (its own process, waitress), with the Web API stand-in.
+
+    A process of its own: stopping an in-process waitress loop from the test thread raced its select()
+    on descriptors that later tests reuse.
+    """
     add_account(db, "T0001")
     add_members(db, "T0001", 3)
     with SlackStandIn() as standin:
-        settings = Settings(bot_token="xoxb-t", signing_secret="secret", api_url=standin.api_url)
-        deps = Deps(db=db)
-        server = make_server(build_wsgi(build_app(settings, deps), deps), "127.0.0.1", 0, threads=4)
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
+        port = free_port()
+        env = {
+            **os.environ,
+            "SLACK_BOT_TOKEN": "xoxb-t",
+            "SLACK_SIGNING_SECRET": "secret",
+            "SLACK_API_URL": standin.api_url,
+        }
+        env.pop("SLACK_APP_TOKEN", None)
+        command = [sys.executable, "-m", "bot.cli", "--database", db_url, "serve", "--no-worker"]
+        log = tmp_path / "serve.log"
+        with log.open("wb") as err:  # the child keeps its own copy of the descriptor
+            proc = subprocess.Popen(
+                [*command, "--host", "127.0.0.1", "--port", str(port), "--threads", "4"],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+            )
+        base = f"http://127.0.0.1:{port}"
         try:
-            yield f"http://127.0.0.1:{server.effective_port}", standin
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    with urllib.request.urlopen(f"{base}/health", timeout=2):
+                        break
+                except OSError:
+                    if proc.poll() is not None or time.monotonic() > deadline:
+                        raise AssertionError(f"serve did not start: {log.read_text()!r}") from None
+                    time.sleep(0.1)
+            yield base, standin
         finally:
-            stop_in_its_thread(server, thread)
+            proc.terminate()
+            proc.wait(timeout=10)
 
 
 def test_waitress_serves_health_and_signed_slack_requests(served: tuple[str, SlackStandIn]) -> None:
