@@ -185,6 +185,11 @@ def seats_to_keep(members: Iterable[Member]) -> int:
     return max(1, unconsented_admins(members))
 
 
+def most_removable(licensed_seats: int, members: Iterable[Member]) -> int:
+    """The largest number of licenses a request may remove now."""
+    return max(0, licensed_seats - seats_to_keep(members))
+
+
 def parse_seat_count(raw: object) -> int | None:
     """A whole number from typed text or an int; None when it is not one (no bool, no 2.5)."""
     if isinstance(raw, bool):
@@ -207,7 +212,7 @@ def validate_reduction(raw: object, licensed_seats: int, members: Sequence[Membe
     if n < 1:
         return (Problem(Violation.TOO_FEW, "Remove at least 1 license."),)
     left = licensed_seats - n
-    most = max(0, licensed_seats - seats_to_keep(members))
+    most = most_removable(licensed_seats, members)
     if left < 1:
         return (
             Problem(

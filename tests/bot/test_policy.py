@@ -20,6 +20,7 @@ from bot.policy import (
     deadline_for,
     local_date,
     local_instant,
+    most_removable,
     next_renewal,
     parse_seat_count,
     renewal_after,
@@ -895,3 +896,20 @@ def test_saving(seats: int, price: Decimal | None, plan: Plan, expected: Decimal
     if expected is not None:
         assert isinstance(result, Decimal)
         assert result.as_tuple().exponent == -2
+
+
+@pytest.mark.parametrize(
+    ("licensed", "members", "most"),
+    [
+        pytest.param(10, [], 9, id="one-license-always-stays"),
+        pytest.param(10, [member(1, 1, admin=True), member(2, 2, admin=True)], 8, id="two-unconsented-admins"),
+        pytest.param(10, [member(1, 1, admin=True), member(2, 2, admin=True, consented=True)], 9, id="consented-free"),
+        pytest.param(1, [member(1, 1, admin=True)], 0, id="nothing-to-remove"),
+        pytest.param(2, [member(i, i, admin=True) for i in range(3)], 0, id="more-admins-than-licenses"),
+    ],
+)
+def test_most_removable_matches_what_validation_accepts(licensed: int, members: list[Member], most: int) -> None:
+    assert most_removable(licensed, members) == most
+    if most >= 1:
+        assert validate_reduction(most, licensed, members) == ()
+    assert validate_reduction(most + 1, licensed, members) != ()
