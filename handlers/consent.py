@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -187,6 +187,18 @@ def on_submit(ctx: Ctx, ack: Ack, who: SlackIdentity, view: dict[str, Any]) -> N
     _tell_others(ctx, c)
 
 
+Answer = Callable[[Ctx, SlackIdentity, dict[str, Any]], None]
+Listener = Callable[[Ack, dict[str, Any], BoltContext, WebClient, Respond], None]
+
+
+def _answer_button(deps: Deps, answer: Answer) -> Listener:
+    def listener(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond) -> None:
+        ack()
+        answer(Ctx.of(deps, context, client, respond), identity(body, context), body)
+
+    return listener
+
+
 def register(app: App, deps: Deps) -> None:
     @app.action(Action.REQUEST_CONSENT)
     def request_button(
@@ -200,26 +212,13 @@ def register(app: App, deps: Deps) -> None:
         c, delivered = ask(ctx, member_id=member_id)
         ctx.reply(blocks.requested_reply(c, delivered=delivered))
 
-    @app.action(Action.REVIEW_CONSENT)
-    def review_button(
-        ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
-    ) -> None:
-        ack()
-        review(Ctx.of(deps, context, client, respond), identity(body, context), body)
-
-    @app.action(Action.DECLINE_CONSENT)
-    def decline_button(
-        ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
-    ) -> None:
-        ack()
-        decline(Ctx.of(deps, context, client, respond), identity(body, context), body)
-
-    @app.action(Action.REVOKE_CONSENT)
-    def revoke_button(
-        ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
-    ) -> None:
-        ack()
-        revoke(Ctx.of(deps, context, client, respond), identity(body, context), body)
+    # Review, Decline and Revoke: the same listener around each answer (the answer checks the actor).
+    for action, answer in (
+        (Action.REVIEW_CONSENT, review),
+        (Action.DECLINE_CONSENT, decline),
+        (Action.REVOKE_CONSENT, revoke),
+    ):
+        app.action(action)(_answer_button(deps, answer))
 
     @app.view(View.CONSENT)
     def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient) -> None:
