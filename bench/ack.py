@@ -47,6 +47,7 @@ from sqlalchemy import func, select
 
 from bench.common import (
     ScratchDatabase,
+    cpu_seconds,
     free_port,
     machine,
     percentile,
@@ -207,6 +208,8 @@ class Cell:
     started: float = 0.0
     ended: float = 0.0
     answered_after: float | None = None
+    cpu: float = 0.0
+    """CPU seconds the server process used for the round, its work after the acks included."""
 
     clients: int = 1
 
@@ -214,6 +217,11 @@ class Cell:
     def rps(self) -> float:
         """Closed loop: clients / mean latency (the untimed work between requests left out)."""
         return self.clients / statistics.fmean(self.latencies) if self.latencies else 0.0
+
+    @property
+    def cpu_ms(self) -> float:
+        """Server CPU per request, in ms (all its threads, the work after the ack included)."""
+        return self.cpu / len(self.latencies) * 1000 if self.latencies else 0.0
 
     @property
     def wall_rps(self) -> float:
@@ -403,11 +411,13 @@ def main(argv: list[str] | None = None) -> int:
                 submitted[0] = 0
                 for kind, make in kinds.items():
                     for clients in levels:
-                        for name, port in (("bare", bare_port), ("real", real_port)):
+                        for name, port, proc in (("bare", bare_port, bare), ("real", real_port, real)):
                             say(f"{kind} x {clients} clients -> {name}")
                             standin.clear()
+                            cpu_before = cpu_seconds(proc.pid)
                             cell = fire(port, clients, args.seconds, make, cancel_after if kind == "submit" else None)
                             last = settle(standin, quiet) if name == "real" else None
+                            cell.cpu = cpu_seconds(proc.pid) - cpu_before
                             cell.answered_after = None if last is None else last - cell.started
                             results[kind, clients, name] = cell
                 memory = {name: vm_hwm_kib(proc.pid) for name, proc in (("real", real), ("bare", bare))}
@@ -441,9 +451,11 @@ def main(argv: list[str] | None = None) -> int:
                 f"{base.rps:.0f}",
                 f"{percentile(base.latencies, 50) * 1000:.1f}",
                 f"{percentile(base.latencies, 99) * 1000:.1f}",
+                f"{base.cpu_ms:.2f}",
                 f"{cell.rps:.0f}",
                 f"{percentile(cell.latencies, 50) * 1000:.1f}",
                 f"{percentile(cell.latencies, 99) * 1000:.1f}",
+                f"{cell.cpu_ms:.2f}",
                 f"{cell.rps / base.rps:.2f}" if base.rps else "n/a",
                 f"{percentile(cell.latencies, 99) / percentile(base.latencies, 99):.1f}",
                 "n/a" if cell.answered_after is None else f"{cell.answered_after:.1f}",
@@ -459,9 +471,11 @@ def main(argv: list[str] | None = None) -> int:
                 "bare req/s",
                 "bare p50 ms",
                 "bare p99 ms",
+                "bare CPU ms/req",
                 "real req/s",
                 "real p50 ms",
                 "real p99 ms",
+                "real CPU ms/req",
                 "real/bare req/s",
                 "real/bare p99",
                 "answered after s",

@@ -100,6 +100,12 @@ def vm_hwm_kib(pid: int) -> tuple[int, int]:
     return field("VmHWM"), field("VmRSS")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process (all its threads) has used so far, from /proc/<pid>/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 

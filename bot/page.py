@@ -5,13 +5,12 @@ The CLI renders it as text (bot/text.py), Slack as Block Kit (handlers/blocks.py
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
 from bot import policy
-from bot.policy import Deactivation, Member, Plan, Target
+from bot.policy import Deactivation, Member, Plan, Roster, Target
 
 
 @dataclass(frozen=True)
@@ -59,16 +58,23 @@ class LicensePage:
     """Negative once the deadline of the next renewal has passed."""
     target: Target
     """The renewal a request made now would apply to."""
-    active: int
-    members: tuple[Member, ...]
+    roster: Roster
+    """Every active admin and, with a pending request, the members it could deactivate."""
     pending: PendingRequest | None
     new_seat_count: int | None
     deactivation: Deactivation | None
     """Who the pending request would deactivate automatically if nothing changes."""
     saving: Decimal | None
-    admins: tuple[Member, ...]
     teamleader: TeamleaderLink | None = None
     """None: the account is not connected to Teamleader (members are kept by CSV import)."""
+
+    @property
+    def active(self) -> int:
+        return self.roster.active
+
+    @property
+    def admins(self) -> tuple[Member, ...]:
+        return self.roster.admins
 
     @property
     def unused_seats(self) -> int:
@@ -79,9 +85,14 @@ class LicensePage:
         return self.deactivation.shortfall if self.deactivation else 0
 
 
+def new_seat_count(terms: AccountTerms, pending: PendingRequest | None) -> int | None:
+    """The seat count from the renewal the pending request applies to; None without one."""
+    return policy.seats_after(terms.licensed_seats, pending.seats_removed) if pending else None
+
+
 def build_page(
     terms: AccountTerms,
-    members: Sequence[Member],
+    roster: Roster,
     pending: PendingRequest | None,
     now: datetime,
     teamleader: TeamleaderLink | None = None,
@@ -89,8 +100,7 @@ def build_page(
     today = policy.local_date(now, terms.timezone)
     upcoming = policy.renewal_on_or_after(terms.anchor, terms.plan, today)
     deadline = policy.deadline_for(upcoming)
-    active = tuple(m for m in members if m.active)
-    new_seats = terms.licensed_seats - pending.seats_removed if pending else None
+    new_seats = new_seat_count(terms, pending)
     return LicensePage(
         terms=terms,
         today=today,
@@ -98,12 +108,10 @@ def build_page(
         next_deadline=deadline,
         days_to_deadline=(deadline - today).days,
         target=policy.request_target(terms.anchor, terms.plan, now, terms.timezone),
-        active=len(active),
-        members=tuple(members),
+        roster=roster,
         pending=pending,
         new_seat_count=new_seats,
-        deactivation=policy.automatic_deactivations(members, new_seats) if new_seats is not None else None,
+        deactivation=policy.automatic_deactivations(roster, new_seats) if new_seats is not None else None,
         saving=policy.saving(pending.seats_removed, terms.price_per_seat, terms.plan) if pending else None,
-        admins=tuple(m for m in active if m.is_admin),
         teamleader=teamleader,
     )

@@ -209,8 +209,8 @@ class UsersOverview:
 def users_overview(db: Database, *, team: str, now: datetime) -> UsersOverview:
     with db.transaction(read_only=True) as s:
         account = load_account(s, team)
-        members = policy_members(s, account.id)
-        page = build_page(terms_of(account), members, pending_of(s, account.id), now)
+        roster = policy.Roster.of(policy_members(s, account.id))  # the whole list: the overview shows everyone
+        page = build_page(terms_of(account), roster, pending_of(s, account.id), now)
         seats = page.new_seat_count if page.new_seat_count is not None else account.licensed_seats
         rows = s.scalars(
             select(models.Member)
@@ -221,7 +221,7 @@ def users_overview(db: Database, *, team: str, now: datetime) -> UsersOverview:
             page=page,
             people=tuple(_person(m) for m in rows),
             seat_count=seats,
-            automatic=policy.automatic_deactivations(members, seats),
+            automatic=policy.automatic_deactivations(roster, seats),
         )
 
 

@@ -250,7 +250,45 @@ class Deactivation:
         return self.unresolved == 0
 
 
-def automatic_deactivations(members: Sequence[Member], new_seat_count: int) -> Deactivation:
+@dataclass(frozen=True)
+class Roster:
+    """The active members as the seat rules read them, without reading every member of a large account.
+
+    `active` counts every active member. `members` holds active members only: every active admin, and the
+    most recently added others, at least `roster_depth(...)` of them (or all). `Roster.of` takes a whole
+    member list; a store reads the admins and the newest `roster_depth` members instead, so a license page
+    costs the same at 10 or 10,000 members. `automatic_deactivations` gives the same answer on both.
+    """
+
+    active: int
+    members: tuple[Member, ...]
+
+    @classmethod
+    def of(cls, members: Iterable[Member]) -> Roster:
+        everyone = tuple(m for m in members if m.active)
+        return cls(active=len(everyone), members=everyone)
+
+    @property
+    def admins(self) -> tuple[Member, ...]:
+        return tuple(m for m in self.members if m.is_admin)
+
+
+def seats_after(licensed_seats: int, seats_removed: int) -> int:
+    """The seat count from the renewal a request applies to: at least 1 (validation keeps 1; the licensed
+    count may have been lowered by an operator since)."""
+    return max(1, licensed_seats - seats_removed)
+
+
+def roster_depth(active: int, admins: int, new_seat_count: int | None) -> int:
+    """How many of the most recently added active members `automatic_deactivations` can look at when the
+    seat count drops to `new_seat_count` (None: no drop, none). It picks the `shortfall` newest eligible
+    members and passes over admins only, so it never walks further than shortfall + admins members."""
+    if new_seat_count is None:
+        return 0
+    return max(0, active - new_seat_count) + admins
+
+
+def automatic_deactivations(roster: Roster, new_seat_count: int) -> Deactivation:
     """Choose the users deactivated when the seat count drops to `new_seat_count`.
 
     The `shortfall` most recently added active users, newest first; ties on the added instant are
@@ -258,12 +296,14 @@ def automatic_deactivations(members: Sequence[Member], new_seat_count: int) -> D
     admin always remains active. When too few eligible users exist, `unresolved` says how many are
     missing: the result is never silently partial.
     """
-    active = [m for m in members if m.active]
-    shortfall = max(0, len(active) - new_seat_count)
+    shortfall = max(0, roster.active - new_seat_count)
     if shortfall == 0:
         return Deactivation(shortfall=0, chosen=(), unresolved=0)
-    newest_first = sorted(active, key=lambda m: (_aware(m.added_at), m.id), reverse=True)
-    admins_left = sum(1 for m in active if m.is_admin)
+    depth = roster_depth(roster.active, len(roster.admins), new_seat_count)
+    if len(roster.members) < min(roster.active, depth):
+        raise PolicyError(f"the roster holds {len(roster.members)} members; this seat count needs {depth}")
+    newest_first = sorted(roster.members, key=lambda m: (_aware(m.added_at), m.id), reverse=True)
+    admins_left = len(roster.admins)
     chosen: list[Member] = []
     for m in newest_first:
         if len(chosen) == shortfall:

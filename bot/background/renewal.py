@@ -83,12 +83,12 @@ def process_renewal(s: Session, account: models.Account, due: RenewalDue, now: d
     chosen: tuple[policy.Member, ...] = ()
     unresolved = 0
     if request is not None:
-        seats_after = max(1, seats_before - request.seats_removed)
+        seats_after = policy.seats_after(seats_before, request.seats_removed)
         request.status = RequestStatus.APPLIED.value
         request.applied_at = now
         request.updated_at = now
         account.licensed_seats = seats_after
-        plan = policy.automatic_deactivations(active, seats_after)
+        plan = policy.automatic_deactivations(policy.Roster.of(active), seats_after)
         chosen, unresolved = plan.chosen, plan.unresolved
         rows = {m.id: m for m in s.scalars(select(models.Member).where(models.Member.id.in_([c.id for c in chosen])))}
         for c in chosen:

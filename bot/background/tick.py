@@ -27,8 +27,7 @@ from bot import policy, schedule
 from bot.background import WORKER
 from bot.background.outbox import queue, recipients
 from bot.background.renewal import RenewalOutcome, process_renewal
-from bot.page import build_page
-from bot.usecases import audit, pending_of, policy_members, terms_of
+from bot.usecases import audit, page_of, pending_of
 from handlers.notices import reminder_message, renewal_summary_message, unused_seats_message
 from store import models
 from store.db import Database
@@ -182,7 +181,8 @@ def state_of(s: Session, account: models.Account) -> schedule.AccountState:
         active_users=int(active or 0),
         pending=(
             schedule.PendingTerms(
-                renewal=pending.renewal, new_seat_count=account.licensed_seats - pending.seats_removed
+                renewal=pending.renewal,
+                new_seat_count=policy.seats_after(account.licensed_seats, pending.seats_removed),
             )
             if pending
             else None
@@ -213,7 +213,7 @@ def _process(s: Session, account: models.Account, due: schedule.Due, now: dateti
             )
         due = schedule.due_at(state_of(s, account), now)  # the next renewal, the reminders, the wakeup
     if due.reminder or due.unused_note:
-        page = build_page(terms_of(account), policy_members(s, account.id), pending_of(s, account.id), now)
+        page = page_of(s, account, now)
         targets = recipients(s, account)
         if due.reminder and due.reminder.days_before is not None:
             message = reminder_message(page, due.reminder.days_before)

@@ -23,11 +23,12 @@ from bot.usecases.common import (
     pending_of,
     policy_members,
     require_admin,
+    roster_of,
     terms_of,
     wake,
 )
 from bot.usecases.members import DeactivationResult, deactivate_members, import_members
-from bot.usecases.pages import history, license_page, request_target, teamleader_link
+from bot.usecases.pages import history, license_page, page_of, request_target, teamleader_link
 from bot.usecases.requests import Submitted, cancel_request, submit_reduction
 
 __all__ = [
@@ -47,10 +48,12 @@ __all__ = [
     "license_page",
     "load_account",
     "member_for_slack_user",
+    "page_of",
     "pending_of",
     "policy_members",
     "request_target",
     "require_admin",
+    "roster_of",
     "set_admin_channel",
     "submit_reduction",
     "teamleader_link",

@@ -8,11 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import policy
-from bot.page import LicensePage, TeamleaderLink, build_page
+from bot.page import LicensePage, TeamleaderLink, build_page, new_seat_count
 from bot.usecases.common import (
     load_account,
     pending_of,
-    policy_members,
+    roster_of,
     terms_of,
 )
 from store import models
@@ -23,13 +23,15 @@ from store.models import TeamleaderStatus
 def license_page(db: Database, *, team: str, now: datetime) -> LicensePage:
     with db.transaction(read_only=True) as s:
         account = load_account(s, team)
-        return build_page(
-            terms_of(account),
-            policy_members(s, account.id),
-            pending_of(s, account.id),
-            now,
-            teamleader=teamleader_link(s, account.id),
-        )
+        return page_of(s, account, now, teamleader=teamleader_link(s, account.id))
+
+
+def page_of(
+    s: Session, account: models.Account, now: datetime, *, teamleader: TeamleaderLink | None = None
+) -> LicensePage:
+    """The license page of an account loaded in `s`: the terms, the pending request, the roster it needs."""
+    terms, pending = terms_of(account), pending_of(s, account.id)
+    return build_page(terms, roster_of(s, account.id, new_seat_count(terms, pending)), pending, now, teamleader)
 
 
 def teamleader_link(s: Session, account_id: int) -> TeamleaderLink | None:

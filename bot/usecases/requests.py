@@ -18,8 +18,8 @@ from bot.usecases.common import (
     load_account,
     pending_of,
     pending_row,
-    policy_members,
     require_admin,
+    roster_of,
     terms_of,
     wake,
 )
@@ -43,12 +43,13 @@ def submit_reduction(db: Database, *, team: str, actor: Actor, seats: object, no
         with db.transaction() as s:
             account = load_account(s, team, lock=True)
             require_admin(s, account, actor)
-            members = policy_members(s, account.id)
-            problems = policy.validate_reduction(seats, account.licensed_seats, members)
+            n = policy.parse_seat_count(seats)
+            new_count = policy.seats_after(account.licensed_seats, n) if n is not None and n > 0 else None
+            roster = roster_of(s, account.id, new_count)  # every admin: all that validation reads
+            problems = policy.validate_reduction(seats, account.licensed_seats, roster.members)
             if problems:
                 raise Invalid(problems)
-            n = policy.parse_seat_count(seats)
-            assert n is not None
+            assert n is not None and new_count is not None
             existing = pending_of(s, account.id)
             if existing is not None:
                 raise Conflict(_existing_message(existing))
@@ -77,12 +78,11 @@ def submit_reduction(db: Database, *, team: str, actor: Actor, seats: object, no
                 seats_removed=n,
                 renewal=str(target.renewal),
             )
-            new_count = account.licensed_seats - n
             return Submitted(
                 request=as_pending(row),
                 target=target,
                 new_seat_count=new_count,
-                deactivation=policy.automatic_deactivations(members, new_count),
+                deactivation=policy.automatic_deactivations(roster, new_count),
                 saving=policy.saving(n, terms.price_per_seat, terms.plan),
             )
     except IntegrityError:

@@ -54,7 +54,7 @@ def message_view(title: str, text_mrkdwn: str) -> View_:
 def reduce_view(page: LicensePage, *, prefill: int | None = None, note: str | None = None) -> View_:
     """The Remove user licenses modal for the renewal a request made now applies to."""
     t, tg = page.terms, page.target
-    most = policy.most_removable(t.licensed_seats, page.members)
+    most = policy.most_removable(t.licensed_seats, page.roster.members)
     blocks: list[Block] = []
     if note:
         blocks.append(section(f":warning: {note}"))

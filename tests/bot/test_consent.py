@@ -290,8 +290,8 @@ def test_an_admin_without_consent_is_never_deactivated_by_hand(acme: Database) -
 
 def _automatic(db: Database, new_seats: int) -> list[str]:
     with db.transaction() as s:
-        members = usecases.policy_members(s, usecases.load_account(s, TEAM).id)
-    return [m.name for m in policy.automatic_deactivations(members, new_seats).chosen]
+        roster = usecases.roster_of(s, usecases.load_account(s, TEAM).id, new_seats)
+    return [m.name for m in policy.automatic_deactivations(roster, new_seats).chosen]
 
 
 def test_only_consented_admins_are_chosen_at_renewal(db: Database) -> None:

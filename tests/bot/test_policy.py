@@ -13,6 +13,7 @@ from bot.policy import (
     Member,
     Plan,
     PolicyError,
+    Roster,
     Target,
     Violation,
     automatic_deactivations,
@@ -162,7 +163,7 @@ def test_naive_added_at_rejected() -> None:
         Member(id=2, name="b", added_at=datetime(2024, 1, 2)),
     ]
     with pytest.raises(PolicyError, match="timezone-aware"):
-        automatic_deactivations(members, 1)
+        automatic_deactivations(Roster.of(members), 1)
 
 
 # --- local time helpers --------------------------------------------------------------------------
@@ -855,7 +856,7 @@ def ids(members: tuple[Member, ...]) -> list[int]:
 def test_automatic_deactivations(
     members: list[Member], new_seats: int, shortfall: int, chosen: list[int], unresolved: int
 ) -> None:
-    result = automatic_deactivations(members, new_seats)
+    result = automatic_deactivations(Roster.of(members), new_seats)
     assert result.shortfall == shortfall
     assert ids(result.chosen) == chosen
     assert result.unresolved == unresolved
@@ -870,7 +871,7 @@ def test_automatic_deactivations_compares_instants_across_zones() -> None:
         Member(id=2, name="b", added_at=datetime(2024, 1, 1, 6, 0, tzinfo=UTC)),
         Member(id=3, name="c", added_at=datetime(2023, 1, 1, tzinfo=UTC)),
     ]
-    assert ids(automatic_deactivations(members, 2).chosen) == [2]
+    assert ids(automatic_deactivations(Roster.of(members), 2).chosen) == [2]
 
 
 # --- saving --------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import pytest
 
 from bot.background.renewal import Deactivated, RenewalOutcome
 from bot.page import AccountTerms, PendingRequest, TeamleaderLink, build_page
-from bot.policy import Member, Plan
+from bot.policy import Member, Plan, Roster
 from handlers.ids import Action
 from handlers.notices import (
     reminder_message,
@@ -40,9 +40,9 @@ def terms(*, name: str = "Acme BV", seats: int = 10, price: str | None = "30.00"
     )
 
 
-def members(n: int, *, names: dict[int, str] | None = None, admins: tuple[int, ...] = (0,)) -> list[Member]:
+def members(n: int, *, names: dict[int, str] | None = None, admins: tuple[int, ...] = (0,)) -> Roster:
     names = names or {}
-    return [
+    return Roster.of(
         Member(
             id=i + 1,
             name=names.get(i, f"User {i}"),
@@ -50,7 +50,7 @@ def members(n: int, *, names: dict[int, str] | None = None, admins: tuple[int, .
             is_admin=i in admins,
         )
         for i in range(n)
-    ]
+    )
 
 
 PENDING = PendingRequest(id=4, seats_removed=3, renewal=RENEWAL, requested_by="U0000", requested_at=NOW)
@@ -78,9 +78,10 @@ def test_reminder_says_how_many_by_when_and_who() -> None:
 
 
 def test_reminder_escapes_names_and_marks_consented_admins() -> None:
-    people = members(9, names={8: EVIL}, admins=(0, 7))
+    people = list(members(9, names={8: EVIL}, admins=(0, 7)).members)
     people[7] = Member(id=8, name="Ann", added_at=people[7].added_at, is_admin=True, consented=True)
-    text = blocks_text(reminder_message(build_page(terms(name="A&B <Co>"), people, PENDING, NOW), 0))
+    page = build_page(terms(name="A&B <Co>"), Roster.of(people), PENDING, NOW)
+    text = blocks_text(reminder_message(page, 0))
     assert "<!channel>" not in text and "<https://" not in text
     assert "&lt;!channel&gt; &amp; &lt;https://evil.example|click&gt;" in text
     assert "*A&amp;B &lt;Co&gt;*" in text
