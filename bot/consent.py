@@ -473,13 +473,16 @@ def _views(s: Session, account: models.Account, query_rows: list[models.AdminCon
 def list_consents(db: Database, *, team: str) -> list[Consent]:
     """Every consent of the account, oldest request first."""
     with db.transaction(read_only=True) as s:
-        account = load_account(s, team)
-        rows = s.scalars(
-            select(models.AdminConsent)
-            .where(models.AdminConsent.account_id == account.id)
-            .order_by(models.AdminConsent.requested_at, models.AdminConsent.id)
-        ).all()
-        return _views(s, account, list(rows))
+        return consents_in(s, load_account(s, team))
+
+
+def consents_in(s: Session, account: models.Account) -> list[Consent]:
+    rows = s.scalars(
+        select(models.AdminConsent)
+        .where(models.AdminConsent.account_id == account.id)
+        .order_by(models.AdminConsent.requested_at, models.AdminConsent.id)
+    ).all()
+    return _views(s, account, list(rows))
 
 
 def get_consent(db: Database, *, consent_id: int) -> Consent:
@@ -496,10 +499,12 @@ def get_consent(db: Database, *, consent_id: int) -> Consent:
 
 def current_consents(db: Database, *, team: str) -> dict[int, Consent]:
     """The latest consent of each member who was ever asked (member id -> consent)."""
-    latest: dict[int, Consent] = {}
-    for c in list_consents(db, team=team):
-        latest[c.member_id] = c
-    return latest
+    return latest_of(list_consents(db, team=team))
+
+
+def latest_of(consents: list[Consent]) -> dict[int, Consent]:
+    """Member id -> their latest consent, from a list in request order."""
+    return {c.member_id: c for c in consents}
 
 
 def latest_for_user(db: Database, *, team: str, user_id: str) -> Consent | None:

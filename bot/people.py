@@ -133,13 +133,20 @@ def resolve(db: Database, *, team: str, user_id: str, now: datetime, email_of: E
     return link_by_email(db, team=team, user_id=user_id, email=email, now=now) if email else None
 
 
+def known_viewer(s: Session, account: models.Account, user_id: str) -> Viewer | None:
+    """The Viewer of a user whose member record carries their Slack id; None otherwise (see identify)."""
+    known = _by_slack_id(s, account.id, user_id)
+    if known is None:
+        return None
+    return Viewer(account.slack_team_id, account.name, user_id, _person(known), _active_admins(s, account.id))
+
+
 def identify(db: Database, *, team: str, user_id: str, now: datetime, email_of: EmailLookup) -> Viewer:
     """Who `user_id` is in the account of `team` (NotFound when the workspace is not linked)."""
     with db.transaction(read_only=True) as s:  # the usual case, in one read: known by their Slack id
-        account = load_account(s, team)
-        known = _by_slack_id(s, account.id, user_id)
+        known = known_viewer(s, load_account(s, team), user_id)
         if known is not None:
-            return Viewer(team, account.name, user_id, _person(known), _active_admins(s, account.id))
+            return known
     member = resolve(db, team=team, user_id=user_id, now=now, email_of=email_of)
     with db.transaction(read_only=True) as s:
         account = load_account(s, team)
@@ -171,9 +178,12 @@ def resolve_many(db: Database, *, team: str, user_ids: Sequence[str], now: datet
 def admin_viewers(db: Database, *, team: str) -> list[Viewer]:
     """Each active admin with a Slack user id as a Viewer of the license page (one read for all of them)."""
     with db.transaction(read_only=True) as s:
-        account = load_account(s, team)
-        admins = _active_admins(s, account.id)
-    return [Viewer(team, account.name, p.slack_user_id, p, admins) for p in admins if p.slack_user_id]
+        return admin_viewers_in(s, load_account(s, team))
+
+
+def admin_viewers_in(s: Session, account: models.Account) -> list[Viewer]:
+    admins = _active_admins(s, account.id)
+    return [Viewer(account.slack_team_id, account.name, p.slack_user_id, p, admins) for p in admins if p.slack_user_id]
 
 
 def admin_user_ids(db: Database, *, team: str) -> list[str]:

@@ -40,9 +40,9 @@ HISTORY_LENGTH = 15
 
 
 def status(ctx: Ctx, _args: str, _command: dict[str, Any]) -> None:
-    viewer = ctx.viewer()
-    page = usecases.license_page(ctx.deps.db, team=ctx.team, now=ctx.now())
-    ctx.reply(message(page_text(page), page_blocks(page, viewer, consent_blocks(ctx, viewer))))
+    snap = ctx.snapshot()
+    consents = consent_blocks(ctx, snap.viewer, snap.consents)
+    ctx.reply(message(page_text(snap.page), page_blocks(snap.page, snap.viewer, consents)))
 
 
 def _admin_only(ctx: Ctx) -> bool:

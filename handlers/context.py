@@ -11,8 +11,9 @@ from slack_bolt import BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import people
+from bot import people, snapshot
 from bot.people import Viewer
+from bot.snapshot import Snapshot
 from handlers.blocks.messages import Message
 from handlers.deps import Deps
 
@@ -51,6 +52,12 @@ class Ctx:
 
     def viewer(self) -> Viewer:
         return people.identify(self.deps.db, team=self.team, user_id=self.user, now=self.now(), email_of=self.email_of)
+
+    def snapshot(self, activity: int = 0) -> Snapshot:
+        """The license page as this user sees it, read in one transaction (bot/snapshot.py)."""
+        return snapshot.read(
+            self.deps.db, team=self.team, user_id=self.user, now=self.now(), email_of=self.email_of, activity=activity
+        )
 
     def reply(self, msg: Message, *, replace: bool = False) -> None:
         """An answer only the user sees: ephemeral through response_url, else a DM from the app."""

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import consent, people, usecases
+from bot import people, snapshot, usecases
 from bot.consent import Consent
 from bot.errors import NotFound
 from bot.page import LicensePage
 from bot.people import Viewer
+from bot.snapshot import AdminsView
 from handlers.blocks.page import home_view, unlinked_home_view
 from handlers.consent_page import consent_blocks
 from handlers.context import Ctx
@@ -38,6 +40,9 @@ class Shared:
 def build_home(ctx: Ctx, user_id: str, shared: Shared | None = None, viewer: Viewer | None = None) -> dict[str, Any]:
     db, now = ctx.deps.db, ctx.now()
     try:
+        if viewer is None and shared is None:  # someone opened the tab: one read for all of it
+            snap = snapshot.read(db, team=ctx.team, user_id=user_id, now=now, email_of=ctx.email_of, activity=RECENT)
+            viewer, shared = snap.viewer, Shared(snap.page, snap.activity, snap.consents)
         viewer = viewer or people.identify(db, team=ctx.team, user_id=user_id, now=now, email_of=ctx.email_of)
         shared = shared or Shared(
             usecases.license_page(db, team=ctx.team, now=now), usecases.history(db, team=ctx.team, limit=RECENT)
@@ -64,28 +69,21 @@ def publish_home(ctx: Ctx, user_id: str, shared: Shared | None = None, viewer: V
     return True
 
 
-def refresh_admin_homes(ctx: Ctx, page: LicensePage | None = None) -> int:
+def admins_view(ctx: Ctx, now: datetime | None = None) -> AdminsView:
+    """The admins and what their App Homes show, as of `now` (default: the clock), in one read."""
+    return snapshot.for_admins(ctx.deps.db, team=ctx.team, now=now or ctx.now(), activity=RECENT)
+
+
+def refresh_admin_homes(ctx: Ctx, view: AdminsView | None = None) -> int:
     """Publish the page again for every admin with a Slack user id; a failure for one does not stop the rest.
 
-    The admins, the license page (`page` if the caller has it, as of now), the recent activity and the
-    consents are read once for all of them (reading them per admin was most of a reduction's cost at
-    1,000 members).
+    The admins, the license page, the recent activity and the consents are read once for all of them
+    (`view` if the caller read it already; reading them per admin was most of a reduction's cost at 1,000
+    members).
     """
-    db = ctx.deps.db
-    viewers = people.admin_viewers(db, team=ctx.team)
-    if not viewers:
-        return 0
-    try:
-        shared = Shared(
-            page or usecases.license_page(db, team=ctx.team, now=ctx.now()),
-            usecases.history(db, team=ctx.team, limit=RECENT),
-            consent.current_consents(db, team=ctx.team),
-        )
-    except Exception as exc:
-        if not (isinstance(exc, NotFound) or unavailable(exc)):
-            raise
-        shared = None  # publish_home answers each admin as it would alone
-    return sum(publish_home(ctx, v.user_id, shared, v) for v in viewers)
+    view = view or admins_view(ctx)
+    shared = Shared(view.page, view.activity, view.consents)
+    return sum(publish_home(ctx, v.user_id, shared, v) for v in view.viewers)
 
 
 def register(app: App, deps: Deps) -> None:

@@ -21,7 +21,7 @@ from handlers.blocks.page import admins_phrase
 from handlers.context import Ctx
 from handlers.deps import Deps
 from handlers.followup import later
-from handlers.home import refresh_admin_homes
+from handlers.home import admins_view, refresh_admin_homes
 from handlers.ids import Action, Block, View
 
 log = logging.getLogger(__name__)
@@ -78,11 +78,11 @@ def on_submit(ctx: Ctx, ack: Ack, view: dict[str, Any]) -> None:
 def announce(ctx: Ctx, done: usecases.Submitted, now: datetime) -> None:
     """After the ack (nothing here can lose the request, which is stored): a DM to the requester, a post
     in the admin channel, every admin's App Home."""
-    page = usecases.license_page(ctx.deps.db, team=ctx.team, now=now)
-    ctx.dm(ctx.user, submitted_message(done, page))
-    if page.terms.admin_channel:
-        ctx.post(page.terms.admin_channel, submitted_post(done, page, ctx.user))
-    refresh_admin_homes(ctx, page)
+    view = admins_view(ctx, now)
+    ctx.dm(ctx.user, submitted_message(done, view.page))
+    if view.page.terms.admin_channel:
+        ctx.post(view.page.terms.admin_channel, submitted_post(done, view.page, ctx.user))
+    refresh_admin_homes(ctx, view)
 
 
 def register(app: App, deps: Deps) -> None:

@@ -56,12 +56,16 @@ def request_target(db: Database, *, team: str, now: datetime) -> policy.Target:
 
 def history(db: Database, *, team: str, limit: int = 20) -> list[models.AuditEntry]:
     with db.transaction(read_only=True) as s:
-        account = load_account(s, team)
-        return list(
-            s.scalars(
-                select(models.AuditEntry)
-                .where(models.AuditEntry.account_id == account.id)
-                .order_by(models.AuditEntry.at.desc(), models.AuditEntry.id.desc())
-                .limit(limit)
-            )
+        return history_in(s, load_account(s, team).id, limit)
+
+
+def history_in(s: Session, account_id: int, limit: int) -> list[models.AuditEntry]:
+    """The account's latest audit entries, newest first."""
+    return list(
+        s.scalars(
+            select(models.AuditEntry)
+            .where(models.AuditEntry.account_id == account_id)
+            .order_by(models.AuditEntry.at.desc(), models.AuditEntry.id.desc())
+            .limit(limit)
         )
+    )

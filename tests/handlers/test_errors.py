@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot import usecases
+from bot import snapshot, usecases
 from bot.errors import Unavailable
 from bot.slack_sim import SlackSim
 from bot.slack_standin import SlackStandIn
@@ -20,7 +20,7 @@ def test_an_unreachable_database_is_said_so(
     def down(*_a: object, **_k: object) -> None:
         raise Unavailable("connection refused")
 
-    monkeypatch.setattr(usecases, "license_page", down)
+    monkeypatch.setattr(snapshot, "read", down)  # what the status reads
     slack.command(ADMIN, "status")
     assert last_reply(standin) == f"⛔ {UNAVAILABLE}"
 

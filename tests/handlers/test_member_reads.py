@@ -95,3 +95,39 @@ def test_refreshing_more_admins_homes_reads_nothing_more(db: Database, slack: Sl
     one = _queries_of_a_reduction(db, slack, "T0ONE", (0,))
     five = _queries_of_a_reduction(db, slack, "T0FIVE", (0, 1, 2, 3, 4))
     assert five == one  # the admins, the page, the activity and the consents are read once for all
+
+
+@contextmanager
+def transactions(db: Database) -> Iterator[list[bool]]:
+    """Every transaction begun on the engine."""
+    begun: list[bool] = []
+
+    def capture(conn: Any) -> None:
+        begun.append(True)
+
+    event.listen(db.engine, "begin", capture)
+    try:
+        yield begun
+    finally:
+        event.remove(db.engine, "begin", capture)
+
+
+def test_the_status_of_a_known_admin_is_one_read(db: Database, slack: SlackSim) -> None:
+    """Viewer, page and consents in one transaction (bot/snapshot.py), not one each."""
+    add_account(db, TEAM, seats=30)
+    add_members(db, TEAM, 20, admins=ADMINS)
+    with transactions(db) as begun:
+        assert slack.command(ADMIN, "status").status == 200
+    assert len(begun) == 1
+
+
+def test_a_reduction_reads_once_after_its_ack(db: Database, slack: SlackSim) -> None:
+    """Before the ack: the target and the use case (2); after it one read for the DM, the post and every
+    admin's App Home (bot/snapshot.for_admins)."""
+    add_account(db, TEAM, seats=30)
+    add_members(db, TEAM, 20, admins=ADMINS)
+    assert slack.command(ADMIN, "reduce").status == 200
+    view_id = slack.last_modal_id()
+    with transactions(db) as begun:
+        assert not slack.submit(ADMIN, view_id, seats("2")).body
+    assert len(begun) == 3
