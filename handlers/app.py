@@ -16,7 +16,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from bot.errors import UserError
 from handlers import register
 from handlers.deps import Deps
-from handlers.followup import AfterAck
+from handlers.followup import AfterAck, Together
 
 DEFAULT_API_URL = "https://slack.com/api/"
 LISTENER_THREADS = 32
@@ -109,6 +109,7 @@ def build_app(
         listener_executor=ThreadPoolExecutor(max_workers=listener_threads, thread_name_prefix="listener"),
     )
     if not process_before_response:
-        deps = replace(deps, after_ack=AfterAck())  # acks never wait for earlier requests' work
+        # acks never wait for earlier requests' work; a change's Web API calls go out at the same time
+        deps = replace(deps, after_ack=AfterAck(), together=Together())
     register(app, deps)
     return app

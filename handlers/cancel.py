@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -14,7 +15,7 @@ from handlers.blocks.messages import cancel_question, cancelled_message, cancell
 from handlers.blocks.state import parse_id
 from handlers.context import Ctx
 from handlers.deps import Deps
-from handlers.home import refresh_admin_homes
+from handlers.home import admins_view, refresh_admin_homes
 from handlers.ids import Action
 from handlers.reduce import not_admin_text
 
@@ -39,10 +40,10 @@ def cancel(ctx: Ctx, value: str | None, *, replace: bool) -> None:
     db, now = ctx.deps.db, ctx.now()
     done = usecases.cancel_request(db, team=ctx.team, actor=Actor.slack(ctx.user), now=now, request_id=request_id)
     ctx.reply(cancelled_message(done), replace=replace)
-    channel = usecases.license_page(db, team=ctx.team, now=now).terms.admin_channel
-    if channel:
-        ctx.post(channel, cancelled_post(done, ctx.user))
-    refresh_admin_homes(ctx)
+    view = admins_view(ctx, now)
+    channel = view.page.terms.admin_channel
+    post = [partial(ctx.post, channel, cancelled_post(done, ctx.user))] if channel else []
+    refresh_admin_homes(ctx, view, along=post)
 
 
 def _value(body: dict[str, Any]) -> str | None:

@@ -11,6 +11,7 @@ import dataclasses
 import logging
 import re
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -66,11 +67,12 @@ def _tell_others(ctx: Ctx, c: Consent) -> None:
     """The requester (DM), the admin channel and every admin's license page learn about `c`."""
     team_ctx = dataclasses.replace(ctx, team=c.team_id)
     note = blocks.notice(c)
+    calls = []
     if USER_ID.match(c.requested_by) and c.requested_by != c.member_user_id:
-        team_ctx.dm(c.requested_by, note)
+        calls.append(partial(team_ctx.dm, c.requested_by, note))
     if c.admin_channel:
-        team_ctx.post(c.admin_channel, note)
-    refresh_admin_homes(team_ctx)
+        calls.append(partial(team_ctx.post, c.admin_channel, note))
+    refresh_admin_homes(team_ctx, along=calls)
 
 
 # --- asking -----------------------------------------------------------------------------------------
@@ -82,9 +84,8 @@ def ask(ctx: Ctx, *, member_id: int | None = None, user_id: str | None = None) -
         ctx.deps.db, team=ctx.team, actor=Actor.slack(ctx.user), member_id=member_id, user_id=user_id, now=ctx.now()
     )
     delivered = bool(c.member_user_id) and ctx.dm(c.member_user_id or "", blocks.request_dm(c))
-    if c.admin_channel:
-        ctx.post(c.admin_channel, blocks.notice(c))
-    refresh_admin_homes(ctx)
+    post = [partial(ctx.post, c.admin_channel, blocks.notice(c))] if c.admin_channel else []
+    refresh_admin_homes(ctx, along=post)
     return c, delivered
 
 

@@ -1,9 +1,9 @@
-"""What the Slack listeners need from outside: the database, the clock (tests control `now`), and where
-the work after an ack runs."""
+"""What the Slack listeners need from outside: the database, the clock (tests control `now`), where the
+work after an ack runs, and how the independent Web API calls of one change are sent."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -18,6 +18,15 @@ Work = Callable[[], None]
 OnError = Callable[[Exception], None]
 
 
+Call = Callable[[], bool]
+"""One Web API call that reports whether Slack took it (a failure is logged by the call itself)."""
+
+
+def in_turn(calls: Sequence[Call]) -> list[bool]:
+    """Send the calls one after the other (tests: the stand-in sees them in this order)."""
+    return [call() for call in calls]
+
+
 def run_inline(work: Work, on_error: OnError) -> None:
     """Run a listener's after-ack work at once, in the listener: a failure reaches Bolt's error handler."""
     work()
@@ -30,6 +39,9 @@ class Deps:
     after_ack: Callable[[Work, OnError], None] = field(default=run_inline)
     """Runs what a listener does after its ack (handlers/followup.py): inline in tests
     (process_before_response), on a pool of its own in `build_app` otherwise."""
+    together: Callable[[Sequence[Call]], list[bool]] = field(default=in_turn)
+    """Sends the independent Web API calls of one change (a DM, a channel post, every admin's App Home):
+    in turn in tests, at the same time in `build_app` (handlers/followup.Together)."""
 
     def now(self) -> datetime:
         return self.clock()

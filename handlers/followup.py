@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 
 from handlers.context import Ctx
-from handlers.deps import OnError, Work
+from handlers.deps import Call, OnError, Work
 from handlers.errors import explain, tell
 
 log = logging.getLogger(__name__)
@@ -61,6 +61,30 @@ class AfterAck:
 
     def shutdown(self) -> None:
         """Finish the work queued so far, then stop the threads."""
+        self._pool.shutdown(wait=True)
+
+
+CALL_THREADS = 16
+"""Web API calls in flight at once for all changes together; they wait on Slack, not on the CPU."""
+
+
+class Together:
+    """`Deps.together` over HTTP: the calls of one change go out at the same time on a shared pool, and the
+    caller waits for all of them. A reduction with 3 admins made 5 calls one after the other (5 x Slack's
+    latency, ~0.5 s at 100 ms, holding an after-ack thread); now ~1 x. The messages and views are built
+    before, by the caller (CPU work stays on its thread)."""
+
+    def __init__(self, threads: int = CALL_THREADS) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="web-api")
+
+    def __call__(self, calls: Sequence[Call]) -> list[bool]:
+        if len(calls) < 2:
+            return [call() for call in calls]
+        futures = [self._pool.submit(call) for call in calls]
+        wait(futures)  # every call ends before anything is raised: one failure does not cut the others short
+        return [f.result() for f in futures]
+
+    def shutdown(self) -> None:
         self._pool.shutdown(wait=True)
 
 

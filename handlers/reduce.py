@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -79,10 +80,11 @@ def announce(ctx: Ctx, done: usecases.Submitted, now: datetime) -> None:
     """After the ack (nothing here can lose the request, which is stored): a DM to the requester, a post
     in the admin channel, every admin's App Home."""
     view = admins_view(ctx, now)
-    ctx.dm(ctx.user, submitted_message(done, view.page))
-    if view.page.terms.admin_channel:
-        ctx.post(view.page.terms.admin_channel, submitted_post(done, view.page, ctx.user))
-    refresh_admin_homes(ctx, view)
+    dm, channel = submitted_message(done, view.page), view.page.terms.admin_channel
+    calls = [partial(ctx.dm, ctx.user, dm)]
+    if channel:
+        calls.append(partial(ctx.post, channel, submitted_post(done, view.page, ctx.user)))
+    refresh_admin_homes(ctx, view, along=calls)
 
 
 def register(app: App, deps: Deps) -> None:
