@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -102,18 +102,20 @@ def policy_members(s: Session, account_id: int, *, active_only: bool = False) ->
 
 def roster_of(s: Session, account_id: int, new_seat_count: int | None) -> policy.Roster:
     """The active members the seat rules need when the seat count goes to `new_seat_count` (None: stays):
-    how many are active, every active admin and the `policy.roster_depth` most recently added others.
-    A few rows, whatever the size of the account (reading all 1,000 members made a license page 10x dearer,
-    most of it in SQLite row fetches that hand the GIL back and forth with the other threads)."""
-    m = models.Member
+    how many are active, every active admin (with their consent) and the `policy.roster_depth` most recently
+    added others. A few rows, whatever the size of the account (reading all 1,000 members made a license page
+    10x dearer, most of it in SQLite row fetches that hand the GIL back and forth with the other threads)."""
+    m, c = models.Member, models.AdminConsent
     of_account = (m.account_id == account_id, m.status == MemberStatus.ACTIVE.value)
     active = s.scalar(select(func.count()).select_from(m).where(*of_account)) or 0
-    columns = (m.id, m.name, m.added_at, m.is_admin)
-    admins = s.execute(select(*columns).where(*of_account, m.is_admin.is_(True))).all()
+    consented = (
+        select(c.id).where(c.member_id == m.id, c.status == ConsentStatus.GRANTED.value).exists().label("consented")
+    )
+    admins = s.execute(select(m.id, m.name, m.added_at, m.is_admin, consented).where(*of_account, m.is_admin)).all()
     depth = policy.roster_depth(active, len(admins), new_seat_count)
     newest = (
         s.execute(
-            select(*columns)
+            select(m.id, m.name, m.added_at, m.is_admin, literal(False).label("consented"))
             .where(*of_account, m.is_admin.is_(False))
             .order_by(m.added_at.desc(), m.id.desc())
             .limit(depth)
@@ -121,12 +123,11 @@ def roster_of(s: Session, account_id: int, new_seat_count: int | None) -> policy
         if depth
         else []
     )
-    consented = consented_member_ids(s, account_id) if admins else set()
     rows = sorted([*admins, *newest], key=lambda r: (r.added_at, r.id))
     return policy.Roster(
         active=active,
         members=tuple(
-            policy.Member(id=r.id, name=r.name, added_at=r.added_at, is_admin=r.is_admin, consented=r.id in consented)
+            policy.Member(id=r.id, name=r.name, added_at=r.added_at, is_admin=r.is_admin, consented=r.consented)
             for r in rows
         ),
     )
