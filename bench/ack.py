@@ -224,6 +224,12 @@ class Cell:
         return self.cpu / len(self.latencies) * 1000 if self.latencies else 0.0
 
     @property
+    def answers_per_s(self) -> float:
+        """Requests whose work after the ack was done, per second (sustained throughput: acks can run ahead
+        of the answers only as far as the after-ack backlog allows)."""
+        return len(self.latencies) / self.answered_after if self.answered_after else 0.0
+
+    @property
     def wall_rps(self) -> float:
         return len(self.latencies) / (self.ended - self.started) if self.ended > self.started else 0.0
 
@@ -460,6 +466,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{percentile(cell.latencies, 99) / percentile(base.latencies, 99):.1f}",
                 "n/a" if cell.answered_after is None else f"{cell.answered_after:.1f}",
                 "n/a" if not cell.answered_after else f"{len(cell.latencies) / cell.answered_after:.0f}",
+                "n/a" if not (cell.answered_after and base.rps) else f"{cell.answers_per_s / base.rps:.2f}",
                 len(cell.errors) + len(base.errors),
             ]
         )
@@ -480,6 +487,7 @@ def main(argv: list[str] | None = None) -> int:
                 "real/bare p99",
                 "answered after s",
                 "answers/s",
+                "answers/bare req/s",
                 "errors",
             ],
             rows,
