@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 
 from bot import usecases
@@ -42,8 +42,15 @@ def add_account(
     return team
 
 
-def member_rows(count: int, *, admins: Sequence[int] = (0,), start: datetime | None = None) -> list[MemberRow]:
-    """`count` members added a day apart (member 0 first); indexes in `admins` are admins.
+def member_rows(
+    count: int,
+    *,
+    admins: Sequence[int] = (0,),
+    start: datetime | None = None,
+    apart: Callable[[int], timedelta] = lambda i: timedelta(days=i),
+) -> list[MemberRow]:
+    """`count` members, member i added `apart(i)` after `start` (a day apart by default); indexes in
+    `admins` are admins.
 
     Member i is `user{i}@example.com`, named `User {i}`, with Slack id `U{i:04d}`.
     """
@@ -55,7 +62,7 @@ def member_rows(count: int, *, admins: Sequence[int] = (0,), start: datetime | N
             name=f"User {i}",
             slack_user_id=f"U{i:04d}",
             admin=i in admins,
-            added_at=start + timedelta(days=i),
+            added_at=start + apart(i),
         )
         for i in range(count)
     ]

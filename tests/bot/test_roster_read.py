@@ -4,17 +4,16 @@ broken by id in SQL as in the policy)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from bot import policy, usecases
-from bot.csvimport import MemberRow
 from bot.usecases import OPERATOR
 from store.db import Database
 from tests.conftest import NOW
 from tests.consent_factories import granted, member_id
-from tests.factories import add_account
+from tests.factories import add_account, member_rows
 
 TEAM = "T0001"
 MEMBERS = 60
@@ -26,18 +25,7 @@ DEACTIVATED = (59, 40, 41)
 @pytest.fixture
 def acme(db: Database) -> Database:
     add_account(db, TEAM, seats=MEMBERS)
-    start = datetime(2024, 1, 1, tzinfo=UTC)
-    rows = [
-        MemberRow(
-            line=i + 2,
-            email=f"user{i}@example.com",
-            name=f"User {i}",
-            slack_user_id=f"U{i:04d}",
-            admin=i in ADMINS,
-            added_at=start + timedelta(hours=i // 4),  # four members share each instant
-        )
-        for i in range(MEMBERS)
-    ]
+    rows = member_rows(MEMBERS, admins=ADMINS, apart=lambda i: timedelta(hours=i // 4))  # 4 share an instant
     usecases.import_members(db, team=TEAM, rows=rows, now=NOW)
     granted(db, 0, 57)
     ids = [member_id(db, i) for i in DEACTIVATED]

@@ -4,8 +4,8 @@ cost of a license page). Counted, not timed: the license page and a reduction re
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from sqlalchemy import event
@@ -21,20 +21,36 @@ ADMINS = (0, 1, 2, 3)
 
 
 @contextmanager
-def member_list_reads(db: Database) -> Iterator[list[str]]:
-    """Statements that read an account's whole member list: members in added order, with no LIMIT."""
+def listening(db: Database, name: str, listener: Callable[..., None]) -> Iterator[None]:
+    event.listen(db.engine, name, listener)
+    try:
+        yield
+    finally:
+        event.remove(db.engine, name, listener)
+
+
+@contextmanager
+def statements(db: Database, keep: Callable[[str], bool]) -> Iterator[list[str]]:
+    """The statements run on the engine that `keep` (given the upper-cased SQL) keeps."""
     seen: list[str] = []
 
     def capture(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
-        sql = statement.lstrip().upper()
-        if sql.startswith("SELECT") and "ORDER BY MEMBERS.ADDED_AT" in sql and "LIMIT" not in sql:
+        if keep(statement.lstrip().upper()):
             seen.append(statement)
 
-    event.listen(db.engine, "before_cursor_execute", capture)
-    try:
+    with listening(db, "before_cursor_execute", capture):
         yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", capture)
+
+
+def member_list_reads(db: Database) -> AbstractContextManager[list[str]]:
+    """Statements that read an account's whole member list: members in added order, with no LIMIT."""
+    return statements(
+        db, lambda sql: sql.startswith("SELECT") and "ORDER BY MEMBERS.ADDED_AT" in sql and "LIMIT" not in sql
+    )
+
+
+def selects(db: Database) -> AbstractContextManager[list[str]]:
+    return statements(db, lambda sql: sql.startswith("SELECT"))
 
 
 def test_a_reduction_never_reads_the_whole_member_list(db: Database, slack: SlackSim, standin: SlackStandIn) -> None:
@@ -66,21 +82,6 @@ def test_the_users_overview_reads_the_whole_member_list(db: Database, slack: Sla
     assert len(reads) >= 1
 
 
-@contextmanager
-def selects(db: Database) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def capture(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", capture)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", capture)
-
-
 def _queries_of_a_reduction(db: Database, slack: SlackSim, team: str, admins: tuple[int, ...]) -> int:
     add_account(db, team, seats=30)
     add_members(db, team, 20, admins=admins)
@@ -101,15 +102,8 @@ def test_refreshing_more_admins_homes_reads_nothing_more(db: Database, slack: Sl
 def transactions(db: Database) -> Iterator[list[bool]]:
     """Every transaction begun on the engine."""
     begun: list[bool] = []
-
-    def capture(conn: Any) -> None:
-        begun.append(True)
-
-    event.listen(db.engine, "begin", capture)
-    try:
+    with listening(db, "begin", lambda conn: begun.append(True)):
         yield begun
-    finally:
-        event.remove(db.engine, "begin", capture)
 
 
 def test_the_status_of_a_known_admin_is_one_read(db: Database, slack: SlackSim) -> None:
