@@ -15,6 +15,7 @@ from handlers.blocks.messages import cancel_question, cancelled_message, cancell
 from handlers.blocks.state import parse_id
 from handlers.context import Ctx
 from handlers.deps import Deps
+from handlers.errors import after_saving
 from handlers.home import admins_view, refresh_admin_homes
 from handlers.ids import Action
 from handlers.reduce import not_admin_text
@@ -39,11 +40,12 @@ def cancel(ctx: Ctx, value: str | None, *, replace: bool) -> None:
         raise UserError("That button does not name a request; run `/licenses cancel` again.")
     db, now = ctx.deps.db, ctx.now()
     done = usecases.cancel_request(db, team=ctx.team, actor=Actor.slack(ctx.user), now=now, request_id=request_id)
-    ctx.reply(cancelled_message(done), replace=replace)
-    view = admins_view(ctx, now)
-    channel = view.page.terms.admin_channel
-    post = [partial(ctx.post, channel, cancelled_post(done, ctx.user))] if channel else []
-    refresh_admin_homes(ctx, view, along=post)
+    with after_saving("The cancellation"):
+        ctx.reply(cancelled_message(done), replace=replace)
+        view = admins_view(ctx, now)
+        channel = view.page.terms.admin_channel
+        post = [partial(ctx.post, channel, cancelled_post(done, ctx.user))] if channel else []
+        refresh_admin_homes(ctx, view, along=post)
 
 
 def _value(body: dict[str, Any]) -> str | None:

@@ -30,6 +30,7 @@ from handlers.blocks.page import page_blocks, page_text
 from handlers.consent_page import consent_blocks
 from handlers.context import Ctx
 from handlers.deps import Deps
+from handlers.errors import after_saving
 from handlers.followup import later
 from handlers.ids import Command
 from handlers.reduce import not_admin_text, open_reduce
@@ -79,9 +80,10 @@ def channel(ctx: Ctx, _args: str, command: dict[str, Any]) -> None:
     usecases.set_admin_channel(
         ctx.deps.db, team=ctx.team, actor=Actor.slack(ctx.user), channel=channel_id, now=ctx.now()
     )
-    name = usecases.license_page(ctx.deps.db, team=ctx.team, now=ctx.now()).terms.name
-    posted = ctx.post(channel_id, channel_welcome(name))
-    ctx.reply(channel_set_message(channel_id, posted))
+    with after_saving("The admin channel"):
+        name = usecases.license_page(ctx.deps.db, team=ctx.team, now=ctx.now()).terms.name
+        posted = ctx.post(channel_id, channel_welcome(name))
+        ctx.reply(channel_set_message(channel_id, posted))
 
 
 def history(ctx: Ctx, _args: str, _command: dict[str, Any]) -> None:

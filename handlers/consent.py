@@ -30,6 +30,7 @@ from handlers.blocks.mrkdwn import USER_ID, escape
 from handlers.blocks.state import parse_id
 from handlers.context import Ctx
 from handlers.deps import Deps
+from handlers.errors import after_saving
 from handlers.home import refresh_admin_homes
 from handlers.ids import Action, View
 from handlers.ids import Block as BlockId
@@ -72,7 +73,8 @@ def _tell_others(ctx: Ctx, c: Consent) -> None:
         calls.append(partial(team_ctx.dm, c.requested_by, note))
     if c.admin_channel:
         calls.append(partial(team_ctx.post, c.admin_channel, note))
-    refresh_admin_homes(team_ctx, along=calls)
+    with after_saving("Your answer"):
+        refresh_admin_homes(team_ctx, along=calls)
 
 
 # --- asking -----------------------------------------------------------------------------------------
@@ -83,9 +85,10 @@ def ask(ctx: Ctx, *, member_id: int | None = None, user_id: str | None = None) -
     c = consent.request_consent(
         ctx.deps.db, team=ctx.team, actor=Actor.slack(ctx.user), member_id=member_id, user_id=user_id, now=ctx.now()
     )
-    delivered = bool(c.member_user_id) and ctx.dm(c.member_user_id or "", blocks.request_dm(c))
-    post = [partial(ctx.post, c.admin_channel, blocks.notice(c))] if c.admin_channel else []
-    refresh_admin_homes(ctx, along=post)
+    with after_saving("The consent request"):
+        delivered = bool(c.member_user_id) and ctx.dm(c.member_user_id or "", blocks.request_dm(c))
+        post = [partial(ctx.post, c.admin_channel, blocks.notice(c))] if c.admin_channel else []
+        refresh_admin_homes(ctx, along=post)
     return c, delivered
 
 

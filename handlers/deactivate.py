@@ -22,6 +22,7 @@ from handlers.blocks.modals import deactivate_view, loading_view, message_view, 
 from handlers.blocks.mrkdwn import escape
 from handlers.context import Ctx
 from handlers.deps import Deps
+from handlers.errors import after_saving
 from handlers.home import refresh_admin_homes
 from handlers.ids import Action, Block, View
 from handlers.reduce import not_admin_text
@@ -74,8 +75,9 @@ def from_command(ctx: Ctx, text: str, trigger_id: str) -> None:
         return
     found = people.resolve_many(ctx.deps.db, team=ctx.team, user_ids=user_ids, now=ctx.now(), email_of=ctx.email_of)
     result = deactivate(ctx, [p.member_id for p in found.members.values()])
-    ctx.reply(answer(ctx, result, found.unknown))
-    refresh_admin_homes(ctx)
+    with after_saving("The deactivation"):
+        ctx.reply(answer(ctx, result, found.unknown))
+        refresh_admin_homes(ctx)
 
 
 def open_modal(ctx: Ctx, trigger_id: str) -> None:
@@ -105,8 +107,9 @@ def on_submit(ctx: Ctx, ack: Ack, view: dict[str, Any]) -> None:
         ack(response_action="errors", errors={Block.USERS: exc.message})
         return
     ack()
-    ctx.dm(ctx.user, answer(ctx, result))
-    refresh_admin_homes(ctx)
+    with after_saving("The deactivation"):
+        ctx.dm(ctx.user, answer(ctx, result))
+        refresh_admin_homes(ctx)
 
 
 def register(app: App, deps: Deps) -> None:

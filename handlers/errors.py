@@ -3,6 +3,8 @@
 - A refusal or bad input (UserError): its message. The database unreachable: "nothing was saved, try
   again". Slack refusing to open a modal: "try again in a moment". Anything else: logged, and a
   generic line.
+- A failure after a change was stored (`after_saving`: the announcements, the App Homes) says the change
+  stands: "nothing was saved" there would make people submit again.
 - A modal submission that failed before its ack gets the message under its first input (the modal
   stays open, as typed); other requests get it ephemerally (response_url) or as a DM.
 - Slack always gets a 200 for a request it sent us (a 500 makes it show its own vague error).
@@ -14,6 +16,8 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse, Respond
@@ -34,6 +38,24 @@ INTERNAL = "Something went wrong on our side; it was logged. Look at `/licenses`
 MODAL_METHODS = ("views.open", "views.update", "views.push")
 
 
+class SavedButNotTold(Exception):
+    """Work after a stored change failed (its __cause__): the change stands, telling about it did not end."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what
+
+
+@contextmanager
+def after_saving(what: str) -> Iterator[None]:
+    """Wrap the work that follows a stored change (`what`, e.g. "Your request"): a failure in it reaches
+    the user as "`what` was saved" rather than as the failure's usual "nothing was saved"."""
+    try:
+        yield
+    except Exception as exc:
+        raise SavedButNotTold(what) from exc
+
+
 def unavailable(error: Exception) -> bool:
     """The database could not be used (down, connection lost): nothing was committed."""
     if isinstance(error, Unavailable | OperationalError):
@@ -50,6 +72,13 @@ def explain(error: Exception) -> str:
     """The mrkdwn line for an error (people's text in UserError messages is escaped)."""
     if isinstance(error, UserError):
         return escape(error.message)
+    if isinstance(error, SavedButNotTold):
+        cause = error.__cause__
+        log.error("after a stored change (%s)", error.what, exc_info=cause if isinstance(cause, Exception) else None)
+        return (
+            f"{error.what} was saved, but not everybody could be told about it just now "
+            "(messages, license pages). Nothing needs to be done again: `/licenses` shows it."
+        )
     if unavailable(error):
         log.error("database unavailable: %s", str(error).splitlines()[0] if str(error) else type(error).__name__)
         return UNAVAILABLE

@@ -21,6 +21,7 @@ from handlers.blocks.mrkdwn import escape
 from handlers.blocks.page import admins_phrase
 from handlers.context import Ctx
 from handlers.deps import Deps
+from handlers.errors import after_saving
 from handlers.followup import later
 from handlers.home import admins_view, refresh_admin_homes
 from handlers.ids import Action, Block, View
@@ -79,12 +80,13 @@ def on_submit(ctx: Ctx, ack: Ack, view: dict[str, Any]) -> None:
 def announce(ctx: Ctx, done: usecases.Submitted, now: datetime) -> None:
     """After the ack (nothing here can lose the request, which is stored): a DM to the requester, a post
     in the admin channel, every admin's App Home."""
-    view = admins_view(ctx, now)
-    dm, channel = submitted_message(done, view.page), view.page.terms.admin_channel
-    calls = [partial(ctx.dm, ctx.user, dm)]
-    if channel:
-        calls.append(partial(ctx.post, channel, submitted_post(done, view.page, ctx.user)))
-    refresh_admin_homes(ctx, view, along=calls)
+    with after_saving("Your request"):
+        view = admins_view(ctx, now)
+        dm, channel = submitted_message(done, view.page), view.page.terms.admin_channel
+        calls = [partial(ctx.dm, ctx.user, dm)]
+        if channel:
+            calls.append(partial(ctx.post, channel, submitted_post(done, view.page, ctx.user)))
+        refresh_admin_homes(ctx, view, along=calls)
 
 
 def register(app: App, deps: Deps) -> None:

@@ -116,3 +116,32 @@ def test_in_production_mode_too_the_failed_submission_is_answered_in_the_modal(
         answer = slack.submit(ADMIN, slack.last_modal_id(), seats("2"))
     assert answer.status == 200
     assert answer.json() == {"response_action": "errors", "errors": {Block.SEATS: UNAVAILABLE}}
+
+
+def test_a_failure_after_the_request_is_stored_says_it_was_saved(
+    slack: SlackSim, standin: SlackStandIn, team: str, db: Database
+) -> None:
+    """The announcement's read fails once the request is stored: "nothing was saved" would be untrue (and
+    make the admin submit again); the request stands and the admin is told so."""
+    slack.command(ADMIN, "reduce")
+    view_id = slack.last_modal_id()
+    standin.clear()
+    with statement_fails(db, "FROM audit_log") as failed:  # the recent activity, read after the ack
+        assert slack.submit(ADMIN, view_id, seats("2")).body == b""
+    assert failed
+    assert [r.status for r in requests(db)] == ["pending"]
+    [dm] = [c for c in standin.calls_to("chat.postMessage") if c.params["channel"] == ADMIN]
+    told = message_to_text(dm.params)
+    assert "Your request was saved" in told and "nothing was saved" not in told.lower()
+
+
+def test_a_failure_after_the_cancellation_is_stored_says_it_was_saved(
+    slack: SlackSim, standin: SlackStandIn, team: str, db: Database
+) -> None:
+    slack.command(ADMIN, "reduce")
+    slack.submit(ADMIN, slack.last_modal_id(), seats("2"))
+    [pending] = requests(db)
+    with statement_fails(db, "FROM audit_log"):
+        assert slack.click(ADMIN, Action.CONFIRM_CANCEL, str(pending.id)).status == 200
+    assert [r.status for r in requests(db)] == ["cancelled"]
+    assert "The cancellation was saved" in last_reply(standin)
