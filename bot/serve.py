@@ -11,8 +11,11 @@ import argparse
 import io
 import json
 import logging
+import signal
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from types import FrameType
 from typing import Any
 
 from slack_bolt import App
@@ -24,6 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli import open_db, whole
 from bot.errors import UserError
+from handlers import followup
 from handlers.app import Settings, build_app
 from handlers.deps import Deps
 
@@ -162,13 +166,50 @@ def cmd_serve(args: argparse.Namespace) -> int:
         mode = f"HTTP at http://{args.host}:{args.port}{SLACK_PATH}"
     server = make_server(wsgi, args.host, args.port, args.threads)
     print(f"licensebot: serving Slack over {mode}; health at {HEALTH_PATH}", file=sys.stderr)
+    with stop_on_signals() as stopped:
+        try:
+            server.run()  # waitress ends its loop on SystemExit (Stopping), closing the HTTP side
+        except Stopping:
+            pass  # the signal came outside the server loop
+        finally:
+            server.close()
+            if settings.socket_mode:
+                handler.close()  # type: ignore[no-untyped-call]
+            if stopped:
+                print(f"licensebot: {stopped[0]}: finishing the answers after acks", file=sys.stderr)
+            left = followup.drain(DRAIN_SECONDS)
+    return 0 if not left else 1
+
+
+DRAIN_SECONDS = 20.0
+"""How long a stopping server waits for the work after its acks (within the usual 30 s grace of a
+process manager before it kills)."""
+
+
+class Stopping(SystemExit):
+    """SIGTERM or SIGINT reached `licensebot serve`. A SystemExit: waitress lets those end its loop (and
+    closes), where it would log and swallow any other exception raised while it handles a socket."""
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[list[str]]:
+    """SIGTERM and SIGINT raise Stopping in the main thread, once (a second one stops at once); the list
+    yielded gets the signal's name."""
+    signals = (signal.SIGTERM, signal.SIGINT)
+    stopped: list[str] = []
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        for sig in signals:
+            signal.signal(sig, signal.SIG_DFL)
+        stopped.append(signal.Signals(signum).name)
+        raise Stopping(stopped[0])
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in signals}
     try:
-        server.run()
+        yield stopped
     finally:
-        server.close()
-        if settings.socket_mode:
-            handler.close()  # type: ignore[no-untyped-call]
-    return 0
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def add_commands(sub: Any) -> None:

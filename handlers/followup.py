@@ -18,8 +18,11 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+import weakref
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
+from typing import ClassVar
 
 from handlers.context import Ctx
 from handlers.deps import Call, OnError, Work
@@ -37,14 +40,25 @@ BACKLOG = 512
 
 
 class AfterAck:
-    """`Deps.after_ack` over HTTP: a thread pool with a bounded backlog."""
+    """`Deps.after_ack` over HTTP: a thread pool with a bounded backlog.
+
+    Every AfterAck of the process is known to `drain`, which `licensebot serve` calls when it is told to
+    stop (SIGTERM, Ctrl-C): work after an ack often announces a change already stored (a reduction's DM
+    and admin-channel post), and a restart must not drop it."""
+
+    _all: ClassVar[weakref.WeakSet[AfterAck]] = weakref.WeakSet()
 
     def __init__(self, threads: int = AFTER_ACK_THREADS, backlog: int = BACKLOG) -> None:
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="after-ack")
         self._room = threading.BoundedSemaphore(threads + backlog)
+        self._idle = threading.Condition()
+        self._pending = 0
+        AfterAck._all.add(self)
 
     def __call__(self, work: Work, on_error: OnError) -> None:
         self._room.acquire()  # back-pressure: a full backlog holds the listener (never drops the work)
+        with self._idle:
+            self._pending += 1
 
         def run() -> None:
             try:
@@ -56,12 +70,33 @@ class AfterAck:
                     log.exception("could not report a failure after the ack")
             finally:
                 self._room.release()
+                with self._idle:
+                    self._pending -= 1
+                    self._idle.notify_all()
 
         self._pool.submit(run)
 
-    def shutdown(self) -> None:
-        """Finish the work queued so far, then stop the threads."""
-        self._pool.shutdown(wait=True)
+    @property
+    def pending(self) -> int:
+        """Work items queued or running."""
+        with self._idle:
+            return self._pending
+
+    def wait_idle(self, timeout: float) -> int:
+        """Wait up to `timeout` s for the queued and running work to end; how many items are left."""
+        with self._idle:
+            self._idle.wait_for(lambda: self._pending == 0, timeout)
+            return self._pending
+
+
+def drain(timeout: float) -> int:
+    """Let the work after acks of every AfterAck of this process end, within `timeout` s in all; how many
+    items were still queued or running when the time was up (they are logged)."""
+    deadline = time.monotonic() + timeout
+    left = sum(pool.wait_idle(max(0.0, deadline - time.monotonic())) for pool in list(AfterAck._all))
+    if left:
+        log.error("stopping with %d answers after acks still unsent", left)
+    return left
 
 
 CALL_THREADS = 16

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.error import HTTPError
@@ -98,77 +100,89 @@ def free_port() -> int:
         return port
 
 
-@pytest.fixture
-def served(db: Database, db_url: str, tmp_path: Path) -> Iterator[tuple[str, SlackStandIn]]:
-    """`licensebot serve` as production runs it (its own process, waitress), with the Web API stand-in.
+@contextmanager
+def serving(db_url: str, standin: SlackStandIn, tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`licensebot serve` as production runs it (its own process, waitress) against `standin`.
 
     A process of its own: stopping an in-process waitress loop from the test thread raced its select()
     on descriptors that later tests reuse.
     """
+    port = free_port()
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": "xoxb-t",
+        "SLACK_SIGNING_SECRET": "secret",
+        "SLACK_API_URL": standin.api_url,
+    }
+    env.pop("SLACK_APP_TOKEN", None)
+    command = [sys.executable, "-m", "bot.cli", "--database", db_url, "serve", "--no-worker"]
+    log = tmp_path / "serve.log"
+    with log.open("wb") as err:  # the child keeps its own copy of the descriptor
+        proc = subprocess.Popen(
+            [*command, "--host", "127.0.0.1", "--port", str(port), "--threads", "4"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/health", timeout=2):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(f"serve did not start: {log.read_text()!r}") from None
+                time.sleep(0.1)
+        yield base, proc
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+        proc.wait(timeout=30)
+
+
+@pytest.fixture
+def served(db: Database, db_url: str, tmp_path: Path) -> Iterator[tuple[str, SlackStandIn]]:
     add_account(db, "T0001")
     add_members(db, "T0001", 3)
-    with SlackStandIn() as standin:
-        port = free_port()
-        env = {
-            **os.environ,
-            "SLACK_BOT_TOKEN": "xoxb-t",
-            "SLACK_SIGNING_SECRET": "secret",
-            "SLACK_API_URL": standin.api_url,
-        }
-        env.pop("SLACK_APP_TOKEN", None)
-        command = [sys.executable, "-m", "bot.cli", "--database", db_url, "serve", "--no-worker"]
-        log = tmp_path / "serve.log"
-        with log.open("wb") as err:  # the child keeps its own copy of the descriptor
-            proc = subprocess.Popen(
-                [*command, "--host", "127.0.0.1", "--port", str(port), "--threads", "4"],
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=err,
-            )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{base}/health", timeout=2):
-                        break
-                except OSError:
-                    if proc.poll() is not None or time.monotonic() > deadline:
-                        raise AssertionError(f"serve did not start: {log.read_text()!r}") from None
-                    time.sleep(0.1)
-            yield base, standin
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+    with SlackStandIn() as standin, serving(db_url, standin, tmp_path) as (base, _proc):
+        yield base, standin
+
+
+def signed_command(base: str, text: str, response_url: str, *, secret: str = "secret", **form: str) -> int:
+    """POST a signed `/licenses <text>` from U0000 of T0001; the HTTP status."""
+    fields = {
+        "team_id": "T0001",
+        "user_id": "U0000",
+        "command": "/licenses",
+        "text": text,
+        "response_url": response_url,
+        "trigger_id": "1.t",
+        "channel_id": "C1",
+        **form,
+    }
+    body = urlencode(fields).encode()
+    ts = str(int(time.time()))
+    headers = {
+        "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": signature(secret, ts, body),
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+    try:
+        with urllib.request.urlopen(urllib.request.Request(f"{base}/slack/events", body, headers), timeout=10) as r:
+            return int(r.status)
+    except HTTPError as refused:
+        refused.close()  # else its connection stays open until the garbage collector finds it
+        return int(refused.code)
 
 
 def test_waitress_serves_health_and_signed_slack_requests(served: tuple[str, SlackStandIn]) -> None:
     base, standin = served
     with urllib.request.urlopen(f"{base}/health", timeout=10) as r:
         assert json.loads(r.read())["database"] == "reachable"
-    form = {
-        "team_id": "T0001",
-        "user_id": "U0000",
-        "command": "/licenses",
-        "text": "help",
-        "response_url": standin.response_url("w1"),
-        "trigger_id": "1.t",
-        "channel_id": "C1",
-    }
-    body = urlencode(form).encode()
-    ts = str(int(time.time()))
-    headers = {
-        "X-Slack-Request-Timestamp": ts,
-        "X-Slack-Signature": signature("secret", ts, body),
-        "Content-Type": "application/x-www-form-urlencoded",
-    }
-    with urllib.request.urlopen(urllib.request.Request(f"{base}/slack/events", body, headers), timeout=10) as r:
-        assert r.status == 200
-    headers["X-Slack-Signature"] = signature("wrong", ts, body)
-    with pytest.raises(HTTPError) as refused:
-        urllib.request.urlopen(urllib.request.Request(f"{base}/slack/events", body, headers), timeout=10)
-    refused.value.close()  # else its connection stays open until the garbage collector finds it
-    assert refused.value.code == 401
+    assert signed_command(base, "help", standin.response_url("w1")) == 200
+    assert signed_command(base, "help", standin.response_url("w2"), secret="wrong") == 401
     # process_before_response is False here (production): the answer follows the ack.
     for _ in range(200):
         if standin.calls_to("response_url"):
@@ -265,3 +279,21 @@ def test_socket_mode_connects_out_and_serves_health_without_slack_events(
     assert handler.web_client.base_url == api_url  # SLACK_API_URL applies to Socket Mode too
     [wsgi] = mounted
     assert "/slack/events" not in wsgi.routes and "/health" in wsgi.routes
+
+
+def test_a_stopped_server_finishes_the_answers_after_its_acks(db: Database, db_url: str, tmp_path: Path) -> None:
+    """SIGTERM (a deploy, a restart) while the work after an ack still waits on Slack: that work ends (the
+    channel is set, its welcome posted, the admin answered) before the process exits, with 0."""
+    add_account(db, "T0001")
+    add_members(db, "T0001", 3)  # U0000 is an admin
+    with SlackStandIn(delay=1.0) as standin, serving(db_url, standin, tmp_path) as (base, proc):
+        assert signed_command(base, "channel", standin.response_url("c1"), channel_id="C0NEWCHAN") == 200
+        time.sleep(0.3)  # the follow-up now waits ~1 s in chat.postMessage; its answer comes after that
+        assert not standin.calls_to("response_url")
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+    [welcome] = standin.calls_to("chat.postMessage")
+    assert welcome.params["channel"] == "C0NEWCHAN"
+    [answer] = standin.calls_to("response_url")
+    assert "C0NEWCHAN" in json.dumps(answer.params)
+    assert "SIGTERM: finishing the answers after acks" in (tmp_path / "serve.log").read_text()

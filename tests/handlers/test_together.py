@@ -12,7 +12,7 @@ from bot.slack_standin import SlackStandIn
 from handlers import home
 from handlers.context import Ctx
 from handlers.deps import Deps, in_turn
-from handlers.followup import Together
+from handlers.followup import AfterAck, Together, drain
 from tests.handlers.conftest import ADMIN
 from tests.handlers.helpers import seats
 from tests.handlers.test_after_ack import production_sim, wait_until
@@ -100,3 +100,22 @@ def test_a_reduction_publishes_every_admin_home_from_the_call_pool(
     wait_until(lambda: len(standin.calls_to("views.publish")) == 2, "both admins' App Homes")
     wait_until(lambda: len(standin.calls_to("chat.postMessage")) == 2, "the DM and the admin-channel post")
     assert len(threads) == 2 and all(name.startswith("web-api") for name in threads)
+
+
+def test_drain_waits_for_the_work_after_acks_and_says_what_is_left(caplog: pytest.LogCaptureFixture) -> None:
+    pool = AfterAck(threads=1, backlog=4)
+    release = threading.Event()
+    done: list[int] = []
+
+    def work(n: int) -> None:
+        release.wait(5)
+        done.append(n)
+
+    for n in range(3):
+        pool(lambda n=n: work(n), lambda exc: None)  # type: ignore[misc]
+    assert pool.pending == 3
+    assert drain(0.05) >= 3  # still blocked: what is left is counted and logged
+    assert "answers after acks still unsent" in caplog.text
+    release.set()
+    assert drain(5) == 0
+    assert done == [0, 1, 2]
