@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -30,6 +30,9 @@ from bot.errors import UserError
 from handlers import followup
 from handlers.app import Settings, build_app
 from handlers.deps import Deps
+
+if TYPE_CHECKING:
+    from bot.background.loop import Background
 
 log = logging.getLogger(__name__)
 
@@ -129,11 +132,11 @@ def extension_routes(deps: Deps) -> dict[str, WsgiApp]:
     return dict(wsgi_routes(deps))
 
 
-def start_worker(deps: Deps) -> None:
-    """Start the background worker in this process (a daemon thread)."""
+def start_worker(deps: Deps) -> Background:
+    """Start the background worker in this process (a daemon thread); `.stop()` ends it after its pass."""
     from bot.worker import start_background
 
-    start_background(deps)
+    return start_background(deps)
 
 
 def make_server(wsgi: WsgiApp, host: str, port: int, threads: int) -> Any:
@@ -150,8 +153,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         app = build_app(settings, deps)
     except BoltError as exc:
         raise UserError(f"Slack refused the settings: {exc}") from None
-    if not args.no_worker:
-        start_worker(deps)
+    background = None if args.no_worker else start_worker(deps)
+    if background is not None:
         print("licensebot: background worker started", file=sys.stderr)
     routes = extension_routes(deps)
     if settings.socket_mode:
@@ -177,7 +180,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 handler.close()  # type: ignore[no-untyped-call]
             if stopped:
                 print(f"licensebot: {stopped[0]}: finishing the answers after acks", file=sys.stderr)
+            if background is not None:
+                background.stop_event.set()  # the worker ends after its current pass, while answers drain
             left = followup.drain(DRAIN_SECONDS)
+            if background is not None:
+                background.stop(timeout=DRAIN_SECONDS)
     return 0 if not left else 1
 
 

@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterable, Iterator
@@ -20,6 +21,7 @@ from urllib.parse import urlencode
 import pytest
 
 from bot import serve
+from bot.background.loop import Background
 from bot.cli import main
 from bot.serve import StartResponse, build_wsgi
 from bot.slack_sim import signature
@@ -212,15 +214,19 @@ class FakeServer:
 
 @pytest.mark.parametrize("no_worker", [False, True])
 def test_serve_builds_the_app_and_runs_the_server(clean_env: pytest.MonkeyPatch, db_url: str, no_worker: bool) -> None:
-    workers: list[Deps] = []
+    workers: list[Background] = []
     with SlackStandIn() as standin:
         clean_env.setenv("SLACK_BOT_TOKEN", "xoxb-t")
         clean_env.setenv("SLACK_SIGNING_SECRET", "s")
         clean_env.setenv("SLACK_API_URL", standin.api_url)
         clean_env.setattr(serve, "make_server", lambda wsgi, host, port, threads: FakeServer())
 
-        def start_worker(deps: Deps) -> None:
-            workers.append(deps)
+        def start_worker(deps: Deps) -> Background:
+            stop = threading.Event()
+            thread = threading.Thread(target=stop.wait, daemon=True)
+            thread.start()
+            workers.append(Background(thread=thread, stop_event=stop))
+            return workers[-1]
 
         clean_env.setattr(serve, "start_worker", start_worker)
         FakeServer.ran = False
@@ -228,6 +234,7 @@ def test_serve_builds_the_app_and_runs_the_server(clean_env: pytest.MonkeyPatch,
         assert FakeServer.ran
         assert standin.methods() == ["auth.test"]  # the token is checked at start
     assert len(workers) == (0 if no_worker else 1)
+    assert not any(w.running for w in workers)  # serve stops its worker on the way out
 
 
 def test_a_token_slack_refuses_is_one_line_and_exit_2(
