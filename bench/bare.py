@@ -54,7 +54,9 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     deps = Deps(db=Database(make_engine("sqlite://")))  # /health only; the bare app never reads it
-    server = make_server(build_wsgi(bare_app(Settings.from_env()), deps), "127.0.0.1", args.port, args.threads)
+    settings = Settings.from_env()
+    wsgi = build_wsgi(bare_app(settings), deps, signing_secret=settings.signing_secret)
+    server = make_server(wsgi, "127.0.0.1", args.port, args.threads)
     server.run()
 
 

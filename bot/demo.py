@@ -293,7 +293,7 @@ def make_scene(db: Database, standin: SlackStandIn, now: datetime, out: Callable
     app = build_app(settings, deps, process_before_response=True)
     from bot.serve import build_wsgi
 
-    slack = SlackSim(build_wsgi(app, deps), SECRET, standin, team=TEAM)
+    slack = SlackSim(build_wsgi(app, deps, signing_secret=SECRET), SECRET, standin, team=TEAM)
     names = {u: n for u, (n, _) in SLACK_USERS.items()} | CHANNELS
     names |= {f"D{u}": n for u, (n, _) in SLACK_USERS.items()}  # the DM channels the worker posts to
     sender = Sender(SlackPoster(lambda: make_client("xoxb-demo", standin.api_url)), threads=4, pacer=Pacer(0))

@@ -99,17 +99,26 @@ def signed_only(route: WsgiApp, signing_secret: str) -> WsgiApp:
     return verified
 
 
-def build_wsgi(bolt_app: App | None, deps: Deps, extra_routes: Mapping[str, WsgiApp] | None = None) -> WsgiApp:
+def build_wsgi(
+    bolt_app: App | None,
+    deps: Deps,
+    extra_routes: Mapping[str, WsgiApp] | None = None,
+    *,
+    signing_secret: str | None = None,
+) -> WsgiApp:
     """The WSGI application: a route table by exact path (404 for anything else).
 
-    `/slack/events` checks the signature first (`signed_only`) when the Bolt app has a signing secret.
+    With a Bolt app, `signing_secret` is the one it was built with: `/slack/events` checks the signature
+    with it first (`signed_only`; "" only for an app without verification). Bolt keeps its own copy
+    private, so the caller passes it rather than this function reading it from the app.
     """
     routes: dict[str, WsgiApp] = {HEALTH_PATH: health_app(deps)}
     if bolt_app is not None:
+        if signing_secret is None:
+            raise TypeError("build_wsgi: pass the Bolt app's signing_secret")
         routes[SLACK_PATH] = SlackRequestHandler(bolt_app, path=SLACK_PATH)
-        secret = getattr(bolt_app, "_signing_secret", None)  # Bolt keeps it there; no public accessor
-        if isinstance(secret, str) and secret:
-            routes[SLACK_PATH] = signed_only(routes[SLACK_PATH], secret)
+        if signing_secret:
+            routes[SLACK_PATH] = signed_only(routes[SLACK_PATH], signing_secret)
     for path, route in (extra_routes or {}).items():
         if path in routes:
             raise ValueError(f"route {path} is already mounted")
@@ -165,7 +174,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         wsgi = build_wsgi(None, deps, routes)
         mode = "Socket Mode (no /slack/events over HTTP)"
     else:
-        wsgi = build_wsgi(app, deps, routes)
+        wsgi = build_wsgi(app, deps, routes, signing_secret=settings.signing_secret)
         mode = f"HTTP at http://{args.host}:{args.port}{SLACK_PATH}"
     server = make_server(wsgi, args.host, args.port, args.threads)
     print(f"licensebot: serving Slack over {mode}; health at {HEALTH_PATH}", file=sys.stderr)

@@ -26,7 +26,7 @@ from bot.cli import main
 from bot.serve import StartResponse, build_wsgi
 from bot.slack_sim import signature
 from bot.slack_standin import SlackStandIn
-from handlers.app import DEFAULT_API_URL, Settings
+from handlers.app import DEFAULT_API_URL, Settings, build_app
 from handlers.deps import Deps
 from store.db import Database
 from tests.factories import add_account, add_members
@@ -304,3 +304,15 @@ def test_a_stopped_server_finishes_the_answers_after_its_acks(db: Database, db_u
     [answer] = standin.calls_to("response_url")
     assert "C0NEWCHAN" in json.dumps(answer.params)
     assert "SIGTERM: finishing the answers after acks" in (tmp_path / "serve.log").read_text()
+
+
+def test_a_bolt_app_is_mounted_only_with_its_signing_secret(db: Database) -> None:
+    """build_wsgi does not read Bolt's private copy: without the secret, /slack/events is not mounted."""
+    with SlackStandIn() as standin:
+        settings = Settings(bot_token="xoxb-t", signing_secret="secret", api_url=standin.api_url)
+        app = build_app(settings, Deps(db=db), process_before_response=True)
+        with pytest.raises(TypeError, match="signing_secret"):
+            build_wsgi(app, Deps(db=db))
+        wsgi = build_wsgi(app, Deps(db=db), signing_secret=settings.signing_secret)
+    status, _body = call(wsgi, "/slack/events")  # unsigned: refused before Bolt parses anything
+    assert status.startswith("401")

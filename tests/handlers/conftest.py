@@ -57,7 +57,7 @@ def deps(db: Database, clock: Clock) -> Deps:
 def slack(standin: SlackStandIn, deps: Deps) -> SlackSim:
     settings = Settings(bot_token="xoxb-test-token", signing_secret=SECRET, api_url=standin.api_url)
     app = build_app(settings, deps, process_before_response=True)
-    return SlackSim(build_wsgi(app, deps), SECRET, standin, team=TEAM)
+    return SlackSim(build_wsgi(app, deps, signing_secret=SECRET), SECRET, standin, team=TEAM)
 
 
 @pytest.fixture

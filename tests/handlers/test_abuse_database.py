@@ -106,7 +106,7 @@ def test_in_production_mode_too_the_failed_submission_is_answered_in_the_modal(
     """process_before_response=False (production): the listener runs in a thread and the request waits for
     its ack; the error handler's answer is that ack."""
     app = build_app(Settings("xoxb-test-token", SECRET, api_url=standin.api_url), deps)
-    slack = SlackSim(build_wsgi(app, deps), SECRET, standin, team=team)
+    slack = SlackSim(build_wsgi(app, deps, signing_secret=SECRET), SECRET, standin, team=team)
     slack.command(ADMIN, "reduce")
     for _ in range(200):  # the modal is filled in after the ack
         if standin.calls_to("views.update"):

@@ -50,7 +50,7 @@ def test_a_full_flow_logs_no_token_and_no_secret(
         caplog.set_level(logging.DEBUG, logger=name)
     deps = Deps(db=db, clock=lambda: NOW)
     app = build_app(Settings(BOT_TOKEN, SIGNING_SECRET, api_url=standin.api_url), deps, process_before_response=True)
-    slack = SlackSim(build_wsgi(app, deps), SIGNING_SECRET, standin, team=TEAM)
+    slack = SlackSim(build_wsgi(app, deps, signing_secret=SIGNING_SECRET), SIGNING_SECRET, standin, team=TEAM)
 
     slack.command(ADMIN, "")
     slack.command(ADMIN, "reduce 4")

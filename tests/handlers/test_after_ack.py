@@ -28,7 +28,7 @@ from tests.handlers.conftest import ADMIN, SECRET, TEAM
 def production_sim(standin: SlackStandIn, deps: Deps, listener_threads: int) -> SlackSim:
     settings = Settings(bot_token="xoxb-test-token", signing_secret=SECRET, api_url=standin.api_url)
     app = build_app(settings, deps, listener_threads=listener_threads)  # process_before_response=False
-    return SlackSim(build_wsgi(app, deps), SECRET, standin, team=TEAM)
+    return SlackSim(build_wsgi(app, deps, signing_secret=SECRET), SECRET, standin, team=TEAM)
 
 
 def wait_until(done: Callable[[], bool], what: str) -> None:
