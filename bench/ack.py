@@ -19,7 +19,10 @@ keep-alive connection each, each sending its next request as soon as the previou
 requests/s = clients / mean latency (closed loop; the untimed cancels are left out). The real app also
 answers after the ack (the status through response_url; for a submission a DM, an admin-channel post
 and the admins' App Homes); "answered after" is when the last of those follow-ups of a round reached
-the stand-in, counted from the start of the round. At the end: peak RSS (VmHWM) of both servers.
+the stand-in, counted from the start of the round. "CPU ms/req": the server process's CPU time per
+request (all threads, its work after the acks included); "machine busy %": all cores of the machine
+while the clients fire (servers, clients and stand-in together: what is left for more processes).
+At the end: peak RSS (VmHWM) of both servers.
 
     .venv/bin/python -m bench.ack [--seconds 5] [--clients 1,8,32] [--latency 0.1] [--postgres] [--smoke]
 """
@@ -48,6 +51,7 @@ from sqlalchemy import func, select
 from bench.common import (
     ScratchDatabase,
     cpu_seconds,
+    cpu_times,
     free_port,
     machine,
     percentile,
@@ -210,6 +214,8 @@ class Cell:
     answered_after: float | None = None
     cpu: float = 0.0
     """CPU seconds the server process used for the round, its work after the acks included."""
+    busy: float = 0.0
+    """How busy the whole machine was while the clients fired (0-1 of all cores): app, clients, stand-in."""
 
     clients: int = 1
 
@@ -420,8 +426,12 @@ def main(argv: list[str] | None = None) -> int:
                         for name, port, proc in (("bare", bare_port, bare), ("real", real_port, real)):
                             say(f"{kind} x {clients} clients -> {name}")
                             standin.clear()
-                            cpu_before = cpu_seconds(proc.pid)
+                            cpu_before, machine_before = cpu_seconds(proc.pid), cpu_times()
                             cell = fire(port, clients, args.seconds, make, cancel_after if kind == "submit" else None)
+                            machine_after = cpu_times()
+                            cell.busy = (machine_after[0] - machine_before[0]) / max(
+                                1, machine_after[1] - machine_before[1]
+                            )
                             last = settle(standin, quiet) if name == "real" else None
                             cell.cpu = cpu_seconds(proc.pid) - cpu_before
                             cell.answered_after = None if last is None else last - cell.started
@@ -458,10 +468,12 @@ def main(argv: list[str] | None = None) -> int:
                 f"{percentile(base.latencies, 50) * 1000:.1f}",
                 f"{percentile(base.latencies, 99) * 1000:.1f}",
                 f"{base.cpu_ms:.2f}",
+                f"{base.busy * 100:.0f}",
                 f"{cell.rps:.0f}",
                 f"{percentile(cell.latencies, 50) * 1000:.1f}",
                 f"{percentile(cell.latencies, 99) * 1000:.1f}",
                 f"{cell.cpu_ms:.2f}",
+                f"{cell.busy * 100:.0f}",
                 f"{cell.rps / base.rps:.2f}" if base.rps else "n/a",
                 f"{percentile(cell.latencies, 99) / percentile(base.latencies, 99):.1f}",
                 "n/a" if cell.answered_after is None else f"{cell.answered_after:.1f}",
@@ -479,10 +491,12 @@ def main(argv: list[str] | None = None) -> int:
                 "bare p50 ms",
                 "bare p99 ms",
                 "bare CPU ms/req",
+                "bare: machine busy %",
                 "real req/s",
                 "real p50 ms",
                 "real p99 ms",
                 "real CPU ms/req",
+                "real: machine busy %",
                 "real/bare req/s",
                 "real/bare p99",
                 "answered after s",

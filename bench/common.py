@@ -106,6 +106,13 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def cpu_times() -> tuple[int, int]:
+    """(busy, total) jiffies of the whole machine so far, all cores (the first line of /proc/stat)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
 def say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
