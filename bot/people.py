@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from bot import policy
 from bot.page import LicensePage, build_page
-from bot.usecases import Actor, audit, load_account, pending_of, policy_members, terms_of
+from bot.usecases import Actor, audit, load_account, member_for_slack_user, pending_of, policy_members, terms_of
 from store import models
 from store.db import Database
 from store.models import MemberStatus
@@ -82,17 +82,11 @@ def _active_admins(s: Session, account_id: int) -> tuple[Person, ...]:
     return tuple(_person(m) for m in rows)
 
 
-def _by_slack_id(s: Session, account_id: int, user_id: str) -> models.Member | None:
-    return s.scalar(
-        select(models.Member).where(models.Member.account_id == account_id, models.Member.slack_user_id == user_id)
-    )
-
-
 def find_member(db: Database, *, team: str, user_id: str) -> Person | None:
     """The member record carrying this Slack user id (NotFound when the workspace is not linked)."""
     with db.transaction(read_only=True) as s:
         account = load_account(s, team)
-        m = _by_slack_id(s, account.id, user_id)
+        m = member_for_slack_user(s, account.id, user_id)
         return _person(m) if m else None
 
 
@@ -104,7 +98,7 @@ def link_by_email(db: Database, *, team: str, user_id: str, email: str, now: dat
     try:
         with db.transaction() as s:
             account = load_account(s, team, lock=True)
-            existing = _by_slack_id(s, account.id, user_id)
+            existing = member_for_slack_user(s, account.id, user_id)
             if existing is not None:  # linked meanwhile (another request of the same person)
                 return _person(existing)
             m = s.scalar(
@@ -135,7 +129,7 @@ def resolve(db: Database, *, team: str, user_id: str, now: datetime, email_of: E
 
 def known_viewer(s: Session, account: models.Account, user_id: str) -> Viewer | None:
     """The Viewer of a user whose member record carries their Slack id; None otherwise (see identify)."""
-    known = _by_slack_id(s, account.id, user_id)
+    known = member_for_slack_user(s, account.id, user_id)
     if known is None:
         return None
     return Viewer(account.slack_team_id, account.name, user_id, _person(known), _active_admins(s, account.id))
@@ -235,5 +229,5 @@ def users_overview(db: Database, *, team: str, now: datetime) -> UsersOverview:
         )
 
 
-def names_by_slack_id(people: Iterable[Person]) -> dict[str, str]:
+def namesmember_for_slack_user(people: Iterable[Person]) -> dict[str, str]:
     return {p.slack_user_id: p.name for p in people if p.slack_user_id}

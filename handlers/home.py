@@ -13,7 +13,7 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import people, snapshot, usecases
+from bot import snapshot
 from bot.consent import Consent
 from bot.errors import NotFound
 from bot.page import LicensePage
@@ -40,17 +40,16 @@ class Shared:
 
 
 def build_home(ctx: Ctx, user_id: str, shared: Shared | None = None, viewer: Viewer | None = None) -> dict[str, Any]:
-    db, now = ctx.deps.db, ctx.now()
-    try:
-        if viewer is None and shared is None:  # someone opened the tab: one read for all of it
-            snap = snapshot.read(db, team=ctx.team, user_id=user_id, now=now, email_of=ctx.email_of, activity=RECENT)
-            viewer, shared = snap.viewer, Shared(snap.page, snap.activity, snap.consents)
-        viewer = viewer or people.identify(db, team=ctx.team, user_id=user_id, now=now, email_of=ctx.email_of)
-        shared = shared or Shared(
-            usecases.license_page(db, team=ctx.team, now=now), usecases.history(db, team=ctx.team, limit=RECENT)
-        )
-    except NotFound as exc:
-        return unlinked_home_view(exc.message)
+    """The Home view. `shared` and `viewer` come together (every admin's Home refreshed after a change) or
+    not at all (someone opened the tab: one read for all of it, bot/snapshot.py)."""
+    if shared is None or viewer is None:
+        try:
+            snap = snapshot.read(
+                ctx.deps.db, team=ctx.team, user_id=user_id, now=ctx.now(), email_of=ctx.email_of, activity=RECENT
+            )
+        except NotFound as exc:
+            return unlinked_home_view(exc.message)
+        viewer, shared = snap.viewer, Shared(snap.page, snap.activity, snap.consents)
     return home_view(shared.page, viewer, shared.activity, consent_blocks(ctx, viewer, shared.consents))
 
 
