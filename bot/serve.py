@@ -15,7 +15,6 @@ import signal
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App
@@ -27,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli import open_db, whole
 from bot.errors import UserError
+from bot.signals import STOP_SIGNALS, on_stop_signals
 from handlers import followup
 from handlers.app import Settings, build_app
 from handlers.deps import Deps
@@ -211,21 +211,16 @@ class Stopping(SystemExit):
 def stop_on_signals() -> Iterator[list[str]]:
     """SIGTERM and SIGINT raise Stopping in the main thread, once (a second one stops at once); the list
     yielded gets the signal's name."""
-    signals = (signal.SIGTERM, signal.SIGINT)
     stopped: list[str] = []
 
-    def on_signal(signum: int, _frame: FrameType | None) -> None:
-        for sig in signals:
+    def stop(name: str) -> None:
+        for sig in STOP_SIGNALS:
             signal.signal(sig, signal.SIG_DFL)
-        stopped.append(signal.Signals(signum).name)
-        raise Stopping(stopped[0])
+        stopped.append(name)
+        raise Stopping(name)
 
-    previous = {sig: signal.signal(sig, on_signal) for sig in signals}
-    try:
+    with on_stop_signals(stop):
         yield stopped
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 def add_commands(sub: Any) -> None:

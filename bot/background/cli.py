@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
 import sys
 import threading
 from collections.abc import Iterator
 from datetime import datetime
-from types import FrameType
 from typing import Any
 
 from bot.background.hooks import installed_hooks
-from bot.background.loop import DEFAULT_INTERVAL, PassReport, run_loop, run_once, slack_sender, utc_now, worker_database
+from bot.background.loop import (
+    DEFAULT_INTERVAL,
+    PassReport,
+    passes,
+    run_loop,
+    run_once,
+    slack_sender,
+    utc_now,
+    worker_database,
+)
 from bot.background.sender import DEFAULT_THREADS
+from bot.signals import on_stop_signals
 from bot.text import fmt_date, plural
 
 log = logging.getLogger(__name__)
@@ -130,31 +138,18 @@ def cmd_worker(args: argparse.Namespace) -> int:
     db = worker_database(open_db(args), args.threads)
     stop = threading.Event()
 
-    def on_signal(signum: int, _frame: FrameType | None) -> None:
-        print(f"licensebot worker: {signal.Signals(signum).name}, stopping after the current pass", file=sys.stderr)
+    def on_signal(name: str) -> None:
+        print(f"licensebot worker: {name}, stopping after the current pass", file=sys.stderr)
         stop.set()
 
-    previous: dict[int, Any] = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
-
-    hooks = installed_hooks()
+    run_pass = passes(db, sender, installed_hooks())
 
     def run(now: datetime) -> None:
-        report = run_once(
-            db,
-            sender,
-            now,
-            before_renewal=hooks.before_renewal,
-            each_pass=hooks.each_pass,
-            tick_threads=args.threads,
-        )
-        print(render_pass(report), flush=True)
+        print(render_pass(run_pass(now)), flush=True)
 
     print(f"licensebot worker: a pass every {args.interval:g} s; stop with Ctrl-C or SIGTERM", file=sys.stderr)
-    try:
+    with on_stop_signals(on_signal):
         run_loop(run, interval=args.interval, stop=stop, clock=utc_now)
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
     print("licensebot worker: stopped", file=sys.stderr)
     return 0
 

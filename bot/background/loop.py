@@ -117,6 +117,23 @@ def worker_database(db: Database, threads: int) -> Database:
     return Database(make_engine(url, pool_size=threads + 2, max_overflow=2))
 
 
+def passes(db: Database, sender: Sender, hooks: Hooks) -> Callable[[datetime], PassReport]:
+    """One worker pass at `now` with the installed features' hooks, ticking on as many threads as `sender`
+    sends with (what `licensebot worker` and the worker inside `licensebot serve` each run)."""
+
+    def run_pass(now: datetime) -> PassReport:
+        return run_once(
+            db,
+            sender,
+            now,
+            before_renewal=hooks.before_renewal,
+            each_pass=hooks.each_pass,
+            tick_threads=sender.threads,
+        )
+
+    return run_pass
+
+
 def run_loop(
     run: Callable[[datetime], Any],
     *,
@@ -158,17 +175,10 @@ def start(
     hooks: Hooks | None = None,
 ) -> Background:
     stop = threading.Event()
-    hooks = hooks or Hooks()
+    run_pass = passes(db, sender, hooks or Hooks())
 
     def run(now: datetime) -> None:
-        report = run_once(
-            db,
-            sender,
-            now,
-            before_renewal=hooks.before_renewal,
-            each_pass=hooks.each_pass,
-            tick_threads=sender.threads,
-        )
+        report = run_pass(now)
         for account in report.tick.failures:
             log.error("account %s: %s", account.team, account.error)
 
