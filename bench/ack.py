@@ -64,8 +64,8 @@ from bench.common import (
 )
 from bench.standin import StandInProcess
 from bot import usecases
-from bot.csvimport import MemberRow
-from bot.slack_sim import signature
+from bot.core.members_csv import MemberRow
+from bot.testing.slack_sim import signature
 from bot.usecases import AccountChanges
 from handlers.blocks.modals import ReduceMeta
 from handlers.ids import Action, Block, View
@@ -324,7 +324,7 @@ def start_server(argv: list[str], env: dict[str, str], log: Path) -> subprocess.
 
 def licensebot_argv() -> list[str]:
     script = Path(sys.executable).with_name("licensebot")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "bot.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "bot.cli.main"]
 
 
 def stop(proc: subprocess.Popen[bytes], log: Path) -> tuple[list[str], int]:

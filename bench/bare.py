@@ -14,9 +14,10 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.serve import add_commands, build_wsgi, make_server
+from bot.cli.serve import add_commands, make_server
 from handlers.app import Settings
 from handlers.deps import Deps
+from handlers.http import build_wsgi
 from handlers.ids import Command, View
 from store.db import Database, make_engine
 

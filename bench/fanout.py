@@ -30,11 +30,13 @@ from sqlalchemy import func, select
 from bench.common import ScratchDatabase, machine, say, table
 from bench.standin import StandInProcess
 from bot import usecases
-from bot.background.outbox import queue, recipients
-from bot.background.sender import Pacer, Sender, SlackPoster, make_client
-from bot.background.tick import tick_accounts
-from bot.csvimport import MemberRow
+from bot.core.members_csv import MemberRow
 from bot.usecases import AccountChanges, Actor
+from bot.worker.outbox import queue, recipients
+from bot.worker.pacing import Pacer
+from bot.worker.sender import Sender
+from bot.worker.tick import tick_accounts
+from handlers.webapi import SlackPoster, make_client
 from store import models
 from store.db import Database, make_engine
 

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bench.common import python_env
-from bot.slack_standin import Call, SlackStandIn
+from bot.testing.slack_standin import Call, SlackStandIn
 
 
 def compact(call: Call) -> dict[str, Any]:

@@ -28,10 +28,11 @@ from typing import Any
 from sqlalchemy import event
 
 from bench.common import ScratchDatabase, machine, say, sqlite_time, table
-from bot.background.hooks import installed_hooks
-from bot.background.loop import run_once
-from bot.background.sender import Posted, Sender
-from bot.background.tick import tick_accounts
+from bot.cli.wiring import installed_hooks
+from bot.worker.loop import run_once
+from bot.worker.ports import Posted
+from bot.worker.sender import Sender
+from bot.worker.tick import tick_accounts
 from store.db import Database
 from store.models import Base
 

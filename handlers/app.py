@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry import HttpRequest, HttpResponse, RetryState
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from bot.errors import UserError
+from bot.core.errors import UserError
 from handlers import register
 from handlers.deps import Deps
 from handlers.followup import AfterAck, Together

@@ -9,7 +9,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot import usecases
-from bot.errors import UserError
+from bot.core.errors import UserError
 from bot.usecases import Actor
 from handlers.blocks.messages import cancel_question, cancelled_message, cancelled_post, message
 from handlers.blocks.state import parse_id

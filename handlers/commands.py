@@ -12,8 +12,8 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot import people, usecases
-from bot.usecases import Actor
+from bot import usecases
+from bot.usecases import Actor, people
 from handlers import cancel as cancel_feature
 from handlers import consent as consent_feature
 from handlers import deactivate as deactivate_feature

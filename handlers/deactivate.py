@@ -13,9 +13,9 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot import people, usecases
-from bot.errors import UserError
-from bot.usecases import Actor, DeactivationResult
+from bot import usecases
+from bot.core.errors import UserError
+from bot.usecases import Actor, DeactivationResult, people
 from handlers import consent as consent_feature
 from handlers.blocks.messages import Message, deactivated_message, message
 from handlers.blocks.modals import deactivate_view, loading_view, message_view, selected_member_ids

@@ -25,7 +25,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from bot.errors import Unavailable, UserError
+from bot.core.errors import Unavailable, UserError
 from handlers.blocks.messages import error_message
 from handlers.blocks.modals import message_view
 from handlers.blocks.mrkdwn import escape

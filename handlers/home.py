@@ -13,12 +13,12 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import snapshot
-from bot.consent import Consent
-from bot.errors import NotFound
-from bot.page import LicensePage
-from bot.people import Viewer
-from bot.snapshot import AdminsView
+from bot.core.errors import NotFound
+from bot.core.page import LicensePage
+from bot.usecases import snapshot
+from bot.usecases.consent import Consent
+from bot.usecases.people import Viewer
+from bot.usecases.snapshot import AdminsView
 from handlers.blocks.page import home_view, unlinked_home_view
 from handlers.consent_page import consent_blocks
 from handlers.context import Ctx

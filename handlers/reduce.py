@@ -10,11 +10,12 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot import policy, usecases
-from bot.errors import UserError
-from bot.people import Viewer
-from bot.text import fmt_date
+from bot import usecases
+from bot.core import policy
+from bot.core.errors import UserError
+from bot.core.wording import fmt_date
 from bot.usecases import Actor
+from bot.usecases.people import Viewer
 from handlers.blocks.messages import submitted_message, submitted_post
 from handlers.blocks.modals import ReduceMeta, loading_view, message_view, reduce_view, seats_value
 from handlers.blocks.mrkdwn import escape

@@ -7,10 +7,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot import consent
-from bot.consent import Consent
-from bot.consent_rules import SlackIdentity
-from bot.usecases import Actor
+from bot.core.consent import SlackIdentity
+from bot.usecases import Actor, consent
+from bot.usecases.consent import Consent
 from store import models
 from store.db import Database
 from tests.conftest import NOW

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 
 from bot import usecases
-from bot.csvimport import MemberRow
+from bot.core.members_csv import MemberRow
 from bot.usecases import AccountChanges
 from store.db import Database
 from tests.conftest import NOW

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import yaml  # PyYAML: a dev dependency only (pyproject [dev]); the app never reads the manifest
 
-from bot import demo
-from bot.serve import SLACK_PATH
+from bot.cli import demo
+from handlers.http import SLACK_PATH
 from handlers.ids import Command
 
 MANIFEST = Path(__file__).resolve().parent.parent / "manifest.yml"

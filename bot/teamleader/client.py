@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 import requests
 
-from bot.errors import UserError
+from bot.core.errors import UserError
 from bot.teamleader.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.errors import UserError
+from bot.core.errors import UserError
 from bot.teamleader.client import TeamleaderClient, TeamleaderError, client_from_env
 from bot.teamleader.settings import NotConfigured
 from bot.teamleader.sync import SyncReport, sync_account

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_, select
 
-from bot.errors import NotFound, UserError
+from bot.core.errors import NotFound, UserError
 from bot.teamleader.client import InvalidGrant, TeamleaderClient, TeamleaderError
 from bot.teamleader.settings import NotConfigured, load_settings
 from bot.usecases import OPERATOR, Actor, audit, load_account, require_admin

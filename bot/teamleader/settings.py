@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from bot.errors import UserError
+from bot.core.errors import UserError
 
 DEFAULT_API_URL = "https://api.focus.teamleader.eu"
 DEFAULT_AUTH_URL = "https://focus.teamleader.eu"

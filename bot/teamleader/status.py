@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import literal, select
 
-from bot.errors import UserError
+from bot.core.errors import UserError
 from bot.teamleader.tokens import not_connected_message
 from bot.usecases import OPERATOR, Actor, audit, load_account, require_admin
 from store import models

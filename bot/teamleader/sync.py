@@ -14,11 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.errors import UserError
+from bot.core.errors import UserError
+from bot.core.wording import plural
 from bot.teamleader.client import PAGE_SIZE, TeamleaderClient, TeamleaderError, Unauthorized, User
 from bot.teamleader.plan import Known, SyncPlan, plan_sync
 from bot.teamleader.tokens import AccessTokens, NotConnected, ReconnectNeeded, not_connected_message, reconnect_message
-from bot.text import plural
 from bot.usecases import OPERATOR, Actor, audit, load_account, wake
 from store import models
 from store.db import Database

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.errors import UserError
+from bot.core.errors import UserError
 from bot.teamleader.client import InvalidGrant, TeamleaderClient, TeamleaderError
 from bot.usecases import OPERATOR, Actor, audit
 from store import models

@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from bot import policy
-from bot.errors import Conflict, UserError
-from bot.policy import Plan
+from bot.core import policy
+from bot.core.errors import Conflict, UserError
+from bot.core.policy import Plan
 from bot.usecases.common import (
     OPERATOR,
     Actor,

@@ -11,10 +11,10 @@ from sqlalchemy import func, literal, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from bot import policy
-from bot.errors import NotAllowed, NotFound, Unavailable, UserError
-from bot.page import AccountTerms, PendingRequest
-from bot.policy import Plan
+from bot.core import policy
+from bot.core.errors import NotAllowed, NotFound, Unavailable, UserError
+from bot.core.page import AccountTerms, PendingRequest
+from bot.core.policy import Plan
 from store import models
 from store.models import ConsentStatus, MemberStatus, RequestStatus
 

@@ -9,9 +9,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from bot.csvimport import MemberRow
-from bot.errors import NotFound, UserError
-from bot.page import PendingRequest
+from bot.core.errors import NotFound, UserError
+from bot.core.members_csv import MemberRow
+from bot.core.page import PendingRequest
 from bot.usecases.common import (
     OPERATOR,
     Actor,

@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import policy
-from bot.page import LicensePage, TeamleaderLink, build_page, new_seat_count
+from bot.core import policy
+from bot.core.page import LicensePage, TeamleaderLink, build_page, new_seat_count
 from bot.usecases.common import (
     load_account,
     pending_of,

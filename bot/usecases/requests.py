@@ -8,9 +8,9 @@ from decimal import Decimal
 
 from sqlalchemy.exc import IntegrityError
 
-from bot import policy
-from bot.errors import Conflict, Invalid, NotFound
-from bot.page import PendingRequest
+from bot.core import policy
+from bot.core.errors import Conflict, Invalid, NotFound
+from bot.core.page import PendingRequest
 from bot.usecases.common import (
     Actor,
     as_pending,

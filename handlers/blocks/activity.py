@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 import pendulum
 
-from bot.text import plural
+from bot.core.wording import plural
 from handlers.blocks.mrkdwn import actor, channel_link, escape
 
 

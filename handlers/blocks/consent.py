@@ -7,10 +7,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot import consent_rules as rules
-from bot.consent import SIGNATURE_MAX, Consent
-from bot.people import Person
-from bot.text import fmt_date
+from bot.core import consent as rules
+from bot.core.wording import fmt_date
+from bot.usecases.consent import SIGNATURE_MAX, Consent
+from bot.usecases.people import Person
 from handlers.blocks.messages import Message, message
 from handlers.blocks.mrkdwn import (
     Block,

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bot.page import LicensePage, PendingRequest
-from bot.people import UsersOverview
-from bot.text import fmt_date, money, plural
+from bot.core.page import LicensePage, PendingRequest
+from bot.core.wording import fmt_date, money, plural
 from bot.usecases import DeactivationResult, Submitted
+from bot.usecases.people import UsersOverview
 from handlers.blocks.activity import Entry, activity_lines
 from handlers.blocks.mrkdwn import (
     Block,

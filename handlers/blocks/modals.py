@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from bot import policy
-from bot.page import LicensePage
-from bot.people import Person
-from bot.text import deadline_phrase, fmt_date, money
+from bot.core import policy
+from bot.core.page import LicensePage
+from bot.core.wording import deadline_phrase, fmt_date, money
+from bot.usecases.people import Person
 from handlers.blocks.mrkdwn import Block, context, escape, plain, section
 from handlers.blocks.page import NOT_LOWERING
 from handlers.blocks.state import parse_id, selected_values, state_field

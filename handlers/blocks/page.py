@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from bot import policy
-from bot.page import LicensePage
-from bot.people import Viewer
-from bot.text import deadline_phrase, fmt_date, last_sync_line, money, plural, reconnect_banner
+from bot.core import policy
+from bot.core.page import LicensePage
+from bot.core.wording import deadline_phrase, fmt_date, last_sync_line, money, plural, reconnect_banner
+from bot.usecases.people import Viewer
 from handlers.blocks.activity import Entry, activity_lines
 from handlers.blocks.mrkdwn import (
     Block,

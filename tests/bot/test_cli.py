@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.cli import main
+from bot.cli.main import main
 from store import models
 from store.db import Database
 
@@ -198,9 +198,9 @@ def test_unreachable_database_is_one_line(capsys: pytest.CaptureFixture[str]) ->
 def test_console_script_upgrades_and_lists_commands(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/cli.db"
     up = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "--database", url, "db", "upgrade"], capture_output=True, text=True
+        [sys.executable, "-m", "bot.cli.main", "--database", url, "db", "upgrade"], capture_output=True, text=True
     )
     assert up.returncode == 0 and "latest schema" in up.stdout
-    helptext = subprocess.run([sys.executable, "-m", "bot.cli", "--help"], capture_output=True, text=True).stdout
+    helptext = subprocess.run([sys.executable, "-m", "bot.cli.main", "--help"], capture_output=True, text=True).stdout
     for command in ("db", "account", "users", "status", "demo"):
         assert f"    {command} " in helptext

@@ -8,12 +8,13 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot import consent, policy, usecases
-from bot.consent import AGREE, REFUSAL, SIGNATURE, ConsentInvalid
-from bot.consent_rules import SlackIdentity
-from bot.csvimport import MemberRow
-from bot.errors import Conflict, NotAllowed, NotFound, UserError
-from bot.usecases import Actor
+from bot import usecases
+from bot.core import policy
+from bot.core.consent import SlackIdentity
+from bot.core.errors import Conflict, NotAllowed, NotFound, UserError
+from bot.core.members_csv import MemberRow
+from bot.usecases import Actor, consent
+from bot.usecases.consent import AGREE, REFUSAL, SIGNATURE, ConsentInvalid
 from store import models
 from store.db import Database
 from store.models import ConsentStatus

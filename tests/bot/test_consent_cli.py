@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from bot import consent
-from bot.cli import main
-from bot.consent_export import FIELDS, to_csv
+from bot.cli.main import main
+from bot.usecases import consent
+from bot.usecases.consent_export import FIELDS, to_csv
 from store import models
 from store.db import Database
 from tests.conftest import NOW

@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot import consent, usecases
-from bot.background.loop import run_once
-from bot.usecases import Actor
+from bot import usecases
+from bot.usecases import Actor, consent
+from bot.worker.loop import run_once
 from store.db import Database
 from tests.conftest import NOW
 from tests.consent_factories import TEAM, ask, granted, who

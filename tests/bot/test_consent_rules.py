@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot import consent_rules as rules
-from bot.consent_rules import AdminState, SlackIdentity, StatementFacts
+from bot.core import consent as rules
+from bot.core.consent import AdminState, SlackIdentity, StatementFacts
 
 FACTS = StatementFacts(
     account_name="Acme BV",

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot import demo
-from bot.cli import main
+from bot.cli import demo
+from bot.cli.main import main
 from store import models
 from store.db import Database
 

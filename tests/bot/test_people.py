@@ -7,9 +7,9 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import select
 
-from bot import people, usecases
-from bot.errors import NotFound
-from bot.usecases import Actor
+from bot import usecases
+from bot.core.errors import NotFound
+from bot.usecases import Actor, people
 from store import models
 from store.db import Database
 from tests.conftest import NOW

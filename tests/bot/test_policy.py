@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.policy import (
+from bot.core.policy import (
     DEADLINE_DAYS,
     Member,
     Plan,

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.policy import (
+from bot.core.policy import (
     DEADLINE_DAYS,
     Plan,
     local_date,

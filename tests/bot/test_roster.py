@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.policy import Member, PolicyError, Roster, automatic_deactivations, roster_depth, seats_after
+from bot.core.policy import Member, PolicyError, Roster, automatic_deactivations, roster_depth, seats_after
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
 

@@ -8,7 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot import policy, usecases
+from bot import usecases
+from bot.core import policy
 from bot.usecases import OPERATOR
 from store.db import Database
 from tests.conftest import NOW

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.policy import Plan, PolicyError
-from bot.schedule import (
+from bot.core.policy import Plan, PolicyError
+from bot.core.schedule import (
     DEFAULT_REMINDER_DAYS,
     AccountState,
     PendingTerms,

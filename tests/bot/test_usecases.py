@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from bot import usecases
-from bot.errors import Conflict, Invalid, NotAllowed, NotFound, UserError
-from bot.policy import Violation
+from bot.core.errors import Conflict, Invalid, NotAllowed, NotFound, UserError
+from bot.core.policy import Violation
 from bot.usecases import OPERATOR, AccountChanges, Actor
 from store import models
 from store.db import Database

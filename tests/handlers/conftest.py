@@ -11,11 +11,11 @@ from datetime import date, datetime
 
 import pytest
 
-from bot.serve import build_wsgi
-from bot.slack_sim import SlackSim
-from bot.slack_standin import SlackStandIn
+from bot.testing.slack_sim import SlackSim
+from bot.testing.slack_standin import SlackStandIn
 from handlers.app import Settings, build_app
 from handlers.deps import Deps
+from handlers.http import build_wsgi
 from store.db import Database
 from tests.conftest import NOW
 from tests.factories import add_account, add_members

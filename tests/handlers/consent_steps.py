@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.slack_sim import Response, SlackSim
-from bot.slack_standin import Call, SlackStandIn
+from bot.testing.slack_sim import Response, SlackSim
+from bot.testing.slack_standin import Call, SlackStandIn
 from handlers.blocks.consent import AGREE_VALUE
 from handlers.ids import Action, Block
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.blocktext import message_to_text, view_to_text
-from bot.slack_standin import Call, SlackStandIn
+from bot.testing.blocktext import message_to_text, view_to_text
+from bot.testing.slack_standin import Call, SlackStandIn
 from handlers.ids import Action, Block
 from store import models
 from store.db import Database

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 
 from bot import usecases
-from bot.blocktext import message_to_text
-from bot.slack_sim import SlackSim
-from bot.slack_standin import SlackStandIn
+from bot.testing.blocktext import message_to_text
+from bot.testing.slack_sim import SlackSim
+from bot.testing.slack_standin import SlackStandIn
 from bot.usecases import Actor
 from handlers.ids import Action, Block
 from store.db import Database

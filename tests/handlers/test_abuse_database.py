@@ -7,13 +7,13 @@ import time
 
 import pytest
 
-from bot.blocktext import message_to_text, view_to_text
-from bot.serve import build_wsgi
-from bot.slack_sim import SlackSim
-from bot.slack_standin import SlackStandIn
+from bot.testing.blocktext import message_to_text, view_to_text
+from bot.testing.slack_sim import SlackSim
+from bot.testing.slack_standin import SlackStandIn
 from handlers.app import Settings, build_app
 from handlers.deps import Deps
 from handlers.errors import UNAVAILABLE
+from handlers.http import build_wsgi
 from handlers.ids import Action, Block
 from store.db import Database
 from tests.dbsnapshot import changes, snapshot

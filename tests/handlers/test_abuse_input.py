@@ -13,9 +13,9 @@ from typing import Any
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from bot.blocktext import message_to_text
-from bot.slack_sim import SlackSim
-from bot.slack_standin import SlackStandIn
+from bot.testing.blocktext import message_to_text
+from bot.testing.slack_sim import SlackSim
+from bot.testing.slack_standin import SlackStandIn
 from handlers.blocks.consent import AGREE_VALUE
 from handlers.errors import INTERNAL
 from handlers.ids import Action, Block

@@ -12,8 +12,8 @@ from collections import Counter
 from collections.abc import Callable
 
 from bot import usecases
-from bot.slack_sim import Response, SlackSim
-from bot.slack_standin import SlackStandIn
+from bot.testing.slack_sim import Response, SlackSim
+from bot.testing.slack_standin import SlackStandIn
 from bot.usecases import Actor
 from handlers.ids import Action
 from store.db import Database

@@ -14,15 +14,17 @@ from collections.abc import Iterator
 import pytest
 import responses
 
-from bot.background.loop import run_once
-from bot.background.sender import Pacer, Sender, SlackPoster, make_client
-from bot.serve import build_wsgi
-from bot.slack_sim import SlackSim
-from bot.slack_standin import SlackStandIn
 from bot.teamleader import oauth
 from bot.teamleader.sync import sync_account
+from bot.testing.slack_sim import SlackSim
+from bot.testing.slack_standin import SlackStandIn
+from bot.worker.loop import run_once
+from bot.worker.pacing import Pacer
+from bot.worker.sender import Sender
 from handlers.app import Settings, build_app
 from handlers.deps import Deps
+from handlers.http import build_wsgi
+from handlers.webapi import SlackPoster, make_client
 from store.db import Database
 from tests.bot.background.scenario import D7
 from tests.bot.teamleader.fake import CLIENT_SECRET, FakeTeamleader, tl_user

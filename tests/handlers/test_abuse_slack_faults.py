@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
-from bot.background.sender import Sender
-from bot.blocktext import message_to_text
-from bot.slack_sim import SlackSim
-from bot.slack_standin import SlackStandIn
+from bot.testing.blocktext import message_to_text
+from bot.testing.slack_sim import SlackSim
+from bot.testing.slack_standin import SlackStandIn
+from bot.worker.sender import Sender
 from handlers.ids import Action, View
 from store.db import Database
 from tests.bot.background.conftest import stand_in_sender

@@ -13,15 +13,15 @@ from typing import Any
 
 import pytest
 
-from bot.blocktext import message_to_text
-from bot.serve import build_wsgi
-from bot.slack_sim import SlackSim
-from bot.slack_standin import SlackStandIn
+from bot.testing.blocktext import message_to_text
+from bot.testing.slack_sim import SlackSim
+from bot.testing.slack_standin import SlackStandIn
 from handlers import commands
 from handlers.app import Settings, build_app
 from handlers.context import Ctx
 from handlers.deps import Deps
 from handlers.errors import INTERNAL
+from handlers.http import build_wsgi
 from tests.handlers.conftest import ADMIN, SECRET, TEAM
 
 

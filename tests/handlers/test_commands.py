@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot import usecases
-from bot.slack_sim import SlackSim
-from bot.slack_standin import SlackStandIn
+from bot.testing.slack_sim import SlackSim
+from bot.testing.slack_standin import SlackStandIn
 from bot.usecases import Actor
 from handlers.ids import Action
 from store.db import Database

@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 
 from bot import usecases
-from bot.blocktext import message_to_text, view_to_text
-from bot.errors import Invalid
-from bot.slack_sim import SlackSim
-from bot.slack_standin import SlackStandIn
+from bot.core.errors import Invalid
+from bot.testing.blocktext import message_to_text, view_to_text
+from bot.testing.slack_sim import SlackSim
+from bot.testing.slack_standin import SlackStandIn
 from bot.usecases import Actor
 from handlers.ids import Action, Block, View
 from store.db import Database

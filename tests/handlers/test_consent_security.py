@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot import consent
-from bot.blocktext import view_to_text
-from bot.slack_sim import SlackSim
-from bot.slack_standin import SlackStandIn
-from bot.usecases import Actor
+from bot.testing.blocktext import view_to_text
+from bot.testing.slack_sim import SlackSim
+from bot.testing.slack_standin import SlackStandIn
+from bot.usecases import Actor, consent
 from handlers.ids import Action
 from store.db import Database
 from tests.conftest import NOW

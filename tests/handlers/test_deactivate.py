@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from bot import usecases
-from bot.blocktext import view_to_text
-from bot.slack_sim import SlackSim
-from bot.slack_standin import SlackStandIn
+from bot.testing.blocktext import view_to_text
+from bot.testing.slack_sim import SlackSim
+from bot.testing.slack_standin import SlackStandIn
 from bot.usecases import Actor
 from handlers.ids import Action, Block, View
 from store.db import Database

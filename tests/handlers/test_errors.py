@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from bot import snapshot, usecases
-from bot.errors import Unavailable
-from bot.slack_sim import SlackSim
-from bot.slack_standin import SlackStandIn
+from bot import usecases
+from bot.core.errors import Unavailable
+from bot.testing.slack_sim import SlackSim
+from bot.testing.slack_standin import SlackStandIn
+from bot.usecases import snapshot
 from handlers.errors import INTERNAL, UNAVAILABLE
 from handlers.ids import Action
 from tests.handlers.conftest import ADMIN

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot import usecases
-from bot.csvimport import MemberRow
-from bot.slack_sim import SlackSim
-from bot.slack_standin import SlackStandIn
+from bot.core.members_csv import MemberRow
+from bot.testing.slack_sim import SlackSim
+from bot.testing.slack_standin import SlackStandIn
 from bot.usecases import Actor
 from handlers.blocks.mrkdwn import escape
 from store.db import Database

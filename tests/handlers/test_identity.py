@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot import usecases
-from bot.slack_sim import SlackSim
-from bot.slack_standin import SlackStandIn
+from bot.testing.slack_sim import SlackSim
+from bot.testing.slack_standin import SlackStandIn
 from store.db import Database
 from tests.conftest import NOW
 from tests.factories import add_account, member_rows

@@ -10,8 +10,8 @@ from typing import Any
 
 from sqlalchemy import event
 
-from bot.slack_sim import SlackSim
-from bot.slack_standin import SlackStandIn
+from bot.testing.slack_sim import SlackSim
+from bot.testing.slack_standin import SlackStandIn
 from store.db import Database
 from tests.factories import add_account, add_members
 from tests.handlers.conftest import ADMIN, TEAM

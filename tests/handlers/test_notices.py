@@ -10,16 +10,16 @@ from typing import Any
 
 import pytest
 
-from bot.background.renewal import Deactivated, RenewalOutcome
-from bot.page import AccountTerms, PendingRequest, TeamleaderLink, build_page
-from bot.policy import Member, Plan, Roster
-from handlers.ids import Action
-from handlers.notices import (
+from bot.core.page import AccountTerms, PendingRequest, TeamleaderLink, build_page
+from bot.core.policy import Member, Plan, Roster
+from bot.worker.renewal import Deactivated, RenewalOutcome
+from handlers.blocks.notices import (
     reminder_message,
     renewal_summary_message,
     teamleader_reconnect_message,
     unused_seats_message,
 )
+from handlers.ids import Action
 
 NOW = datetime(2026, 12, 25, 8, tzinfo=UTC)
 RENEWAL = date(2027, 1, 1)

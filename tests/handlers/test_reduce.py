@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.blocktext import view_to_text
-from bot.slack_sim import SlackSim
-from bot.slack_standin import SlackStandIn
+from bot.testing.blocktext import view_to_text
+from bot.testing.slack_sim import SlackSim
+from bot.testing.slack_standin import SlackStandIn
 from handlers.ids import Action, Block, View
 from store.db import Database
 from tests.handlers.conftest import ADMIN, ADMIN2, USER, Clock

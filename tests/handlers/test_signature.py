@@ -19,8 +19,8 @@ import pytest
 import slack_sdk.signature
 from slack_bolt import BoltRequest
 
-from bot.slack_sim import Response, SlackSim, signature
-from bot.slack_standin import SlackStandIn
+from bot.testing.slack_sim import Response, SlackSim, signature
+from bot.testing.slack_standin import SlackStandIn
 from handlers.app import Settings, build_app
 from handlers.deps import Deps
 from store.db import Database

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.slack_standin import SlackStandIn
+from bot.testing.slack_standin import SlackStandIn
 from handlers import home
 from handlers.context import Ctx
 from handlers.deps import Deps, in_turn

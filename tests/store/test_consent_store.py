@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from bot import consent
+from bot.usecases import consent
 from store import models
 from store.db import Database
 from store.models import AdminConsent

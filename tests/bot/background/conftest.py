@@ -12,8 +12,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.background.sender import Pacer, Sender, SlackPoster, make_client
-from bot.slack_standin import SlackStandIn
+from bot.testing.slack_standin import SlackStandIn
+from bot.worker.pacing import Pacer
+from bot.worker.sender import Sender
+from handlers.webapi import SlackPoster, make_client
 from store.db import Database
 from tests.bot.background.scenario import TEAM, standard_team
 

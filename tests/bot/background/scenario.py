@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy import select
 
 from bot import usecases
-from bot.background.loop import PassReport, run_once
-from bot.background.sender import Sender
-from bot.slack_standin import SlackStandIn
+from bot.testing.slack_standin import SlackStandIn
 from bot.usecases import Actor
+from bot.worker.loop import PassReport, run_once
+from bot.worker.sender import Sender
 from store import models
 from store.db import Database
 from store.models import ConsentStatus

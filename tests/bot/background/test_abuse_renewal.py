@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.background import tick as tick_module
-from bot.background.sender import Sender
-from bot.slack_standin import SlackStandIn
+from bot.testing.slack_standin import SlackStandIn
+from bot.worker import tick as tick_module
+from bot.worker.sender import Sender
 from store import models
 from store.db import Database
 from tests.bot.background.scenario import RENEWAL_OVER, TEAM, account_row, audit_actions, deliveries, run

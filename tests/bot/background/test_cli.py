@@ -13,12 +13,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.background.cli import render_pass
-from bot.background.hooks import installed_hooks
-from bot.background.loop import run_once
-from bot.cli import main
-from bot.slack_standin import SlackStandIn
-from bot.worker import start_background
+from bot.cli.main import main
+from bot.cli.wiring import installed_hooks, start_background
+from bot.cli.worker import render_pass
+from bot.testing.slack_standin import SlackStandIn
+from bot.worker.loop import run_once
 from handlers.deps import Deps
 from store import models
 from store.db import Database
@@ -141,7 +140,7 @@ def test_worker_runs_passes_and_stops_on_sigterm(db: Database, db_url: str, stan
     standard_team(db)
     env = {**os.environ, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": standin.api_url}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "--database", db_url, "worker", "--interval", "0.2"],
+        [sys.executable, "-m", "bot.cli.main", "--database", db_url, "worker", "--interval", "0.2"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -179,8 +178,8 @@ def test_start_background_runs_the_loop_until_stopped(db: Database, standin: Sla
 
 
 def test_the_worker_runs_the_teamleader_sync_when_it_is_installed() -> None:
-    from bot.background.reconnect import notify_reconnects
     from bot.teamleader import jobs
+    from bot.worker.reconnect import notify_reconnects
 
     hooks = installed_hooks()
     assert hooks.before_renewal == jobs.before_renewal

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import func, select, text
 
 from bot import usecases
-from bot.background.loop import PassReport, run_once
-from bot.slack_standin import SlackStandIn
+from bot.testing.slack_standin import SlackStandIn
+from bot.worker.loop import PassReport, run_once
 from store import models
 from store.db import Database, make_engine
 from store.models import Base

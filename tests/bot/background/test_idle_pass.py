@@ -11,11 +11,11 @@ from typing import Any
 
 from sqlalchemy import event
 
-from bot.background.hooks import installed_hooks
-from bot.background.sender import Sender
+from bot.cli.wiring import installed_hooks
 from bot.teamleader import jobs
 from bot.teamleader.status import reconnect_notices_due
 from bot.usecases import load_account
+from bot.worker.sender import Sender
 from store import models
 from store.db import Database
 from store.models import TeamleaderStatus

@@ -9,16 +9,16 @@ import pytest
 import responses
 
 from bot import usecases
-from bot.background.loop import PassReport, run_once
-from bot.background.reconnect import notify_reconnects
-from bot.background.sender import Sender
-from bot.blocktext import blocks_to_lines
-from bot.csvimport import MemberRow
-from bot.people import Person, Viewer
-from bot.slack_standin import SlackStandIn
+from bot.cli.text import render_page
+from bot.core.members_csv import MemberRow
 from bot.teamleader import jobs, oauth
 from bot.teamleader.status import reconnect_notices_due
-from bot.text import render_page
+from bot.testing.blocktext import blocks_to_lines
+from bot.testing.slack_standin import SlackStandIn
+from bot.usecases.people import Person, Viewer
+from bot.worker.loop import PassReport, run_once
+from bot.worker.reconnect import notify_reconnects
+from bot.worker.sender import Sender
 from handlers.blocks.page import home_view, page_blocks
 from store.db import Database
 from tests.bot.background.scenario import deliveries, posts

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import select
 
 from bot import usecases
-from bot.background import outbox
-from bot.background import tick as tick_module
-from bot.background.sender import Sender
-from bot.slack_standin import SlackStandIn
+from bot.testing.slack_standin import SlackStandIn
+from bot.worker import outbox
+from bot.worker import tick as tick_module
+from bot.worker.sender import Sender
 from store import models
 from store.db import Database
 from store.models import RequestStatus
@@ -187,7 +187,7 @@ def test_a_crash_between_two_steps_rolls_back_and_a_rerun_completes_once(
             raise Crash("power cut")
         real_audit(*args, **kwargs)
 
-    monkeypatch.setattr("bot.background.renewal.audit", audit_then_crash)
+    monkeypatch.setattr("bot.worker.renewal.audit", audit_then_crash)
     report = run(db, sender, RENEWAL_OVER)
     [failed] = report.tick.accounts
     assert failed.error is not None and "power cut" in failed.error
@@ -198,7 +198,7 @@ def test_a_crash_between_two_steps_rolls_back_and_a_rerun_completes_once(
     assert deliveries(db) == [] and standin.posts() == []
     assert "worker.failed" in [a for a, _ in audit_actions(db, TEAM)]
 
-    monkeypatch.setattr("bot.background.renewal.audit", real_audit)
+    monkeypatch.setattr("bot.worker.renewal.audit", real_audit)
     assert run(db, sender, RENEWAL_OVER + timedelta(minutes=1)).tick.accounts == []  # retried a bit later
     run(db, sender, RENEWAL_OVER + tick_module.RETRY_AFTER)
     run(db, sender, RENEWAL_OVER + tick_module.RETRY_AFTER)
@@ -216,10 +216,10 @@ def test_a_crash_after_queueing_the_summary_keeps_nothing(
         real_queue(*args, **kwargs)
         raise Crash("killed after queueing")
 
-    monkeypatch.setattr("bot.background.tick.queue", queue_then_crash)
+    monkeypatch.setattr("bot.worker.tick.queue", queue_then_crash)
     run(db, sender, RENEWAL_OVER)
     assert deliveries(db) == [] and _deactivated(db) == []
-    monkeypatch.setattr("bot.background.tick.queue", real_queue)
+    monkeypatch.setattr("bot.worker.tick.queue", real_queue)
     run(db, sender, RENEWAL_OVER + tick_module.RETRY_AFTER)
     assert [k for k, *_ in deliveries(db)] == ["renewal:2027-01-01"] * 3
     assert len(standin.posts()) == 3

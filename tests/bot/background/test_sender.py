@@ -9,11 +9,14 @@ from typing import Any
 
 import pytest
 
-from bot.background import sender as sender_module
-from bot.background.outbox import outbox_status, queue
-from bot.background.sender import MAX_ATTEMPTS, Pacer, Posted, Sender, SlackPoster, make_client
-from bot.slack_standin import SlackStandIn
+from bot.testing.slack_standin import SlackStandIn
 from bot.usecases import load_account
+from bot.worker import sender as sender_module
+from bot.worker.outbox import outbox_status, queue
+from bot.worker.pacing import Pacer
+from bot.worker.ports import Posted
+from bot.worker.sender import MAX_ATTEMPTS, Sender
+from handlers.webapi import SlackPoster, make_client
 from store.db import Database
 from tests.bot.background.conftest import stand_in_sender
 from tests.bot.background.scenario import D7, TEAM, audit_actions, deliveries, posts, run, standard_team

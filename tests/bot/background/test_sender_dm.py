@@ -7,10 +7,12 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from bot.background.outbox import queue
-from bot.background.sender import BACKOFF, Pacer, Posted, Sender
-from bot.slack_standin import SlackStandIn
+from bot.testing.slack_standin import SlackStandIn
 from bot.usecases import load_account
+from bot.worker.outbox import queue
+from bot.worker.pacing import Pacer
+from bot.worker.ports import Posted
+from bot.worker.sender import BACKOFF, Sender
 from store import models
 from store.db import Database
 from tests.bot.background.conftest import stand_in_sender

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import event
 
 from bot import usecases
-from bot.background.sender import Sender
-from bot.background.tick import due_account_ids
-from bot.slack_standin import SlackStandIn
+from bot.testing.slack_standin import SlackStandIn
+from bot.worker.sender import Sender
+from bot.worker.tick import due_account_ids
 from handlers.ids import Action
 from store.db import Database
 from tests.bot.background.scenario import (

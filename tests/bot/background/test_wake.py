@@ -9,10 +9,10 @@ from datetime import timedelta
 import pytest
 import responses
 
-from bot import consent
-from bot.background.sender import Sender
 from bot.teamleader import oauth
 from bot.teamleader.sync import sync_account
+from bot.usecases import consent
+from bot.worker.sender import Sender
 from store.db import Database
 from tests.bot.background.scenario import D7, D14, TEAM, account_row, run
 from tests.bot.teamleader.fake import FakeTeamleader, tl_user

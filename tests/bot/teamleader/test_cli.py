@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import select
 
-from bot.cli import main
+from bot.cli.main import main
 from store import models
 from store.db import Database
 from tests.bot.teamleader.fake import ENV, FakeTeamleader, error, tl_user

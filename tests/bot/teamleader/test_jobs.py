@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.errors import UserError
+from bot.core.errors import UserError
 from bot.teamleader import jobs, oauth
 from bot.teamleader.client import TeamleaderError
 from bot.teamleader.status import set_sync_interval

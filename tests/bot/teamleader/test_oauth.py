@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import select
 
-from bot.errors import NotAllowed
+from bot.core.errors import NotAllowed
 from bot.teamleader import oauth
 from bot.teamleader.client import TeamleaderError
 from bot.teamleader.oauth import StateRefused

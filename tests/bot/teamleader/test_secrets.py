@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import select
 
-from bot.errors import UserError
+from bot.core.errors import UserError
 from bot.teamleader import oauth
 from bot.teamleader.status import connection_status, describe
 from bot.teamleader.sync import sync_account

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bot import usecases
-from bot.errors import UserError
+from bot.core.errors import UserError
 from bot.teamleader import sync
 from bot.teamleader.client import ApiError
 from bot.teamleader.sync import sync_account

@@ -8,10 +8,11 @@ from wsgiref.util import setup_testing_defaults
 
 import pytest
 
-from bot.serve import build_wsgi, extension_routes
+from bot.cli.serve import extension_routes
 from bot.teamleader import oauth
 from bot.teamleader.status import connection_status
 from handlers.deps import Deps
+from handlers.http import build_wsgi
 from store.db import Database
 from tests.bot.teamleader.fake import ENV, FakeTeamleader
 from tests.conftest import NOW

@@ -1,0 +1,52 @@
+"""Argument helpers every `licensebot` sub-command shares: one-line errors, dates, instants, the database."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date, datetime
+from typing import NoReturn
+
+import pendulum
+
+from store.db import Database, database_url
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that reports bad input as one line (no usage dump) and exits 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def instant(text: str) -> datetime:
+    try:
+        parsed = pendulum.parse(text, tz="UTC")
+    except (ValueError, pendulum.parsing.exceptions.ParserError):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO-8601 instant") from None
+    if not isinstance(parsed, datetime):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO-8601 instant")
+    return parsed
+
+
+def whole(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    return value
+
+
+def now_of(args: argparse.Namespace) -> datetime:
+    given: datetime | None = getattr(args, "now", None)
+    return given if given is not None else pendulum.now("UTC")
+
+
+def open_db(args: argparse.Namespace) -> Database:
+    return Database.connect(args.database or database_url())

@@ -1,0 +1,80 @@
+"""`licensebot consents ...`: list and export the written consents of admins."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from bot.cli.args import now_of, open_db
+from bot.core.errors import UserError
+from bot.usecases.consent import list_consents
+from bot.usecases.consent_export import FORMATS, export_consents
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    text, count = export_consents(open_db(args), team=args.team, fmt=args.format, now=now_of(args))
+    if args.output in (None, "-"):
+        sys.stdout.write(text)
+        return 0
+    path = Path(args.output)
+    _write_atomically(path, text)
+    noun = "consent" if count == 1 else "consents"
+    print(f"{count} {noun} of {args.team} written to {path} ({args.format})", file=sys.stderr)
+    return 0
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write the whole file or nothing (a temporary file next to it, then renamed)."""
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise UserError(f"cannot write {path}: the folder {directory} does not exist")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+    except OSError as exc:
+        raise UserError(f"cannot write {path}: {exc.strerror}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise UserError(f"cannot write {path}: {exc.strerror}") from None
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    consents = list_consents(open_db(args), team=args.team)
+    if not consents:
+        print(f"{args.team}: no admin has been asked for consent")
+        return 0
+    for c in consents:
+        when = c.revoked_at or c.granted_at or c.declined_at or c.requested_at
+        print(
+            f"#{c.id}  {c.status.value:<9}  {c.member_name} <{c.member_email}>  "
+            f"asked by {c.requester_name}, from {c.effective_on.isoformat()}, "
+            f"last change {when.isoformat(timespec='seconds')}"
+        )
+    return 0
+
+
+def add_commands(sub: Any) -> None:
+    consents = sub.add_parser("consents", help="written consents of admins to lose admin rights").add_subparsers(
+        dest="consents_command", metavar="ACTION"
+    )
+    consents.required = True
+    export = consents.add_parser(
+        "export",
+        help="write every consent of an account (the evidence) as CSV or JSON",
+        description="Every consent request of the account with its exact statement, signature, who signed "
+        "and when it was granted, declined or revoked. Times are UTC.",
+    )
+    export.add_argument("--team", required=True, help="Slack team (workspace) id, e.g. T0123ABCD")
+    export.add_argument("--format", choices=FORMATS, default="csv", help="csv (default) or json")
+    export.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
+    export.set_defaults(func=cmd_export)
+    listing = consents.add_parser("list", help="one line per consent of an account")
+    listing.add_argument("--team", required=True)
+    listing.set_defaults(func=cmd_list)

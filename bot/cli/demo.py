@@ -1,0 +1,319 @@
+"""`licensebot demo`: a scripted scenario through the real Slack app and the real store, printed as
+each person sees it in Slack.
+
+Everything runs in this process: a fresh SQLite file, the Bolt app behind the WSGI app of
+`licensebot serve`, and a local stand-in of the Slack Web API on 127.0.0.1 (bot/slack_standin.py).
+Requests are signed as Slack signs them (bot/slack_sim.py). No token, no network. The background
+worker (bot/worker/) runs its passes against the same stand-in, the demo clock moved to the reminder
+a week before the renewal, then to the morning after the renewal day.
+
+The scenario is the list STEPS: (title, function(scene)). Add a step by appending to it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pendulum
+
+from bot import usecases
+from bot.cli.worker import render_pass
+from bot.core import policy
+from bot.core.members_csv import parse_members_csv
+from bot.core.wording import fmt_date, fmt_local_time
+from bot.testing.blocktext import message_to_text, mrkdwn, view_to_text
+from bot.testing.slack_sim import Response, SlackSim
+from bot.testing.slack_standin import Call, SlackStandIn
+from bot.usecases import AccountChanges
+from bot.worker.loop import PassReport, run_once
+from bot.worker.pacing import Pacer
+from bot.worker.sender import Sender
+from handlers.app import Settings, build_app
+from handlers.deps import Deps
+from handlers.ids import Action, Block
+from handlers.webapi import SlackPoster, make_client
+from store.db import Database
+
+TEAM = "T0DEMO"
+TIMEZONE = "Europe/Brussels"
+SECRET = "demo-signing-secret"
+WIDTH = 96
+ADMIN_CHANNEL, GENERAL = "C0LICADMIN", "C0GENERAL"
+ANN, BRAM, CHLOE, JONAS = "U0DEMO001", "U0DEMO002", "U0DEMO003", "U0DEMO010"
+# Everybody in the sample CSV has a Slack account; Elise, Griet and Jonas are not linked yet.
+SLACK_USERS = {
+    "U0DEMO001": ("Ann Peeters", "ann.peeters@example.com"),
+    "U0DEMO002": ("Bram Janssens", "bram.janssens@example.com"),
+    "U0DEMO003": ("Chloé Maes", "chloe.maes@example.com"),
+    "U0DEMO004": ("Dries Wouters", "dries.wouters@example.com"),
+    "U0DEMO005": ("Elise Claes", "elise.claes@example.com"),
+    "U0DEMO006": ("Frederik Goossens", "frederik.goossens@example.com"),
+    "U0DEMO007": ("Griet Willems", "griet.willems@example.com"),
+    "U0DEMO008": ("Hasan Yilmaz", "hasan.yilmaz@example.com"),
+    "U0DEMO009": ("Inès Dubois", "ines.dubois@example.com"),
+    "U0DEMO010": ("Jonas Mertens", "jonas.mertens@example.com"),
+}
+CHANNELS = {ADMIN_CHANNEL: "license-admins", GENERAL: "general"}
+
+
+class Clock:
+    """The demo's `now`, which steps may move forward (e.g. to the renewal day)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class Scene:
+    db: Database
+    deps: Deps
+    clock: Clock
+    standin: SlackStandIn
+    slack: SlackSim
+    settings: Settings
+    out: Callable[[str], None] = print
+    names: dict[str, str] = field(default_factory=dict)
+    sender: Sender | None = None
+    """The worker's sender, posting to the stand-in (what `licensebot worker` does with a real token)."""
+
+    def name(self, user: str) -> str:
+        return self.names.get(user, user)
+
+    def renewal(self) -> date:
+        """The renewal the demo's request is for."""
+        return usecases.license_page(self.db, team=TEAM, now=self.clock()).next_renewal
+
+    # --- printing -------------------------------------------------------------------------------
+
+    def title(self, n: int, text: str) -> None:
+        self.out(f"\n━━ {n}. {text} " + "━" * max(3, WIDTH - len(text) - 6))
+
+    def note(self, text: str) -> None:
+        self.out(textwrap.fill(text, WIDTH, initial_indent="   ", subsequent_indent="   "))
+
+    def _box(self, heading: str, body: str) -> None:
+        self.out(f"   {heading}")
+        for line in body.splitlines():
+            self.out(f"   │ {line}" if line else "   │")
+
+    def _view(self, view: dict[str, Any]) -> str:
+        return view_to_text(view, self.names, WIDTH - 6)
+
+    def _msg(self, params: dict[str, Any]) -> str:
+        return message_to_text(params, self.names, WIDTH - 6)
+
+    def show(self, calls: list[Call], who: str, *, homes: bool = False) -> None:
+        """What the people saw from these Web API calls (answers to `who`, posts, modals, homes)."""
+        refreshed: list[str] = []
+        for c in calls:
+            p = c.params
+            if c.method == "response_url":
+                self._box(f"{self.name(who)} sees (only visible to you):", self._msg(p))
+            elif c.method == "views.open":
+                self.out(f"   ↳ a modal opens at once ({mrkdwn(str(p['view']['blocks'][0]['text']['text']))})")
+            elif c.method == "views.update":
+                self._box(f"{self.name(who)} sees the modal:", self._view(p["view"]))
+            elif c.method == "chat.postMessage":
+                self._post(p)
+            elif c.method == "views.publish" and homes:
+                self._box(f"App Home of {self.name(p['user_id'])}:", self._view(p["view"]))
+            elif c.method == "views.publish":
+                refreshed.append(self.name(p["user_id"]))
+            elif c.method == "users.info":
+                self.out(
+                    f"   ↳ licensebot asks Slack for {self.name(p['user'])}'s email (users.info) to find the member"
+                )
+        if refreshed:
+            self.out(f"   ↳ App Home refreshed for {', '.join(refreshed)}")
+
+    def _post(self, params: dict[str, Any], *, same: bool = False) -> None:
+        channel = str(params["channel"])
+        if channel in self.names and channel[:1] in "UD":  # a user id (Bolt) or a DM channel (the worker)
+            heading = f"DM from licensebot to {self.name(channel)}:"
+        else:
+            heading = f"Post in #{CHANNELS.get(channel, channel)}:"
+        if same:
+            self.out(f"   {heading} the same message")
+        else:
+            self._box(heading, self._msg(params))
+
+    def show_posts(self, calls: list[Call]) -> None:
+        """The worker's posts (sent concurrently): the channel first, then the DMs by name; a message
+        identical to the one shown just before is not printed again."""
+        posts = [c.params for c in calls if c.method == "chat.postMessage" and c.ok]
+        posts.sort(key=lambda p: (str(p["channel"]).startswith("D"), self.name(str(p["channel"]))))
+        shown: list[Any] = []
+        for p in posts:
+            content = [p.get("text"), p.get("blocks")]
+            self._post(p, same=content == shown)
+            shown = content
+
+    # --- acting ---------------------------------------------------------------------------------
+
+    def run_worker(self, at: datetime) -> PassReport:
+        """Move the clock to `at` and run one pass of the background worker, as `licensebot worker` does."""
+        assert self.sender is not None
+        self.clock.now = at
+        self.out(f"\n » {fmt_local_time(at, TIMEZONE)}: the worker runs its pass. Its log:")
+        mark = self.standin.mark()
+        report = run_once(self.db, self.sender, at)
+        for line in render_pass(report).splitlines():
+            self.out(f"   ┊ {line}")
+        self.show_posts(self.standin.since(mark))
+        return report
+
+    def command(self, user: str, text: str, *, channel: str = GENERAL, homes: bool = False) -> Response:
+        typed = mrkdwn(text, self.names)  # mentions as Slack shows them while typing
+        self.out(f"\n » {self.name(user)} types in #{CHANNELS[channel]}:  /licenses {typed}".rstrip())
+        mark = self.standin.mark()
+        response = self.slack.command(user, text, channel=channel)
+        self.show(self.standin.since(mark), user, homes=homes)
+        return response
+
+    def submit(self, user: str, typed: str) -> Response:
+        self.out(f"\n » {self.name(user)} types {typed} and clicks [Request]")
+        mark = self.standin.mark()
+        view_id = self.slack.last_modal_id()
+        values: dict[str, Any] = {Block.SEATS: {Action.SEATS_INPUT: {"type": "number_input", "value": typed}}}
+        response = self.slack.submit(user, view_id, values)
+        body = response.json() or {}
+        if body.get("response_action") == "errors":
+            for problem in body["errors"].values():
+                self._box("Slack shows under the field, in red:", textwrap.fill(problem, WIDTH - 6))
+        else:
+            self.out("   ↳ the modal closes")
+        self.show(self.standin.since(mark), user)
+        return response
+
+    def open_home(self, user: str) -> None:
+        self.out(f"\n » {self.name(user)} opens licensebot's Home tab")
+        mark = self.standin.mark()
+        self.slack.open_home(user)
+        self.show(self.standin.since(mark), user, homes=True)
+
+
+Step = Callable[[Scene], None]
+
+
+def operator_links_the_workspace(scene: Scene) -> None:
+    now = scene.clock()
+    renews = (pendulum.instance(now).in_timezone(TIMEZONE) + timedelta(days=30)).date()
+    changes = AccountChanges(
+        name="Acme Demo BV",
+        plan="quarterly",
+        seats=12,
+        renews=renews,
+        timezone=TIMEZONE,
+        price_per_seat="39.00",
+        currency="EUR",
+    )
+    usecases.add_account(scene.db, team=TEAM, now=now, changes=changes)
+    csv_text = resources.files("bot.sample").joinpath("members.csv").read_text(encoding="utf-8")
+    rows = parse_members_csv(csv_text, TIMEZONE)
+    usecases.import_members(scene.db, team=TEAM, rows=rows, now=now)
+    scene.out(f" » operator: licensebot account add --team {TEAM} --name 'Acme Demo BV' --plan quarterly \\")
+    scene.out(f"       --seats 12 --renews {renews} --timezone {TIMEZONE} --price-per-seat 39.00")
+    scene.out(f" » operator: licensebot users import --team {TEAM} members.csv   ({len(rows)} users, 2 admins)")
+
+
+def ann_opens_the_home_tab(scene: Scene) -> None:
+    scene.open_home(ANN)
+
+
+def jonas_looks_at_the_page(scene: Scene) -> None:
+    scene.note(
+        "Jonas has no Slack id in the member list yet: licensebot finds him by his email, stores his id, "
+        "and shows him the read-only page."
+    )
+    scene.command(JONAS, "")
+
+
+def ann_sets_the_admin_channel(scene: Scene) -> None:
+    scene.command(ANN, "channel", channel=ADMIN_CHANNEL)
+
+
+def ann_requests_fewer_licenses(scene: Scene) -> None:
+    scene.command(ANN, "reduce 5")
+    scene.submit(ANN, "11")
+    scene.submit(ANN, "5")
+
+
+def ann_checks_who_would_go(scene: Scene) -> None:
+    scene.command(ANN, "users")
+
+
+def the_worker_reminds_the_admins(scene: Scene) -> None:
+    renewal = scene.renewal()
+    scene.run_worker(policy.local_instant(renewal - timedelta(days=7), 9, TIMEZONE))
+
+
+def ann_deactivates_a_user(scene: Scene) -> None:
+    scene.clock.now += timedelta(hours=1)
+    scene.command(ANN, f"deactivate <@{CHLOE}|chloe.maes>")
+
+
+def the_worker_processes_the_renewal(scene: Scene) -> None:
+    renewal = scene.renewal()
+    scene.note(f"Nobody else was deactivated by the end of the renewal day, {fmt_date(renewal)}.")
+    scene.run_worker(policy.start_of_local_day(renewal + timedelta(days=1), TIMEZONE))
+
+
+def ann_looks_at_the_page_after_the_renewal(scene: Scene) -> None:
+    scene.command(ANN, "")
+
+
+STEPS: list[tuple[str, Step]] = [
+    ("An operator links the Slack workspace to the account", operator_links_the_workspace),
+    ("Ann (admin) opens the app's Home tab", ann_opens_the_home_tab),
+    ("Jonas (not an admin) looks at the license page", jonas_looks_at_the_page),
+    ("Ann makes #license-admins the admin channel", ann_sets_the_admin_channel),
+    ("Ann asks to remove licenses before the renewal", ann_requests_fewer_licenses),
+    ("Ann checks who would be deactivated automatically", ann_checks_who_would_go),
+    ("A week before the renewal the worker reminds the admins", the_worker_reminds_the_admins),
+    ("Ann deactivates Chloé by hand", ann_deactivates_a_user),
+    ("The day after the renewal the worker processes it", the_worker_processes_the_renewal),
+    ("Ann's license page after the renewal", ann_looks_at_the_page_after_the_renewal),
+]
+
+
+def make_scene(db: Database, standin: SlackStandIn, now: datetime, out: Callable[[str], None] = print) -> Scene:
+    for user, (name, email) in SLACK_USERS.items():
+        standin.add_user(user, name=name, email=email, team_id=TEAM)
+    clock = Clock(now)
+    deps = Deps(db=db, clock=clock)
+    settings = Settings(bot_token="xoxb-demo", signing_secret=SECRET, api_url=standin.api_url)
+    # process_before_response: every step has finished when its request returns (readable output).
+    app = build_app(settings, deps, process_before_response=True)
+    from handlers.http import build_wsgi
+
+    slack = SlackSim(build_wsgi(app, deps, signing_secret=SECRET), SECRET, standin, team=TEAM)
+    names = {u: n for u, (n, _) in SLACK_USERS.items()} | CHANNELS
+    names |= {f"D{u}": n for u, (n, _) in SLACK_USERS.items()}  # the DM channels the worker posts to
+    sender = Sender(SlackPoster(lambda: make_client("xoxb-demo", standin.api_url)), threads=4, pacer=Pacer(0))
+    return Scene(db, deps, clock, standin, slack, settings, out, names, sender=sender)
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    path = Path(args.keep)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    db = Database.connect(f"sqlite:///{path}")
+    print(f"licensebot demo: the real app and store (SQLite {path}), a local stand-in of Slack; no token, no network.")
+    with SlackStandIn(team_id=TEAM) as standin:
+        scene = make_scene(db, standin, pendulum.now(TIMEZONE))
+        for n, (title, step) in enumerate(STEPS, start=1):
+            scene.title(n, title)
+            step(scene)
+    db.dispose()
+    print(f"\nThe demo database is kept in {path}: try `licensebot --database sqlite:///{path} status --team {TEAM}`.")
+    return 0

@@ -1,0 +1,200 @@
+"""The `licensebot` command line: the operators' contract. Bad input: one line on stderr, exit 2."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from bot import usecases
+from bot.cli import consents, serve, teamleader, worker
+from bot.cli.args import Parser, instant, iso_date, now_of, open_db, whole
+from bot.cli.text import render_outbox, render_page
+from bot.core.errors import UserError
+from bot.core.members_csv import parse_members_csv
+from bot.core.policy import PolicyError
+from bot.worker.outbox import outbox_status
+from store.db import Database, database_url, upgrade
+
+PROG = "licensebot"
+Handler = Callable[[argparse.Namespace], int]
+
+
+# --- commands -----------------------------------------------------------------------------------
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    db = Database.connect(args.database or database_url(), migrate=False)
+    upgrade(db.engine)
+    print("database is at the latest schema")
+    return 0
+
+
+def _changes(args: argparse.Namespace) -> usecases.AccountChanges:
+    return usecases.AccountChanges(
+        name=args.name,
+        plan=args.plan,
+        seats=args.seats,
+        renews=args.renews,
+        timezone=args.timezone,
+        admin_channel=args.admin_channel,
+        price_per_seat=args.price_per_seat,
+        currency=args.currency,
+    )
+
+
+def cmd_account_add(args: argparse.Namespace) -> int:
+    usecases.add_account(open_db(args), team=args.team, changes=_changes(args), now=now_of(args))
+    print(f"account {args.team} added")
+    return 0
+
+
+def cmd_account_set(args: argparse.Namespace) -> int:
+    diff = usecases.update_account(open_db(args), team=args.team, changes=_changes(args), now=now_of(args))
+    print(f"account {args.team}: " + (", ".join(f"{k}={v}" for k, v in diff.items()) if diff else "nothing changed"))
+    return 0
+
+
+def cmd_users_import(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    try:
+        content = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"cannot read {path}: {exc}") from None
+    db = open_db(args)
+    page = usecases.license_page(db, team=args.team, now=now_of(args))
+    rows = parse_members_csv(content, page.terms.timezone)
+    added, updated = usecases.import_members(db, team=args.team, rows=rows, now=now_of(args))
+    print(f"{path.name}: {len(rows)} rows, {added} added, {updated} updated")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    db = open_db(args)
+    print(render_page(usecases.license_page(db, team=args.team, now=now_of(args))))
+    outbox = render_outbox(outbox_status(db, team=args.team))
+    if outbox:
+        print(outbox)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from bot.cli.demo import run_demo  # the demo's stand-ins load only when it runs
+
+    return run_demo(args)
+
+
+# --- the parser ---------------------------------------------------------------------------------
+
+
+def _account_options(p: argparse.ArgumentParser, *, required: bool) -> None:
+    p.add_argument("--team", required=True, help="Slack team (workspace) id, e.g. T0123ABCD")
+    p.add_argument("--name", required=required, help="account name")
+    p.add_argument("--plan", required=required, choices=["quarterly", "annual"], help="billing plan")
+    p.add_argument("--seats", required=required, type=whole, help="licensed seats (user licenses)")
+    p.add_argument(
+        "--renews",
+        required=required,
+        type=iso_date,
+        metavar="YYYY-MM-DD",
+        help="the next renewal date; later renewals follow from it (the anchor)",
+    )
+    p.add_argument("--timezone", help="IANA timezone of the account (default UTC), e.g. Europe/Brussels")
+    p.add_argument("--admin-channel", metavar="C…", help="Slack channel id where admins get posts")
+    p.add_argument("--price-per-seat", metavar="AMOUNT", help="price of one license per month, e.g. 12.50")
+    p.add_argument("--currency", help="currency of the price (default EUR)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(prog=PROG, description="licensebot: remove user licenses before renewal, from Slack.")
+    parser.add_argument(
+        "--database", metavar="URL", help="database URL (default: $DATABASE_URL or sqlite:///licensebot.db)"
+    )
+    parser.add_argument("--debug", action="store_true", help="log debug detail and show tracebacks")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    sub.required = True
+
+    db = sub.add_parser("db", help="database schema").add_subparsers(dest="db_command", metavar="ACTION")
+    db.required = True
+    db.add_parser("upgrade", help="apply migrations").set_defaults(func=cmd_db_upgrade)
+
+    account = sub.add_parser("account", help="add or change an account").add_subparsers(
+        dest="account_command", metavar="ACTION"
+    )
+    account.required = True
+    add = account.add_parser("add", help="link a Slack workspace to a new account")
+    _account_options(add, required=True)
+    add.set_defaults(func=cmd_account_add)
+    change = account.add_parser("set", help="change an account's settings")
+    _account_options(change, required=False)
+    change.set_defaults(func=cmd_account_set)
+
+    users = sub.add_parser("users", help="the account's users").add_subparsers(dest="users_command", metavar="ACTION")
+    users.required = True
+    imp = users.add_parser(
+        "import",
+        help="add or update users from a CSV file (email,name,slack_user_id,admin,added_on)",
+        description="Upsert users by email. A bad row is reported with its line number and nothing is written.",
+    )
+    imp.add_argument("--team", required=True)
+    imp.add_argument("file", metavar="FILE.csv")
+    imp.set_defaults(func=cmd_users_import)
+
+    status = sub.add_parser("status", help="print the license page of an account")
+    status.add_argument("--team", required=True)
+    status.add_argument("--now", type=instant, help="pretend it is this instant (ISO-8601)")
+    status.set_defaults(func=cmd_status)
+
+    demo = sub.add_parser("demo", help="run a scripted scenario on a fresh SQLite database and print it")
+    demo.add_argument(
+        "--keep",
+        metavar="FILE",
+        default="licensebot-demo.db",
+        help="the demo database file (recreated each run; default licensebot-demo.db)",
+    )
+    demo.set_defaults(func=cmd_demo)
+
+    for feature in (serve, worker, consents, teamleader):
+        feature.add_commands(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    debug = args.debug or os.environ.get("LICENSEBOT_DEBUG") == "1"
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    func: Handler = args.func
+    try:
+        return func(args)
+    except (UserError, PolicyError) as exc:
+        message = exc.message if isinstance(exc, UserError) else str(exc)
+        print(f"{PROG}: error: {message}", file=sys.stderr)
+        return 2
+    except OperationalError as exc:
+        print(f"{PROG}: error: cannot use the database: {str(exc.orig).splitlines()[0]}", file=sys.stderr)
+        return 1
+    except SQLAlchemyError as exc:
+        if debug:
+            raise
+        print(f"{PROG}: error: database error: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        if debug:
+            raise
+        print(
+            f"{PROG}: internal error: {type(exc).__name__}: {exc} (run with --debug for details)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

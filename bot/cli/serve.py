@@ -1,0 +1,129 @@
+"""`licensebot serve`: the Slack app over HTTP (waitress, threads) or Socket Mode, plus /health.
+
+The routes are handlers/http.py's table (`build_wsgi`) with the features' routes (`extension_routes`:
+the Teamleader OAuth callback at `/teamleader/callback`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from slack_bolt.error import BoltError
+
+from bot.cli import wiring
+from bot.cli.args import open_db, whole
+from bot.cli.signals import STOP_SIGNALS, on_stop_signals
+from bot.core.errors import UserError
+from bot.teamleader.web import wsgi_routes
+from bot.worker.loop import Background
+from handlers import followup
+from handlers.app import Settings, build_app
+from handlers.deps import Deps
+from handlers.http import HEALTH_PATH, SLACK_PATH, WsgiApp, build_wsgi
+
+log = logging.getLogger(__name__)
+
+
+def extension_routes(deps: Deps) -> dict[str, WsgiApp]:
+    """The HTTP routes of feature modules (the Teamleader OAuth callback)."""
+    return dict(wsgi_routes(deps))
+
+
+def start_worker(deps: Deps) -> Background:
+    """Start the background worker in this process (a daemon thread); `.stop()` ends it after its pass."""
+    return wiring.start_background(deps)
+
+
+def make_server(wsgi: WsgiApp, host: str, port: int, threads: int) -> Any:
+    """A waitress server (production grade, a pool of `threads`); `.run()` serves, `.close()` stops."""
+    from waitress import create_server
+
+    return create_server(wsgi, host=host, port=port, threads=threads, ident="licensebot")
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    deps = Deps(db=open_db(args))
+    try:
+        app = build_app(settings, deps)
+    except BoltError as exc:
+        raise UserError(f"Slack refused the settings: {exc}") from None
+    background = None if args.no_worker else start_worker(deps)
+    if background is not None:
+        print("licensebot: background worker started", file=sys.stderr)
+    routes = extension_routes(deps)
+    if settings.socket_mode:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        handler = SocketModeHandler(app, settings.app_token, web_client=app.client)
+        handler.connect()  # type: ignore[no-untyped-call]
+        wsgi = build_wsgi(None, deps, routes)
+        mode = "Socket Mode (no /slack/events over HTTP)"
+    else:
+        wsgi = build_wsgi(app, deps, routes, signing_secret=settings.signing_secret)
+        mode = f"HTTP at http://{args.host}:{args.port}{SLACK_PATH}"
+    server = make_server(wsgi, args.host, args.port, args.threads)
+    print(f"licensebot: serving Slack over {mode}; health at {HEALTH_PATH}", file=sys.stderr)
+    with stop_on_signals() as stopped:
+        try:
+            server.run()  # waitress ends its loop on SystemExit (Stopping), closing the HTTP side
+        except Stopping:
+            pass  # the signal came outside the server loop
+        finally:
+            server.close()
+            if settings.socket_mode:
+                handler.close()  # type: ignore[no-untyped-call]
+            if stopped:
+                print(f"licensebot: {stopped[0]}: finishing the answers after acks", file=sys.stderr)
+            if background is not None:
+                background.stop_event.set()  # the worker ends after its current pass, while answers drain
+            left = followup.drain(DRAIN_SECONDS)
+            if background is not None:
+                background.stop(timeout=DRAIN_SECONDS)
+    return 0 if not left else 1
+
+
+DRAIN_SECONDS = 20.0
+"""How long a stopping server waits for the work after its acks (within the usual 30 s grace of a
+process manager before it kills)."""
+
+
+class Stopping(SystemExit):
+    """SIGTERM or SIGINT reached `licensebot serve`. A SystemExit: waitress lets those end its loop (and
+    closes), where it would log and swallow any other exception raised while it handles a socket."""
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[list[str]]:
+    """SIGTERM and SIGINT raise Stopping in the main thread, once (a second one stops at once); the list
+    yielded gets the signal's name."""
+    stopped: list[str] = []
+
+    def stop(name: str) -> None:
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, signal.SIG_DFL)
+        stopped.append(name)
+        raise Stopping(name)
+
+    with on_stop_signals(stop):
+        yield stopped
+
+
+def add_commands(sub: Any) -> None:
+    serve = sub.add_parser(
+        "serve",
+        help="run the Slack app (Socket Mode when SLACK_APP_TOKEN is set, else HTTP at /slack/events)",
+        description="Needs SLACK_BOT_TOKEN, and SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode). "
+        "SLACK_API_URL overrides the Web API base URL.",
+    )
+    serve.add_argument("--port", type=whole, default=3000, help="HTTP port (default 3000)")
+    serve.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")
+    serve.add_argument("--threads", type=whole, default=8, help="worker threads of the HTTP server (default 8)")
+    serve.add_argument("--no-worker", action="store_true", help="do not start the background worker")
+    serve.set_defaults(func=cmd_serve)

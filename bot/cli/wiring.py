@@ -1,0 +1,56 @@
+"""The one place that wires the worker to its Slack client and to the features' hooks.
+
+- `slack_sender()`: the outbox sender posting with SLACK_BOT_TOKEN to SLACK_API_URL (default Slack);
+- `installed_hooks()`: the Teamleader sync before each renewal and at every pass (bot/teamleader/jobs.py),
+  then the reconnect notices (bot/worker/reconnect.py);
+- `start_background(deps)`: the worker loop in a thread of `licensebot serve` (unless `--no-worker`).
+"""
+
+from __future__ import annotations
+
+import os
+
+from bot.core.errors import UserError
+from bot.teamleader import jobs
+from bot.worker.loop import DEFAULT_INTERVAL, Background, Hooks, start, worker_database
+from bot.worker.pacing import Pacer
+from bot.worker.reconnect import notify_reconnects
+from bot.worker.sender import DEFAULT_THREADS, Sender
+from handlers.deps import Deps
+from handlers.webapi import SlackPoster, make_client
+
+
+def installed_hooks() -> Hooks:
+    return Hooks(before_renewal=jobs.before_renewal, each_pass=(jobs.run_due_syncs, notify_reconnects))
+
+
+def slack_sender(
+    *, threads: int = DEFAULT_THREADS, env: dict[str, str] | None = None, min_interval: float = 1.0
+) -> Sender:
+    """A Sender posting with SLACK_BOT_TOKEN to SLACK_API_URL (default Slack); UserError without a token."""
+    environ = dict(os.environ) if env is None else env
+    token = environ.get("SLACK_BOT_TOKEN", "").strip()
+    if not token:
+        raise UserError("SLACK_BOT_TOKEN is not set: the worker needs the bot token (xoxb-...) to post to Slack.")
+    base_url = environ.get("SLACK_API_URL") or None
+    return Sender(
+        SlackPoster(lambda: make_client(token, base_url)), threads=threads, pacer=Pacer(interval=min_interval)
+    )
+
+
+def start_background(
+    deps: Deps,
+    *,
+    interval: float = DEFAULT_INTERVAL,
+    threads: int = DEFAULT_THREADS,
+    sender: Sender | None = None,
+    hooks: Hooks | None = None,
+) -> Background:
+    """Run the worker loop in a daemon thread; `.stop()` ends it after the current pass.
+
+    Posts with SLACK_BOT_TOKEN to SLACK_API_URL unless a `sender` is given; uses `deps.clock`; runs
+    the installed features' hooks (the Teamleader sync) unless `hooks` are given.
+    """
+    sender = sender or slack_sender(threads=threads)
+    hooks = hooks if hooks is not None else installed_hooks()
+    return start(worker_database(deps.db, threads), sender, interval=interval, clock=deps.clock, hooks=hooks)

@@ -1,0 +1,37 @@
+"""Errors a person can act on. Their message is shown as it is (CLI line, Slack message)."""
+
+from __future__ import annotations
+
+from bot.core.policy import Problem
+
+
+class UserError(Exception):
+    """Bad input or a refused action: the message says what to do."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(UserError):
+    pass
+
+
+class NotAllowed(UserError):
+    pass
+
+
+class Conflict(UserError):
+    pass
+
+
+class Invalid(UserError):
+    """A request broke one or more policy rules; each problem has its own message."""
+
+    def __init__(self, problems: tuple[Problem, ...]) -> None:
+        super().__init__(" ".join(p.message for p in problems))
+        self.problems = problems
+
+
+class Unavailable(Exception):
+    """The database could not be reached: nothing was saved, the caller may try again."""

@@ -1,0 +1,53 @@
+"""Wording helpers every surface shares: dates, money, plurals, the deadline phrase, Teamleader lines."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import pendulum
+
+from bot.core.page import TeamleaderLink
+
+
+def fmt_date(d: date) -> str:
+    return d.strftime("%a %d %b %Y")
+
+
+def money(amount: Decimal, currency: str | None) -> str:
+    return f"{amount:,.2f} {currency or ''}".strip()
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def deadline_phrase(days: int) -> str:
+    if days > 1:
+        return f"{days} days left"
+    if days == 1:
+        return "1 day left"
+    if days == 0:
+        return "today is the last day"
+    return "passed"
+
+
+def fmt_local_time(instant: datetime, timezone: str) -> str:
+    """An instant as the account's local date and time, e.g. `Thu 26 Nov 2026 09:14 (Europe/Brussels)`."""
+    local = pendulum.instance(instant).in_timezone(timezone)
+    return f"{fmt_date(local.date())} {local:%H:%M} ({timezone})"
+
+
+def reconnect_banner(team: str, link: TeamleaderLink, timezone: str, *, code: str = "") -> str:
+    """The license page's banner when Teamleader revoked our access (`code`: the mark around the command)."""
+    revoked_on = pendulum.instance(link.since).in_timezone(timezone).date()
+    return (
+        f"Teamleader access was revoked on {fmt_date(revoked_on)}; members are not synced; an admin must "
+        f"reconnect (operator: {code}licensebot teamleader connect --team {team}{code})"
+    )
+
+
+def last_sync_line(link: TeamleaderLink, timezone: str) -> str:
+    """The license page's line for a connected account: when the members were last synced."""
+    last = fmt_local_time(link.last_sync_at, timezone) if link.last_sync_at else "not yet"
+    return f"Members are synced from Teamleader; last sync {last}"

@@ -1,0 +1,523 @@
+"""Use cases of the written consent an admin gives before losing admin rights (docs/consent.md).
+
+Only the admin a consent is addressed to answers it: every answer (review, grant, decline, revoke)
+checks the acting Slack user id AND team against the stored target. A refused attempt changes
+nothing and is written to the audit log. Answered consents are never edited: the database refuses it
+(migration 0004), except granted -> revoked, which only sets the status and its time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.core import consent as rules
+from bot.core import policy
+from bot.core.consent import SlackIdentity
+from bot.core.errors import Conflict, NotAllowed, NotFound, UserError
+from bot.usecases import (
+    OPERATOR,
+    Actor,
+    audit,
+    load_account,
+    member_for_slack_user,
+    pending_of,
+    require_admin,
+    wake,
+)
+from store import models
+from store.db import Database
+from store.models import ConsentStatus, MemberStatus
+
+AGREE = "agree"
+SIGNATURE = "signature"
+SIGNATURE_MAX = 200
+
+
+class ConsentInvalid(UserError):
+    """The consent form is not filled in correctly; `errors` maps a field (AGREE, SIGNATURE) to a message."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(" ".join(errors.values()))
+        self.errors = errors
+
+
+class _Refused(Exception):
+    def __init__(self, account_id: int, consent_id: int, reason: str) -> None:
+        super().__init__(reason)
+        self.account_id = account_id
+        self.consent_id = consent_id
+        self.reason = reason
+
+
+REFUSAL = (
+    "This consent request is addressed to another admin: only they can review, sign, decline or revoke it. "
+    "Nothing was changed."
+)
+
+
+@dataclass(frozen=True)
+class Consent:
+    """One consent (request) as the adapters show it."""
+
+    id: int
+    team_id: str
+    account_name: str
+    admin_channel: str | None
+    member_id: int
+    member_name: str
+    member_email: str
+    member_user_id: str | None
+    member_active: bool
+    requested_by: str
+    """Slack user id of the admin who asked (or `cli`)."""
+    requester_name: str
+    requested_at: datetime
+    effective_on: date
+    status: ConsentStatus
+    statement: str
+    """The signed text once granted; before that, the text the admin would sign now."""
+    signature: str | None
+    signed_by_user_id: str | None
+    signed_by_team_id: str | None
+    granted_at: datetime | None
+    declined_at: datetime | None
+    revoked_at: datetime | None
+
+    @property
+    def statement_digest(self) -> str:
+        return rules.digest(self.statement)
+
+    @property
+    def revocable(self) -> bool:
+        return self.status is ConsentStatus.GRANTED and self.member_active
+
+
+def _requester_name(s: Session, account_id: int, requested_by: str) -> str:
+    if requested_by == OPERATOR.label:
+        return "an operator"
+    m = member_for_slack_user(s, account_id, requested_by)
+    return m.name if m is not None else requested_by
+
+
+def _view(s: Session, row: models.AdminConsent, account: models.Account, member: models.Member) -> Consent:
+    requester = _requester_name(s, account.id, row.requested_by)
+    text = row.statement
+    if text is None or row.status in (ConsentStatus.REQUESTED.value, ConsentStatus.DECLINED.value):
+        text = rules.statement(
+            rules.StatementFacts(
+                account_name=account.name,
+                team_id=account.slack_team_id,
+                admin_name=member.name,
+                effective_on=row.effective_on,
+                requester_name=requester,
+                requested_on=policy.local_date(row.requested_at, account.timezone),
+            )
+        )
+    return Consent(
+        id=row.id,
+        team_id=account.slack_team_id,
+        account_name=account.name,
+        admin_channel=account.admin_channel,
+        member_id=member.id,
+        member_name=member.name,
+        member_email=member.email,
+        member_user_id=member.slack_user_id,
+        member_active=member.status == MemberStatus.ACTIVE.value,
+        requested_by=row.requested_by,
+        requester_name=requester,
+        requested_at=row.requested_at,
+        effective_on=row.effective_on,
+        status=ConsentStatus(row.status),
+        statement=text,
+        signature=row.signature,
+        signed_by_user_id=row.signed_by_user_id,
+        signed_by_team_id=row.signed_by_team_id,
+        granted_at=row.granted_at,
+        declined_at=row.declined_at,
+        revoked_at=row.revoked_at,
+    )
+
+
+def _open_row(s: Session, member_id: int) -> models.AdminConsent | None:
+    return s.scalar(
+        select(models.AdminConsent).where(
+            models.AdminConsent.member_id == member_id,
+            models.AdminConsent.status.in_([ConsentStatus.REQUESTED.value, ConsentStatus.GRANTED.value]),
+        )
+    )
+
+
+def _admin_states(s: Session, account_id: int) -> list[rules.AdminState]:
+    admins = s.scalars(
+        select(models.Member).where(models.Member.account_id == account_id, models.Member.is_admin.is_(True))
+    ).all()
+    open_ids = set(
+        s.scalars(
+            select(models.AdminConsent.member_id).where(
+                models.AdminConsent.account_id == account_id,
+                models.AdminConsent.status.in_([ConsentStatus.REQUESTED.value, ConsentStatus.GRANTED.value]),
+            )
+        )
+    )
+    return [
+        rules.AdminState(
+            member_id=m.id,
+            active=m.status == MemberStatus.ACTIVE.value,
+            is_admin=m.is_admin,
+            consent_open=m.id in open_ids,
+        )
+        for m in admins
+    ]
+
+
+def _find_target(s: Session, account: models.Account, member_id: int | None, user_id: str | None) -> models.Member:
+    query = select(models.Member).where(models.Member.account_id == account.id)
+    if member_id is not None:
+        query = query.where(models.Member.id == member_id)
+    elif user_id:
+        query = query.where(models.Member.slack_user_id == user_id)
+    else:
+        raise UserError("Say which admin to ask, e.g. `/licenses consent @name`.")
+    target = s.scalar(query)
+    if target is None:
+        raise NotFound(f"That user is not a member of {account.name}; only its admins can be asked for consent.")
+    return target
+
+
+def request_consent(
+    db: Database,
+    *,
+    team: str,
+    actor: Actor,
+    now: datetime,
+    member_id: int | None = None,
+    user_id: str | None = None,
+) -> Consent:
+    """An admin asks another admin (by member id or Slack user id) for written consent."""
+    try:
+        with db.transaction() as s:
+            account = load_account(s, team, lock=True)
+            requester = require_admin(s, account, actor)
+            target = _find_target(s, account, member_id, user_id)
+            if requester is not None and requester.id == target.id:
+                raise NotAllowed(
+                    "You cannot ask yourself for consent: another admin of the account must ask you, "
+                    "so that you sign it yourself."
+                )
+            if target.status != MemberStatus.ACTIVE.value:
+                raise Conflict(f"{target.name} is already deactivated: there is no consent to ask for.")
+            if not target.is_admin:
+                raise Conflict(f"{target.name} is not an admin: their user can be deactivated without consent.")
+            if not target.slack_user_id:
+                raise Conflict(
+                    f"{target.name} is not linked to a Slack user yet, so they cannot sign in Slack. "
+                    "They become linked when they open licensebot (the App Home or `/licenses`)."
+                )
+            existing = _open_row(s, target.id)
+            if existing is not None and existing.status == ConsentStatus.GRANTED.value:
+                raise Conflict(f"{target.name} has already consented; they can be deactivated.")
+            if existing is not None:
+                who = _requester_name(s, account.id, existing.requested_by)
+                raise Conflict(
+                    f"{target.name} was already asked by {who} on "
+                    f"{rules.long_date(policy.local_date(existing.requested_at, account.timezone))} "
+                    "and has not answered yet."
+                )
+            if not rules.keeps_an_admin(_admin_states(s, account.id), target.id):
+                raise Conflict(
+                    f"{target.name} cannot be asked: every other admin of {account.name} has consented or been "
+                    "asked already, and at least one admin must always keep their admin rights."
+                )
+            pending = pending_of(s, account.id)
+            effective = rules.effective_date(
+                pending.renewal if pending else None,
+                policy.next_renewal(account.renewal_anchor, policy.Plan(account.plan), now, account.timezone),
+            )
+            row = models.AdminConsent(
+                account_id=account.id,
+                member_id=target.id,
+                requested_by=actor.label,
+                requested_at=now,
+                effective_on=effective,
+                status=ConsentStatus.REQUESTED.value,
+            )
+            s.add(row)
+            s.flush()
+            audit(
+                s,
+                account.id,
+                actor,
+                "consent.requested",
+                now,
+                consent=row.id,
+                member=target.id,
+                name=target.name,
+                effective_on=effective.isoformat(),
+            )
+            return _view(s, row, account, target)
+    except IntegrityError:
+        raise Conflict(
+            "Another admin asked for the same consent at the same moment: look at the license page."
+        ) from None
+
+
+# --- answers by the target admin ----------------------------------------------------------------
+
+
+def _load(s: Session, consent_id: int, who: SlackIdentity) -> tuple[models.AdminConsent, models.Account, models.Member]:
+    """The consent, its account (locked) and target, when `who` is the target; else _Refused."""
+    found = s.get(models.AdminConsent, consent_id)
+    if found is None:
+        raise NotFound("This consent request no longer exists.")
+    account = s.scalar(select(models.Account).where(models.Account.id == found.account_id).with_for_update())
+    row = s.scalar(
+        select(models.AdminConsent)
+        .where(models.AdminConsent.id == consent_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    member = s.get(models.Member, found.member_id)
+    assert account is not None and row is not None and member is not None
+    if not rules.is_target(who, target_user_id=member.slack_user_id, account_team_id=account.slack_team_id):
+        reason = "another team" if who.team_id != account.slack_team_id else "not the target admin"
+        raise _Refused(account.id, row.id, reason)
+    return row, account, member
+
+
+def _refused(db: Database, exc: _Refused, who: SlackIdentity, action: str, now: datetime) -> NotAllowed:
+    with db.transaction() as s:
+        audit(
+            s,
+            exc.account_id,
+            Actor.slack(who.user_id),
+            "consent.refused",
+            now,
+            consent=exc.consent_id,
+            attempted=action,
+            reason=exc.reason,
+            user=who.user_id,
+            team=who.team_id,
+        )
+    return NotAllowed(REFUSAL)
+
+
+def _state_message(row: models.AdminConsent, member: models.Member) -> str:
+    match row.status:
+        case ConsentStatus.GRANTED.value:
+            return "You have already consented. You can revoke it from the licensebot App Home."
+        case ConsentStatus.DECLINED.value:
+            return "You declined this request. Another admin can ask you again."
+        case ConsentStatus.REVOKED.value:
+            return "You revoked this consent. Another admin can ask you again."
+    if member.status != MemberStatus.ACTIVE.value:
+        return "Your user has been deactivated already."
+    return "This consent request is still open."
+
+
+def review(db: Database, *, consent_id: int, who: SlackIdentity, now: datetime) -> Consent:
+    """The target admin opens the consent form: the statement they would sign."""
+    try:
+        with db.transaction() as s:
+            row, account, member = _load(s, consent_id, who)
+            if row.status != ConsentStatus.REQUESTED.value or member.status != MemberStatus.ACTIVE.value:
+                raise Conflict(_state_message(row, member))
+            return _view(s, row, account, member)
+    except _Refused as exc:
+        raise _refused(db, exc, who, "review", now) from None
+
+
+def form_errors(view: Consent, *, agreed: bool, signature: str) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not agreed:
+        errors[AGREE] = "Tick “I consent” to give your consent."
+    if not signature.strip():
+        errors[SIGNATURE] = "Type your full name as your signature."
+    elif len(signature.strip()) > SIGNATURE_MAX:
+        errors[SIGNATURE] = f"A signature has at most {SIGNATURE_MAX} characters: type your full name."
+    elif not rules.signature_matches(signature, view.member_name):
+        errors[SIGNATURE] = (
+            f"The signature must be your full name as the account knows it: {view.member_name} "
+            "(case and accents do not matter)."
+        )
+    return errors
+
+
+def grant(
+    db: Database,
+    *,
+    consent_id: int,
+    who: SlackIdentity,
+    agreed: bool,
+    signature: str,
+    now: datetime,
+    shown_digest: str | None = None,
+) -> Consent:
+    """The target admin signs: stores the exact statement, the typed signature and who signed."""
+    try:
+        with db.transaction() as s:
+            row, account, member = _load(s, consent_id, who)
+            if row.status != ConsentStatus.REQUESTED.value or member.status != MemberStatus.ACTIVE.value:
+                raise Conflict(_state_message(row, member))
+            if not member.is_admin:
+                raise Conflict("You are no longer an admin: your user can be deactivated without consent.")
+            view = _view(s, row, account, member)
+            if shown_digest is not None and shown_digest != view.statement_digest:
+                raise Conflict("The statement changed since you opened it (a name or date changed): review it again.")
+            errors = form_errors(view, agreed=agreed, signature=signature)
+            if errors:
+                raise ConsentInvalid(errors)
+            if not rules.keeps_an_admin(_admin_states(s, account.id), member.id):
+                raise Conflict(
+                    f"You are the last admin of {account.name} who has not consented: at least one admin must "
+                    "always keep their admin rights, so you cannot consent now."
+                )
+            row.statement = view.statement
+            row.signature = signature.strip()
+            row.signed_by_user_id = who.user_id
+            row.signed_by_team_id = who.team_id
+            row.granted_at = now
+            row.status = ConsentStatus.GRANTED.value
+            wake(account, now)
+            _audit_answer(
+                s,
+                row,
+                member,
+                who,
+                "consent.granted",
+                now,
+                statement=row.statement,
+                signature=row.signature,
+                effective_on=row.effective_on.isoformat(),
+            )
+            return _view(s, row, account, member)
+    except _Refused as exc:
+        raise _refused(db, exc, who, "grant", now) from None
+
+
+def _audit_answer(
+    s: Session,
+    row: models.AdminConsent,
+    member: models.Member,
+    who: SlackIdentity,
+    action: str,
+    now: datetime,
+    **extra: Any,
+) -> None:
+    """The audit entry of the target admin's answer (grant, decline, revoke): who signed, from where."""
+    audit(
+        s,
+        row.account_id,
+        Actor.slack(who.user_id),
+        action,
+        now,
+        consent=row.id,
+        member=member.id,
+        name=member.name,
+        user=who.user_id,
+        team=who.team_id,
+        **extra,
+    )
+
+
+def decline(db: Database, *, consent_id: int, who: SlackIdentity, now: datetime) -> Consent:
+    """The target admin declines; another admin may ask again later."""
+    try:
+        with db.transaction() as s:
+            row, account, member = _load(s, consent_id, who)
+            if row.status != ConsentStatus.REQUESTED.value:
+                raise Conflict(_state_message(row, member))
+            row.status = ConsentStatus.DECLINED.value
+            row.declined_at = now
+            _audit_answer(s, row, member, who, "consent.declined", now)
+            return _view(s, row, account, member)
+    except _Refused as exc:
+        raise _refused(db, exc, who, "decline", now) from None
+
+
+def revoke(db: Database, *, consent_id: int, who: SlackIdentity, now: datetime) -> Consent:
+    """The target admin withdraws a granted consent, until their user has been deactivated."""
+    try:
+        with db.transaction() as s:
+            row, account, member = _load(s, consent_id, who)
+            if row.status != ConsentStatus.GRANTED.value:
+                raise Conflict("There is no granted consent to revoke: " + _state_message(row, member))
+            if member.status != MemberStatus.ACTIVE.value:
+                raise Conflict("Your user has been deactivated already: the consent was used and cannot be revoked.")
+            row.status = ConsentStatus.REVOKED.value
+            row.revoked_at = now
+            wake(account, now)
+            _audit_answer(s, row, member, who, "consent.revoked", now)
+            return _view(s, row, account, member)
+    except _Refused as exc:
+        raise _refused(db, exc, who, "revoke", now) from None
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+def _views(s: Session, account: models.Account, query_rows: list[models.AdminConsent]) -> list[Consent]:
+    # Only the members asked (loading every member cost ~30 ms per license page at 1,000 members).
+    ids = {r.member_id for r in query_rows}
+    if not ids:
+        return []
+    members = {m.id: m for m in s.scalars(select(models.Member).where(models.Member.id.in_(ids)))}
+    return [_view(s, r, account, members[r.member_id]) for r in query_rows]
+
+
+def list_consents(db: Database, *, team: str) -> list[Consent]:
+    """Every consent of the account, oldest request first."""
+    with db.transaction(read_only=True) as s:
+        return consents_in(s, load_account(s, team))
+
+
+def consents_in(s: Session, account: models.Account) -> list[Consent]:
+    rows = s.scalars(
+        select(models.AdminConsent)
+        .where(models.AdminConsent.account_id == account.id)
+        .order_by(models.AdminConsent.requested_at, models.AdminConsent.id)
+    ).all()
+    return _views(s, account, list(rows))
+
+
+def get_consent(db: Database, *, consent_id: int) -> Consent:
+    """One consent by id, for rendering only (authorization happens in the answers above)."""
+    with db.transaction(read_only=True) as s:
+        row = s.get(models.AdminConsent, consent_id)
+        if row is None:
+            raise NotFound("This consent request no longer exists.")
+        account = s.get(models.Account, row.account_id)
+        member = s.get(models.Member, row.member_id)
+        assert account is not None and member is not None
+        return _view(s, row, account, member)
+
+
+def current_consents(db: Database, *, team: str) -> dict[int, Consent]:
+    """The latest consent of each member who was ever asked (member id -> consent)."""
+    return latest_of(list_consents(db, team=team))
+
+
+def latest_of(consents: list[Consent]) -> dict[int, Consent]:
+    """Member id -> their latest consent, from a list in request order."""
+    return {c.member_id: c for c in consents}
+
+
+def latest_for_user(db: Database, *, team: str, user_id: str) -> Consent | None:
+    """The latest consent addressed to this Slack user in the account (their App Home shows it)."""
+    with db.transaction(read_only=True) as s:
+        account = load_account(s, team)
+        member = member_for_slack_user(s, account.id, user_id)
+        if member is None:
+            return None
+        row = s.scalar(
+            select(models.AdminConsent)
+            .where(models.AdminConsent.member_id == member.id)
+            .order_by(models.AdminConsent.requested_at.desc(), models.AdminConsent.id.desc())
+            .limit(1)
+        )
+        return _view(s, row, account, member) if row is not None else None

@@ -1,0 +1,233 @@
+"""Use cases about people: who a Slack user is in an account, and the users list.
+
+A Slack user is matched to a member record by Slack user id, or, when no record carries that id
+yet, by the email Slack knows for them (a record that has no Slack id yet). Once matched, the Slack
+user id is stored. Looking up the email is the caller's job (`email_of`, e.g. Slack's users.info):
+it runs outside any transaction because it is slow.
+
+These live beside bot/usecases/ and follow the same rules: one
+transaction per step, the audit log written for every change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.core import policy
+from bot.core.page import LicensePage, build_page
+from bot.usecases import Actor, audit, load_account, member_for_slack_user, pending_of, policy_members, terms_of
+from store import models
+from store.db import Database
+from store.models import MemberStatus
+
+EmailLookup = Callable[[str], str | None]
+"""Slack user id -> the email Slack knows for them (None when unknown)."""
+
+
+@dataclass(frozen=True)
+class Person:
+    member_id: int
+    name: str
+    email: str
+    slack_user_id: str | None
+    is_admin: bool
+    active: bool
+    added_at: datetime
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking at the license page, and whether they may change it."""
+
+    team: str
+    account_name: str
+    user_id: str
+    member: Person | None
+    admins: tuple[Person, ...]
+    """The account's active admins (to tell non-admins whom to ask)."""
+
+    @property
+    def is_admin(self) -> bool:
+        return self.member is not None and self.member.is_admin and self.member.active
+
+
+def _person(m: models.Member) -> Person:
+    return Person(
+        member_id=m.id,
+        name=m.name,
+        email=m.email,
+        slack_user_id=m.slack_user_id,
+        is_admin=m.is_admin,
+        active=m.status == MemberStatus.ACTIVE.value,
+        added_at=m.added_at,
+    )
+
+
+def _active_admins(s: Session, account_id: int) -> tuple[Person, ...]:
+    rows = s.scalars(
+        select(models.Member)
+        .where(
+            models.Member.account_id == account_id,
+            models.Member.is_admin.is_(True),
+            models.Member.status == MemberStatus.ACTIVE.value,
+        )
+        .order_by(models.Member.name, models.Member.id)
+    )
+    return tuple(_person(m) for m in rows)
+
+
+def find_member(db: Database, *, team: str, user_id: str) -> Person | None:
+    """The member record carrying this Slack user id (NotFound when the workspace is not linked)."""
+    with db.transaction(read_only=True) as s:
+        account = load_account(s, team)
+        m = member_for_slack_user(s, account.id, user_id)
+        return _person(m) if m else None
+
+
+def link_by_email(db: Database, *, team: str, user_id: str, email: str, now: datetime) -> Person | None:
+    """Store `user_id` on the member with this email that has no Slack id yet; None if there is none."""
+    address = email.strip().lower()
+    if not address:
+        return None
+    try:
+        with db.transaction() as s:
+            account = load_account(s, team, lock=True)
+            existing = member_for_slack_user(s, account.id, user_id)
+            if existing is not None:  # linked meanwhile (another request of the same person)
+                return _person(existing)
+            m = s.scalar(
+                select(models.Member).where(
+                    models.Member.account_id == account.id,
+                    func.lower(models.Member.email) == address,
+                    models.Member.slack_user_id.is_(None),
+                )
+            )
+            if m is None:
+                return None
+            m.slack_user_id = user_id
+            m.updated_at = now
+            audit(s, account.id, Actor.slack(user_id), "member.linked", now, member=m.id, slack_user=user_id)
+            return _person(m)
+    except IntegrityError:
+        return find_member(db, team=team, user_id=user_id)
+
+
+def resolve(db: Database, *, team: str, user_id: str, now: datetime, email_of: EmailLookup) -> Person | None:
+    """The member this Slack user is: by Slack id, else by the email `email_of` returns (then linked)."""
+    found = find_member(db, team=team, user_id=user_id)
+    if found is not None:
+        return found
+    email = email_of(user_id)
+    return link_by_email(db, team=team, user_id=user_id, email=email, now=now) if email else None
+
+
+def known_viewer(s: Session, account: models.Account, user_id: str) -> Viewer | None:
+    """The Viewer of a user whose member record carries their Slack id; None otherwise (see identify)."""
+    known = member_for_slack_user(s, account.id, user_id)
+    if known is None:
+        return None
+    return Viewer(account.slack_team_id, account.name, user_id, _person(known), _active_admins(s, account.id))
+
+
+def identify(db: Database, *, team: str, user_id: str, now: datetime, email_of: EmailLookup) -> Viewer:
+    """Who `user_id` is in the account of `team` (NotFound when the workspace is not linked)."""
+    with db.transaction(read_only=True) as s:  # the usual case, in one read: known by their Slack id
+        known = known_viewer(s, load_account(s, team), user_id)
+        if known is not None:
+            return known
+    member = resolve(db, team=team, user_id=user_id, now=now, email_of=email_of)
+    with db.transaction(read_only=True) as s:
+        account = load_account(s, team)
+        return Viewer(
+            team=team, account_name=account.name, user_id=user_id, member=member, admins=_active_admins(s, account.id)
+        )
+
+
+@dataclass(frozen=True)
+class Resolved:
+    members: dict[str, Person]
+    """Slack user id -> member."""
+    unknown: tuple[str, ...]
+    """Slack user ids that match no member of the account."""
+
+
+def resolve_many(db: Database, *, team: str, user_ids: Sequence[str], now: datetime, email_of: EmailLookup) -> Resolved:
+    members: dict[str, Person] = {}
+    unknown: list[str] = []
+    for uid in dict.fromkeys(user_ids):
+        person = resolve(db, team=team, user_id=uid, now=now, email_of=email_of)
+        if person is None:
+            unknown.append(uid)
+        else:
+            members[uid] = person
+    return Resolved(members=members, unknown=tuple(unknown))
+
+
+def admin_viewers(db: Database, *, team: str) -> list[Viewer]:
+    """Each active admin with a Slack user id as a Viewer of the license page (one read for all of them)."""
+    with db.transaction(read_only=True) as s:
+        return admin_viewers_in(s, load_account(s, team))
+
+
+def admin_viewers_in(s: Session, account: models.Account) -> list[Viewer]:
+    admins = _active_admins(s, account.id)
+    return [Viewer(account.slack_team_id, account.name, p.slack_user_id, p, admins) for p in admins if p.slack_user_id]
+
+
+def admin_user_ids(db: Database, *, team: str) -> list[str]:
+    """Slack user ids of the active admins who have one (whose App Home we can refresh)."""
+    with db.transaction(read_only=True) as s:
+        account = load_account(s, team)
+        return [p.slack_user_id for p in _active_admins(s, account.id) if p.slack_user_id]
+
+
+def active_people(db: Database, *, team: str) -> list[Person]:
+    """Active users, oldest first (for the Deactivate users modal)."""
+    with db.transaction(read_only=True) as s:
+        account = load_account(s, team)
+        rows = s.scalars(
+            select(models.Member)
+            .where(models.Member.account_id == account.id, models.Member.status == MemberStatus.ACTIVE.value)
+            .order_by(models.Member.added_at, models.Member.id)
+        )
+        return [_person(m) for m in rows]
+
+
+@dataclass(frozen=True)
+class UsersOverview:
+    page: LicensePage
+    people: tuple[Person, ...]
+    """Active users, oldest first."""
+    seat_count: int
+    """The number of licenses the renewal would leave (after the pending request, if any)."""
+    automatic: policy.Deactivation
+    """Who would be deactivated automatically if the renewal were processed now."""
+
+
+def users_overview(db: Database, *, team: str, now: datetime) -> UsersOverview:
+    with db.transaction(read_only=True) as s:
+        account = load_account(s, team)
+        roster = policy.Roster.of(policy_members(s, account.id))  # the whole list: the overview shows everyone
+        page = build_page(terms_of(account), roster, pending_of(s, account.id), now)
+        seats = page.new_seat_count if page.new_seat_count is not None else account.licensed_seats
+        rows = s.scalars(
+            select(models.Member)
+            .where(models.Member.account_id == account.id, models.Member.status == MemberStatus.ACTIVE.value)
+            .order_by(models.Member.added_at, models.Member.id)
+        )
+        return UsersOverview(
+            page=page,
+            people=tuple(_person(m) for m in rows),
+            seat_count=seats,
+            automatic=policy.automatic_deactivations(roster, seats),
+        )
+
+
+def namesmember_for_slack_user(people: Iterable[Person]) -> dict[str, str]:
+    return {p.slack_user_id: p.name for p in people if p.slack_user_id}

@@ -1,0 +1,75 @@
+"""What one look at the license page shows, read in one transaction: who looks, the page, the consents
+(for an admin) and the recent activity (for the App Home). `for_admins`: the same for every admin at
+once, when their App Homes are refreshed after a change.
+
+`/licenses status` and the App Home each read these in three or four transactions before, the account
+row each time (bench/ack.py: a third of a status's cost at 1,000 members). Someone not yet known by their
+Slack id is identified first (people.identify may link them by email: a write), then read as usual.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bot.core.page import LicensePage
+from bot.usecases import consent, load_account, page_of, people, teamleader_link
+from bot.usecases.consent import Consent
+from bot.usecases.pages import history_in
+from bot.usecases.people import EmailLookup, Viewer
+from store import models
+from store.db import Database
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    viewer: Viewer
+    page: LicensePage
+    consents: dict[int, Consent] | None
+    """Member id -> latest consent; read for admins only (None for anybody else)."""
+    activity: list[models.AuditEntry]
+    """The latest `activity` audit entries asked for, newest first."""
+
+
+def read(db: Database, *, team: str, user_id: str, now: datetime, email_of: EmailLookup, activity: int = 0) -> Snapshot:
+    """The snapshot for `user_id` (NotFound when the workspace is not linked)."""
+    with db.transaction(read_only=True) as s:
+        account = load_account(s, team)
+        viewer = people.known_viewer(s, account, user_id)
+        if viewer is not None:
+            return _snapshot(s, account, viewer, now, activity)
+    viewer = people.identify(db, team=team, user_id=user_id, now=now, email_of=email_of)
+    with db.transaction(read_only=True) as s:
+        return _snapshot(s, load_account(s, team), viewer, now, activity)
+
+
+def _snapshot(s: Session, account: models.Account, viewer: Viewer, now: datetime, activity: int) -> Snapshot:
+    return Snapshot(
+        viewer=viewer,
+        page=page_of(s, account, now, teamleader=teamleader_link(s, account.id)),
+        consents=consent.latest_of(consent.consents_in(s, account)) if viewer.is_admin else None,
+        activity=history_in(s, account.id, activity) if activity else [],
+    )
+
+
+@dataclass(frozen=True)
+class AdminsView:
+    """Every active admin with a Slack id, and what all their App Homes show alike."""
+
+    viewers: list[Viewer]
+    page: LicensePage
+    consents: dict[int, Consent]
+    activity: list[models.AuditEntry]
+
+
+def for_admins(db: Database, *, team: str, now: datetime, activity: int) -> AdminsView:
+    with db.transaction(read_only=True) as s:
+        account = load_account(s, team)
+        return AdminsView(
+            viewers=people.admin_viewers_in(s, account),
+            page=page_of(s, account, now, teamleader=teamleader_link(s, account.id)),
+            consents=consent.latest_of(consent.consents_in(s, account)),
+            activity=history_in(s, account.id, activity),
+        )

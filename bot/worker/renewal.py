@@ -1,0 +1,159 @@
+"""Processing one renewal, inside the caller's transaction (the account row is locked by the caller).
+
+The pending request for the renewal becomes applied, the licensed seats drop, the users still over the
+new count are deactivated automatically by the policy (most recently added first, admins only with
+consent, one admin always remains), and `last_processed_renewal` moves on. A renewal without a
+request is processed too: nothing changes but `last_processed_renewal`.
+
+`last_processed_renewal` is the guard: a renewal at or before it is never processed again.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.core import policy
+from bot.core.schedule import RenewalDue
+from bot.usecases import audit, policy_members
+from bot.worker import WORKER
+from store import models
+from store.models import DeactivatedHow, MemberStatus, RequestStatus
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Deactivated:
+    member_id: int
+    name: str
+    is_admin: bool
+
+
+@dataclass(frozen=True)
+class RenewalOutcome:
+    """What processing a renewal did (the summary message and the tick report are built from it)."""
+
+    account_name: str
+    timezone: str
+    renewal: date
+    processed_at: datetime
+    late: bool
+    request_id: int | None
+    requested_by: str | None
+    seats_before: int
+    seats_after: int
+    deactivated: tuple[Deactivated, ...]
+    unresolved: int
+    """Users still over the new count: only admins without consent (or the last admin) were left."""
+    active_after: int
+
+    @property
+    def changed(self) -> bool:
+        return self.request_id is not None
+
+
+class AlreadyProcessed(RuntimeError):
+    """The renewal is at or before `last_processed_renewal` (a bug in the caller: it must not happen)."""
+
+
+def process_renewal(s: Session, account: models.Account, due: RenewalDue, now: datetime) -> RenewalOutcome:
+    """Process renewal `due.renewal` of the (locked) `account` in session `s`."""
+    if account.last_processed_renewal is not None and due.renewal <= account.last_processed_renewal:
+        raise AlreadyProcessed(f"renewal {due.renewal} of {account.slack_team_id} is processed already")
+    request = s.scalar(
+        select(models.ReductionRequest)
+        .where(
+            models.ReductionRequest.account_id == account.id,
+            models.ReductionRequest.status == RequestStatus.PENDING.value,
+            # A request for this renewal (or, if the anchor moved, for an earlier date) applies now.
+            models.ReductionRequest.renewal_date <= due.renewal,
+        )
+        .order_by(models.ReductionRequest.renewal_date, models.ReductionRequest.id)
+        .limit(1)
+        .with_for_update()
+    )
+    seats_before = account.licensed_seats
+    active = policy_members(s, account.id, active_only=True)
+    seats_after = seats_before
+    chosen: tuple[policy.Member, ...] = ()
+    unresolved = 0
+    if request is not None:
+        seats_after = policy.seats_after(seats_before, request.seats_removed)
+        request.status = RequestStatus.APPLIED.value
+        request.applied_at = now
+        request.updated_at = now
+        account.licensed_seats = seats_after
+        plan = policy.automatic_deactivations(policy.Roster.of(active), seats_after)
+        chosen, unresolved = plan.chosen, plan.unresolved
+        rows = {m.id: m for m in s.scalars(select(models.Member).where(models.Member.id.in_([c.id for c in chosen])))}
+        for c in chosen:
+            row = rows[c.id]
+            row.status = MemberStatus.DEACTIVATED.value
+            row.deactivated_at = now
+            row.deactivated_how = DeactivatedHow.AUTOMATIC.value
+            row.updated_at = now
+            audit(
+                s,
+                account.id,
+                WORKER,
+                "member.deactivated",
+                now,
+                member=c.id,
+                name=c.name,
+                how="automatic",
+                renewal=str(due.renewal),
+            )
+    account.last_processed_renewal = due.renewal
+    account.updated_at = now
+    audit(
+        s,
+        account.id,
+        WORKER,
+        "renewal.processed",
+        now,
+        renewal=str(due.renewal),
+        late=due.late,
+        request=request.id if request else None,
+        seats_before=seats_before,
+        seats_after=seats_after,
+        deactivated=[c.id for c in chosen],
+        unresolved=unresolved,
+    )
+    if unresolved:
+        audit(
+            s,
+            account.id,
+            WORKER,
+            "renewal.incomplete",
+            now,
+            renewal=str(due.renewal),
+            unresolved=unresolved,
+            reason="only admins without written consent (or the last admin) were left",
+        )
+        log.warning(
+            "renewal %s of %s: %d user(s) over the new count of %d could not be deactivated automatically: "
+            "only admins without consent were left",
+            due.renewal,
+            account.slack_team_id,
+            unresolved,
+            seats_after,
+        )
+    return RenewalOutcome(
+        account_name=account.name,
+        timezone=account.timezone,
+        renewal=due.renewal,
+        processed_at=now,
+        late=due.late,
+        request_id=request.id if request else None,
+        requested_by=request.requested_by if request else None,
+        seats_before=seats_before,
+        seats_after=seats_after,
+        deactivated=tuple(Deactivated(member_id=c.id, name=c.name, is_admin=c.is_admin) for c in chosen),
+        unresolved=unresolved,
+        active_after=len(active) - len(chosen),
+    )

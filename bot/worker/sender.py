@@ -1,0 +1,348 @@
+"""Delivering the outbox to Slack: exactly once per row, concurrently, paced per channel.
+
+Claims.
+- PostgreSQL (several workers): a row is claimed with `SELECT ... FOR UPDATE SKIP LOCKED`, posted,
+  and marked sent (or scheduled for a retry) in the same transaction that holds the row lock, one
+  transaction per message. Another worker skips locked rows; a committed row is no longer pending.
+- SQLite (one worker): one `BEGIN IMMEDIATE` transaction claims every due row by moving its
+  `next_attempt_at` a LEASE ahead (another process that runs a pass by mistake skips them); after
+  each post the outcome is committed at once; when several posts finish together their outcomes
+  share one commit (group commit), since SQLite has one writer at a time.
+
+The one window for a duplicate: Slack accepted the post but the process died (or the database was
+lost) before the outcome was committed; the row is then posted again on a later pass (at once on
+PostgreSQL, after the LEASE on SQLite). It is kept small: nothing but the commit happens between
+the Slack call and the commit, and outcomes are never held back.
+
+Failures. 429 is waited out inside the call (bot/background/slack.py). Anything else (HTTP 5xx,
+connection errors, `ok: false`) is retried on later passes with exponential backoff; after
+MAX_ATTEMPTS the row is marked failed, logged, audited and shown by `licensebot status`. A failing
+target never holds up the others.
+
+Throughput. Targets (a channel, or a user for a DM) are delivered by a bounded thread pool in waves:
+each wave posts the next message of every target that has one, so a target with several messages
+never holds a thread asleep while the Pacer keeps at least a second between two posts into one
+channel. A DM goes to the channel stored in `members.dm_channel` when known; otherwise
+conversations.open finds it and it is stored with the outcome (any worker process reuses it). A post
+to a stored channel that fails clears it: the retry opens the conversation again.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, bindparam, literal, select, update
+from sqlalchemy.orm import Session
+
+from bot.core.ids import USER_ID
+from bot.usecases import audit
+from bot.worker import WORKER
+from bot.worker.pacing import Pacer
+from bot.worker.ports import DeliveryError, Posted, Poster
+from store import models
+from store.db import Database
+from store.models import DeliveryStatus
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+BACKOFF = timedelta(minutes=1)
+"""Retry n waits BACKOFF x 2^(n-1): 1, 2, 4, 8 minutes."""
+LEASE = timedelta(minutes=10)
+"""SQLite only: how long a claimed row is hidden from other claims while it is being posted."""
+DEFAULT_THREADS = 16
+
+Result = Posted | DeliveryError
+
+
+@dataclass(frozen=True)
+class _Job:
+    """One due message as claimed: where a DM goes, if its channel is known (`members.dm_channel`)."""
+
+    row_id: int
+    payload: dict[str, Any]
+    dm_channel: str | None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    delivery_id: int
+    account_id: int
+    key: str
+    target: str
+    error: str | None = None
+    failed: bool = False
+    """Failed for good (MAX_ATTEMPTS reached)."""
+
+
+@dataclass
+class DeliveryReport:
+    sent: list[Outcome] = field(default_factory=list)
+    retrying: list[Outcome] = field(default_factory=list)
+    failed: list[Outcome] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    """Unexpected errors (the rows concerned stay pending and are retried on a later pass)."""
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def add(self, outcome: Outcome) -> None:
+        with self._lock:
+            if outcome.error is None:
+                self.sent.append(outcome)
+            elif outcome.failed:
+                self.failed.append(outcome)
+            else:
+                self.retrying.append(outcome)
+
+    def error(self, text: str) -> None:
+        with self._lock:
+            self.errors.append(text[:300])
+
+
+PENDING = literal(DeliveryStatus.PENDING.value, literal_execute=True)
+"""`status = 'pending'` written into the SQL, not bound: only then can SQLite (and PostgreSQL with a generic
+plan) use the partial index ix_deliveries_due; with a parameter an idle pass read every row ever sent."""
+
+
+def _due_rows(now: datetime) -> Any:
+    return select(models.Delivery).where(models.Delivery.status == PENDING, models.Delivery.next_attempt_at <= now)
+
+
+def _with_dm_channel(query: Any) -> Any:
+    """Add the stored DM channel of a user target (NULL for a channel target or when not known yet)."""
+    member = models.Member
+    on = and_(member.account_id == models.Delivery.account_id, member.slack_user_id == models.Delivery.target)
+    return query.add_columns(member.dm_channel).outerjoin(member, on)
+
+
+def due_targets(s: Session, now: datetime) -> list[str]:
+    """Targets with at least one pending message due at `now`."""
+    return list(s.scalars(_due_rows(now).with_only_columns(models.Delivery.target).group_by(models.Delivery.target)))
+
+
+class Sender:
+    def __init__(
+        self,
+        poster: Poster,
+        *,
+        threads: int = DEFAULT_THREADS,
+        pacer: Pacer | None = None,
+        max_attempts: int = MAX_ATTEMPTS,
+    ) -> None:
+        if threads < 1:
+            raise ValueError("threads must be >= 1")
+        self.poster = poster
+        self.threads = threads
+        self.pacer = pacer or Pacer()
+        self.max_attempts = max_attempts
+        self._sqlite_writer = threading.Lock()
+        """SQLite has one writer: our threads queue here rather than in SQLite's sleeping busy handler."""
+
+    def deliver_due(self, db: Database, now: datetime) -> DeliveryReport:
+        """Post every pending delivery due at `now`; returns what happened."""
+        report = DeliveryReport()
+        if db.engine.dialect.name == "postgresql":
+            with db.transaction(read_only=True) as s:
+                targets = due_targets(s, now)
+            # Waves: each posts the next message of every target that had one in the wave before.
+            while targets:
+                posted = self._run(targets, lambda target: self._post_next_locked(db, target, now, report), report)
+                targets = [t for t in targets if posted.get(t)]
+        else:
+            work = {target: deque(jobs) for target, jobs in self._lease(db, now).items()}
+            commits = _GroupCommit(self, db, now, report)
+            while work:
+                done = self._run(list(work), lambda target: commits.post(target, work[target].popleft()), report)
+                for target in [t for t, jobs in work.items() if not jobs or t not in done]:
+                    del work[target]  # done, or its task failed: the rest stays leased for a later pass
+        return report
+
+    def _run(
+        self, targets: Sequence[str], task: Callable[[str], bool | None], report: DeliveryReport
+    ) -> dict[str, bool | None]:
+        """Run `task(target)` for every target on the pool; returns what each returned (failed targets left out)."""
+        results: dict[str, bool | None] = {}
+        if not targets:
+            return results
+        with ThreadPoolExecutor(max_workers=min(self.threads, len(targets)), thread_name_prefix="deliver") as pool:
+            futures = {pool.submit(task, target): target for target in targets}
+            for future in as_completed(futures):
+                try:
+                    results[futures[future]] = future.result()
+                except Exception as exc:  # reported; the rows concerned stay pending for a later pass
+                    log.exception("delivering to %s", futures[future])
+                    report.error(f"{futures[future]}: {type(exc).__name__}: {exc}")
+        return results
+
+    # --- PostgreSQL: the row lock is held from the claim to the recorded outcome --------------------
+
+    def _post_next_locked(self, db: Database, target: str, now: datetime, report: DeliveryReport) -> bool:
+        """Claim, post and record the oldest due message to `target`; False when there is none (left)."""
+        with db.transaction() as s:
+            claimed = s.execute(
+                _with_dm_channel(_due_rows(now))
+                .where(models.Delivery.target == target)
+                .order_by(models.Delivery.id)
+                .limit(1)
+                .with_for_update(of=models.Delivery, skip_locked=True)
+            ).first()
+            if claimed is None:
+                return False
+            row, dm_channel = claimed
+            result = self._post(target, row.payload, dm_channel)
+            report.add(self._record(s, row, result, now, dm_channel))
+            return True
+
+    # --- SQLite: one claim for the pass, then outcomes committed as they come -----------------------
+
+    def _lease(self, db: Database, now: datetime) -> dict[str, list[_Job]]:
+        work: dict[str, list[_Job]] = {}
+        with self._sqlite_writer, db.transaction() as s:
+            # Sorted here: with ORDER BY id SQLite walks the primary key (every row ever sent), not the index.
+            claimed: list[tuple[models.Delivery, str | None]] = [
+                (r, c) for r, c in s.execute(_with_dm_channel(_due_rows(now)))
+            ]
+            for row, dm_channel in sorted(claimed, key=lambda rc: rc[0].id):
+                row.next_attempt_at = now + LEASE
+                work.setdefault(row.target, []).append(_Job(row.id, row.payload, dm_channel))
+        return work
+
+    # --- both ---------------------------------------------------------------------------------------
+
+    def _post(self, target: str, payload: dict[str, Any], dm_channel: str | None) -> Result:
+        self.pacer.wait(target)
+        try:
+            return self.poster.post(dm_channel or target, payload)
+        except DeliveryError as exc:
+            return exc
+
+    def _record(
+        self,
+        s: Session,
+        row: models.Delivery,
+        result: Result,
+        now: datetime,
+        dm_channel: str | None = None,
+        dm_changes: list[dict[str, Any]] | None = None,
+    ) -> Outcome:
+        """Record the outcome on the row; the DM channel to store goes to `dm_changes` (else stored at once)."""
+        row.attempts += 1
+        change = self._dm_channel_change(row, result, dm_channel)
+        if change is not None and dm_changes is not None:
+            dm_changes.append(change)
+        elif change is not None:
+            store_dm_channels(s, [change])
+        if isinstance(result, Posted):
+            row.status = DeliveryStatus.SENT.value
+            row.sent_at = now
+            row.channel = result.channel
+            row.message_ts = result.ts
+            row.last_error = None
+            return Outcome(row.id, row.account_id, row.key, row.target)
+        error = str(result)[:300]
+        row.last_error = error
+        if row.attempts >= self.max_attempts:
+            row.status = DeliveryStatus.FAILED.value
+            log.error(
+                "message %s (%s to %s) failed for good after %d attempts: %s",
+                row.id,
+                row.key,
+                row.target,
+                row.attempts,
+                error,
+            )
+            audit(
+                s,
+                row.account_id,
+                WORKER,
+                "message.failed",
+                now,
+                key=row.key,
+                target=row.target,
+                attempts=row.attempts,
+                error=error,
+            )
+            return Outcome(row.id, row.account_id, row.key, row.target, error=error, failed=True)
+        row.next_attempt_at = now + BACKOFF * 2 ** (row.attempts - 1)
+        log.warning(
+            "message %s (%s to %s) attempt %d failed, retrying at %s: %s",
+            row.id,
+            row.key,
+            row.target,
+            row.attempts,
+            row.next_attempt_at,
+            error,
+        )
+        return Outcome(row.id, row.account_id, row.key, row.target, error=error)
+
+    @staticmethod
+    def _dm_channel_change(row: models.Delivery, result: Result, known: str | None) -> dict[str, Any] | None:
+        """The DM channel to store for a user target (the one a post went to; None: forget a stored one that
+        failed), or None when nothing changes."""
+        if not USER_ID.match(row.target):
+            return None
+        if isinstance(result, Posted):
+            found = result.channel if result.channel.startswith("D") else None
+            if found is None or found == known:
+                return None
+        elif known is None:
+            return None
+        else:
+            found = None
+        return {"a": row.account_id, "u": row.target, "c": found}
+
+
+def store_dm_channels(s: Session, changes: list[dict[str, Any]]) -> None:
+    """Set members.dm_channel, one statement for all (executemany): {"a": account id, "u": user, "c": channel}."""
+    if changes:
+        members = models.Base.metadata.tables["members"]
+        member = members.c
+        s.connection().execute(
+            update(members)
+            .where(member.account_id == bindparam("a"), member.slack_user_id == bindparam("u"))
+            .values(dm_channel=bindparam("c")),
+            changes,
+        )
+
+
+class _GroupCommit:
+    """SQLite: after each post, whoever gets the writer lock commits every outcome waiting by then."""
+
+    def __init__(self, sender: Sender, db: Database, now: datetime, report: DeliveryReport) -> None:
+        self.sender, self.db, self.now, self.report = sender, db, now, report
+        self._waiting: list[tuple[_Job, Result]] = []
+        self._lock = threading.Lock()
+
+    def post(self, target: str, job: _Job) -> bool:
+        result = self.sender._post(target, job.payload, job.dm_channel)
+        with self._lock:
+            self._waiting.append((job, result))
+        self.flush()
+        return True
+
+    def flush(self) -> None:
+        with self.sender._sqlite_writer:
+            with self._lock:
+                batch, self._waiting = self._waiting, []
+            if not batch:
+                return  # another thread committed ours with its own
+            with self.db.transaction() as s:
+                ids = [job.row_id for job, _ in batch]
+                rows = {r.id: r for r in s.scalars(select(models.Delivery).where(models.Delivery.id.in_(ids)))}
+                changes: list[dict[str, Any]] = []
+                outcomes = [
+                    self.sender._record(s, rows[job.row_id], result, self.now, job.dm_channel, changes)
+                    for job, result in batch
+                    if job.row_id in rows and rows[job.row_id].status == DeliveryStatus.PENDING.value
+                ]
+                store_dm_channels(s, changes)
+            for outcome in outcomes:
+                self.report.add(outcome)

@@ -1,0 +1,187 @@
+"""Messages the background handler sends (pure Block Kit builders).
+
+- reminder_message: users must still be deactivated before the renewal (admin channel + every admin).
+- unused_seats_message: the account pays for more licenses than it has active users.
+- renewal_summary_message: what processing the renewal did.
+- teamleader_reconnect_message: Teamleader revoked our access; an admin must connect again.
+
+People's text (names, account names) goes through `escape()` (handlers/blocks/mrkdwn.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pendulum
+
+from bot.core import policy
+from bot.core.page import AccountTerms, LicensePage, TeamleaderLink
+from bot.core.wording import deadline_phrase, fmt_date, fmt_local_time, money, plural, reconnect_banner
+from bot.worker.renewal import RenewalOutcome
+from handlers.blocks.mrkdwn import Block, actions, actor, button, context, escape, fit, header, line_sections
+from handlers.ids import Action
+
+Message = dict[str, Any]
+"""`text` (the notification fallback) and `blocks`."""
+
+NOT_LOWERING = "Deactivating users does not lower the number of licenses: only a request to remove licenses does."
+
+
+def _message(text: str, blocks: list[Block]) -> Message:
+    return {"text": text, "blocks": fit(blocks)}
+
+
+def _when(days_before: int) -> str:
+    if days_before == 0:
+        return "today"
+    return "tomorrow" if days_before == 1 else f"in {days_before} days"
+
+
+def _who(name: str, is_admin: bool) -> str:
+    return f"• {escape(name)}{' (admin, has consented)' if is_admin else ''}"
+
+
+def reminder_message(page: LicensePage, days_before: int) -> Message:
+    """Users must still be deactivated before the renewal of the pending request.
+
+    `page` is the license page at the moment the reminder is decided (it has a pending request and
+    more active users than the new number of licenses).
+    """
+    if page.pending is None or page.deactivation is None or page.new_seat_count is None:
+        raise ValueError("a reminder needs a pending request")
+    t, p, d = page.terms, page.pending, page.deactivation
+    renewal = fmt_date(p.renewal)
+    lines = [
+        f"*{escape(t.name)}* removes {plural(p.seats_removed, 'license')} at the renewal of *{renewal}* "
+        f"({_when(days_before)}): {t.licensed_seats} → {page.new_seat_count} licenses. "
+        f"{page.active} users are active, so *{plural(d.shortfall, 'user')} must still be deactivated*, "
+        f"at the latest on {renewal} (until 23:59, {escape(t.timezone)}).",
+    ]
+    if d.chosen:
+        lines.append(
+            "If nothing changes, these users are deactivated automatically when the renewal day ends "
+            "(the most recently added first) and lose access:"
+        )
+        lines.extend(_who(m.name, m.is_admin) for m in d.chosen)
+    if d.unresolved:
+        lines.append(
+            f":warning: {plural(d.unresolved, 'more user')} cannot be deactivated automatically: only admins without "
+            "written consent are left. Deactivate users yourself, or ask an admin for consent."
+        )
+    blocks: list[Block] = [
+        header(f"{plural(d.shortfall, 'user')} to deactivate by {renewal}"),
+        *line_sections(lines),
+        actions([button("Deactivate users", Action.OPEN_DEACTIVATE, value=str(p.id), style="primary")]),
+        context(
+            f"Reminder for request #{p.id}. The renewal is processed when {renewal} ends ({escape(t.timezone)}); "
+            "until then the request can still be cancelled."
+        ),
+    ]
+    text = (
+        f"Reminder: deactivate {plural(d.shortfall, 'user')} of {escape(t.name)} by {renewal} "
+        f"({_when(days_before)}), or the most recently added users are deactivated automatically."
+    )
+    return _message(text, blocks)
+
+
+def unused_seats_message(page: LicensePage) -> Message:
+    """The account pays for more licenses than it has active users and nothing is requested."""
+    t, target = page.terms, page.target
+    unused = page.unused_seats
+    saving = policy.saving(unused, t.price_per_seat, t.plan)
+    lines = [
+        f"*{escape(t.name)}* pays for {plural(t.licensed_seats, 'license')} and has "
+        f"{plural(page.active, 'active user')}: *{plural(unused, 'license')} unused*.",
+    ]
+    if saving is not None:
+        lines.append(
+            f"Removing {'it' if unused == 1 else 'them'} would save *{escape(money(saving, t.currency))}* "
+            f"per {t.plan.value} period from the renewal of {fmt_date(target.renewal)}."
+        )
+    lines.append(
+        f"To change the renewal of {fmt_date(target.renewal)}, request by *{fmt_date(target.deadline)}* "
+        f"({deadline_phrase(target.days_left)})."
+    )
+    blocks: list[Block] = [
+        header(f"{plural(unused, 'unused license')}"),
+        *line_sections(lines),
+        actions([button("Remove licenses", Action.OPEN_REDUCE, value=str(unused), style="primary")]),
+        context("Only account admins can remove licenses. You are told this once per renewal."),
+    ]
+    text = (
+        f"{escape(t.name)} has {plural(unused, 'unused license')}: "
+        f"request by {fmt_date(target.deadline)} to remove {'it' if unused == 1 else 'them'}."
+    )
+    return _message(text, blocks)
+
+
+def renewal_summary_message(outcome: RenewalOutcome) -> Message:
+    o = outcome
+    renewal = fmt_date(o.renewal)
+    lines: list[str] = []
+    if o.late:
+        local = pendulum.instance(o.processed_at).in_timezone(o.timezone)
+        lines.append(
+            f":hourglass: *Processed late*: on {fmt_date(local.date())} at {local:%H:%M} ({escape(o.timezone)}), "
+            f"not right after the renewal day ended, because licensebot's worker was not running."
+        )
+    if o.request_id is None:
+        lines.append(f"The renewal of *{renewal}* is processed. No request was pending: nothing changed.")
+    else:
+        who = (
+            f" (request #{o.request_id} by {actor(o.requested_by)})"
+            if o.requested_by
+            else f" (request #{o.request_id})"
+        )
+        lines.append(
+            f"The renewal of *{renewal}* is processed{who}: *{o.seats_before} → {o.seats_after} licenses*. "
+            "The removed licenses are no longer charged."
+        )
+        if o.deactivated:
+            lines.append(f"Deactivated automatically ({plural(len(o.deactivated), 'user')}, they lost access):")
+            lines.extend(_who(m.name, m.is_admin) for m in o.deactivated)
+        elif not o.unresolved:
+            lines.append("The active users fit the new number of licenses: nobody was deactivated.")
+        if o.unresolved:
+            lines.append(
+                f":warning: *{plural(o.unresolved, 'user')} could not be deactivated automatically*: only admins "
+                f"without written consent were left, and an admin is never deactivated without it. "
+                f"{o.active_after} users are active for {plural(o.seats_after, 'license')}: deactivate "
+                f"{plural(o.unresolved, 'user')} yourself, or ask an admin for consent."
+            )
+    blocks: list[Block] = [header(f"Renewal of {renewal} processed{' late' if o.late else ''}"), *line_sections(lines)]
+    if o.request_id is not None:
+        blocks.append(context(NOT_LOWERING))
+    text = f"{escape(o.account_name)}: the renewal of {renewal} is processed{' (late)' if o.late else ''}"
+    if o.request_id is not None:
+        text += f", {o.seats_before} → {o.seats_after} licenses"
+        if o.deactivated:
+            text += f", {plural(len(o.deactivated), 'user')} deactivated"
+        if o.unresolved:
+            text += f", {plural(o.unresolved, 'user')} still over the count"
+    return _message(text + ".", blocks)
+
+
+def teamleader_reconnect_message(terms: AccountTerms, link: TeamleaderLink) -> Message:
+    """Teamleader refused our refresh token (revoked): members are no longer synced until an admin reconnects."""
+    if not link.reconnect_needed:
+        raise ValueError("a reconnect notice needs a revoked Teamleader connection")
+    t = terms
+    banner = reconnect_banner(t.team_id, link, t.timezone, code="`")
+    last = (
+        f"the members as last synced ({fmt_local_time(link.last_sync_at, t.timezone)})"
+        if link.last_sync_at
+        else "the members stored in licensebot"
+    )
+    lines = [
+        f":warning: *{escape(t.name)}*: {banner}.",
+        f"Until then reminders and the renewal work on {last}: users added or deactivated in Teamleader "
+        "since then are not seen here.",
+    ]
+    blocks: list[Block] = [
+        header("Teamleader must be connected again"),
+        *line_sections(lines),
+        context("An admin of the Teamleader account grants access again through the link that command prints."),
+    ]
+    text = f"{escape(t.name)}: Teamleader access was revoked; an admin must reconnect it."
+    return _message(text, blocks)

@@ -1,0 +1,121 @@
+"""The HTTP side of licensebot: one route table by exact path, Slack's signature checked before anything
+reads a request, and the health check.
+
+Routes: `/slack/events` (commands, interactivity, events; signed), `/health`, and the routes of feature
+modules passed as `extra_routes` (the Teamleader OAuth callback at `/teamleader/callback`).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk.signature import SignatureVerifier
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from handlers.deps import Deps
+
+log = logging.getLogger(__name__)
+
+StartResponse = Callable[..., Any]
+WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+SLACK_PATH = "/slack/events"
+HEALTH_PATH = "/health"
+
+
+def _reply(start_response: StartResponse, status: str, body: bytes, ctype: str) -> list[bytes]:
+    start_response(status, [("Content-Type", ctype), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def database_reachable(deps: Deps) -> bool:
+    try:
+        with deps.db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        log.warning("health: database unreachable: %s", str(exc).splitlines()[0])
+        return False
+    return True
+
+
+def health_app(deps: Deps) -> WsgiApp:
+    """GET /health: 200 with `{"status": "ok", "database": "reachable" | "unreachable"}`."""
+
+    def health(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+            return _reply(start_response, "405 Method Not Allowed", b"GET only\n", "text/plain; charset=utf-8")
+        ok = database_reachable(deps)
+        body = json.dumps({"status": "ok", "database": "reachable" if ok else "unreachable"}).encode()
+        return _reply(start_response, "200 OK", body, "application/json")
+
+    return health
+
+
+def signed_only(route: WsgiApp, signing_secret: str) -> WsgiApp:
+    """Check Slack's signature before anything reads the request: 401 unless it is valid and recent.
+
+    Bolt checks it too, but only after its adapter has parsed the body (a body that is not JSON raises:
+    500) and its verifier raises on a timestamp that is not a number, after which Bolt's error handling
+    sees the unverified payload (and its response_url). Here nothing is parsed before the check.
+    """
+    verifier = SignatureVerifier(signing_secret)
+    refused = json.dumps({"error": "invalid request"}).encode()
+
+    def verified(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        try:
+            length = max(0, int(environ.get("CONTENT_LENGTH") or 0))
+        except ValueError:
+            length = 0
+        body: bytes = environ["wsgi.input"].read(length) if length else b""
+        timestamp = str(environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP") or "")
+        signature = str(environ.get("HTTP_X_SLACK_SIGNATURE") or "")
+        try:
+            valid = timestamp.isascii() and timestamp.isdigit() and verifier.is_valid(body, timestamp, signature)
+        except UnicodeDecodeError:  # Slack sends UTF-8
+            valid = False
+        if not valid:
+            return _reply(start_response, "401 Unauthorized", refused, "application/json")
+        return route({**environ, "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}, start_response)
+
+    return verified
+
+
+def build_wsgi(
+    bolt_app: App | None,
+    deps: Deps,
+    extra_routes: Mapping[str, WsgiApp] | None = None,
+    *,
+    signing_secret: str | None = None,
+) -> WsgiApp:
+    """The WSGI application: a route table by exact path (404 for anything else).
+
+    With a Bolt app, `signing_secret` is the one it was built with: `/slack/events` checks the signature
+    with it first (`signed_only`; "" only for an app without verification). Bolt keeps its own copy
+    private, so the caller passes it rather than this function reading it from the app.
+    """
+    routes: dict[str, WsgiApp] = {HEALTH_PATH: health_app(deps)}
+    if bolt_app is not None:
+        if signing_secret is None:
+            raise TypeError("build_wsgi: pass the Bolt app's signing_secret")
+        routes[SLACK_PATH] = SlackRequestHandler(bolt_app, path=SLACK_PATH)
+        if signing_secret:
+            routes[SLACK_PATH] = signed_only(routes[SLACK_PATH], signing_secret)
+    for path, route in (extra_routes or {}).items():
+        if path in routes:
+            raise ValueError(f"route {path} is already mounted")
+        routes[path] = route
+
+    def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        route = routes.get(environ.get("PATH_INFO") or "/")
+        if route is None:
+            return _reply(start_response, "404 Not Found", b"Not Found\n", "text/plain; charset=utf-8")
+        return route(environ, start_response)
+
+    application.routes = routes  # type: ignore[attr-defined]
+    return application

@@ -1,0 +1,95 @@
+"""The worker's Slack client (the `Poster` port of bot/worker/ports.py): one message (a DM opens the
+conversation first).
+
+429 is retried inside the call after `Retry-After` (slack_sdk's RateLimitErrorRetryHandler on the
+WebClient); every other failure becomes a DeliveryError with a one-line message, retried by the
+sender on a later tick.
+"""
+
+from __future__ import annotations
+
+import http.client
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+from bot.core.ids import USER_ID
+from bot.worker.ports import DeliveryError, Posted
+
+RATE_LIMIT_RETRIES = 3
+
+
+def make_client(token: str, base_url: str | None = None, *, timeout: int = 15) -> WebClient:
+    """A WebClient that waits out 429s (Retry-After) and leaves other retries to later ticks."""
+    url = base_url or "https://slack.com/api/"
+    return WebClient(
+        token=token,
+        base_url=url if url.endswith("/") else url + "/",
+        timeout=timeout,
+        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)],
+    )
+
+
+class SlackPoster:
+    """Posts a message to a channel id, or to a user id as a DM (conversations.open, then chat.postMessage)."""
+
+    def __init__(self, client_factory: Callable[[], WebClient]) -> None:
+        self._factory = client_factory
+        self._local = threading.local()
+        self._dms: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def _client(self) -> WebClient:
+        client: WebClient | None = getattr(self._local, "client", None)
+        if client is None:
+            client = self._local.client = self._factory()
+        return client
+
+    def _dm_channel(self, user: str) -> str:
+        with self._lock:
+            known = self._dms.get(user)
+        if known:
+            return known
+        response = _call("conversations.open", lambda: self._client().conversations_open(users=user))
+        channel = str(response["channel"]["id"])
+        with self._lock:
+            self._dms[user] = channel
+        return channel
+
+    def post(self, target: str, message: dict[str, Any]) -> Posted:
+        """`target`: a channel id (a DM's D… id included), or a user id (its DM is opened first)."""
+        user = target if USER_ID.match(target) else None
+        channel = self._dm_channel(user) if user else target
+        try:
+            response = _call(
+                "chat.postMessage",
+                lambda: self._client().chat_postMessage(
+                    channel=channel,
+                    text=message.get("text", ""),
+                    blocks=message.get("blocks"),
+                    unfurl_links=False,
+                    unfurl_media=False,
+                ),
+            )
+        except DeliveryError:
+            if user:
+                with self._lock:
+                    self._dms.pop(user, None)  # the next attempt opens the conversation again
+            raise
+        return Posted(channel=str(response.get("channel") or channel), ts=response.get("ts"))
+
+
+def _call(method: str, call: Callable[[], Any]) -> Any:
+    try:
+        return call()
+    except SlackApiError as exc:
+        status = exc.response.status_code
+        data = exc.response.data
+        error = data.get("error") if isinstance(data, dict) else None
+        raise DeliveryError(f"{method}: HTTP {status} {error or 'error'}") from exc
+    except (OSError, SlackClientError, http.client.HTTPException) as exc:
+        raise DeliveryError(f"{method}: {type(exc).__name__}: {exc}") from exc
