@@ -69,7 +69,7 @@ from bot.testing.slack_sim import signature
 from bot.usecases import AccountChanges
 from handlers.blocks.modals import ReduceMeta
 from handlers.ids import Action, Block, View
-from store import models
+from store import models, queries
 from store.db import Database
 
 SECRET = "bench-signing-secret"
@@ -370,7 +370,7 @@ def main(argv: list[str] | None = None) -> int:
             add_account(db, submit_team(k), args.members, now)
         renewal = usecases.license_page(db, team=submit_team(0), now=now).target.renewal
         with db.transaction(read_only=True) as s:
-            account_ids = {k: usecases.load_account(s, submit_team(k)).id for k in range(max(levels))}
+            account_ids = {k: queries.load_account(s, submit_team(k)).id for k in range(max(levels))}
         setup_s = time.perf_counter() - began
         say(f"setup: {max(levels) + 1} accounts of {args.members} members in {setup_s:.1f} s")
         with StandInProcess(delay=args.latency) as standin:

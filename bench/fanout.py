@@ -30,8 +30,9 @@ from sqlalchemy import func, select
 from bench.common import ScratchDatabase, machine, say, table
 from bench.standin import StandInProcess
 from bot import usecases
+from bot.core.audit import Actor, MessageKind
 from bot.core.members_csv import MemberRow
-from bot.usecases import AccountChanges, Actor
+from bot.usecases import AccountChanges
 from bot.worker.outbox import queue, recipients
 from bot.worker.pacing import Pacer
 from bot.worker.sender import Sender
@@ -91,7 +92,13 @@ def queue_pacing_burst(db: Database, accounts: int, now: datetime, messages: int
             for k in range(messages):
                 message = {"text": f"pacing check {k} for {account.slack_team_id}", "blocks": []}
                 added += queue(
-                    s, account_id=account.id, key=f"bench:{k}", kind="bench", targets=targets, message=message, now=now
+                    s,
+                    account_id=account.id,
+                    key=f"bench:{k}",
+                    kind=MessageKind.REMINDER,
+                    targets=targets,
+                    message=message,
+                    now=now,
                 )
     return added
 

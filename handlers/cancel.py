@@ -9,8 +9,8 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot import usecases
+from bot.core.audit import Actor
 from bot.core.errors import UserError
-from bot.usecases import Actor
 from handlers.blocks.messages import cancel_question, cancelled_message, cancelled_post, message
 from handlers.blocks.state import parse_id
 from handlers.context import Ctx

@@ -13,7 +13,8 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot import usecases
-from bot.usecases import Actor, people
+from bot.core.audit import Actor
+from bot.usecases import people
 from handlers import cancel as cancel_feature
 from handlers import consent as consent_feature
 from handlers import deactivate as deactivate_feature

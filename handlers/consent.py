@@ -18,9 +18,10 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.core.audit import Actor
 from bot.core.consent import SlackIdentity
 from bot.core.errors import NotAllowed, UserError
-from bot.usecases import Actor, consent, people
+from bot.usecases import consent, people
 from bot.usecases.consent import REFUSAL, Consent, ConsentInvalid
 from handlers.blocks import consent as blocks
 from handlers.blocks.messages import message

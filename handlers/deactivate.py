@@ -14,8 +14,10 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot import usecases
+from bot.core.audit import Actor
 from bot.core.errors import UserError
-from bot.usecases import Actor, DeactivationResult, people
+from bot.core.results import DeactivationResult
+from bot.usecases import people
 from handlers import consent as consent_feature
 from handlers.blocks.messages import Message, deactivated_message, message
 from handlers.blocks.modals import deactivate_view, loading_view, message_view, selected_member_ids

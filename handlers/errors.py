@@ -23,7 +23,6 @@ from typing import Any
 from slack_bolt import App, BoltContext, BoltResponse, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.core.errors import Unavailable, UserError
 from handlers.blocks.messages import error_message
@@ -58,9 +57,7 @@ def after_saving(what: str) -> Iterator[None]:
 
 def unavailable(error: Exception) -> bool:
     """The database could not be used (down, connection lost): nothing was committed."""
-    if isinstance(error, Unavailable | OperationalError):
-        return True
-    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
+    return isinstance(error, Unavailable)
 
 
 def _slack_method(error: SlackApiError) -> str:

@@ -13,6 +13,7 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.core.audit import ActivityEntry
 from bot.core.errors import NotFound
 from bot.core.page import LicensePage
 from bot.usecases import snapshot
@@ -24,7 +25,6 @@ from handlers.consent_page import consent_blocks
 from handlers.context import Ctx
 from handlers.deps import Call, Deps
 from handlers.errors import UNAVAILABLE, unavailable
-from store import models
 
 log = logging.getLogger(__name__)
 RECENT = 6
@@ -35,7 +35,7 @@ class Shared:
     """What every admin's App Home shows alike: read once when all of them are refreshed."""
 
     page: LicensePage
-    activity: list[models.AuditEntry]
+    activity: list[ActivityEntry]
     consents: dict[int, Consent] | None = None
 
 

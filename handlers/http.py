@@ -16,8 +16,6 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
 from handlers.deps import Deps
 
@@ -34,23 +32,13 @@ def _reply(start_response: StartResponse, status: str, body: bytes, ctype: str) 
     return [body]
 
 
-def database_reachable(deps: Deps) -> bool:
-    try:
-        with deps.db.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except SQLAlchemyError as exc:
-        log.warning("health: database unreachable: %s", str(exc).splitlines()[0])
-        return False
-    return True
-
-
 def health_app(deps: Deps) -> WsgiApp:
     """GET /health: 200 with `{"status": "ok", "database": "reachable" | "unreachable"}`."""
 
     def health(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
             return _reply(start_response, "405 Method Not Allowed", b"GET only\n", "text/plain; charset=utf-8")
-        ok = database_reachable(deps)
+        ok = deps.db.reachable()
         body = json.dumps({"status": "ok", "database": "reachable" if ok else "unreachable"}).encode()
         return _reply(start_response, "200 OK", body, "application/json")
 

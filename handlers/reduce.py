@@ -12,9 +12,10 @@ from slack_sdk import WebClient
 
 from bot import usecases
 from bot.core import policy
+from bot.core.audit import Actor
 from bot.core.errors import UserError
+from bot.core.results import Submitted
 from bot.core.wording import fmt_date
-from bot.usecases import Actor
 from bot.usecases.people import Viewer
 from handlers.blocks.messages import submitted_message, submitted_post
 from handlers.blocks.modals import ReduceMeta, loading_view, message_view, reduce_view, seats_value
@@ -78,7 +79,7 @@ def on_submit(ctx: Ctx, ack: Ack, view: dict[str, Any]) -> None:
     later(ctx, lambda: announce(ctx, done, now))
 
 
-def announce(ctx: Ctx, done: usecases.Submitted, now: datetime) -> None:
+def announce(ctx: Ctx, done: Submitted, now: datetime) -> None:
     """After the ack (nothing here can lose the request, which is stored): a DM to the requester, a post
     in the admin channel, every admin's App Home."""
     with after_saving("Your request"):

@@ -10,15 +10,57 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+
+from bot.core.errors import Unavailable
 
 DEFAULT_URL = "sqlite:///licensebot.db"
 SQLITE_BUSY_TIMEOUT_MS = 5000
 MIGRATIONS = Path(__file__).parent / "migrations"
 READ_ONLY = "licensebot_read_only"
 """Execution option of `Database.transaction(read_only=True)` (see there)."""
+
+
+class StoreError(Exception):
+    """The database refused a statement for another reason than a lost connection (the message says why)."""
+
+
+class Clash(StoreError):
+    """A unique, foreign-key or check constraint refused the change: nothing of the transaction was written."""
+
+
+def lost(exc: BaseException) -> bool:
+    """The database could not be used: down, unreachable, or the connection was lost (nothing was committed)."""
+    if isinstance(exc, OperationalError | InterfaceError):
+        return "readonly database" not in str(exc)  # SQLite: a write in a read-only transaction is a bug
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+
+
+def _first_line(exc: SQLAlchemyError) -> str:
+    orig = getattr(exc, "orig", None)
+    text_ = str(orig if orig is not None else exc)
+    return text_.splitlines()[0] if text_ else type(exc).__name__
+
+
+def translated(exc: SQLAlchemyError) -> Exception:
+    """SQLAlchemy's error as the store's own: Unavailable (try again), Clash (a constraint), StoreError."""
+    if lost(exc):
+        return Unavailable(_first_line(exc))
+    if isinstance(exc, IntegrityError):
+        return Clash(_first_line(exc))
+    return StoreError(_first_line(exc))
+
+
+@contextmanager
+def errors_translated() -> Iterator[None]:
+    """Raise the store's errors (above) for SQLAlchemy's: nothing outside store/ handles SQLAlchemy's own."""
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        raise translated(exc) from exc
 
 
 def database_url() -> str:
@@ -98,7 +140,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     """Apply migrations up to `revision`."""
     from alembic import command
 
-    command.upgrade(alembic_config(engine), revision)
+    with errors_translated():
+        command.upgrade(alembic_config(engine), revision)
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -138,7 +181,8 @@ class Database:
     def connect(cls, url: str | None = None, *, migrate: bool = True) -> Database:
         engine = make_engine(url or database_url())
         if migrate:
-            ensure_schema(engine)
+            with errors_translated():
+                ensure_schema(engine)
         return cls(engine)
 
     @contextmanager
@@ -151,16 +195,25 @@ class Database:
         in it raises.
         """
         if read_only or self._writer is None:
-            with (self.readers if read_only else self.sessions)() as session, session.begin():
+            with errors_translated(), (self.readers if read_only else self.sessions)() as session, session.begin():
                 yield session
             return
         queued = self._writer.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)  # then SQLite's own wait applies
         try:
-            with self.sessions() as session, session.begin():
+            with errors_translated(), self.sessions() as session, session.begin():
                 yield session
         finally:
             if queued:
                 self._writer.release()
+
+    def reachable(self) -> bool:
+        """Whether the database answers a read (a read-only transaction: it never waits for SQLite's writer)."""
+        try:
+            with self.transaction(read_only=True) as s:
+                s.execute(text("SELECT 1"))
+        except (Unavailable, StoreError):
+            return False
+        return True
 
     def table_names(self) -> list[str]:
         return inspect(self.engine).get_table_names()

@@ -27,6 +27,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from bot.core.statuses import (
+    ConsentStatus,
+    DeactivatedHow,
+    DeliveryStatus,
+    MemberStatus,
+    RequestStatus,
+    TeamleaderStatus,
+)
+
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -65,30 +74,6 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}  # noqa: RUF012
 
 
-class MemberStatus(enum.StrEnum):
-    ACTIVE = "active"
-    DEACTIVATED = "deactivated"
-
-
-class DeactivatedHow(enum.StrEnum):
-    MANUAL = "manual"
-    AUTOMATIC = "automatic"
-    TEAMLEADER = "teamleader"
-
-
-class RequestStatus(enum.StrEnum):
-    PENDING = "pending"
-    CANCELLED = "cancelled"
-    APPLIED = "applied"
-
-
-class ConsentStatus(enum.StrEnum):
-    REQUESTED = "requested"
-    GRANTED = "granted"
-    DECLINED = "declined"
-    REVOKED = "revoked"
-
-
 def _in(column: str, values: type[enum.StrEnum]) -> str:
     return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
 
@@ -114,7 +99,7 @@ class Account(Base):
     """Days before the renewal on which admins are reminded (0 = the renewal day)."""
     last_processed_renewal: Mapped[date | None] = mapped_column(Date)
     next_tick_at: Mapped[datetime | None] = mapped_column(index=True)
-    """When the background handler next looks at this account; None: at once (`usecases.wake` sets now)."""
+    """When the background handler next looks at this account; None: at once (`queries.wake` sets now)."""
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -247,12 +232,6 @@ class AuditEntry(Base):
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
-class DeliveryStatus(enum.StrEnum):
-    PENDING = "pending"
-    SENT = "sent"
-    FAILED = "failed"
-
-
 class Delivery(Base):
     """The outbox: one Slack message for one occasion to one target (a channel id or a user id for a DM).
 
@@ -291,12 +270,6 @@ class Delivery(Base):
     message_ts: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
-
-
-class TeamleaderStatus(enum.StrEnum):
-    CONNECTED = "connected"
-    RECONNECT_NEEDED = "reconnect_needed"
-    """Teamleader refused our refresh token (revoked): an admin must connect again."""
 
 
 class TeamleaderConnection(Base):

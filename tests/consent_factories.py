@@ -7,8 +7,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.core.audit import Actor
 from bot.core.consent import SlackIdentity
-from bot.usecases import Actor, consent
+from bot.usecases import consent
 from bot.usecases.consent import Consent
 from store import models
 from store.db import Database

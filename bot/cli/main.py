@@ -9,17 +9,15 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
-
 from bot import usecases
 from bot.cli import consents, serve, teamleader, worker
 from bot.cli.args import Parser, instant, iso_date, now_of, open_db, whole
 from bot.cli.text import render_outbox, render_page
-from bot.core.errors import UserError
+from bot.core.errors import Unavailable, UserError
 from bot.core.members_csv import parse_members_csv
 from bot.core.policy import PolicyError
 from bot.worker.outbox import outbox_status
-from store.db import Database, database_url, upgrade
+from store.db import Database, StoreError, database_url, upgrade
 
 PROG = "licensebot"
 Handler = Callable[[argparse.Namespace], int]
@@ -176,13 +174,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = exc.message if isinstance(exc, UserError) else str(exc)
         print(f"{PROG}: error: {message}", file=sys.stderr)
         return 2
-    except OperationalError as exc:
-        print(f"{PROG}: error: cannot use the database: {str(exc.orig).splitlines()[0]}", file=sys.stderr)
+    except Unavailable as exc:
+        print(f"{PROG}: error: cannot use the database: {exc}", file=sys.stderr)
         return 1
-    except SQLAlchemyError as exc:
+    except StoreError as exc:
         if debug:
             raise
-        print(f"{PROG}: error: database error: {str(exc).splitlines()[0]}", file=sys.stderr)
+        print(f"{PROG}: error: database error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

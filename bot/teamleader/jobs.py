@@ -15,15 +15,16 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from bot.core.audit import Actor
 from bot.core.errors import UserError
+from bot.core.statuses import TeamleaderStatus
 from bot.teamleader.client import TeamleaderClient, TeamleaderError, client_from_env
 from bot.teamleader.settings import NotConfigured
 from bot.teamleader.sync import SyncReport, sync_account
 from bot.teamleader.tokens import ReconnectNeeded
-from bot.usecases import Actor, load_account
 from store import models
 from store.db import Database
-from store.models import TeamleaderStatus
+from store.queries import load_account
 
 log = logging.getLogger(__name__)
 

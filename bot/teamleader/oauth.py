@@ -13,13 +13,15 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_, select
 
+from bot.core.audit import OPERATOR, Actor, AuditAction
 from bot.core.errors import NotFound, UserError
+from bot.core.statuses import TeamleaderStatus
 from bot.teamleader.client import InvalidGrant, TeamleaderClient, TeamleaderError
 from bot.teamleader.settings import NotConfigured, load_settings
-from bot.usecases import OPERATOR, Actor, audit, load_account, require_admin
+from bot.usecases.common import require_admin
 from store import models
 from store.db import Database
-from store.models import TeamleaderStatus
+from store.queries import audit, load_account
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +44,7 @@ def start_connect(db: Database, *, team: str, client: TeamleaderClient, now: dat
         states = models.TeamleaderOAuthState
         s.execute(delete(states).where(or_(states.used_at.is_not(None), states.created_at < now - STATE_TTL)))
         s.add(models.TeamleaderOAuthState(state=state, account_id=account.id, created_at=now))
-        audit(s, account.id, actor, "teamleader.connect_started", now)
+        audit(s, account.id, actor, AuditAction.TEAMLEADER_CONNECT_STARTED, now)
     return client.authorize_url(state)
 
 
@@ -110,7 +112,7 @@ def connect_with_code(
         conn.connected_at = now
         conn.next_sync_at = now
         conn.updated_at = now
-        audit(s, account.id, actor, "teamleader.connected", now, again=again)
+        audit(s, account.id, actor, AuditAction.TEAMLEADER_CONNECTED, now, again=again)
     log.info("teamleader: %s connected", team)
 
 
@@ -144,7 +146,9 @@ def handle_callback(
     if query.get("error"):
         with db.transaction() as s:
             account = load_account(s, team)
-            audit(s, account.id, CALLBACK_ACTOR, "teamleader.connect_refused", now, error=query["error"][:100])
+            audit(
+                s, account.id, CALLBACK_ACTOR, AuditAction.TEAMLEADER_CONNECT_REFUSED, now, error=query["error"][:100]
+            )
         return 400, _page("Teamleader not connected", "Access was not granted in Teamleader. Nothing was changed.")
     code = (query.get("code") or "").strip()
     if not code:

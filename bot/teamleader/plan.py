@@ -18,8 +18,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from bot.core.statuses import DeactivatedHow
 from bot.teamleader.client import User
-from store.models import DeactivatedHow
 
 NAME_LIMIT = 200
 

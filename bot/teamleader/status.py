@@ -7,12 +7,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import literal, select
 
+from bot.core.audit import OPERATOR, Actor, AuditAction
 from bot.core.errors import UserError
+from bot.core.statuses import TeamleaderStatus
 from bot.teamleader.tokens import not_connected_message
-from bot.usecases import OPERATOR, Actor, audit, load_account, require_admin
+from bot.usecases.common import require_admin
 from store import models
 from store.db import Database
-from store.models import TeamleaderStatus
+from store.queries import audit, load_account
 
 MIN_INTERVAL = 5
 MAX_INTERVAL = 7 * 24 * 60
@@ -119,7 +121,7 @@ def set_sync_interval(db: Database, *, team: str, minutes: int, now: datetime, a
             raise UserError(not_connected_message(team))
         if conn.sync_interval_minutes == minutes:
             return
-        audit(s, account.id, actor, "teamleader.interval_changed", now, minutes=minutes)
+        audit(s, account.id, actor, AuditAction.TEAMLEADER_INTERVAL_CHANGED, now, minutes=minutes)
         conn.sync_interval_minutes = minutes
         base = conn.last_sync_at or now
         conn.next_sync_at = base + timedelta(minutes=minutes)

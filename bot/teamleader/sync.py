@@ -11,18 +11,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.core.audit import OPERATOR, Actor, AuditAction
 from bot.core.errors import UserError
+from bot.core.statuses import DeactivatedHow, MemberStatus, TeamleaderStatus
 from bot.core.wording import plural
 from bot.teamleader.client import PAGE_SIZE, TeamleaderClient, TeamleaderError, Unauthorized, User
 from bot.teamleader.plan import Known, SyncPlan, plan_sync
 from bot.teamleader.tokens import AccessTokens, NotConnected, ReconnectNeeded, not_connected_message, reconnect_message
-from bot.usecases import OPERATOR, Actor, audit, load_account, wake
 from store import models
-from store.db import Database
-from store.models import DeactivatedHow, MemberStatus, TeamleaderStatus
+from store.db import Clash, Database
+from store.queries import audit, load_account, wake
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +162,7 @@ def _write(db: Database, *, team: str, users: Sequence[User], now: datetime, dry
                 s,
                 account.id,
                 actor,
-                "teamleader.synced",
+                AuditAction.TEAMLEADER_SYNCED,
                 now,
                 users=report.users,
                 added=report.added,
@@ -173,10 +173,9 @@ def _write(db: Database, *, team: str, users: Sequence[User], now: datetime, dry
                 clashes=report.clashes,
                 kept_admins=list(report.kept_admins),
             )
-    except IntegrityError as exc:
+    except Clash as exc:
         raise UserError(
-            f"the Teamleader users clash with the members stored for {team}; nothing was changed: "
-            f"{str(exc.orig).splitlines()[0]}"
+            f"the Teamleader users clash with the members stored for {team}; nothing was changed: {exc}"
         ) from None
     log.info("teamleader sync %s", report.summary())
     return report
@@ -223,14 +222,14 @@ def _apply(
         m.deactivated_at = now
         m.deactivated_how = DeactivatedHow.TEAMLEADER.value
         m.updated_at = now
-        audit(s, account.id, actor, "member.deactivated", now, member=m.id, name=m.name, how="teamleader")
+        audit(s, account.id, actor, AuditAction.MEMBER_DEACTIVATED, now, member=m.id, name=m.name, how="teamleader")
     for member_id in plan.reactivate:
         m = members[member_id]
         m.status = MemberStatus.ACTIVE.value
         m.deactivated_at = None
         m.deactivated_how = None
         m.updated_at = now
-        audit(s, account.id, actor, "member.reactivated", now, member=m.id, name=m.name, how="teamleader")
+        audit(s, account.id, actor, AuditAction.MEMBER_REACTIVATED, now, member=m.id, name=m.name, how="teamleader")
     for user in plan.add:
         assert user.email is not None
         s.add(

@@ -15,12 +15,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.core.audit import OPERATOR, Actor, AuditAction
 from bot.core.errors import UserError
+from bot.core.statuses import TeamleaderStatus
 from bot.teamleader.client import InvalidGrant, TeamleaderClient, TeamleaderError
-from bot.usecases import OPERATOR, Actor, audit
 from store import models
 from store.db import Database
-from store.models import TeamleaderStatus
+from store.queries import audit
 
 log = logging.getLogger(__name__)
 
@@ -127,5 +128,5 @@ def mark_reconnect_needed(
     conn.last_error = reason
     conn.next_sync_at = None
     conn.updated_at = now
-    audit(s, conn.account_id, actor, "teamleader.reconnect_needed", now, reason=reason)
+    audit(s, conn.account_id, actor, AuditAction.TEAMLEADER_RECONNECT_NEEDED, now, reason=reason)
     log.warning("teamleader: account %d needs to reconnect: %s", conn.account_id, reason)

@@ -8,23 +8,15 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from bot.core import policy
+from bot.core.audit import OPERATOR, Actor, AuditAction
 from bot.core.errors import Conflict, UserError
 from bot.core.policy import Plan
-from bot.usecases.common import (
-    OPERATOR,
-    Actor,
-    audit,
-    check_team_id,
-    load_account,
-    require_admin,
-    require_operator,
-    wake,
-)
+from bot.usecases.common import check_team_id, require_admin, require_operator
 from store import models
-from store.db import Database
+from store.db import Clash, Database
+from store.queries import audit, load_account, wake
 
 
 @dataclass(frozen=True)
@@ -112,8 +104,8 @@ def add_account(db: Database, *, team: str, changes: AccountChanges, now: dateti
                 diff["currency"] = "EUR"
             s.add(account)
             s.flush()
-            audit(s, account.id, actor, "account.added", now, **diff)
-    except IntegrityError:
+            audit(s, account.id, actor, AuditAction.ACCOUNT_ADDED, now, **diff)
+    except Clash:
         raise Conflict(f"an account for {team} exists already; change it with `licensebot account set`") from None
 
 
@@ -127,7 +119,7 @@ def update_account(
         if diff:
             account.updated_at = now
             wake(account, now)
-            audit(s, account.id, actor, "account.changed", now, **diff)
+            audit(s, account.id, actor, AuditAction.ACCOUNT_CHANGED, now, **diff)
         return diff
 
 
@@ -136,7 +128,7 @@ def set_admin_channel(db: Database, *, team: str, actor: Actor, channel: str, no
         account = load_account(s, team, lock=True)
         require_admin(s, account, actor)
         if account.admin_channel != channel:
-            audit(s, account.id, actor, "account.changed", now, admin_channel=channel)
+            audit(s, account.id, actor, AuditAction.ACCOUNT_CHANGED, now, admin_channel=channel)
             account.admin_channel = channel
             account.updated_at = now
             wake(account, now)  # the latest due reminder still reaches the new channel

@@ -13,26 +13,18 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.core import consent as rules
 from bot.core import policy
+from bot.core.audit import OPERATOR, Actor, AuditAction
 from bot.core.consent import SlackIdentity
 from bot.core.errors import Conflict, NotAllowed, NotFound, UserError
-from bot.usecases import (
-    OPERATOR,
-    Actor,
-    audit,
-    load_account,
-    member_for_slack_user,
-    pending_of,
-    require_admin,
-    wake,
-)
+from bot.core.statuses import ConsentStatus, MemberStatus
+from bot.usecases.common import require_admin
 from store import models
-from store.db import Database
-from store.models import ConsentStatus, MemberStatus
+from store.db import Clash, Database
+from store.queries import audit, load_account, member_for_slack_user, pending_of, wake
 
 AGREE = "agree"
 SIGNATURE = "signature"
@@ -253,7 +245,7 @@ def request_consent(
                 s,
                 account.id,
                 actor,
-                "consent.requested",
+                AuditAction.CONSENT_REQUESTED,
                 now,
                 consent=row.id,
                 member=target.id,
@@ -261,7 +253,7 @@ def request_consent(
                 effective_on=effective.isoformat(),
             )
             return _view(s, row, account, target)
-    except IntegrityError:
+    except Clash:
         raise Conflict(
             "Another admin asked for the same consent at the same moment: look at the license page."
         ) from None
@@ -296,7 +288,7 @@ def _refused(db: Database, exc: _Refused, who: SlackIdentity, action: str, now: 
             s,
             exc.account_id,
             Actor.slack(who.user_id),
-            "consent.refused",
+            AuditAction.CONSENT_REFUSED,
             now,
             consent=exc.consent_id,
             attempted=action,
@@ -389,7 +381,7 @@ def grant(
                 row,
                 member,
                 who,
-                "consent.granted",
+                AuditAction.CONSENT_GRANTED,
                 now,
                 statement=row.statement,
                 signature=row.signature,
@@ -405,7 +397,7 @@ def _audit_answer(
     row: models.AdminConsent,
     member: models.Member,
     who: SlackIdentity,
-    action: str,
+    action: AuditAction,
     now: datetime,
     **extra: Any,
 ) -> None:
@@ -434,7 +426,7 @@ def decline(db: Database, *, consent_id: int, who: SlackIdentity, now: datetime)
                 raise Conflict(_state_message(row, member))
             row.status = ConsentStatus.DECLINED.value
             row.declined_at = now
-            _audit_answer(s, row, member, who, "consent.declined", now)
+            _audit_answer(s, row, member, who, AuditAction.CONSENT_DECLINED, now)
             return _view(s, row, account, member)
     except _Refused as exc:
         raise _refused(db, exc, who, "decline", now) from None
@@ -452,7 +444,7 @@ def revoke(db: Database, *, consent_id: int, who: SlackIdentity, now: datetime) 
             row.status = ConsentStatus.REVOKED.value
             row.revoked_at = now
             wake(account, now)
-            _audit_answer(s, row, member, who, "consent.revoked", now)
+            _audit_answer(s, row, member, who, AuditAction.CONSENT_REVOKED, now)
             return _view(s, row, account, member)
     except _Refused as exc:
         raise _refused(db, exc, who, "revoke", now) from None

@@ -9,10 +9,11 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
+from bot.core.audit import OPERATOR, Actor, AuditAction
 from bot.core.errors import UserError
-from bot.usecases import OPERATOR, Actor, audit, load_account
 from bot.usecases.consent import Consent, list_consents
 from store.db import Database
+from store.queries import audit, load_account
 
 FORMATS = ("csv", "json")
 FIELDS = (
@@ -109,5 +110,5 @@ def export_consents(db: Database, *, team: str, fmt: str, now: datetime, actor: 
     text = to_csv(consents) if fmt == "csv" else to_json(consents, team=team, exported_at=now)
     with db.transaction() as s:
         account = load_account(s, team)
-        audit(s, account.id, actor, "consents.exported", now, format=fmt, count=len(consents))
+        audit(s, account.id, actor, AuditAction.CONSENTS_EXPORTED, now, format=fmt, count=len(consents))
     return text, len(consents)

@@ -3,29 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
+from bot.core.audit import OPERATOR, Actor, AuditAction
 from bot.core.errors import NotFound, UserError
 from bot.core.members_csv import MemberRow
-from bot.core.page import PendingRequest
-from bot.usecases.common import (
-    OPERATOR,
-    Actor,
-    audit,
-    consented_member_ids,
-    load_account,
-    pending_of,
-    require_admin,
-    require_operator,
-    wake,
-)
+from bot.core.results import DeactivationResult
+from bot.core.statuses import DeactivatedHow, MemberStatus
+from bot.usecases.common import require_admin, require_operator
 from store import models
-from store.db import Database
-from store.models import DeactivatedHow, MemberStatus
+from store.db import Clash, Database
+from store.queries import audit, consented_member_ids, load_account, pending_of, wake
 
 
 def import_members(
@@ -69,24 +59,10 @@ def import_members(
                     updated += 1
             s.flush()
             wake(account, now)
-            audit(s, account.id, actor, "members.imported", now, added=added, updated=updated, rows=len(rows))
-    except IntegrityError as exc:
-        raise UserError(
-            f"the file clashes with members already stored (a Slack user id used twice?): {exc.orig}"
-        ) from None
+            audit(s, account.id, actor, AuditAction.MEMBERS_IMPORTED, now, added=added, updated=updated, rows=len(rows))
+    except Clash as exc:
+        raise UserError(f"the file clashes with members already stored (a Slack user id used twice?): {exc}") from None
     return added, updated
-
-
-@dataclass(frozen=True)
-class DeactivationResult:
-    deactivated: tuple[str, ...] = ()
-    needs_consent: tuple[str, ...] = ()
-    """Admins without written consent: not deactivated, the consent flow must run first."""
-    already: tuple[str, ...] = ()
-    last_admin: tuple[str, ...] = ()
-    """Refused: the account would be left without an active admin."""
-    pending: PendingRequest | None = None
-    needs_consent_ids: tuple[int, ...] = field(default=())
 
 
 def deactivate_members(
@@ -131,7 +107,7 @@ def deactivate_members(
                 m.deactivated_how = DeactivatedHow.MANUAL.value
                 m.updated_at = now
                 done.append(m.name)
-                audit(s, account.id, actor, "member.deactivated", now, member=m.id, name=m.name, how="manual")
+                audit(s, account.id, actor, AuditAction.MEMBER_DEACTIVATED, now, member=m.id, name=m.name, how="manual")
         if done:
             wake(account, now)
         return DeactivationResult(

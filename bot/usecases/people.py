@@ -16,15 +16,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.core import policy
+from bot.core.audit import Actor, AuditAction
 from bot.core.page import LicensePage, build_page
-from bot.usecases import Actor, audit, load_account, member_for_slack_user, pending_of, policy_members, terms_of
+from bot.core.statuses import MemberStatus
 from store import models
-from store.db import Database
-from store.models import MemberStatus
+from store.db import Clash, Database
+from store.queries import audit, load_account, member_for_slack_user, pending_of, policy_members, terms_of
 
 EmailLookup = Callable[[str], str | None]
 """Slack user id -> the email Slack knows for them (None when unknown)."""
@@ -112,9 +112,9 @@ def link_by_email(db: Database, *, team: str, user_id: str, email: str, now: dat
                 return None
             m.slack_user_id = user_id
             m.updated_at = now
-            audit(s, account.id, Actor.slack(user_id), "member.linked", now, member=m.id, slack_user=user_id)
+            audit(s, account.id, Actor.slack(user_id), AuditAction.MEMBER_LINKED, now, member=m.id, slack_user=user_id)
             return _person(m)
-    except IntegrityError:
+    except Clash:
         return find_member(db, team=team, user_id=user_id)
 
 

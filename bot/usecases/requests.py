@@ -2,39 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
-
-from sqlalchemy.exc import IntegrityError
 
 from bot.core import policy
+from bot.core.audit import Actor, AuditAction
 from bot.core.errors import Conflict, Invalid, NotFound
 from bot.core.page import PendingRequest
-from bot.usecases.common import (
-    Actor,
-    as_pending,
-    audit,
-    load_account,
-    pending_of,
-    pending_row,
-    require_admin,
-    roster_of,
-    terms_of,
-    wake,
-)
+from bot.core.results import Submitted
+from bot.core.statuses import RequestStatus
+from bot.usecases.common import require_admin
 from store import models
-from store.db import Database
-from store.models import RequestStatus
-
-
-@dataclass(frozen=True)
-class Submitted:
-    request: PendingRequest
-    target: policy.Target
-    new_seat_count: int
-    deactivation: policy.Deactivation
-    saving: Decimal | None
+from store.db import Clash, Database
+from store.queries import as_pending, audit, load_account, pending_of, pending_row, roster_of, terms_of, wake
 
 
 def submit_reduction(db: Database, *, team: str, actor: Actor, seats: object, now: datetime) -> Submitted:
@@ -72,7 +51,7 @@ def submit_reduction(db: Database, *, team: str, actor: Actor, seats: object, no
                 s,
                 account.id,
                 actor,
-                "request.submitted",
+                AuditAction.REQUEST_SUBMITTED,
                 now,
                 request=row.id,
                 seats_removed=n,
@@ -85,7 +64,7 @@ def submit_reduction(db: Database, *, team: str, actor: Actor, seats: object, no
                 deactivation=policy.automatic_deactivations(roster, new_count),
                 saving=policy.saving(n, terms.price_per_seat, terms.plan),
             )
-    except IntegrityError:
+    except Clash:
         # Another submission won the race: the database allows one pending request per renewal.
         with db.transaction() as s:
             account = load_account(s, team)
@@ -118,7 +97,7 @@ def cancel_request(
             s,
             account.id,
             actor,
-            "request.cancelled",
+            AuditAction.REQUEST_CANCELLED,
             now,
             request=row.id,
             seats_removed=row.seats_removed,

@@ -14,13 +14,14 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from bot.core.audit import ActivityEntry
 from bot.core.page import LicensePage
-from bot.usecases import consent, load_account, page_of, people, teamleader_link
+from bot.usecases import consent, people
 from bot.usecases.consent import Consent
-from bot.usecases.pages import history_in
 from bot.usecases.people import EmailLookup, Viewer
 from store import models
 from store.db import Database
+from store.queries import history, load_account, page_of, teamleader_link
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class Snapshot:
     page: LicensePage
     consents: dict[int, Consent] | None
     """Member id -> latest consent; read for admins only (None for anybody else)."""
-    activity: list[models.AuditEntry]
+    activity: list[ActivityEntry]
     """The latest `activity` audit entries asked for, newest first."""
 
 
@@ -50,7 +51,7 @@ def _snapshot(s: Session, account: models.Account, viewer: Viewer, now: datetime
         viewer=viewer,
         page=page_of(s, account, now, teamleader=teamleader_link(s, account.id)),
         consents=consent.latest_of(consent.consents_in(s, account)) if viewer.is_admin else None,
-        activity=history_in(s, account.id, activity) if activity else [],
+        activity=history(s, account.id, activity) if activity else [],
     )
 
 
@@ -61,7 +62,7 @@ class AdminsView:
     viewers: list[Viewer]
     page: LicensePage
     consents: dict[int, Consent]
-    activity: list[models.AuditEntry]
+    activity: list[ActivityEntry]
 
 
 def for_admins(db: Database, *, team: str, now: datetime, activity: int) -> AdminsView:
@@ -71,5 +72,5 @@ def for_admins(db: Database, *, team: str, now: datetime, activity: int) -> Admi
             viewers=people.admin_viewers_in(s, account),
             page=page_of(s, account, now, teamleader=teamleader_link(s, account.id)),
             consents=consent.latest_of(consent.consents_in(s, account)),
-            activity=history_in(s, account.id, activity),
+            activity=history(s, account.id, activity),
         )

@@ -1,18 +1,13 @@
-"""The background handler: renewal reminders, the unused-seats note and renewal processing.
+"""The background handler: renewal reminders, the unused-seats note, renewal processing, the outbox.
 
-- schedule (bot/schedule.py, pure): what is due for an account at an instant.
-- tick.py: the tick use case, one transaction per account (renewals, messages queued in the outbox).
+- bot/core/schedule.py (pure): what is due for an account at an instant.
+- tick.py: the tick, one transaction per account (renewals, messages queued in the outbox).
 - renewal.py: processing one renewal inside that transaction.
 - outbox.py: queueing messages (exactly once per occasion and target), listing failures.
-- sender.py: delivering the outbox to Slack (claims, retries, pacing, a bounded thread pool).
-- loop.py: the `worker` loop and the background thread of `serve`; cli.py: `tick` and `worker`.
+- sender.py: delivering the outbox (claims, retries, a bounded thread pool), paced by pacing.py.
+- ports.py: what the worker is given: `Notices` (the messages' wording) and a `Poster` (Slack).
+- loop.py: one pass (`run_once`), the loop, and `start` (the thread of `licensebot serve`).
 
+The worker never imports Slack code: bot/cli/wiring.py gives it handlers' builders and Web API client.
 See docs/worker.md.
 """
-
-from __future__ import annotations
-
-from bot.usecases import Actor
-
-WORKER = Actor(label="worker")
-"""The actor of everything the background handler does (audit log)."""

@@ -15,10 +15,11 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.usecases import load_account
+from bot.core.audit import MessageKind
+from bot.core.statuses import DeliveryStatus, MemberStatus
 from store import models
 from store.db import Database
-from store.models import DeliveryStatus, MemberStatus
+from store.queries import load_account
 
 
 def recipients(s: Session, account: models.Account) -> list[str]:
@@ -42,7 +43,7 @@ def queue(
     *,
     account_id: int,
     key: str,
-    kind: str,
+    kind: MessageKind,
     targets: Sequence[str],
     message: dict[str, Any],
     now: datetime,
@@ -55,7 +56,7 @@ def queue(
             "account_id": account_id,
             "key": key,
             "target": target,
-            "kind": kind,
+            "kind": kind.value,
             "payload": message,
             "status": DeliveryStatus.PENDING.value,
             "attempts": 0,

@@ -14,18 +14,16 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from bot.core.audit import WORKER, AuditAction, MessageKind
+from bot.core.statuses import TeamleaderStatus
 from bot.teamleader.status import reconnect_notices_due
-from bot.usecases import audit, load_account, teamleader_link, terms_of
-from bot.worker import WORKER
 from bot.worker.outbox import queue, recipients
 from handlers.blocks.notices import teamleader_reconnect_message
 from store import models
 from store.db import Database
-from store.models import TeamleaderStatus
+from store.queries import audit, load_account, teamleader_link, terms_of
 
 log = logging.getLogger(__name__)
-
-KIND = "teamleader"
 
 
 def reconnect_key(revoked_at: datetime) -> str:
@@ -78,7 +76,7 @@ def _notify(db: Database, team: str, now: datetime) -> int:
             s,
             account_id=account.id,
             key=key,
-            kind=KIND,
+            kind=MessageKind.TEAMLEADER,
             targets=targets,
             message=teamleader_reconnect_message(terms_of(account), link),
             now=now,
@@ -86,5 +84,5 @@ def _notify(db: Database, team: str, now: datetime) -> int:
         conn.reconnect_notified_at = now
         conn.updated_at = now
         if added:
-            audit(s, account.id, WORKER, "message.queued", now, key=key, recipients=added)
+            audit(s, account.id, WORKER, AuditAction.MESSAGE_QUEUED, now, key=key, recipients=added)
         return added

@@ -18,11 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.core import policy
+from bot.core.audit import WORKER, AuditAction
 from bot.core.schedule import RenewalDue
-from bot.usecases import audit, policy_members
-from bot.worker import WORKER
+from bot.core.statuses import DeactivatedHow, MemberStatus, RequestStatus
 from store import models
-from store.models import DeactivatedHow, MemberStatus, RequestStatus
+from store.queries import audit, policy_members
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ def process_renewal(s: Session, account: models.Account, due: RenewalDue, now: d
                 s,
                 account.id,
                 WORKER,
-                "member.deactivated",
+                AuditAction.MEMBER_DEACTIVATED,
                 now,
                 member=c.id,
                 name=c.name,
@@ -114,7 +114,7 @@ def process_renewal(s: Session, account: models.Account, due: RenewalDue, now: d
         s,
         account.id,
         WORKER,
-        "renewal.processed",
+        AuditAction.RENEWAL_PROCESSED,
         now,
         renewal=str(due.renewal),
         late=due.late,
@@ -129,7 +129,7 @@ def process_renewal(s: Session, account: models.Account, due: RenewalDue, now: d
             s,
             account.id,
             WORKER,
-            "renewal.incomplete",
+            AuditAction.RENEWAL_INCOMPLETE,
             now,
             renewal=str(due.renewal),
             unresolved=unresolved,

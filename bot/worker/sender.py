@@ -41,14 +41,14 @@ from typing import Any
 from sqlalchemy import and_, bindparam, literal, select, update
 from sqlalchemy.orm import Session
 
+from bot.core.audit import WORKER, AuditAction
 from bot.core.ids import USER_ID
-from bot.usecases import audit
-from bot.worker import WORKER
+from bot.core.statuses import DeliveryStatus
 from bot.worker.pacing import Pacer
 from bot.worker.ports import DeliveryError, Posted, Poster
 from store import models
 from store.db import Database
-from store.models import DeliveryStatus
+from store.queries import audit
 
 log = logging.getLogger(__name__)
 
@@ -263,7 +263,7 @@ class Sender:
                 s,
                 row.account_id,
                 WORKER,
-                "message.failed",
+                AuditAction.MESSAGE_FAILED,
                 now,
                 key=row.key,
                 target=row.target,

@@ -24,14 +24,14 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.core import policy, schedule
-from bot.usecases import audit, page_of, pending_of
-from bot.worker import WORKER
+from bot.core.audit import WORKER, AuditAction, MessageKind
+from bot.core.statuses import MemberStatus
 from bot.worker.outbox import queue, recipients
 from bot.worker.renewal import RenewalOutcome, process_renewal
 from handlers.blocks.notices import reminder_message, renewal_summary_message, unused_seats_message
 from store import models
 from store.db import Database
-from store.models import MemberStatus
+from store.queries import audit, page_of, pending_of
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +144,7 @@ def _handle(
 
 def due_account_ids(db: Database, now: datetime) -> list[int]:
     """Accounts due at `now`, earliest first: two range scans of ix_accounts_next_tick_at that read only
-    the due rows (never the accounts with nothing due). NULL counts as due at once (`usecases.wake`
+    the due rows (never the accounts with nothing due). NULL counts as due at once (`queries.wake`
     sets now, but a NULL left by any other code must not hide an account)."""
     account = models.Account
     with db.transaction(read_only=True) as s:
@@ -206,7 +206,7 @@ def _process(s: Session, account: models.Account, due: schedule.Due, now: dateti
                 s,
                 account_id=account.id,
                 key=key,
-                kind="renewal",
+                kind=MessageKind.RENEWAL,
                 targets=recipients(s, account),
                 message=renewal_summary_message(outcome),
                 now=now,
@@ -221,7 +221,7 @@ def _process(s: Session, account: models.Account, due: schedule.Due, now: dateti
                 s,
                 account_id=account.id,
                 key=due.reminder.key,
-                kind="reminder",
+                kind=MessageKind.REMINDER,
                 targets=targets,
                 message=message,
                 now=now,
@@ -232,14 +232,14 @@ def _process(s: Session, account: models.Account, due: schedule.Due, now: dateti
                 s,
                 account_id=account.id,
                 key=due.unused_note.key,
-                kind="unused",
+                kind=MessageKind.UNUSED,
                 targets=targets,
                 message=message,
                 now=now,
             )
     for key, added in report.queued.items():
         if added:
-            audit(s, account.id, WORKER, "message.queued", now, key=key, recipients=added)
+            audit(s, account.id, WORKER, AuditAction.MESSAGE_QUEUED, now, key=key, recipients=added)
     account.next_tick_at = due.next_wakeup
 
 
@@ -256,7 +256,15 @@ def _failed(
                 team, name = account.slack_team_id, account.name
                 if not dry_run:
                     account.next_tick_at = now + RETRY_AFTER
-                    audit(s, account_id, WORKER, "worker.failed", now, error=error, retry_at=str(now + RETRY_AFTER))
+                    audit(
+                        s,
+                        account_id,
+                        WORKER,
+                        AuditAction.WORKER_FAILED,
+                        now,
+                        error=error,
+                        retry_at=str(now + RETRY_AFTER),
+                    )
     except Exception:
         log.exception("account %s: could not record the failure", account_id)
     return AccountReport(team=team, name=name, error=error)

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 import pendulum
 
+from bot.core.audit import AuditAction
 from bot.core.wording import plural
 from handlers.blocks.mrkdwn import actor, channel_link, escape
 
@@ -37,31 +38,31 @@ def describe(entry: Entry) -> str:
     n = d.get("seats_removed")
     seats = plural(n, "license") if isinstance(n, int) else escape(n)
     match entry.action:
-        case "request.submitted":
+        case AuditAction.REQUEST_SUBMITTED:
             return f"{who} requested to remove {seats} at the renewal of {_renewal(d)} (#{escape(d.get('request'))})"
-        case "request.cancelled":
+        case AuditAction.REQUEST_CANCELLED:
             return f"{who} cancelled request #{escape(d.get('request'))} ({seats}, renewal of {_renewal(d)})"
-        case "member.deactivated":
+        case AuditAction.MEMBER_DEACTIVATED:
             how = "automatically" if d.get("how") == "automatic" else "by hand"
             return f"{who} deactivated {escape(d.get('name', '?'))} ({how})"
-        case "member.linked":
+        case AuditAction.MEMBER_LINKED:
             return f"{who} was recognised as a member of the account"
-        case "members.imported":
+        case AuditAction.MEMBERS_IMPORTED:
             return f"{who} imported users ({escape(d.get('added', 0))} added, {escape(d.get('updated', 0))} updated)"
-        case "account.added":
+        case AuditAction.ACCOUNT_ADDED:
             return f"{who} linked the workspace to the account {escape(d.get('name', ''))}".rstrip()
-        case "consent.requested":
+        case AuditAction.CONSENT_REQUESTED:
             return f"{who} asked {escape(d.get('name', '?'))} for written consent to lose admin rights"
-        case "consent.granted":
+        case AuditAction.CONSENT_GRANTED:
             return f"{who} gave written consent to lose admin rights (signed “{escape(d.get('signature', ''))}”)"
-        case "consent.declined" | "consent.revoked":
-            verb = "declined to consent" if entry.action == "consent.declined" else "revoked their consent"
+        case AuditAction.CONSENT_DECLINED | AuditAction.CONSENT_REVOKED:
+            verb = "declined to consent" if entry.action == AuditAction.CONSENT_DECLINED else "revoked their consent"
             return f"{who} {verb} to lose admin rights"
-        case "consent.refused":
+        case AuditAction.CONSENT_REFUSED:
             return f"{who} was refused: tried to {escape(d.get('attempted', '?'))} another admin's consent"
-        case "consents.exported":
+        case AuditAction.CONSENTS_EXPORTED:
             return f"{who} exported the consents ({escape(d.get('count', 0))}, {escape(d.get('format', ''))})"
-        case "account.changed" if set(d) == {"admin_channel"}:
+        case AuditAction.ACCOUNT_CHANGED if set(d) == {"admin_channel"}:
             return f"{who} made {channel_link(str(d['admin_channel']))} the admin channel"
         case _:
             extra = ", ".join(f"{escape(k)}={escape(v)}" for k, v in d.items())

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.core import consent as rules
+from bot.core.statuses import ConsentStatus
 from bot.core.wording import fmt_date
 from bot.usecases.consent import SIGNATURE_MAX, Consent
 from bot.usecases.people import Person
@@ -28,7 +29,6 @@ from handlers.blocks.mrkdwn import (
 from handlers.blocks.state import selected_values, state_field
 from handlers.ids import Action, View
 from handlers.ids import Block as BlockId
-from store.models import ConsentStatus
 
 AGREE_VALUE = "agree"
 ADMINS_WITH_BUTTONS = 10

@@ -10,14 +10,15 @@ import pytest
 
 from bot import usecases
 from bot.core import policy
+from bot.core.audit import Actor
 from bot.core.consent import SlackIdentity
 from bot.core.errors import Conflict, NotAllowed, NotFound, UserError
 from bot.core.members_csv import MemberRow
-from bot.usecases import Actor, consent
+from bot.core.statuses import ConsentStatus
+from bot.usecases import consent
 from bot.usecases.consent import AGREE, REFUSAL, SIGNATURE, ConsentInvalid
-from store import models
+from store import models, queries
 from store.db import Database
-from store.models import ConsentStatus
 from tests.conftest import NOW
 from tests.consent_factories import (
     TEAM,
@@ -145,7 +146,7 @@ def test_the_full_grant_stores_the_evidence(acme: Database) -> None:
     assert (details["user"], details["team"]) == ("U0001", "T0001")
     target = member_id(acme, 1)
     with acme.transaction() as s:
-        assert usecases.consented_member_ids(s, usecases.load_account(s, TEAM).id) == {target}
+        assert queries.consented_member_ids(s, queries.load_account(s, TEAM).id) == {target}
 
 
 def test_the_statement_shown_must_be_the_one_signed(acme: Database) -> None:
@@ -259,7 +260,7 @@ def test_revoke_is_a_new_state_with_its_own_time(acme: Database) -> None:
     with pytest.raises(Conflict, match="no granted consent to revoke"):
         consent.revoke(acme, consent_id=done.id, who=who(1), now=NOW)
     with acme.transaction() as s:
-        assert usecases.consented_member_ids(s, usecases.load_account(s, TEAM).id) == set()
+        assert queries.consented_member_ids(s, queries.load_account(s, TEAM).id) == set()
     assert ask(acme, 0, 1).status is ConsentStatus.REQUESTED  # may be asked again
     assert audit_actions(acme)[-2][1] == "consent.revoked"
 
@@ -291,7 +292,7 @@ def test_an_admin_without_consent_is_never_deactivated_by_hand(acme: Database) -
 
 def _automatic(db: Database, new_seats: int) -> list[str]:
     with db.transaction() as s:
-        roster = usecases.roster_of(s, usecases.load_account(s, TEAM).id, new_seats)
+        roster = queries.roster_of(s, queries.load_account(s, TEAM).id, new_seats)
     return [m.name for m in policy.automatic_deactivations(roster, new_seats).chosen]
 
 

@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime
 import pytest
 
 from bot import usecases
-from bot.usecases import Actor, consent
+from bot.core.audit import Actor
+from bot.usecases import consent
 from bot.worker.loop import run_once
 from store.db import Database
 from tests.conftest import NOW

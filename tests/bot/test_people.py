@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from bot import usecases
+from bot.core.audit import Actor
 from bot.core.errors import NotFound
-from bot.usecases import Actor, people
+from bot.usecases import people
 from store import models
 from store.db import Database
 from tests.conftest import NOW

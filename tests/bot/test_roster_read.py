@@ -1,4 +1,4 @@
-"""usecases.roster_of reads a few rows (the count, the admins, the newest `roster_depth`) and the seat rules
+"""queries.roster_of reads a few rows (the count, the admins, the newest `roster_depth`) and the seat rules
 decide on them exactly as on the whole member list; on SQLite and PostgreSQL (ties on the added instant
 broken by id in SQL as in the policy)."""
 
@@ -10,7 +10,8 @@ import pytest
 
 from bot import usecases
 from bot.core import policy
-from bot.usecases import OPERATOR
+from bot.core.audit import OPERATOR
+from store import queries
 from store.db import Database
 from tests.conftest import NOW
 from tests.consent_factories import granted, member_id
@@ -37,9 +38,9 @@ def acme(db: Database) -> Database:
 @pytest.mark.parametrize("new_seats", [None, 60, 57, 56, 50, 30, 5, 1, 0])
 def test_roster_decides_as_the_whole_list(acme: Database, new_seats: int | None) -> None:
     with acme.transaction(read_only=True) as s:
-        account_id = usecases.load_account(s, TEAM).id
-        roster = usecases.roster_of(s, account_id, new_seats)
-        whole = policy.Roster.of(usecases.policy_members(s, account_id))
+        account_id = queries.load_account(s, TEAM).id
+        roster = queries.roster_of(s, account_id, new_seats)
+        whole = policy.Roster.of(queries.policy_members(s, account_id))
     active = MEMBERS - len(DEACTIVATED)
     assert roster.active == whole.active == active
     assert sorted(m.id for m in roster.admins) == sorted(m.id for m in whole.admins)
@@ -52,7 +53,7 @@ def test_roster_decides_as_the_whole_list(acme: Database, new_seats: int | None)
 
 def test_the_newest_are_read_in_tie_order(acme: Database) -> None:
     with acme.transaction(read_only=True) as s:
-        roster = usecases.roster_of(s, usecases.load_account(s, TEAM).id, 55)  # shortfall 2, depth 6
+        roster = queries.roster_of(s, queries.load_account(s, TEAM).id, 55)  # shortfall 2, depth 6
     chosen = policy.automatic_deactivations(roster, 55).chosen
     # 59 is deactivated, 58 an admin without consent; 57 (consented admin) and 56 share an instant: higher id first
     assert [m.name for m in chosen] == ["User 57", "User 56"]

@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from bot import usecases
+from bot.core.audit import OPERATOR, Actor
 from bot.core.errors import Conflict, Invalid, NotAllowed, NotFound, UserError
 from bot.core.policy import Violation
-from bot.usecases import OPERATOR, AccountChanges, Actor
+from bot.usecases import AccountChanges
 from store import models
 from store.db import Database
 from tests.conftest import NOW

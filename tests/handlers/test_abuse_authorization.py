@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 
 from bot import usecases
+from bot.core.audit import Actor
 from bot.testing.blocktext import message_to_text
 from bot.testing.slack_sim import SlackSim
 from bot.testing.slack_standin import SlackStandIn
-from bot.usecases import Actor
 from handlers.ids import Action, Block
 from store.db import Database
 from tests.conftest import NOW

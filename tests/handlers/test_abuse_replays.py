@@ -12,9 +12,9 @@ from collections import Counter
 from collections.abc import Callable
 
 from bot import usecases
+from bot.core.audit import Actor
 from bot.testing.slack_sim import Response, SlackSim
 from bot.testing.slack_standin import SlackStandIn
-from bot.usecases import Actor
 from handlers.ids import Action
 from store.db import Database
 from tests.conftest import NOW

@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 
 from bot import usecases
+from bot.core.audit import Actor
 from bot.core.errors import Invalid
 from bot.testing.blocktext import message_to_text, view_to_text
 from bot.testing.slack_sim import SlackSim
 from bot.testing.slack_standin import SlackStandIn
-from bot.usecases import Actor
 from handlers.ids import Action, Block, View
 from store.db import Database
 from tests.conftest import NOW

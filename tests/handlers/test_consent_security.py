@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from bot.core.audit import Actor
 from bot.testing.blocktext import view_to_text
 from bot.testing.slack_sim import SlackSim
 from bot.testing.slack_standin import SlackStandIn
-from bot.usecases import Actor, consent
+from bot.usecases import consent
 from handlers.ids import Action
 from store.db import Database
 from tests.conftest import NOW

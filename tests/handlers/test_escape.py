@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot import usecases
+from bot.core.audit import Actor
 from bot.core.members_csv import MemberRow
 from bot.testing.slack_sim import SlackSim
 from bot.testing.slack_standin import SlackStandIn
-from bot.usecases import Actor
 from handlers.blocks.mrkdwn import escape
 from store.db import Database
 from tests.conftest import NOW

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from bot import usecases
+from bot.core.audit import Actor
 from bot.testing.slack_sim import SlackSim
 from bot.testing.slack_standin import SlackStandIn
-from bot.usecases import Actor
 from handlers.ids import Action, Block
 from store.db import Database
 from tests.conftest import NOW

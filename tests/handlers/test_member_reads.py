@@ -1,6 +1,6 @@
 """Whether one request reads the whole member list (bench/ack.py: at 1,000 members those reads were the
 cost of a license page). Counted, not timed: the license page and a reduction read the roster
-(usecases.roster_of: a count, the admins, the newest few), never every member."""
+(queries.roster_of: a count, the admins, the newest few), never every member."""
 
 from __future__ import annotations
 

@@ -7,11 +7,10 @@ from typing import Any
 
 import pytest
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from bot.usecases import consent
 from store import models
-from store.db import Database
+from store.db import Clash, Database, StoreError
 from store.models import AdminConsent
 from tests.conftest import NOW
 from tests.consent_factories import TEAM, ask, consent_rows, granted, member_id, who
@@ -50,7 +49,7 @@ def _update(db: Database, consent_id: int, **values: Any) -> None:
 def test_a_granted_consent_is_never_edited(acme: Database, change: dict[str, Any]) -> None:
     done = granted(acme, 0, 1)
     before = consent_rows(acme)
-    with pytest.raises(DBAPIError, match=EVIDENCE):
+    with pytest.raises(StoreError, match=EVIDENCE):
         _update(acme, done.id, **change)
     assert consent_rows(acme) == before
 
@@ -61,24 +60,24 @@ def test_revocation_is_the_one_transition_allowed(acme: Database) -> None:
     [row] = consent_rows(acme)
     assert (row["status"], row["revoked_at"], row["signature"]) == ("revoked", NOW + timedelta(days=1), "User 1")
     for change in ({"status": "granted", "revoked_at": None}, {"revoked_at": NOW + timedelta(days=9)}):
-        with pytest.raises(DBAPIError, match=EVIDENCE):
+        with pytest.raises(StoreError, match=EVIDENCE):
             _update(acme, done.id, **change)
 
 
 def test_declined_consents_are_never_edited(acme: Database) -> None:
     asked = ask(acme, 0, 1)
     consent.decline(acme, consent_id=asked.id, who=who(1), now=NOW)
-    with pytest.raises(DBAPIError, match=EVIDENCE):
+    with pytest.raises(StoreError, match=EVIDENCE):
         _update(acme, asked.id, declined_at=NOW + timedelta(days=1))
 
 
 def test_answered_consents_are_never_deleted_open_requests_may_be(acme: Database) -> None:
     done = granted(acme, 0, 1)
     asked = ask(acme, 0, 2)
-    with pytest.raises(DBAPIError, match=EVIDENCE), acme.transaction() as s:
+    with pytest.raises(StoreError, match=EVIDENCE), acme.transaction() as s:
         s.execute(delete(AdminConsent).where(AdminConsent.id == done.id))
     target = member_id(acme, 1)
-    with pytest.raises(DBAPIError, match=EVIDENCE), acme.transaction() as s:
+    with pytest.raises(StoreError, match=EVIDENCE), acme.transaction() as s:
         s.execute(delete(models.Member).where(models.Member.id == target))  # no cascade either
     with acme.transaction() as s:
         s.execute(delete(AdminConsent).where(AdminConsent.id == asked.id))
@@ -110,7 +109,7 @@ def _row(db: Database, **values: Any) -> AdminConsent:
     ],
 )
 def test_each_state_carries_its_fields(acme: Database, values: dict[str, Any]) -> None:
-    with pytest.raises(IntegrityError), acme.transaction() as s:
+    with pytest.raises(Clash), acme.transaction() as s:
         s.add(_row(acme, **values))
     assert consent_rows(acme) == []
 
@@ -118,7 +117,7 @@ def test_each_state_carries_its_fields(acme: Database, values: dict[str, Any]) -
 def test_one_open_consent_per_member_is_enforced_by_the_database(acme: Database) -> None:
     with acme.transaction() as s:
         s.add(_row(acme))
-    with pytest.raises(IntegrityError), acme.transaction() as s:
+    with pytest.raises(Clash), acme.transaction() as s:
         s.add(_row(acme))
     with acme.transaction() as s:  # declined rows do not count
         s.add(_row(acme, status="declined", declined_at=NOW))

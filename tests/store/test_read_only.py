@@ -6,11 +6,10 @@ import threading
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.exc import DBAPIError
 
 from bot import usecases
-from store import models
-from store.db import Database, make_engine
+from store import models, queries
+from store.db import Database, StoreError, make_engine
 from tests.conftest import NOW, ON_POSTGRES
 from tests.factories import add_account, add_members
 
@@ -45,7 +44,7 @@ def test_a_read_only_transaction_reads_committed_data_while_a_writer_holds_the_l
 
 def test_a_write_in_a_read_only_transaction_fails_and_changes_nothing(db: Database) -> None:
     add_account(db, "T0001")
-    with pytest.raises(DBAPIError), db.transaction(read_only=True) as s:
+    with pytest.raises(StoreError), db.transaction(read_only=True) as s:
         s.get_one(models.Account, 1).name = "Renamed"
         s.flush()
     assert _names(db) == ["Account T0001"]
@@ -89,7 +88,7 @@ def test_the_license_page_reads_without_the_write_lock(db: Database) -> None:
 
     def writer() -> None:
         with db.transaction() as s:
-            usecases.load_account(s, "T0001", lock=True)
+            queries.load_account(s, "T0001", lock=True)
             writing.set()
             release.wait(30)
 

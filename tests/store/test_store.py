@@ -6,11 +6,10 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import delete, select, text, update
-from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 
+from bot.core.statuses import RequestStatus
 from store import models
-from store.db import Database, make_engine, normalize_url
-from store.models import RequestStatus
+from store.db import Clash, Database, StoreError, make_engine, normalize_url
 from tests.conftest import NOW, ON_POSTGRES
 from tests.factories import add_account, add_members
 
@@ -40,7 +39,7 @@ def test_one_pending_request_per_account_and_renewal_is_enforced_by_the_database
     account_id = _account_id(db)
     with db.transaction() as s:
         s.add(_request(account_id, date(2027, 1, 1)))
-    with pytest.raises(IntegrityError), db.transaction() as s:
+    with pytest.raises(Clash), db.transaction() as s:
         s.add(_request(account_id, date(2027, 1, 1)))
     with db.transaction() as s:
         # Cancelled and applied requests do not count, and another renewal is another slot.
@@ -56,9 +55,9 @@ def test_audit_log_is_append_only(db: Database) -> None:
     with db.transaction() as s:
         count = len(s.scalars(select(models.AuditEntry)).all())
     assert count == 1
-    with pytest.raises(DBAPIError, match="append-only"), db.transaction() as s:
+    with pytest.raises(StoreError, match="append-only"), db.transaction() as s:
         s.execute(update(models.AuditEntry).values(actor="someone else"))
-    with pytest.raises(DBAPIError, match="append-only"), db.transaction() as s:
+    with pytest.raises(StoreError, match="append-only"), db.transaction() as s:
         s.execute(delete(models.AuditEntry))
     with db.transaction() as s:
         assert [e.actor for e in s.scalars(select(models.AuditEntry))] == ["cli"]
@@ -85,7 +84,7 @@ def test_times_are_stored_in_utc_and_come_back_aware(db: Database) -> None:
 
 def test_naive_datetimes_are_refused(db: Database) -> None:
     add_account(db)
-    with pytest.raises(StatementError, match="naive datetime"), db.transaction() as s:
+    with pytest.raises(StoreError, match="naive datetime"), db.transaction() as s:
         account = s.scalar(select(models.Account))
         assert account is not None
         account.updated_at = datetime(2026, 12, 1, 10, 0)
@@ -95,7 +94,7 @@ def test_member_email_is_unique_per_account(db: Database) -> None:
     add_account(db)
     add_members(db, "T0001", 2)
     account_id = _account_id(db)
-    with pytest.raises(IntegrityError), db.transaction() as s:
+    with pytest.raises(Clash), db.transaction() as s:
         s.add(
             models.Member(
                 account_id=account_id,
@@ -112,9 +111,9 @@ def test_member_email_is_unique_per_account(db: Database) -> None:
 
 def test_check_constraints_refuse_bad_values(db: Database) -> None:
     add_account(db)
-    with pytest.raises(IntegrityError), db.transaction() as s:
+    with pytest.raises(Clash), db.transaction() as s:
         s.execute(update(models.Account).values(licensed_seats=0))
-    with pytest.raises(IntegrityError), db.transaction() as s:
+    with pytest.raises(Clash), db.transaction() as s:
         s.execute(update(models.Account).values(plan="monthly"))
 
 

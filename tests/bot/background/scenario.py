@@ -10,13 +10,13 @@ from typing import Any
 from sqlalchemy import select
 
 from bot import usecases
+from bot.core.audit import Actor
+from bot.core.statuses import ConsentStatus
 from bot.testing.slack_standin import SlackStandIn
-from bot.usecases import Actor
 from bot.worker.loop import PassReport, run_once
 from bot.worker.sender import Sender
-from store import models
+from store import models, queries
 from store.db import Database
-from store.models import ConsentStatus
 from tests.conftest import NOW
 from tests.factories import add_account, add_members
 
@@ -61,8 +61,8 @@ def standard_team(
 def grant_consent(db: Database, team: str, slack_user_id: str, now: datetime = NOW) -> None:
     """An admin's written consent that their admin rights may be removed (a granted admin_consents row)."""
     with db.transaction() as s:
-        account = usecases.load_account(s, team)
-        member = usecases.member_for_slack_user(s, account.id, slack_user_id)
+        account = queries.load_account(s, team)
+        member = queries.member_for_slack_user(s, account.id, slack_user_id)
         assert member is not None
         fields: dict[str, Any] = {
             "account_id": account.id,
@@ -83,7 +83,7 @@ def grant_consent(db: Database, team: str, slack_user_id: str, now: datetime = N
 
 def deactivate(db: Database, team: str, *names: str, now: datetime = NOW) -> None:
     with db.transaction() as s:
-        account = usecases.load_account(s, team)
+        account = queries.load_account(s, team)
         ids = list(
             s.scalars(
                 select(models.Member.id).where(models.Member.account_id == account.id, models.Member.name.in_(names))
@@ -109,14 +109,14 @@ def post_keys(standin: SlackStandIn) -> list[str]:
 def member_states(db: Database, team: str) -> dict[str, tuple[str, str | None]]:
     """name -> (status, deactivated_how)"""
     with db.transaction() as s:
-        account = usecases.load_account(s, team)
+        account = queries.load_account(s, team)
         rows = s.scalars(select(models.Member).where(models.Member.account_id == account.id))
         return {m.name: (m.status, m.deactivated_how) for m in rows}
 
 
 def audit_actions(db: Database, team: str) -> list[tuple[str, dict[str, Any]]]:
     with db.transaction() as s:
-        account = usecases.load_account(s, team)
+        account = queries.load_account(s, team)
         rows = s.scalars(
             select(models.AuditEntry).where(models.AuditEntry.account_id == account.id).order_by(models.AuditEntry.id)
         )
@@ -132,4 +132,4 @@ def deliveries(db: Database) -> list[tuple[str, str, str, int]]:
 
 def account_row(db: Database, team: str) -> models.Account:
     with db.transaction() as s:
-        return usecases.load_account(s, team)
+        return queries.load_account(s, team)

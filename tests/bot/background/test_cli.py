@@ -16,12 +16,12 @@ from sqlalchemy import select
 from bot.cli.main import main
 from bot.cli.wiring import installed_hooks, start_background
 from bot.cli.worker import render_pass
+from bot.core.statuses import RequestStatus
 from bot.testing.slack_standin import SlackStandIn
 from bot.worker.loop import run_once
 from handlers.deps import Deps
 from store import models
 from store.db import Database
-from store.models import RequestStatus
 from tests.bot.background.conftest import stand_in_sender
 from tests.bot.background.scenario import D7, RENEWAL_OVER, deliveries, standard_team
 

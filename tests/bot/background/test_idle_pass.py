@@ -12,13 +12,13 @@ from typing import Any
 from sqlalchemy import event
 
 from bot.cli.wiring import installed_hooks
+from bot.core.statuses import TeamleaderStatus
 from bot.teamleader import jobs
 from bot.teamleader.status import reconnect_notices_due
-from bot.usecases import load_account
 from bot.worker.sender import Sender
 from store import models
 from store.db import Database
-from store.models import TeamleaderStatus
+from store.queries import load_account
 from tests.bot.background.scenario import D7, run, standard_team
 from tests.conftest import NOW
 

@@ -11,13 +11,14 @@ import pytest
 from sqlalchemy import select
 
 from bot import usecases
+from bot.core.audit import Actor
+from bot.core.statuses import RequestStatus
 from bot.testing.slack_standin import SlackStandIn
 from bot.worker import outbox
 from bot.worker import tick as tick_module
 from bot.worker.sender import Sender
-from store import models
+from store import models, queries
 from store.db import Database
-from store.models import RequestStatus
 from tests.bot.background.scenario import (
     CHANNEL,
     RENEWAL_OVER,
@@ -38,7 +39,7 @@ from tests.factories import member_rows
 
 def _request_status(db: Database) -> str:
     with db.transaction() as s:
-        account = usecases.load_account(s, TEAM)
+        account = queries.load_account(s, TEAM)
         return (
             s.scalars(select(models.ReductionRequest).where(models.ReductionRequest.account_id == account.id))
             .one()
@@ -149,7 +150,7 @@ def test_a_renewal_without_request_moves_on_quietly(db: Database, sender: Sender
 def test_a_renewal_is_processed_once(db: Database, team: str, sender: Sender, standin: SlackStandIn) -> None:
     run(db, sender, RENEWAL_OVER)
     run(db, sender, RENEWAL_OVER)
-    usecases.set_admin_channel(db, team=TEAM, actor=usecases.Actor.slack("U0000"), channel="C0NEW", now=RENEWAL_OVER)
+    usecases.set_admin_channel(db, team=TEAM, actor=Actor.slack("U0000"), channel="C0NEW", now=RENEWAL_OVER)
     run(db, sender, RENEWAL_OVER + timedelta(minutes=1))
     actions = [a for a, _ in audit_actions(db, TEAM)]
     assert actions.count("renewal.processed") == 1
@@ -178,7 +179,7 @@ class Crash(RuntimeError):
 def test_a_crash_between_two_steps_rolls_back_and_a_rerun_completes_once(
     db: Database, team: str, sender: Sender, standin: SlackStandIn, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_audit = usecases.audit
+    real_audit = queries.audit
     calls: list[str] = []
 
     def audit_then_crash(*args: Any, **kwargs: Any) -> None:

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from bot.core.audit import MessageKind
 from bot.testing.slack_standin import SlackStandIn
-from bot.usecases import load_account
 from bot.worker import sender as sender_module
 from bot.worker.outbox import outbox_status, queue
 from bot.worker.pacing import Pacer
@@ -18,6 +18,7 @@ from bot.worker.ports import Posted
 from bot.worker.sender import MAX_ATTEMPTS, Sender
 from handlers.webapi import SlackPoster, make_client
 from store.db import Database
+from store.queries import load_account
 from tests.bot.background.conftest import stand_in_sender
 from tests.bot.background.scenario import D7, TEAM, audit_actions, deliveries, posts, run, standard_team
 
@@ -163,7 +164,15 @@ def test_targets_are_delivered_concurrently(db: Database) -> None:
     with db.transaction() as s:
         account = load_account(s, TEAM)
         targets = [f"C0CHAN{i}" for i in range(8)]
-        queue(s, account_id=account.id, key="test:1", kind="test", targets=targets, message={"text": "hi"}, now=D7)
+        queue(
+            s,
+            account_id=account.id,
+            key="test:1",
+            kind=MessageKind.REMINDER,
+            targets=targets,
+            message={"text": "hi"},
+            now=D7,
+        )
     poster = BlockingPoster(parties=4)
     report = Sender(poster, threads=4, pacer=Pacer(0)).deliver_due(db, D7)
     assert len(report.sent) == 8 and not report.errors
@@ -193,7 +202,7 @@ def test_the_sender_paces_posts_into_one_channel(db: Database) -> None:
                 s,
                 account_id=account.id,
                 key=f"test:{n}",
-                kind="test",
+                kind=MessageKind.REMINDER,
                 targets=["C0ONE"],
                 message={"text": f"{n}"},
                 now=D7,

@@ -7,14 +7,15 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from bot.core.audit import MessageKind
 from bot.testing.slack_standin import SlackStandIn
-from bot.usecases import load_account
 from bot.worker.outbox import queue
 from bot.worker.pacing import Pacer
 from bot.worker.ports import Posted
 from bot.worker.sender import BACKOFF, Sender
 from store import models
 from store.db import Database
+from store.queries import load_account
 from tests.bot.background.conftest import stand_in_sender
 from tests.bot.background.scenario import D3, D7, TEAM, deliveries, posts, run, standard_team
 
@@ -65,7 +66,13 @@ def test_a_target_with_several_messages_does_not_hold_a_thread_while_it_waits(db
         for n in range(2):
             message = {"text": f"message {n}"}
             queue(
-                s, account_id=account.id, key=f"test:{n}", kind="test", targets=["C0A", "C0B"], message=message, now=D7
+                s,
+                account_id=account.id,
+                key=f"test:{n}",
+                kind=MessageKind.REMINDER,
+                targets=["C0A", "C0B"],
+                message=message,
+                now=D7,
             )
     clock = [0.0]
     posted: list[tuple[float, str, str]] = []

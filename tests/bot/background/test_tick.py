@@ -14,6 +14,7 @@ from bot.testing.slack_standin import SlackStandIn
 from bot.worker.sender import Sender
 from bot.worker.tick import due_account_ids
 from handlers.ids import Action
+from store import queries
 from store.db import Database
 from tests.bot.background.scenario import (
     ADMIN,
@@ -217,7 +218,7 @@ def test_use_cases_wake_the_account(db: Database, team: str, sender: Sender, cha
 def test_an_account_with_no_next_tick_is_due_at_once(db: Database, team: str, sender: Sender) -> None:
     run(db, sender, D14)
     with db.transaction() as s:
-        usecases.load_account(s, TEAM).next_tick_at = None  # what code that predates `wake` does
+        queries.load_account(s, TEAM).next_tick_at = None  # what code that predates `wake` does
     report = run(db, sender, D14 + timedelta(minutes=1))
     assert [a.team for a in report.tick.accounts] == [TEAM]
     assert account_row(db, TEAM).next_tick_at == D7

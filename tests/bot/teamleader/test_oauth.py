@@ -8,15 +8,15 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import select
 
+from bot.core.audit import Actor
 from bot.core.errors import NotAllowed
+from bot.core.statuses import TeamleaderStatus
 from bot.teamleader import oauth
 from bot.teamleader.client import TeamleaderError
 from bot.teamleader.oauth import StateRefused
 from bot.teamleader.status import connection_status
-from bot.usecases import Actor
 from store import models
 from store.db import Database
-from store.models import TeamleaderStatus
 from tests.bot.teamleader.fake import TOKEN_URL, FakeTeamleader
 from tests.conftest import NOW
 from tests.factories import add_account, add_members

@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from bot import usecases
+from bot.core.audit import Actor
 from bot.core.errors import UserError
 from bot.teamleader import sync
 from bot.teamleader.client import ApiError
 from bot.teamleader.sync import sync_account
-from bot.usecases import Actor
 from store import models
 from store.db import Database
 from tests.bot.teamleader.fake import FakeTeamleader, error, tl_user

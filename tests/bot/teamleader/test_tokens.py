@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, select
 
+from bot.core.statuses import TeamleaderStatus
 from bot.teamleader import jobs, sync
 from bot.teamleader.client import ApiError, Unauthorized
 from bot.teamleader.status import connection_status, mark_reconnect_notified, reconnect_notices_due
@@ -16,7 +17,6 @@ from bot.teamleader.sync import sync_account
 from bot.teamleader.tokens import AccessTokens, ReconnectNeeded
 from store import models
 from store.db import Database
-from store.models import TeamleaderStatus
 from tests.bot.teamleader.fake import TOKEN_URL, FakeTeamleader, error, tl_user
 from tests.bot.teamleader.test_sync import audit, connection, members
 from tests.conftest import NOW, ON_POSTGRES

@@ -1,0 +1,80 @@
+"""Who acts, what the audit log records, and the kinds of messages the outbox carries.
+
+Every change is written to the audit log as an `AuditAction` with its details; the activity lists of
+the license page render `ActivityEntry` values (never database rows).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: an operator at the CLI (trusted), or a Slack user (must be an admin to change things)."""
+
+    label: str
+    slack_user_id: str | None = None
+    operator: bool = False
+
+    @classmethod
+    def slack(cls, user_id: str) -> Actor:
+        return cls(label=user_id, slack_user_id=user_id)
+
+
+OPERATOR = Actor(label="cli", operator=True)
+"""The operator at the command line."""
+WORKER = Actor(label="worker")
+"""The background handler (reminders, renewals, the outbox)."""
+
+
+class AuditAction(enum.StrEnum):
+    ACCOUNT_ADDED = "account.added"
+    ACCOUNT_CHANGED = "account.changed"
+    MEMBERS_IMPORTED = "members.imported"
+    MEMBER_LINKED = "member.linked"
+    MEMBER_DEACTIVATED = "member.deactivated"
+    MEMBER_REACTIVATED = "member.reactivated"
+    REQUEST_SUBMITTED = "request.submitted"
+    REQUEST_CANCELLED = "request.cancelled"
+    RENEWAL_PROCESSED = "renewal.processed"
+    RENEWAL_INCOMPLETE = "renewal.incomplete"
+    CONSENT_REQUESTED = "consent.requested"
+    CONSENT_GRANTED = "consent.granted"
+    CONSENT_DECLINED = "consent.declined"
+    CONSENT_REVOKED = "consent.revoked"
+    CONSENT_REFUSED = "consent.refused"
+    CONSENTS_EXPORTED = "consents.exported"
+    MESSAGE_QUEUED = "message.queued"
+    MESSAGE_FAILED = "message.failed"
+    WORKER_FAILED = "worker.failed"
+    TEAMLEADER_CONNECT_STARTED = "teamleader.connect_started"
+    TEAMLEADER_CONNECT_REFUSED = "teamleader.connect_refused"
+    TEAMLEADER_CONNECTED = "teamleader.connected"
+    TEAMLEADER_SYNCED = "teamleader.synced"
+    TEAMLEADER_INTERVAL_CHANGED = "teamleader.interval_changed"
+    TEAMLEADER_RECONNECT_NEEDED = "teamleader.reconnect_needed"
+
+
+class MessageKind(enum.StrEnum):
+    """What an outbox message is about (stored with it; `licensebot status` and the logs show it)."""
+
+    REMINDER = "reminder"
+    UNUSED = "unused"
+    RENEWAL = "renewal"
+    TEAMLEADER = "teamleader"
+
+
+@dataclass(frozen=True)
+class ActivityEntry:
+    """One audit-log entry as people read it (history, recent activity)."""
+
+    at: datetime
+    actor: str
+    action: str
+    """An AuditAction value; kept as text so that entries written by older versions still render."""
+    details: Mapping[str, Any] = field(default_factory=dict)

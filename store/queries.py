@@ -1,0 +1,221 @@
+"""The reads and writes the use cases and the worker share, as plain functions over a Session.
+
+The account (loaded, locked), its terms, members, admins and pending request as the rules read them,
+the license page's data, the Teamleader connection, the audit log. Everything that touches a table more
+than once in the code base lives here; a use case adds its own one-off queries.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, literal, select
+from sqlalchemy.orm import Session
+
+from bot.core import policy
+from bot.core.audit import ActivityEntry, Actor, AuditAction
+from bot.core.errors import NotFound
+from bot.core.page import AccountTerms, LicensePage, PendingRequest, TeamleaderLink, build_page, new_seat_count
+from bot.core.policy import Plan
+from bot.core.statuses import ConsentStatus, DeactivatedHow, MemberStatus, RequestStatus, TeamleaderStatus
+from store import models
+
+
+def wake(account: models.Account, now: datetime) -> None:
+    """Something that decides what is due changed: the background handler looks at the account now.
+
+    The worker picks accounts with a plain indexed `next_tick_at <= now`, so this sets an instant,
+    never None.
+    """
+    if account.next_tick_at is None or account.next_tick_at > now:
+        account.next_tick_at = now
+
+
+def load_account(s: Session, team: str, *, lock: bool = False) -> models.Account:
+    query = select(models.Account).where(models.Account.slack_team_id == team)
+    if lock:
+        query = query.with_for_update()
+    account = s.scalar(query)
+    if account is None:
+        raise NotFound(
+            f"No licensebot account is linked to the Slack workspace {team}. "
+            f"An operator links it with `licensebot account add --team {team} ...`."
+        )
+    return account
+
+
+def terms_of(account: models.Account) -> AccountTerms:
+    return AccountTerms(
+        team_id=account.slack_team_id,
+        name=account.name,
+        plan=Plan(account.plan),
+        licensed_seats=account.licensed_seats,
+        anchor=account.renewal_anchor,
+        timezone=account.timezone,
+        admin_channel=account.admin_channel,
+        price_per_seat=account.price_per_seat,
+        currency=account.currency,
+        last_processed_renewal=account.last_processed_renewal,
+    )
+
+
+def consented_member_ids(s: Session, account_id: int) -> set[int]:
+    return set(
+        s.scalars(
+            select(models.AdminConsent.member_id).where(
+                models.AdminConsent.account_id == account_id,
+                models.AdminConsent.status == ConsentStatus.GRANTED.value,
+            )
+        )
+    )
+
+
+def policy_members(s: Session, account_id: int, *, active_only: bool = False) -> list[policy.Member]:
+    consented = consented_member_ids(s, account_id)
+    m = models.Member
+    # Plain rows, not ORM objects: a third of the cost at 1,000 members (every license page reads them all).
+    query = select(m.id, m.name, m.added_at, m.is_admin, m.status).where(m.account_id == account_id)
+    if active_only:
+        query = query.where(m.status == MemberStatus.ACTIVE.value)
+    active = MemberStatus.ACTIVE.value
+    return [
+        policy.Member(
+            id=id_, name=name, added_at=added_at, is_admin=is_admin, consented=id_ in consented, active=status == active
+        )
+        for id_, name, added_at, is_admin, status in s.execute(query.order_by(m.added_at, m.id))
+    ]
+
+
+def roster_of(s: Session, account_id: int, new_seat_count: int | None) -> policy.Roster:
+    """The active members the seat rules need when the seat count goes to `new_seat_count` (None: stays):
+    how many are active, every active admin (with their consent) and the `policy.roster_depth` most recently
+    added others. A few rows, whatever the size of the account (reading all 1,000 members made a license page
+    10x dearer, most of it in SQLite row fetches that hand the GIL back and forth with the other threads)."""
+    m, c = models.Member, models.AdminConsent
+    of_account = (m.account_id == account_id, m.status == MemberStatus.ACTIVE.value)
+    active = s.scalar(select(func.count()).select_from(m).where(*of_account)) or 0
+    consented = (
+        select(c.id).where(c.member_id == m.id, c.status == ConsentStatus.GRANTED.value).exists().label("consented")
+    )
+    admins = s.execute(select(m.id, m.name, m.added_at, m.is_admin, consented).where(*of_account, m.is_admin)).all()
+    depth = policy.roster_depth(active, len(admins), new_seat_count)
+    newest = (
+        s.execute(
+            select(m.id, m.name, m.added_at, m.is_admin, literal(False).label("consented"))
+            .where(*of_account, m.is_admin.is_(False))
+            .order_by(m.added_at.desc(), m.id.desc())
+            .limit(depth)
+        ).all()
+        if depth
+        else []
+    )
+    rows = sorted([*admins, *newest], key=lambda r: (r.added_at, r.id))
+    return policy.Roster(
+        active=active,
+        members=tuple(
+            policy.Member(id=r.id, name=r.name, added_at=r.added_at, is_admin=r.is_admin, consented=r.consented)
+            for r in rows
+        ),
+    )
+
+
+def pending_row(s: Session, account_id: int) -> models.ReductionRequest | None:
+    return s.scalar(
+        select(models.ReductionRequest)
+        .where(
+            models.ReductionRequest.account_id == account_id,
+            models.ReductionRequest.status == RequestStatus.PENDING.value,
+        )
+        .order_by(models.ReductionRequest.renewal_date)
+        .limit(1)
+    )
+
+
+def pending_of(s: Session, account_id: int) -> PendingRequest | None:
+    row = pending_row(s, account_id)
+    return as_pending(row) if row else None
+
+
+def as_pending(row: models.ReductionRequest) -> PendingRequest:
+    return PendingRequest(
+        id=row.id,
+        seats_removed=row.seats_removed,
+        renewal=row.renewal_date,
+        requested_by=row.requested_by,
+        requested_at=row.created_at,
+    )
+
+
+def member_for_slack_user(s: Session, account_id: int, user_id: str) -> models.Member | None:
+    return s.scalar(
+        select(models.Member).where(models.Member.account_id == account_id, models.Member.slack_user_id == user_id)
+    )
+
+
+def audit(s: Session, account_id: int | None, actor: Actor, action: AuditAction, now: datetime, **details: Any) -> None:
+    """Append one entry to the audit log (the only way anything writes to it)."""
+    s.add(models.AuditEntry(account_id=account_id, at=now, actor=actor.label, action=action.value, details=details))
+
+
+def history(s: Session, account_id: int, limit: int) -> list[ActivityEntry]:
+    """The account's latest audit entries, newest first."""
+    rows = s.scalars(
+        select(models.AuditEntry)
+        .where(models.AuditEntry.account_id == account_id)
+        .order_by(models.AuditEntry.at.desc(), models.AuditEntry.id.desc())
+        .limit(limit)
+    )
+    return [ActivityEntry(at=r.at, actor=r.actor, action=r.action, details=dict(r.details or {})) for r in rows]
+
+
+def active_admins(s: Session, account_id: int) -> list[models.Member]:
+    """The account's active admins, by name."""
+    return list(
+        s.scalars(
+            select(models.Member)
+            .where(
+                models.Member.account_id == account_id,
+                models.Member.is_admin.is_(True),
+                models.Member.status == MemberStatus.ACTIVE.value,
+            )
+            .order_by(models.Member.name, models.Member.id)
+        )
+    )
+
+
+def deactivate(member: models.Member, how: DeactivatedHow, now: datetime) -> None:
+    """Mark a member row deactivated (the caller audits it)."""
+    member.status = MemberStatus.DEACTIVATED.value
+    member.deactivated_at = now
+    member.deactivated_how = how.value
+    member.updated_at = now
+
+
+def teamleader_connection(s: Session, account_id: int, *, lock: bool = False) -> models.TeamleaderConnection | None:
+    """The account's Teamleader connection (locked for an update when `lock`), or None."""
+    query = select(models.TeamleaderConnection).where(models.TeamleaderConnection.account_id == account_id)
+    if lock:
+        query = query.with_for_update()
+    return s.scalar(query)
+
+
+def teamleader_link(s: Session, account_id: int) -> TeamleaderLink | None:
+    """The account's Teamleader sync as the license page shows it; None when it is not connected."""
+    conn = teamleader_connection(s, account_id)
+    if conn is None:
+        return None
+    return TeamleaderLink(
+        reconnect_needed=conn.status == TeamleaderStatus.RECONNECT_NEEDED.value,
+        since=conn.status_changed_at,
+        last_sync_at=conn.last_sync_at,
+        last_error=conn.last_error,
+    )
+
+
+def page_of(
+    s: Session, account: models.Account, now: datetime, *, teamleader: TeamleaderLink | None = None
+) -> LicensePage:
+    """The license page of an account loaded in `s`: the terms, the pending request, the roster it needs."""
+    terms, pending = terms_of(account), pending_of(s, account.id)
+    return build_page(terms, roster_of(s, account.id, new_seat_count(terms, pending)), pending, now, teamleader)
