@@ -30,6 +30,7 @@ from sqlalchemy import func, select
 from bench.common import ScratchDatabase, machine, say, table
 from bench.standin import StandInProcess
 from bot import usecases
+from bot.cli.wiring import slack_notices
 from bot.core.audit import Actor, MessageKind
 from bot.core.members_csv import MemberRow
 from bot.usecases import AccountChanges
@@ -155,7 +156,7 @@ def run_round(
     if burst:
         queued = queue_pacing_burst(db, burst, now, args.pacing_messages)
     else:
-        report = tick_accounts(db, now, threads=args.threads)
+        report = tick_accounts(db, now, notices=slack_notices(), threads=args.threads)
         if report.failures:
             raise RuntimeError(f"tick failures: {report.failures[:3]}")
         queued = sum(sum(a.queued.values()) for a in report.accounts)

@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import event
 
 from bench.common import ScratchDatabase, machine, say, sqlite_time, table
-from bot.cli.wiring import installed_hooks
+from bot.cli.wiring import installed_hooks, slack_notices
 from bot.worker.loop import run_once
 from bot.worker.ports import Posted
 from bot.worker.sender import Sender
@@ -301,15 +301,16 @@ def _params(p: Any) -> Any:
 
 SENDER = Sender(NeverPoster(), threads=4)
 HOOKS = installed_hooks()
+NOTICES = slack_notices()
 
 
 def idle_pass(db: Database) -> None:
-    report = run_once(db, SENDER, NOW, each_pass=HOOKS.each_pass)
+    report = run_once(db, SENDER, NOW, notices=NOTICES, each_pass=HOOKS.each_pass)
     assert not report.tick.accounts and report.delivery is not None and not report.delivery.sent, report
 
 
 def idle_tick(db: Database) -> None:
-    assert not tick_accounts(db, NOW).accounts
+    assert not tick_accounts(db, NOW, notices=NOTICES).accounts
 
 
 def run(

@@ -24,6 +24,7 @@ from typing import Any
 import pendulum
 
 from bot import usecases
+from bot.cli.wiring import slack_notices
 from bot.cli.worker import render_pass
 from bot.core import policy
 from bot.core.members_csv import parse_members_csv
@@ -166,7 +167,7 @@ class Scene:
         self.clock.now = at
         self.out(f"\n » {fmt_local_time(at, TIMEZONE)}: the worker runs its pass. Its log:")
         mark = self.standin.mark()
-        report = run_once(self.db, self.sender, at)
+        report = run_once(self.db, self.sender, at, notices=slack_notices())
         for line in render_pass(report).splitlines():
             self.out(f"   ┊ {line}")
         self.show_posts(self.standin.since(mark))

@@ -1,8 +1,8 @@
 """The one place that wires the worker to its Slack client and to the features' hooks.
 
 - `slack_sender()`: the outbox sender posting with SLACK_BOT_TOKEN to SLACK_API_URL (default Slack);
-- `installed_hooks()`: the Teamleader sync before each renewal and at every pass (bot/teamleader/jobs.py),
-  then the reconnect notices (bot/worker/reconnect.py);
+- `slack_notices()`: the wording of the worker's messages, handlers/blocks/notices.py's builders;
+- `installed_hooks()`: the Teamleader sync before each renewal and at every pass (bot/teamleader/jobs.py);
 - `start_background(deps)`: the worker loop in a thread of `licensebot serve` (unless `--no-worker`).
 """
 
@@ -14,14 +14,24 @@ from bot.core.errors import UserError
 from bot.teamleader import jobs
 from bot.worker.loop import DEFAULT_INTERVAL, Background, Hooks, start, worker_database
 from bot.worker.pacing import Pacer
-from bot.worker.reconnect import notify_reconnects
+from bot.worker.ports import Notices
 from bot.worker.sender import DEFAULT_THREADS, Sender
+from handlers.blocks import notices
 from handlers.deps import Deps
 from handlers.webapi import SlackPoster, make_client
 
 
 def installed_hooks() -> Hooks:
-    return Hooks(before_renewal=jobs.before_renewal, each_pass=(jobs.run_due_syncs, notify_reconnects))
+    return Hooks(before_renewal=jobs.before_renewal, each_pass=(jobs.run_due_syncs,))
+
+
+def slack_notices() -> Notices:
+    return Notices(
+        reminder=notices.reminder_message,
+        unused_seats=notices.unused_seats_message,
+        renewal_summary=notices.renewal_summary_message,
+        teamleader_reconnect=notices.teamleader_reconnect_message,
+    )
 
 
 def slack_sender(
@@ -53,4 +63,11 @@ def start_background(
     """
     sender = sender or slack_sender(threads=threads)
     hooks = hooks if hooks is not None else installed_hooks()
-    return start(worker_database(deps.db, threads), sender, interval=interval, clock=deps.clock, hooks=hooks)
+    return start(
+        worker_database(deps.db, threads),
+        deps.clock,
+        sender=sender,
+        notices=slack_notices(),
+        hooks=hooks,
+        interval=interval,
+    )

@@ -10,8 +10,9 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
+from bot.cli.args import instant, now_of, open_db
 from bot.cli.signals import on_stop_signals
-from bot.cli.wiring import installed_hooks, slack_sender
+from bot.cli.wiring import installed_hooks, slack_notices, slack_sender
 from bot.core.wording import fmt_date, plural
 from bot.worker.loop import DEFAULT_INTERVAL, PassReport, passes, run_loop, run_once, utc_now, worker_database
 from bot.worker.sender import DEFAULT_THREADS
@@ -102,8 +103,6 @@ def _lines(report: PassReport) -> Iterator[str]:
 
 
 def cmd_tick(args: argparse.Namespace) -> int:
-    from bot.cli.args import now_of, open_db
-
     sender = None if args.dry_run else slack_sender(threads=args.threads)
     db = worker_database(open_db(args), args.threads)
     hooks = installed_hooks()
@@ -111,6 +110,7 @@ def cmd_tick(args: argparse.Namespace) -> int:
         db,
         sender,
         now_of(args),
+        notices=slack_notices(),
         before_renewal=hooks.before_renewal,
         each_pass=hooks.each_pass,
         dry_run=args.dry_run,
@@ -123,8 +123,6 @@ def cmd_tick(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from bot.cli.args import open_db
-
     sender = slack_sender(threads=args.threads)
     db = worker_database(open_db(args), args.threads)
     stop = threading.Event()
@@ -133,7 +131,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         print(f"licensebot worker: {name}, stopping after the current pass", file=sys.stderr)
         stop.set()
 
-    run_pass = passes(db, sender, installed_hooks())
+    run_pass = passes(db, sender, slack_notices(), installed_hooks())
 
     def run(now: datetime) -> None:
         print(render_pass(run_pass(now)), flush=True)
@@ -146,8 +144,6 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def add_commands(sub: Any) -> None:
-    from bot.cli.args import instant
-
     tick = sub.add_parser(
         "tick",
         help="run the background handler once: reminders, renewals, sending (see docs/worker.md)",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from decimal import Decimal
 
 from bot.core import policy
@@ -28,3 +29,33 @@ class DeactivationResult:
     """Refused: the account would be left without an active admin."""
     pending: PendingRequest | None = None
     needs_consent_ids: tuple[int, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Deactivated:
+    member_id: int
+    name: str
+    is_admin: bool
+
+
+@dataclass(frozen=True)
+class RenewalOutcome:
+    """What processing a renewal did (the summary message and the tick report are built from it)."""
+
+    account_name: str
+    timezone: str
+    renewal: date
+    processed_at: datetime
+    late: bool
+    request_id: int | None
+    requested_by: str | None
+    seats_before: int
+    seats_after: int
+    deactivated: tuple[Deactivated, ...]
+    unresolved: int
+    """Users still over the new count: only admins without consent (or the last admin) were left."""
+    active_after: int
+
+    @property
+    def changed(self) -> bool:
+        return self.request_id is not None

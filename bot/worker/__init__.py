@@ -11,3 +11,10 @@
 The worker never imports Slack code: bot/cli/wiring.py gives it handlers' builders and Web API client.
 See docs/worker.md.
 """
+
+from __future__ import annotations
+
+from bot.worker.loop import Background, Hooks, PassReport, run_once, start
+from bot.worker.ports import Notices, Poster
+
+__all__ = ["Background", "Hooks", "Notices", "PassReport", "Poster", "run_once", "start"]

@@ -12,10 +12,13 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
 
+from bot.worker.ports import Notices
+from bot.worker.reconnect import notify_reconnects
 from bot.worker.sender import PENDING, DeliveryReport, Sender
 from bot.worker.tick import BeforeRenewal, TickReport, no_sync, tick_accounts
 from store import models
@@ -60,24 +63,27 @@ def run_once(
     sender: Sender | None,
     now: datetime,
     *,
+    notices: Notices,
     before_renewal: BeforeRenewal = no_sync,
     each_pass: Sequence[Step] = (),
     dry_run: bool = False,
     tick_threads: int = 1,
 ) -> PassReport:
-    """Run the `each_pass` steps, tick every due account at `now`, then deliver what is due.
+    """Run the `each_pass` steps and the reconnect notices, tick every due account at `now`, then deliver
+    what is due.
 
     A dry run skips the steps and the delivery (so does a missing `sender`). `tick_threads` > 1
     handles accounts in parallel on PostgreSQL (see `tick_accounts`).
     """
     step_errors: list[str] = []
-    for step in () if dry_run else each_pass:
+    steps: list[Step] = [*each_pass, partial(notify_reconnects, notices=notices)]
+    for name, step in () if dry_run else ((_step_name(step), step) for step in steps):
         try:
             step(db, now)
         except Exception as exc:  # another feature's step never stops reminders and renewals
-            log.exception("worker step %s failed", getattr(step, "__qualname__", step))
-            step_errors.append(f"{getattr(step, '__qualname__', step)}: {type(exc).__name__}: {exc}"[:300])
-    tick = tick_accounts(db, now, before_renewal=before_renewal, dry_run=dry_run, threads=tick_threads)
+            log.exception("worker step %s failed", name)
+            step_errors.append(f"{name}: {type(exc).__name__}: {exc}"[:300])
+    tick = tick_accounts(db, now, notices=notices, before_renewal=before_renewal, dry_run=dry_run, threads=tick_threads)
     if dry_run or sender is None:
         with db.transaction() as s:
             waiting = len(
@@ -111,7 +117,12 @@ def worker_database(db: Database, threads: int) -> Database:
     return Database(make_engine(url, pool_size=threads + 2, max_overflow=2))
 
 
-def passes(db: Database, sender: Sender, hooks: Hooks) -> Callable[[datetime], PassReport]:
+def _step_name(step: Step) -> str:
+    func = step.func if isinstance(step, partial) else step
+    return str(getattr(func, "__qualname__", func))
+
+
+def passes(db: Database, sender: Sender, notices: Notices, hooks: Hooks) -> Callable[[datetime], PassReport]:
     """One worker pass at `now` with the installed features' hooks, ticking on as many threads as `sender`
     sends with (what `licensebot worker` and the worker inside `licensebot serve` each run)."""
 
@@ -120,6 +131,7 @@ def passes(db: Database, sender: Sender, hooks: Hooks) -> Callable[[datetime], P
             db,
             sender,
             now,
+            notices=notices,
             before_renewal=hooks.before_renewal,
             each_pass=hooks.each_pass,
             tick_threads=sender.threads,
@@ -162,14 +174,17 @@ class Background:
 
 def start(
     db: Database,
-    sender: Sender,
+    clock: Callable[[], datetime],
     *,
-    interval: float = DEFAULT_INTERVAL,
-    clock: Callable[[], datetime] = utc_now,
+    sender: Sender,
+    notices: Notices,
     hooks: Hooks | None = None,
+    interval: float = DEFAULT_INTERVAL,
 ) -> Background:
+    """The worker's one entry: a pass every `interval` seconds in a daemon thread until `.stop()`, given its
+    database, clock, sender (the outbox to Slack), the wording of its messages and the features' hooks."""
     stop = threading.Event()
-    run_pass = passes(db, sender, hooks or Hooks())
+    run_pass = passes(db, sender, notices, hooks or Hooks())
 
     def run(now: datetime) -> None:
         report = run_pass(now)

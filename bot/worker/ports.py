@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
+
+from bot.core.page import AccountTerms, LicensePage, TeamleaderLink
+from bot.core.results import RenewalOutcome
+
+Message = dict[str, Any]
+"""What the outbox stores and the Poster sends: the fallback `text` and the `blocks`."""
 
 
 @dataclass(frozen=True)
@@ -18,3 +25,15 @@ class DeliveryError(Exception):
 
 class Poster(Protocol):
     def post(self, target: str, message: dict[str, Any]) -> Posted: ...
+
+
+@dataclass(frozen=True)
+class Notices:
+    """How the worker words its messages; bot/cli/wiring.py gives it the Block Kit builders of
+    handlers/blocks/notices.py (the worker never imports Slack code)."""
+
+    reminder: Callable[[LicensePage, int], Message]
+    """Users must still be deactivated before the renewal (the page, days before the renewal)."""
+    unused_seats: Callable[[LicensePage], Message]
+    renewal_summary: Callable[[RenewalOutcome], Message]
+    teamleader_reconnect: Callable[[AccountTerms, TeamleaderLink], Message]

@@ -1,5 +1,5 @@
-"""Telling the admins that Teamleader access was revoked (a step of every worker pass; bot/background/hooks.py
-adds it when the Teamleader feature is installed).
+"""Telling the admins that Teamleader access was revoked (a step of every worker pass, after the features'
+hooks: a revocation the sync found is told in the same pass).
 
 Exactly once per revocation: the notice is queued in the outbox (admin channel + a DM to every admin)
 in the same transaction that sets the connection's `reconnect_notified_at`, under the connection's row
@@ -12,16 +12,13 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from sqlalchemy import select
-
 from bot.core.audit import WORKER, AuditAction, MessageKind
 from bot.core.statuses import TeamleaderStatus
 from bot.teamleader.status import reconnect_notices_due
 from bot.worker.outbox import queue, recipients
-from handlers.blocks.notices import teamleader_reconnect_message
-from store import models
+from bot.worker.ports import Notices
 from store.db import Database
-from store.queries import audit, load_account, teamleader_link, terms_of
+from store.queries import audit, load_account, teamleader_connection, teamleader_link, terms_of
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +28,7 @@ def reconnect_key(revoked_at: datetime) -> str:
     return f"teamleader-reconnect:{revoked_at.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
 
 
-def notify_reconnects(db: Database, now: datetime) -> int:
+def notify_reconnects(db: Database, now: datetime, notices: Notices) -> int:
     """Queue the reconnect notice for every account whose admins were not told yet; returns messages queued.
 
     One account's failure does not stop the others; the failures are raised together at the end (the
@@ -41,7 +38,7 @@ def notify_reconnects(db: Database, now: datetime) -> int:
     failed: list[str] = []
     for team in reconnect_notices_due(db):
         try:
-            queued += _notify(db, team, now)
+            queued += _notify(db, team, now, notices)
         except Exception as exc:
             log.exception("teamleader reconnect notice for %s failed", team)
             failed.append(f"{team}: {type(exc).__name__}: {exc}")
@@ -50,14 +47,10 @@ def notify_reconnects(db: Database, now: datetime) -> int:
     return queued
 
 
-def _notify(db: Database, team: str, now: datetime) -> int:
+def _notify(db: Database, team: str, now: datetime, notices: Notices) -> int:
     with db.transaction() as s:
         account = load_account(s, team)
-        conn = s.scalar(
-            select(models.TeamleaderConnection)
-            .where(models.TeamleaderConnection.account_id == account.id)
-            .with_for_update()
-        )
+        conn = teamleader_connection(s, account.id, lock=True)
         if (
             conn is None
             or conn.status != TeamleaderStatus.RECONNECT_NEEDED.value
@@ -78,7 +71,7 @@ def _notify(db: Database, team: str, now: datetime) -> int:
             key=key,
             kind=MessageKind.TEAMLEADER,
             targets=targets,
-            message=teamleader_reconnect_message(terms_of(account), link),
+            message=notices.teamleader_reconnect(terms_of(account), link),
             now=now,
         )
         conn.reconnect_notified_at = now

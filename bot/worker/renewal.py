@@ -11,50 +11,20 @@ request is processed too: nothing changes but `last_processed_renewal`.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.core import policy
 from bot.core.audit import WORKER, AuditAction
+from bot.core.results import Deactivated, RenewalOutcome
 from bot.core.schedule import RenewalDue
 from bot.core.statuses import DeactivatedHow, MemberStatus, RequestStatus
 from store import models
 from store.queries import audit, policy_members
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Deactivated:
-    member_id: int
-    name: str
-    is_admin: bool
-
-
-@dataclass(frozen=True)
-class RenewalOutcome:
-    """What processing a renewal did (the summary message and the tick report are built from it)."""
-
-    account_name: str
-    timezone: str
-    renewal: date
-    processed_at: datetime
-    late: bool
-    request_id: int | None
-    requested_by: str | None
-    seats_before: int
-    seats_after: int
-    deactivated: tuple[Deactivated, ...]
-    unresolved: int
-    """Users still over the new count: only admins without consent (or the last admin) were left."""
-    active_after: int
-
-    @property
-    def changed(self) -> bool:
-        return self.request_id is not None
 
 
 class AlreadyProcessed(RuntimeError):

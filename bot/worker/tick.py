@@ -25,10 +25,11 @@ from sqlalchemy.orm import Session
 
 from bot.core import policy, schedule
 from bot.core.audit import WORKER, AuditAction, MessageKind
+from bot.core.results import RenewalOutcome
 from bot.core.statuses import MemberStatus
 from bot.worker.outbox import queue, recipients
-from bot.worker.renewal import RenewalOutcome, process_renewal
-from handlers.blocks.notices import reminder_message, renewal_summary_message, unused_seats_message
+from bot.worker.ports import Notices
+from bot.worker.renewal import process_renewal
 from store import models
 from store.db import Database
 from store.queries import audit, page_of, pending_of
@@ -77,6 +78,7 @@ def tick_accounts(
     db: Database,
     now: datetime,
     *,
+    notices: Notices,
     before_renewal: BeforeRenewal = no_sync,
     dry_run: bool = False,
     threads: int = 1,
@@ -91,7 +93,7 @@ def tick_accounts(
     pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="tick") if parallel else None
 
     def handle(account_id: int) -> AccountReport | None:
-        return _handle(db, account_id, now, before_renewal=before_renewal, dry_run=dry_run)
+        return _handle(db, account_id, now, notices=notices, before_renewal=before_renewal, dry_run=dry_run)
 
     seen: set[int] = set()
     try:
@@ -110,7 +112,7 @@ def tick_accounts(
 
 
 def _handle(
-    db: Database, account_id: int, now: datetime, *, before_renewal: BeforeRenewal, dry_run: bool
+    db: Database, account_id: int, now: datetime, *, notices: Notices, before_renewal: BeforeRenewal, dry_run: bool
 ) -> AccountReport | None:
     synced = before_renewal is no_sync or dry_run
     for _ in range(2):
@@ -126,7 +128,7 @@ def _handle(
                     # Release the row (nothing changed) and sync outside any transaction: the sync
                     # takes its own locks and may be slow.
                 else:
-                    _process(s, account, due, now, report)
+                    _process(s, account, due, now, report, notices)
                     if dry_run:
                         raise _DryRun
                     return report
@@ -193,7 +195,9 @@ def state_of(s: Session, account: models.Account) -> schedule.AccountState:
     )
 
 
-def _process(s: Session, account: models.Account, due: schedule.Due, now: datetime, report: AccountReport) -> None:
+def _process(
+    s: Session, account: models.Account, due: schedule.Due, now: datetime, report: AccountReport, notices: Notices
+) -> None:
     """Act on `due` (what is due for `account` at `now`) in the caller's transaction."""
     for _ in range(MAX_RENEWALS_PER_ACCOUNT):
         if due.renewal is None:
@@ -208,7 +212,7 @@ def _process(s: Session, account: models.Account, due: schedule.Due, now: dateti
                 key=key,
                 kind=MessageKind.RENEWAL,
                 targets=recipients(s, account),
-                message=renewal_summary_message(outcome),
+                message=notices.renewal_summary(outcome),
                 now=now,
             )
         due = schedule.due_at(state_of(s, account), now)  # the next renewal, the reminders, the wakeup
@@ -216,7 +220,7 @@ def _process(s: Session, account: models.Account, due: schedule.Due, now: dateti
         page = page_of(s, account, now)
         targets = recipients(s, account)
         if due.reminder and due.reminder.days_before is not None:
-            message = reminder_message(page, due.reminder.days_before)
+            message = notices.reminder(page, due.reminder.days_before)
             report.queued[due.reminder.key] = queue(
                 s,
                 account_id=account.id,
@@ -227,7 +231,7 @@ def _process(s: Session, account: models.Account, due: schedule.Due, now: dateti
                 now=now,
             )
         if due.unused_note:
-            message = unused_seats_message(page)
+            message = notices.unused_seats(page)
             report.queued[due.unused_note.key] = queue(
                 s,
                 account_id=account.id,

@@ -16,8 +16,8 @@ import pendulum
 
 from bot.core import policy
 from bot.core.page import AccountTerms, LicensePage, TeamleaderLink
+from bot.core.results import RenewalOutcome
 from bot.core.wording import deadline_phrase, fmt_date, fmt_local_time, money, plural, reconnect_banner
-from bot.worker.renewal import RenewalOutcome
 from handlers.blocks.mrkdwn import Block, actions, actor, button, context, escape, fit, header, line_sections
 from handlers.ids import Action
 

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from bot import usecases
+from bot.cli.wiring import slack_notices
 from bot.core.audit import Actor
 from bot.usecases import consent
 from bot.worker.loop import run_once
@@ -42,6 +43,8 @@ def test_an_admin_is_deactivated_at_renewal_only_with_consent(db: Database, stat
         if state == "declined":
             consent.decline(db, consent_id=c.id, who=who(3), now=NOW)
     usecases.submit_reduction(db, team=TEAM, actor=Actor.slack("U0000"), seats=1, now=NOW)
-    run_once(db, None, datetime(2027, 1, 1, 23, tzinfo=UTC))  # the renewal day is over: it is processed
+    run_once(
+        db, None, datetime(2027, 1, 1, 23, tzinfo=UTC), notices=slack_notices()
+    )  # the renewal day is over: it is processed
     gone = [f"User {i}" for i in range(4) if member(db, f"user{i}@example.com").status == "deactivated"]
     assert gone == [deactivated]

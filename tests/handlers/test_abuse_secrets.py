@@ -14,6 +14,7 @@ from collections.abc import Iterator
 import pytest
 import responses
 
+from bot.cli.wiring import slack_notices
 from bot.teamleader import oauth
 from bot.teamleader.sync import sync_account
 from bot.testing.slack_sim import SlackSim
@@ -63,7 +64,7 @@ def test_a_full_flow_logs_no_token_and_no_secret(
     assert slack.command(ADMIN, "channel", sign="v0=forged").status == 401
     standin.fail("chat.postMessage", "ratelimited", status=429, retry_after=0, times=1)
     sender = Sender(SlackPoster(lambda: make_client(WORKER_TOKEN, standin.api_url)), threads=2, pacer=Pacer(0))
-    report = run_once(db, sender, D7)
+    report = run_once(db, sender, D7, notices=slack_notices())
     assert report.delivery is not None and len(report.delivery.sent) == 3
 
     client = fake.client(sleep=lambda _s: None, clock=lambda: NOW)

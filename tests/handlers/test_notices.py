@@ -12,7 +12,7 @@ import pytest
 
 from bot.core.page import AccountTerms, PendingRequest, TeamleaderLink, build_page
 from bot.core.policy import Member, Plan, Roster
-from bot.worker.renewal import Deactivated, RenewalOutcome
+from bot.core.results import Deactivated, RenewalOutcome
 from handlers.blocks.notices import (
     reminder_message,
     renewal_summary_message,

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot import usecases
+from bot.cli.wiring import slack_notices
 from bot.core.audit import Actor
 from bot.core.statuses import ConsentStatus
 from bot.testing.slack_standin import SlackStandIn
@@ -24,6 +25,8 @@ TEAM = "T0001"
 ADMIN = Actor.slack("U0000")
 CHANNEL = "C0ADMINS"
 RENEWAL = date(2027, 1, 1)
+NOTICES = slack_notices()
+"""The worker's messages worded as in production (handlers/blocks/notices.py)."""
 
 
 def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
@@ -93,7 +96,7 @@ def deactivate(db: Database, team: str, *names: str, now: datetime = NOW) -> Non
 
 
 def run(db: Database, sender: Sender | None, now: datetime, **kwargs: Any) -> PassReport:
-    return run_once(db, sender, now, **kwargs)
+    return run_once(db, sender, now, **{"notices": NOTICES, **kwargs})
 
 
 def posts(standin: SlackStandIn) -> Counter[tuple[str, str]]:

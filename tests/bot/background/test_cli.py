@@ -23,7 +23,7 @@ from handlers.deps import Deps
 from store import models
 from store.db import Database
 from tests.bot.background.conftest import stand_in_sender
-from tests.bot.background.scenario import D7, RENEWAL_OVER, deliveries, standard_team
+from tests.bot.background.scenario import D7, NOTICES, RENEWAL_OVER, deliveries, standard_team
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -179,11 +179,10 @@ def test_start_background_runs_the_loop_until_stopped(db: Database, standin: Sla
 
 def test_the_worker_runs_the_teamleader_sync_when_it_is_installed() -> None:
     from bot.teamleader import jobs
-    from bot.worker.reconnect import notify_reconnects
 
     hooks = installed_hooks()
     assert hooks.before_renewal == jobs.before_renewal
-    assert hooks.each_pass == (jobs.run_due_syncs, notify_reconnects)  # sync first: a revocation is told at once
+    assert hooks.each_pass == (jobs.run_due_syncs,)  # the pass tells revocations after it: test_reconnect.py
 
 
 def test_a_failing_step_is_reported_and_reminders_still_go_out(
@@ -194,7 +193,7 @@ def test_a_failing_step_is_reported_and_reminders_still_go_out(
     def broken_sync(database: Database, now: datetime) -> None:
         raise ConnectionError("Teamleader unreachable")
 
-    report = run_once(db, stand_in_sender(standin), D7, each_pass=(broken_sync,))
+    report = run_once(db, stand_in_sender(standin), D7, notices=NOTICES, each_pass=(broken_sync,))
     assert len(report.step_errors) == 1 and "Teamleader unreachable" in report.step_errors[0]
     assert report.delivery is not None and len(report.delivery.sent) == 3
     assert "FAILED before the tick" in render_pass(report)

@@ -16,7 +16,7 @@ from store import models
 from store.db import Database, make_engine
 from store.models import Base
 from tests.bot.background.conftest import stand_in_sender
-from tests.bot.background.scenario import ADMIN, RENEWAL_OVER, posts
+from tests.bot.background.scenario import ADMIN, NOTICES, RENEWAL_OVER, posts
 from tests.conftest import NOW
 from tests.factories import add_account, add_members
 
@@ -54,7 +54,7 @@ def _workers_at_once(databases: list[Database], standin: SlackStandIn) -> list[P
     def work(db: Database) -> None:
         try:
             start.wait()
-            report = run_once(db, stand_in_sender(standin, threads=4), RENEWAL_OVER)
+            report = run_once(db, stand_in_sender(standin, threads=4), RENEWAL_OVER, notices=NOTICES)
             with lock:
                 reports.append(report)
         except BaseException as exc:

@@ -21,7 +21,7 @@ from bot.worker.reconnect import notify_reconnects
 from bot.worker.sender import Sender
 from handlers.blocks.page import home_view, page_blocks
 from store.db import Database
-from tests.bot.background.scenario import deliveries, posts
+from tests.bot.background.scenario import NOTICES, deliveries, posts
 from tests.bot.teamleader.fake import FakeTeamleader, tl_user
 from tests.conftest import NOW
 from tests.factories import add_account, add_members
@@ -64,7 +64,7 @@ def worker_pass(db: Database, sender: Sender, fake: FakeTeamleader, now: datetim
     def sync(database: Database, at: datetime) -> object:
         return jobs.run_due_syncs(database, at, fake.client())
 
-    report = run_once(db, sender, now, each_pass=(sync, notify_reconnects))
+    report = run_once(db, sender, now, notices=NOTICES, each_pass=(sync,))  # then the notices
     assert report.step_errors == []
     return report
 
@@ -101,7 +101,7 @@ def test_a_second_worker_or_a_rerun_queues_nothing_twice(
     revoke(fake)
     worker_pass(db, sender, fake, SYNCED)
     assert reconnect_notices_due(db) == []
-    assert notify_reconnects(db, SYNCED) == 0  # told already
+    assert notify_reconnects(db, SYNCED, NOTICES) == 0  # told already
     assert sum(reconnect_posts(standin).values()) == 3
 
 
