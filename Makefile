@@ -23,6 +23,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # Benchmarks (bench/README.md): each prints a table; about 6 minutes in all on 2 cores (PostgreSQL at
 # 127.0.0.1:5432 for tick_cost; set BENCH_PG_URL otherwise). One at a time: $(BIN)/python -m bench.ack

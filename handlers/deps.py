@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from store.db import Database
+from bot.usecases.ports import Database
 
 
 def utc_now() -> datetime:

@@ -10,8 +10,9 @@ import argparse
 import logging
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 from slack_bolt.error import BoltError
@@ -26,18 +27,19 @@ from handlers import followup
 from handlers.app import Settings, build_app
 from handlers.deps import Deps
 from handlers.http import HEALTH_PATH, SLACK_PATH, WsgiApp, build_wsgi
+from store.db import Database
 
 log = logging.getLogger(__name__)
 
 
-def extension_routes(deps: Deps) -> dict[str, WsgiApp]:
+def extension_routes(db: Database, clock: Callable[[], datetime]) -> dict[str, WsgiApp]:
     """The HTTP routes of feature modules (the Teamleader OAuth callback)."""
-    return dict(wsgi_routes(deps))
+    return dict(wsgi_routes(db, clock))
 
 
-def start_worker(deps: Deps) -> Background:
+def start_worker(db: Database, clock: Callable[[], datetime]) -> Background:
     """Start the background worker in this process (a daemon thread); `.stop()` ends it after its pass."""
-    return wiring.start_background(deps)
+    return wiring.start_background(db, clock)
 
 
 def make_server(wsgi: WsgiApp, host: str, port: int, threads: int) -> Any:
@@ -49,15 +51,16 @@ def make_server(wsgi: WsgiApp, host: str, port: int, threads: int) -> Any:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
-    deps = Deps(db=open_db(args))
+    db = open_db(args)
+    deps = Deps(db=db)
     try:
         app = build_app(settings, deps)
     except BoltError as exc:
         raise UserError(f"Slack refused the settings: {exc}") from None
-    background = None if args.no_worker else start_worker(deps)
+    background = None if args.no_worker else start_worker(db, deps.clock)
     if background is not None:
         print("licensebot: background worker started", file=sys.stderr)
-    routes = extension_routes(deps)
+    routes = extension_routes(db, deps.clock)
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 

@@ -3,12 +3,14 @@
 - `slack_sender()`: the outbox sender posting with SLACK_BOT_TOKEN to SLACK_API_URL (default Slack);
 - `slack_notices()`: the wording of the worker's messages, handlers/blocks/notices.py's builders;
 - `installed_hooks()`: the Teamleader sync before each renewal and at every pass (bot/teamleader/jobs.py);
-- `start_background(deps)`: the worker loop in a thread of `licensebot serve` (unless `--no-worker`).
+- `start_background(db, clock)`: the worker loop in a thread of `licensebot serve` (unless `--no-worker`).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from datetime import datetime
 
 from bot.core.errors import UserError
 from bot.teamleader import jobs
@@ -17,8 +19,8 @@ from bot.worker.pacing import Pacer
 from bot.worker.ports import Notices
 from bot.worker.sender import DEFAULT_THREADS, Sender
 from handlers.blocks import notices
-from handlers.deps import Deps
 from handlers.webapi import SlackPoster, make_client
+from store.db import Database
 
 
 def installed_hooks() -> Hooks:
@@ -49,7 +51,8 @@ def slack_sender(
 
 
 def start_background(
-    deps: Deps,
+    db: Database,
+    clock: Callable[[], datetime],
     *,
     interval: float = DEFAULT_INTERVAL,
     threads: int = DEFAULT_THREADS,
@@ -58,14 +61,14 @@ def start_background(
 ) -> Background:
     """Run the worker loop in a daemon thread; `.stop()` ends it after the current pass.
 
-    Posts with SLACK_BOT_TOKEN to SLACK_API_URL unless a `sender` is given; uses `deps.clock`; runs
+    Posts with SLACK_BOT_TOKEN to SLACK_API_URL unless a `sender` is given; uses `clock`; runs
     the installed features' hooks (the Teamleader sync) unless `hooks` are given.
     """
     sender = sender or slack_sender(threads=threads)
     hooks = hooks if hooks is not None else installed_hooks()
     return start(
-        worker_database(deps.db, threads),
-        deps.clock,
+        worker_database(db, threads),
+        clock,
         sender=sender,
         notices=slack_notices(),
         hooks=hooks,

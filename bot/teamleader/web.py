@@ -1,11 +1,11 @@
-"""The OAuth redirect as a WSGI route. `licensebot serve` mounts `wsgi_routes` (bot.serve.extension_routes)."""
+"""The OAuth redirect as a WSGI route. `licensebot serve` mounts `wsgi_routes` (bot/cli/serve.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from http import HTTPStatus
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import parse_qsl
 
 from bot.teamleader.oauth import CALLBACK_PATH, handle_callback
@@ -15,14 +15,7 @@ StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
-class HasDbAndClock(Protocol):
-    @property
-    def db(self) -> Database: ...
-
-    def now(self) -> datetime: ...
-
-
-def callback_app(deps: HasDbAndClock) -> WsgiApp:
+def callback_app(db: Database, clock: Callable[[], datetime]) -> WsgiApp:
     """GET /teamleader/callback?code=…&state=… → an HTML page saying whether the account is connected."""
 
     def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -30,7 +23,7 @@ def callback_app(deps: HasDbAndClock) -> WsgiApp:
             status, page = 405, "GET only"
         else:
             query = dict(parse_qsl(environ.get("QUERY_STRING") or "", keep_blank_values=True))
-            status, page = handle_callback(deps.db, query, deps.now())
+            status, page = handle_callback(db, query, clock())
         body = page.encode("utf-8")
         start_response(
             f"{status} {HTTPStatus(status).phrase}",
@@ -47,5 +40,5 @@ def callback_app(deps: HasDbAndClock) -> WsgiApp:
     return app
 
 
-def wsgi_routes(deps: HasDbAndClock) -> dict[str, WsgiApp]:
-    return {CALLBACK_PATH: callback_app(deps)}
+def wsgi_routes(db: Database, clock: Callable[[], datetime]) -> dict[str, WsgiApp]:
+    return {CALLBACK_PATH: callback_app(db, clock)}

@@ -1,8 +1,8 @@
 """Use cases: the steps between the pure rules (bot/core) and the adapters (CLI, Slack, worker).
 
 Each use case is one transaction and writes the audit log; callers pass `now`. This package exports
-the use cases (and the one input type, `AccountChanges`); what they return are core types
-(bot/core/results.py, bot/core/page.py), and the reads they share are store/queries.py.
+the use cases, with their input type `AccountChanges` and the `Database` port they take; what they
+return are core types (bot/core/results.py, bot/core/page.py); the reads they share are store/queries.py.
 
 - accounts.py: account settings, the admin channel; members.py: the CSV import, deactivating by hand;
 - requests.py: submit and cancel a reduction; pages.py: the license page, the request target, history;
@@ -15,10 +15,12 @@ from __future__ import annotations
 from bot.usecases.accounts import AccountChanges, add_account, set_admin_channel, update_account
 from bot.usecases.members import deactivate_members, import_members
 from bot.usecases.pages import history, license_page, request_target
+from bot.usecases.ports import Database
 from bot.usecases.requests import cancel_request, submit_reduction
 
 __all__ = [
     "AccountChanges",
+    "Database",
     "add_account",
     "cancel_request",
     "deactivate_members",

@@ -14,8 +14,9 @@ from bot.core.audit import OPERATOR, Actor, AuditAction
 from bot.core.errors import Conflict, UserError
 from bot.core.policy import Plan
 from bot.usecases.common import check_team_id, require_admin, require_operator
+from bot.usecases.ports import Database
 from store import models
-from store.db import Clash, Database
+from store.db import Clash
 from store.queries import audit, load_account, wake
 
 

@@ -22,8 +22,9 @@ from bot.core.consent import SlackIdentity
 from bot.core.errors import Conflict, NotAllowed, NotFound, UserError
 from bot.core.statuses import ConsentStatus, MemberStatus
 from bot.usecases.common import require_admin
+from bot.usecases.ports import Database
 from store import models
-from store.db import Clash, Database
+from store.db import Clash
 from store.queries import audit, load_account, member_for_slack_user, pending_of, wake
 
 AGREE = "agree"

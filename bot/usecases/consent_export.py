@@ -12,7 +12,7 @@ from typing import Any
 from bot.core.audit import OPERATOR, Actor, AuditAction
 from bot.core.errors import UserError
 from bot.usecases.consent import Consent, list_consents
-from store.db import Database
+from bot.usecases.ports import Database
 from store.queries import audit, load_account
 
 FORMATS = ("csv", "json")

@@ -13,8 +13,9 @@ from bot.core.members_csv import MemberRow
 from bot.core.results import DeactivationResult
 from bot.core.statuses import DeactivatedHow, MemberStatus
 from bot.usecases.common import require_admin, require_operator
+from bot.usecases.ports import Database
 from store import models
-from store.db import Clash, Database
+from store.db import Clash
 from store.queries import audit, consented_member_ids, load_account, pending_of, wake
 
 

@@ -7,8 +7,8 @@ from datetime import datetime
 from bot.core import policy
 from bot.core.audit import ActivityEntry
 from bot.core.page import LicensePage
+from bot.usecases.ports import Database
 from store import queries
-from store.db import Database
 
 
 def license_page(db: Database, *, team: str, now: datetime) -> LicensePage:

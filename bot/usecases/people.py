@@ -22,8 +22,9 @@ from bot.core import policy
 from bot.core.audit import Actor, AuditAction
 from bot.core.page import LicensePage, build_page
 from bot.core.statuses import MemberStatus
+from bot.usecases.ports import Database
 from store import models
-from store.db import Clash, Database
+from store.db import Clash
 from store.queries import audit, load_account, member_for_slack_user, pending_of, policy_members, terms_of
 
 EmailLookup = Callable[[str], str | None]

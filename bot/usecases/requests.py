@@ -11,8 +11,9 @@ from bot.core.page import PendingRequest
 from bot.core.results import Submitted
 from bot.core.statuses import RequestStatus
 from bot.usecases.common import require_admin
+from bot.usecases.ports import Database
 from store import models
-from store.db import Clash, Database
+from store.db import Clash
 from store.queries import as_pending, audit, load_account, pending_of, pending_row, roster_of, terms_of, wake
 
 

@@ -19,8 +19,8 @@ from bot.core.page import LicensePage
 from bot.usecases import consent, people
 from bot.usecases.consent import Consent
 from bot.usecases.people import EmailLookup, Viewer
+from bot.usecases.ports import Database
 from store import models
-from store.db import Database
 from store.queries import history, load_account, page_of, teamleader_link
 
 

@@ -195,11 +195,11 @@ def test_waitress_serves_health_and_signed_slack_requests(served: tuple[str, Sla
 
 
 def test_the_worker_hook_starts_the_background_worker(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
-    started: list[Deps] = []
-    monkeypatch.setattr("bot.cli.wiring.start_background", started.append)
-    deps = Deps(db=db)
-    serve.start_worker(deps)
-    assert started == [deps]
+    started: list[tuple[Database, object]] = []
+    monkeypatch.setattr("bot.cli.wiring.start_background", lambda db, clock: started.append((db, clock)))
+    clock = Deps(db=db).clock
+    serve.start_worker(db, clock)
+    assert started == [(db, clock)]
 
 
 class FakeServer:
@@ -221,7 +221,7 @@ def test_serve_builds_the_app_and_runs_the_server(clean_env: pytest.MonkeyPatch,
         clean_env.setenv("SLACK_API_URL", standin.api_url)
         clean_env.setattr(serve, "make_server", lambda wsgi, host, port, threads: FakeServer())
 
-        def start_worker(deps: Deps) -> Background:
+        def start_worker(db: Database, clock: object) -> Background:
             stop = threading.Event()
             thread = threading.Thread(target=stop.wait, daemon=True)
             thread.start()

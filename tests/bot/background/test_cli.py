@@ -19,7 +19,6 @@ from bot.cli.worker import render_pass
 from bot.core.statuses import RequestStatus
 from bot.testing.slack_standin import SlackStandIn
 from bot.worker.loop import run_once
-from handlers.deps import Deps
 from store import models
 from store.db import Database
 from tests.bot.background.conftest import stand_in_sender
@@ -163,7 +162,7 @@ def test_worker_runs_passes_and_stops_on_sigterm(db: Database, db_url: str, stan
 
 def test_start_background_runs_the_loop_until_stopped(db: Database, standin: SlackStandIn) -> None:
     standard_team(db)
-    worker = start_background(Deps(db=db, clock=lambda: D7), interval=0.05, sender=stand_in_sender(standin))
+    worker = start_background(db, lambda: D7, interval=0.05, sender=stand_in_sender(standin))
     try:
         for _ in range(400):  # wait for the reminder (up to 20 s)
             if len(standin.posts()) == 3:

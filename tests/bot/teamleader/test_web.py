@@ -36,7 +36,7 @@ def wsgi(db: Database, monkeypatch: pytest.MonkeyPatch) -> Any:
     for name, value in ENV.items():
         monkeypatch.setenv(name, value)
     deps = Deps(db=db, clock=lambda: NOW)
-    return build_wsgi(None, deps, extension_routes(deps))
+    return build_wsgi(None, deps, extension_routes(db, deps.clock))
 
 
 def test_serve_mounts_the_callback_and_it_connects(db: Database, fake: FakeTeamleader, wsgi: Any) -> None:
