@@ -19,10 +19,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.core.audit import Actor
-from bot.core.consent import SlackIdentity
+from bot.core.consent import AGREE, SIGNATURE, Consent, SlackIdentity
 from bot.core.errors import NotAllowed, UserError
 from bot.usecases import consent, people
-from bot.usecases.consent import REFUSAL, Consent, ConsentInvalid
+from bot.usecases.consent import REFUSAL, ConsentInvalid
 from handlers.blocks import consent as blocks
 from handlers.blocks.messages import message
 from handlers.blocks.modals import message_view
@@ -38,7 +38,7 @@ from handlers.reduce import not_admin_text
 
 log = logging.getLogger(__name__)
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
-FIELD_BLOCKS = {consent.AGREE: BlockId.CONSENT_CHECKBOX, consent.SIGNATURE: BlockId.SIGNATURE}
+FIELD_BLOCKS = {AGREE: BlockId.CONSENT_CHECKBOX, SIGNATURE: BlockId.SIGNATURE}
 USAGE = "Mention the admin to ask: `/licenses consent @name`."
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from bot.core.consent import Consent
+from bot.core.results import Viewer
 from bot.usecases import consent
-from bot.usecases.consent import Consent
-from bot.usecases.people import Viewer
 from handlers.blocks.consent import page_section
 from handlers.blocks.mrkdwn import Block
 from handlers.context import Ctx

@@ -11,8 +11,8 @@ from slack_bolt import BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.core.results import Viewer
 from bot.usecases import people, snapshot
-from bot.usecases.people import Viewer
 from bot.usecases.snapshot import Snapshot
 from handlers.blocks.messages import Message
 from handlers.deps import Deps

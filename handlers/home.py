@@ -14,11 +14,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.core.audit import ActivityEntry
+from bot.core.consent import Consent
 from bot.core.errors import NotFound
 from bot.core.page import LicensePage
+from bot.core.results import Viewer
 from bot.usecases import snapshot
-from bot.usecases.consent import Consent
-from bot.usecases.people import Viewer
 from bot.usecases.snapshot import AdminsView
 from handlers.blocks.page import home_view, unlinked_home_view
 from handlers.consent_page import consent_blocks

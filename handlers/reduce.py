@@ -14,9 +14,8 @@ from bot import usecases
 from bot.core import policy
 from bot.core.audit import Actor
 from bot.core.errors import UserError
-from bot.core.results import Submitted
+from bot.core.results import Submitted, Viewer
 from bot.core.wording import fmt_date
-from bot.usecases.people import Viewer
 from handlers.blocks.messages import submitted_message, submitted_post
 from handlers.blocks.modals import ReduceMeta, loading_view, message_view, reduce_view, seats_value
 from handlers.blocks.mrkdwn import escape

@@ -8,9 +8,8 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.core.audit import Actor
-from bot.core.consent import SlackIdentity
+from bot.core.consent import Consent, SlackIdentity
 from bot.usecases import consent
-from bot.usecases.consent import Consent
 from store import models
 from store.db import Database
 from tests.conftest import NOW

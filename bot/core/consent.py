@@ -8,7 +8,9 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+
+from bot.core.statuses import ConsentStatus
 
 MONTHS = (
     "January",
@@ -65,6 +67,13 @@ def statement(f: StatementFacts) -> str:
     )
 
 
+AGREE = "agree"
+"""The consent form's "I consent" field."""
+SIGNATURE = "signature"
+"""The consent form's signature field."""
+SIGNATURE_MAX = 200
+
+
 def digest(text: str) -> str:
     """A short fingerprint of a statement, to check that what was signed is what was shown."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
@@ -108,3 +117,40 @@ class AdminState:
 def keeps_an_admin(admins: list[AdminState], target_id: int) -> bool:
     """Whether, if `target_id` consents too, an active admin who has not consented (nor been asked) remains."""
     return any(a.active and a.is_admin and not a.consent_open and a.member_id != target_id for a in admins)
+
+
+@dataclass(frozen=True)
+class Consent:
+    """One consent (request) as the adapters show it."""
+
+    id: int
+    team_id: str
+    account_name: str
+    admin_channel: str | None
+    member_id: int
+    member_name: str
+    member_email: str
+    member_user_id: str | None
+    member_active: bool
+    requested_by: str
+    """Slack user id of the admin who asked (or `cli`)."""
+    requester_name: str
+    requested_at: datetime
+    effective_on: date
+    status: ConsentStatus
+    statement: str
+    """The signed text once granted; before that, the text the admin would sign now."""
+    signature: str | None
+    signed_by_user_id: str | None
+    signed_by_team_id: str | None
+    granted_at: datetime | None
+    declined_at: datetime | None
+    revoked_at: datetime | None
+
+    @property
+    def statement_digest(self) -> str:
+        return digest(self.statement)
+
+    @property
+    def revocable(self) -> bool:
+        return self.status is ConsentStatus.GRANTED and self.member_active

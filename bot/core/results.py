@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from bot.core import policy
-from bot.core.page import PendingRequest
+from bot.core.page import LicensePage, PendingRequest
 
 
 @dataclass(frozen=True)
@@ -59,3 +59,41 @@ class RenewalOutcome:
     @property
     def changed(self) -> bool:
         return self.request_id is not None
+
+
+@dataclass(frozen=True)
+class Person:
+    member_id: int
+    name: str
+    email: str
+    slack_user_id: str | None
+    is_admin: bool
+    active: bool
+    added_at: datetime
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking at the license page, and whether they may change it."""
+
+    team: str
+    account_name: str
+    user_id: str
+    member: Person | None
+    admins: tuple[Person, ...]
+    """The account's active admins (to tell non-admins whom to ask)."""
+
+    @property
+    def is_admin(self) -> bool:
+        return self.member is not None and self.member.is_admin and self.member.active
+
+
+@dataclass(frozen=True)
+class UsersOverview:
+    page: LicensePage
+    people: tuple[Person, ...]
+    """Active users, oldest first."""
+    seat_count: int
+    """The number of licenses the renewal would leave (after the pending request, if any)."""
+    automatic: policy.Deactivation
+    """Who would be deactivated automatically if the renewal were processed now."""

@@ -8,8 +8,7 @@ nothing and is written to the audit log. Answered consents are never edited: the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -18,7 +17,7 @@ from sqlalchemy.orm import Session
 from bot.core import consent as rules
 from bot.core import policy
 from bot.core.audit import OPERATOR, Actor, AuditAction
-from bot.core.consent import SlackIdentity
+from bot.core.consent import AGREE, SIGNATURE, SIGNATURE_MAX, Consent, SlackIdentity
 from bot.core.errors import Conflict, NotAllowed, NotFound, UserError
 from bot.core.statuses import ConsentStatus, MemberStatus
 from bot.usecases.common import require_admin
@@ -26,10 +25,6 @@ from bot.usecases.ports import Database
 from store import models
 from store.db import Clash
 from store.queries import audit, load_account, member_for_slack_user, pending_of, wake
-
-AGREE = "agree"
-SIGNATURE = "signature"
-SIGNATURE_MAX = 200
 
 
 class ConsentInvalid(UserError):
@@ -52,43 +47,6 @@ REFUSAL = (
     "This consent request is addressed to another admin: only they can review, sign, decline or revoke it. "
     "Nothing was changed."
 )
-
-
-@dataclass(frozen=True)
-class Consent:
-    """One consent (request) as the adapters show it."""
-
-    id: int
-    team_id: str
-    account_name: str
-    admin_channel: str | None
-    member_id: int
-    member_name: str
-    member_email: str
-    member_user_id: str | None
-    member_active: bool
-    requested_by: str
-    """Slack user id of the admin who asked (or `cli`)."""
-    requester_name: str
-    requested_at: datetime
-    effective_on: date
-    status: ConsentStatus
-    statement: str
-    """The signed text once granted; before that, the text the admin would sign now."""
-    signature: str | None
-    signed_by_user_id: str | None
-    signed_by_team_id: str | None
-    granted_at: datetime | None
-    declined_at: datetime | None
-    revoked_at: datetime | None
-
-    @property
-    def statement_digest(self) -> str:
-        return rules.digest(self.statement)
-
-    @property
-    def revocable(self) -> bool:
-        return self.status is ConsentStatus.GRANTED and self.member_active
 
 
 def _requester_name(s: Session, account_id: int, requested_by: str) -> str:

@@ -11,7 +11,7 @@ transaction per step, the audit log written for every change.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from bot.core import policy
 from bot.core.audit import Actor, AuditAction
-from bot.core.page import LicensePage, build_page
+from bot.core.page import build_page
+from bot.core.results import Person, UsersOverview, Viewer
 from bot.core.statuses import MemberStatus
 from bot.usecases.ports import Database
 from store import models
@@ -29,33 +30,6 @@ from store.queries import audit, load_account, member_for_slack_user, pending_of
 
 EmailLookup = Callable[[str], str | None]
 """Slack user id -> the email Slack knows for them (None when unknown)."""
-
-
-@dataclass(frozen=True)
-class Person:
-    member_id: int
-    name: str
-    email: str
-    slack_user_id: str | None
-    is_admin: bool
-    active: bool
-    added_at: datetime
-
-
-@dataclass(frozen=True)
-class Viewer:
-    """Who is looking at the license page, and whether they may change it."""
-
-    team: str
-    account_name: str
-    user_id: str
-    member: Person | None
-    admins: tuple[Person, ...]
-    """The account's active admins (to tell non-admins whom to ask)."""
-
-    @property
-    def is_admin(self) -> bool:
-        return self.member is not None and self.member.is_admin and self.member.active
 
 
 def _person(m: models.Member) -> Person:
@@ -170,12 +144,6 @@ def resolve_many(db: Database, *, team: str, user_ids: Sequence[str], now: datet
     return Resolved(members=members, unknown=tuple(unknown))
 
 
-def admin_viewers(db: Database, *, team: str) -> list[Viewer]:
-    """Each active admin with a Slack user id as a Viewer of the license page (one read for all of them)."""
-    with db.transaction(read_only=True) as s:
-        return admin_viewers_in(s, load_account(s, team))
-
-
 def admin_viewers_in(s: Session, account: models.Account) -> list[Viewer]:
     admins = _active_admins(s, account.id)
     return [Viewer(account.slack_team_id, account.name, p.slack_user_id, p, admins) for p in admins if p.slack_user_id]
@@ -200,17 +168,6 @@ def active_people(db: Database, *, team: str) -> list[Person]:
         return [_person(m) for m in rows]
 
 
-@dataclass(frozen=True)
-class UsersOverview:
-    page: LicensePage
-    people: tuple[Person, ...]
-    """Active users, oldest first."""
-    seat_count: int
-    """The number of licenses the renewal would leave (after the pending request, if any)."""
-    automatic: policy.Deactivation
-    """Who would be deactivated automatically if the renewal were processed now."""
-
-
 def users_overview(db: Database, *, team: str, now: datetime) -> UsersOverview:
     with db.transaction(read_only=True) as s:
         account = load_account(s, team)
@@ -228,7 +185,3 @@ def users_overview(db: Database, *, team: str, now: datetime) -> UsersOverview:
             seat_count=seats,
             automatic=policy.automatic_deactivations(roster, seats),
         )
-
-
-def namesmember_for_slack_user(people: Iterable[Person]) -> dict[str, str]:
-    return {p.slack_user_id: p.name for p in people if p.slack_user_id}

@@ -15,10 +15,11 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.core.audit import ActivityEntry
+from bot.core.consent import Consent
 from bot.core.page import LicensePage
+from bot.core.results import Viewer
 from bot.usecases import consent, people
-from bot.usecases.consent import Consent
-from bot.usecases.people import EmailLookup, Viewer
+from bot.usecases.people import EmailLookup
 from bot.usecases.ports import Database
 from store import models
 from store.queries import history, load_account, page_of, teamleader_link

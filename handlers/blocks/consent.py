@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.core import consent as rules
+from bot.core.consent import SIGNATURE_MAX, Consent
+from bot.core.results import Person
 from bot.core.statuses import ConsentStatus
 from bot.core.wording import fmt_date
-from bot.usecases.consent import SIGNATURE_MAX, Consent
-from bot.usecases.people import Person
 from handlers.blocks.messages import Message, message
 from handlers.blocks.mrkdwn import (
     Block,

@@ -6,9 +6,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.core.page import LicensePage, PendingRequest
-from bot.core.results import DeactivationResult, Submitted
+from bot.core.results import DeactivationResult, Submitted, UsersOverview
 from bot.core.wording import fmt_date, money, plural
-from bot.usecases.people import UsersOverview
 from handlers.blocks.activity import Entry, activity_lines
 from handlers.blocks.mrkdwn import (
     Block,

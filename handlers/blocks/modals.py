@@ -10,8 +10,8 @@ from typing import Any
 
 from bot.core import policy
 from bot.core.page import LicensePage
+from bot.core.results import Person
 from bot.core.wording import deadline_phrase, fmt_date, money
-from bot.usecases.people import Person
 from handlers.blocks.mrkdwn import Block, context, escape, plain, section
 from handlers.blocks.page import NOT_LOWERING
 from handlers.blocks.state import parse_id, selected_values, state_field

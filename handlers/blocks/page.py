@@ -8,8 +8,8 @@ from typing import Any
 
 from bot.core import policy
 from bot.core.page import LicensePage
+from bot.core.results import Viewer
 from bot.core.wording import deadline_phrase, fmt_date, last_sync_line, money, plural, reconnect_banner
-from bot.usecases.people import Viewer
 from handlers.blocks.activity import Entry, activity_lines
 from handlers.blocks.mrkdwn import (
     Block,

@@ -11,12 +11,12 @@ import pytest
 from bot import usecases
 from bot.core import policy
 from bot.core.audit import Actor
-from bot.core.consent import SlackIdentity
+from bot.core.consent import AGREE, SIGNATURE, SlackIdentity
 from bot.core.errors import Conflict, NotAllowed, NotFound, UserError
 from bot.core.members_csv import MemberRow
 from bot.core.statuses import ConsentStatus
 from bot.usecases import consent
-from bot.usecases.consent import AGREE, REFUSAL, SIGNATURE, ConsentInvalid
+from bot.usecases.consent import REFUSAL, ConsentInvalid
 from store import models, queries
 from store.db import Database
 from tests.conftest import NOW

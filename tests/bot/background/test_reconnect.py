@@ -11,11 +11,11 @@ import responses
 from bot import usecases
 from bot.cli.text import render_page
 from bot.core.members_csv import MemberRow
+from bot.core.results import Person, Viewer
 from bot.teamleader import jobs, oauth
 from bot.teamleader.status import reconnect_notices_due
 from bot.testing.blocktext import blocks_to_lines
 from bot.testing.slack_standin import SlackStandIn
-from bot.usecases.people import Person, Viewer
 from bot.worker.loop import PassReport, run_once
 from bot.worker.reconnect import notify_reconnects
 from bot.worker.sender import Sender
