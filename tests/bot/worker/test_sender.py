@@ -19,8 +19,8 @@ from bot.worker.sender import MAX_ATTEMPTS, Sender
 from handlers.webapi import SlackPoster, make_client
 from store.db import Database
 from store.queries import load_account
-from tests.bot.background.conftest import stand_in_sender
-from tests.bot.background.scenario import D7, TEAM, audit_actions, deliveries, posts, run, standard_team
+from tests.bot.worker.conftest import stand_in_sender
+from tests.bot.worker.scenario import D7, TEAM, audit_actions, deliveries, posts, run, standard_team
 
 TEAMS = [f"T000{i}" for i in range(1, 6)]
 

@@ -21,8 +21,8 @@ from bot.testing.slack_standin import SlackStandIn
 from bot.worker.loop import run_once
 from store import models
 from store.db import Database
-from tests.bot.background.conftest import stand_in_sender
-from tests.bot.background.scenario import D7, NOTICES, RENEWAL_OVER, deliveries, standard_team
+from tests.bot.worker.conftest import stand_in_sender
+from tests.bot.worker.scenario import D7, NOTICES, RENEWAL_OVER, deliveries, standard_team
 
 ROOT = Path(__file__).resolve().parents[3]
 

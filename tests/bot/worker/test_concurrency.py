@@ -15,8 +15,8 @@ from bot.worker.loop import PassReport, run_once
 from store import models
 from store.db import Database, make_engine
 from store.models import Base
-from tests.bot.background.conftest import stand_in_sender
-from tests.bot.background.scenario import ADMIN, NOTICES, RENEWAL_OVER, posts
+from tests.bot.worker.conftest import stand_in_sender
+from tests.bot.worker.scenario import ADMIN, NOTICES, RENEWAL_OVER, posts
 from tests.conftest import NOW
 from tests.factories import add_account, add_members
 

@@ -13,8 +13,8 @@ from bot.testing.slack_standin import SlackStandIn
 from bot.worker.sender import Sender
 from handlers.ids import Action, View
 from store.db import Database
-from tests.bot.background.conftest import stand_in_sender
-from tests.bot.background.scenario import D7, deliveries, run
+from tests.bot.worker.conftest import stand_in_sender
+from tests.bot.worker.scenario import D7, deliveries, run
 from tests.dbsnapshot import changes, snapshot
 from tests.handlers.conftest import ADMIN
 from tests.handlers.helpers import last_reply, requests, seats

@@ -17,7 +17,7 @@ from bot.worker.pacing import Pacer
 from bot.worker.sender import Sender
 from handlers.webapi import SlackPoster, make_client
 from store.db import Database
-from tests.bot.background.scenario import TEAM, standard_team
+from tests.bot.worker.scenario import TEAM, standard_team
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from bot.worker.tick import due_account_ids
 from handlers.ids import Action
 from store import queries
 from store.db import Database
-from tests.bot.background.scenario import (
+from tests.bot.worker.scenario import (
     ADMIN,
     CHANNEL,
     D0,

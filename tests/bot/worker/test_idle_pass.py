@@ -19,7 +19,7 @@ from bot.worker.sender import Sender
 from store import models
 from store.db import Database
 from store.queries import load_account
-from tests.bot.background.scenario import D7, run, standard_team
+from tests.bot.worker.scenario import D7, run, standard_team
 from tests.conftest import NOW
 
 GROWING = ("accounts", "members", "deliveries", "teamleader_connections", "audit_log", "reduction_requests")

@@ -12,7 +12,7 @@ from bot.worker import tick as tick_module
 from bot.worker.sender import Sender
 from store import models
 from store.db import Database
-from tests.bot.background.scenario import RENEWAL_OVER, TEAM, account_row, audit_actions, deliveries, run
+from tests.bot.worker.scenario import RENEWAL_OVER, TEAM, account_row, audit_actions, deliveries, run
 from tests.dbsnapshot import changes, snapshot
 from tests.faults import statement_fails
 

@@ -21,8 +21,8 @@ from bot.worker.reconnect import notify_reconnects
 from bot.worker.sender import Sender
 from handlers.blocks.page import home_view, page_blocks
 from store.db import Database
-from tests.bot.background.scenario import NOTICES, deliveries, posts
 from tests.bot.teamleader.fake import FakeTeamleader, tl_user
+from tests.bot.worker.scenario import NOTICES, deliveries, posts
 from tests.conftest import NOW
 from tests.factories import add_account, add_members
 

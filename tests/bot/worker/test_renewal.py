@@ -19,7 +19,7 @@ from bot.worker import tick as tick_module
 from bot.worker.sender import Sender
 from store import models, queries
 from store.db import Database
-from tests.bot.background.scenario import (
+from tests.bot.worker.scenario import (
     CHANNEL,
     RENEWAL_OVER,
     TEAM,

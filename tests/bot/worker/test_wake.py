@@ -14,8 +14,8 @@ from bot.teamleader.sync import sync_account
 from bot.usecases import consent
 from bot.worker.sender import Sender
 from store.db import Database
-from tests.bot.background.scenario import D7, D14, TEAM, account_row, run
 from tests.bot.teamleader.fake import FakeTeamleader, tl_user
+from tests.bot.worker.scenario import D7, D14, TEAM, account_row, run
 from tests.conftest import NOW
 from tests.consent_factories import granted, who
 from tests.factories import add_account, add_members

@@ -27,8 +27,8 @@ from handlers.deps import Deps
 from handlers.http import build_wsgi
 from handlers.webapi import SlackPoster, make_client
 from store.db import Database
-from tests.bot.background.scenario import D7
 from tests.bot.teamleader.fake import CLIENT_SECRET, FakeTeamleader, tl_user
+from tests.bot.worker.scenario import D7
 from tests.conftest import NOW
 from tests.handlers.conftest import ADMIN, TEAM
 from tests.handlers.helpers import seats

@@ -16,8 +16,8 @@ from bot.worker.sender import BACKOFF, Sender
 from store import models
 from store.db import Database
 from store.queries import load_account
-from tests.bot.background.conftest import stand_in_sender
-from tests.bot.background.scenario import D3, D7, TEAM, deliveries, posts, run, standard_team
+from tests.bot.worker.conftest import stand_in_sender
+from tests.bot.worker.scenario import D3, D7, TEAM, deliveries, posts, run, standard_team
 
 
 def dm_channels(db: Database) -> dict[str, str | None]:
