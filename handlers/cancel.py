@@ -5,27 +5,24 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
-from slack_sdk import WebClient
+from slack_bolt import App
 
 from bot import usecases
 from bot.core.audit import Actor
 from bot.core.errors import UserError
 from handlers.blocks.messages import cancel_question, cancelled_message, cancelled_post, message
-from handlers.blocks.state import parse_id
+from handlers.blocks.state import action_value, parse_id
 from handlers.context import Ctx
 from handlers.deps import Deps
 from handlers.errors import after_saving
+from handlers.followup import acked
 from handlers.home import admins_view, refresh_admin_homes
 from handlers.ids import Action
-from handlers.reduce import not_admin_text
 
 
 def ask(ctx: Ctx) -> None:
     """`/licenses cancel`: show the pending request and a confirmation button."""
-    viewer = ctx.viewer()
-    if not viewer.is_admin:
-        ctx.reply(message(not_admin_text(viewer)))
+    if ctx.require_admin() is None:
         return
     page = usecases.license_page(ctx.deps.db, team=ctx.team, now=ctx.now())
     if page.pending is None:
@@ -34,7 +31,7 @@ def ask(ctx: Ctx) -> None:
     ctx.reply(cancel_question(page.pending))
 
 
-def cancel(ctx: Ctx, value: str | None, *, replace: bool) -> None:
+def cancel(ctx: Ctx, value: object, *, replace: bool) -> None:
     request_id = parse_id(value)
     if request_id is None:
         raise UserError("That button does not name a request; run `/licenses cancel` again.")
@@ -48,23 +45,15 @@ def cancel(ctx: Ctx, value: str | None, *, replace: bool) -> None:
         refresh_admin_homes(ctx, view, along=post)
 
 
-def _value(body: dict[str, Any]) -> str | None:
-    acts = body.get("actions") or [{}]
-    value = acts[0].get("value")
-    return value if isinstance(value, str) else None
+def _from_button(ctx: Ctx, body: dict[str, Any]) -> None:
+    # Slack showed the button's confirm dialog before it sent this click.
+    cancel(ctx, action_value(body), replace=False)
+
+
+def _from_question(ctx: Ctx, body: dict[str, Any]) -> None:
+    cancel(ctx, action_value(body), replace=True)
 
 
 def register(app: App, deps: Deps) -> None:
-    @app.action(Action.CANCEL_REQUEST)
-    def cancel_button(
-        ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
-    ) -> None:
-        ack()  # Slack showed its confirm dialog before sending this click.
-        cancel(Ctx.of(deps, context, client, respond), _value(body), replace=False)
-
-    @app.action(Action.CONFIRM_CANCEL)
-    def confirm_button(
-        ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
-    ) -> None:
-        ack()
-        cancel(Ctx.of(deps, context, client, respond), _value(body), replace=True)
+    app.action(Action.CANCEL_REQUEST)(acked(deps, _from_button))
+    app.action(Action.CONFIRM_CANCEL)(acked(deps, _from_question))

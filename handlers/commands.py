@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 
 from bot import usecases
 from bot.core.audit import Actor
+from bot.core.ids import CHANNEL_ID
 from bot.usecases import people
 from handlers import cancel as cancel_feature
 from handlers import consent as consent_feature
@@ -26,15 +27,15 @@ from handlers.blocks.messages import (
     message,
     users_message,
 )
-from handlers.blocks.mrkdwn import CHANNEL_ID, escape
+from handlers.blocks.mrkdwn import escape
 from handlers.blocks.page import page_blocks, page_text
 from handlers.consent_page import consent_blocks
 from handlers.context import Ctx
 from handlers.deps import Deps
 from handlers.errors import after_saving
-from handlers.followup import later
+from handlers.followup import at_once, later
 from handlers.ids import Command
-from handlers.reduce import not_admin_text, open_reduce
+from handlers.reduce import open_reduce
 
 SubCommand = Callable[[Ctx, str, dict[str, Any]], None]
 """(request, the text after the sub-command name, the slash-command payload)."""
@@ -47,15 +48,8 @@ def status(ctx: Ctx, _args: str, _command: dict[str, Any]) -> None:
     ctx.reply(message(page_text(snap.page), page_blocks(snap.page, snap.viewer, consents)))
 
 
-def _admin_only(ctx: Ctx) -> bool:
-    viewer = ctx.viewer()
-    if not viewer.is_admin:
-        ctx.reply(message(not_admin_text(viewer)))
-    return viewer.is_admin
-
-
 def reduce(ctx: Ctx, args: str, command: dict[str, Any]) -> None:
-    open_reduce(ctx, command["trigger_id"], args or None)
+    open_reduce(ctx, str(command.get("trigger_id") or ""), args or None)
 
 
 def cancel(ctx: Ctx, _args: str, _command: dict[str, Any]) -> None:
@@ -63,12 +57,12 @@ def cancel(ctx: Ctx, _args: str, _command: dict[str, Any]) -> None:
 
 
 def users(ctx: Ctx, _args: str, _command: dict[str, Any]) -> None:
-    if _admin_only(ctx):
+    if ctx.require_admin() is not None:
         ctx.reply(users_message(people.users_overview(ctx.deps.db, team=ctx.team, now=ctx.now())))
 
 
 def deactivate(ctx: Ctx, args: str, command: dict[str, Any]) -> None:
-    deactivate_feature.from_command(ctx, args, command["trigger_id"])
+    deactivate_feature.from_command(ctx, args, str(command.get("trigger_id") or ""))
 
 
 def channel(ctx: Ctx, _args: str, command: dict[str, Any]) -> None:
@@ -76,7 +70,7 @@ def channel(ctx: Ctx, _args: str, command: dict[str, Any]) -> None:
     if not CHANNEL_ID.match(channel_id):
         ctx.reply(message("Run `/licenses channel` in the channel that should get the admin posts (not in a DM)."))
         return
-    if not _admin_only(ctx):
+    if ctx.require_admin() is None:
         return
     usecases.set_admin_channel(
         ctx.deps.db, team=ctx.team, actor=Actor.slack(ctx.user), channel=channel_id, now=ctx.now()
@@ -88,7 +82,7 @@ def channel(ctx: Ctx, _args: str, command: dict[str, Any]) -> None:
 
 
 def history(ctx: Ctx, _args: str, _command: dict[str, Any]) -> None:
-    if not _admin_only(ctx):
+    if ctx.require_admin() is None:
         return
     page = usecases.license_page(ctx.deps.db, team=ctx.team, now=ctx.now())
     entries = usecases.history(ctx.deps.db, team=ctx.team, limit=HISTORY_LENGTH)
@@ -126,8 +120,11 @@ def dispatch(ctx: Ctx, command: dict[str, Any]) -> None:
     handler(ctx, rest.strip(), command)
 
 
-OPEN_MODALS = frozenset({"reduce", "deactivate"})
-"""Sub-commands that open a modal with the command's trigger id (valid 3 s): run in the listener, at once."""
+def opens_a_modal(text: str) -> bool:
+    """Sub-commands that open a modal with the command's trigger id (valid 3 s) run in the listener, at once
+    (only views.open: the modal is filled after the ack); every other one runs after the ack."""
+    name, _, rest = text.strip().partition(" ")
+    return name.lower() == "reduce" or (name.lower() == "deactivate" and not rest.strip())
 
 
 def register(app: App, deps: Deps) -> None:
@@ -135,7 +132,5 @@ def register(app: App, deps: Deps) -> None:
     def licenses(ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond) -> None:
         ack()
         ctx = Ctx.of(deps, context, client, respond)
-        if str(command.get("text") or "").strip().partition(" ")[0].lower() in OPEN_MODALS:
-            dispatch(ctx, command)
-        else:
-            later(ctx, lambda: dispatch(ctx, command))
+        run = at_once if opens_a_modal(str(command.get("text") or "")) else later
+        run(ctx, lambda: dispatch(ctx, command))

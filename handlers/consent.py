@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import re
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
@@ -21,35 +20,33 @@ from slack_sdk.errors import SlackApiError
 from bot.core.audit import Actor
 from bot.core.consent import AGREE, SIGNATURE, Consent, SlackIdentity
 from bot.core.errors import NotAllowed, UserError
+from bot.core.ids import MENTION, USER_ID
 from bot.usecases import consent, people
 from bot.usecases.consent import REFUSAL, ConsentInvalid
 from handlers.blocks import consent as blocks
 from handlers.blocks.messages import message
 from handlers.blocks.modals import message_view
-from handlers.blocks.mrkdwn import USER_ID, escape
-from handlers.blocks.state import parse_id
+from handlers.blocks.mrkdwn import escape
+from handlers.blocks.state import action_value, parse_id
 from handlers.context import Ctx
 from handlers.deps import Deps
 from handlers.errors import after_saving
+from handlers.followup import acked, at_once, later
 from handlers.home import refresh_admin_homes
 from handlers.ids import Action, View
 from handlers.ids import Block as BlockId
-from handlers.reduce import not_admin_text
 
 log = logging.getLogger(__name__)
-MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 FIELD_BLOCKS = {AGREE: BlockId.CONSENT_CHECKBOX, SIGNATURE: BlockId.SIGNATURE}
 USAGE = "Mention the admin to ask: `/licenses consent @name`."
 
 
-def identity(body: dict[str, Any], context: BoltContext) -> SlackIdentity:
+def identity(body: dict[str, Any], ctx: Ctx) -> SlackIdentity:
     """The acting user and their workspace, from the signed payload (never from private_metadata)."""
     user = body.get("user")
     if not isinstance(user, dict):
         user = {}
-    user_id = str(user.get("id") or context.user_id or "")
-    team_id = str(user.get("team_id") or context.team_id or "")
-    return SlackIdentity(user_id=user_id, team_id=team_id)
+    return SlackIdentity(user_id=str(user.get("id") or ctx.user), team_id=str(user.get("team_id") or ctx.team))
 
 
 def _consent_id(value: object) -> int:
@@ -57,11 +54,6 @@ def _consent_id(value: object) -> int:
     if consent_id is None:
         raise UserError("That button does not name a consent request; open the license page again.")
     return consent_id
-
-
-def _value(body: dict[str, Any]) -> object:
-    acts = body.get("actions") or [{}]
-    return acts[0].get("value")
 
 
 def _tell_others(ctx: Ctx, c: Consent) -> None:
@@ -119,9 +111,8 @@ def from_command(ctx: Ctx, args: str, _command: dict[str, Any]) -> None:
     if len(user_ids) != 1 or MENTION.sub(" ", args).strip():
         ctx.reply(message(f"{USAGE} One admin at a time; nothing was asked."))
         return
-    viewer = ctx.viewer()
-    if not viewer.is_admin:
-        ctx.reply(message(not_admin_text(viewer)))
+    viewer = ctx.require_admin()
+    if viewer is None:
         return
     person = people.resolve(ctx.deps.db, team=ctx.team, user_id=user_ids[0], now=ctx.now(), email_of=ctx.email_of)
     if person is None:
@@ -135,20 +126,22 @@ def from_command(ctx: Ctx, args: str, _command: dict[str, Any]) -> None:
 
 
 def review(ctx: Ctx, who: SlackIdentity, body: dict[str, Any]) -> None:
-    c = consent.review(ctx.deps.db, consent_id=_consent_id(_value(body)), who=who, now=ctx.now())
+    c = consent.review(ctx.deps.db, consent_id=_consent_id(action_value(body)), who=who, now=ctx.now())
     container = body.get("container") or {}
     channel, ts = container.get("channel_id"), container.get("message_ts")
-    ctx.client.views_open(trigger_id=body["trigger_id"], view=blocks.consent_view(c, channel=channel, ts=ts))
+    ctx.client.views_open(
+        trigger_id=str(body.get("trigger_id") or ""), view=blocks.consent_view(c, channel=channel, ts=ts)
+    )
 
 
 def decline(ctx: Ctx, who: SlackIdentity, body: dict[str, Any]) -> None:
-    c = consent.decline(ctx.deps.db, consent_id=_consent_id(_value(body)), who=who, now=ctx.now())
+    c = consent.decline(ctx.deps.db, consent_id=_consent_id(action_value(body)), who=who, now=ctx.now())
     ctx.reply(blocks.answered_dm(c), replace=True)
     _tell_others(ctx, c)
 
 
 def revoke(ctx: Ctx, who: SlackIdentity, body: dict[str, Any]) -> None:
-    c = consent.revoke(ctx.deps.db, consent_id=_consent_id(_value(body)), who=who, now=ctx.now())
+    c = consent.revoke(ctx.deps.db, consent_id=_consent_id(action_value(body)), who=who, now=ctx.now())
     ctx.reply(blocks.answered_dm(c), replace=True)
     _tell_others(ctx, c)
 
@@ -178,52 +171,60 @@ def on_submit(ctx: Ctx, ack: Ack, who: SlackIdentity, view: dict[str, Any]) -> N
     except UserError as exc:
         ack(response_action="update", view=message_view("Consent", f":no_entry: {escape(exc.message)}"))
         return
-    ack(response_action="update", view=message_view("Consent given", blocks.answered_dm(c)["text"]))
     answered = blocks.answered_dm(c)
-    if meta.channel and meta.ts:
-        try:
-            ctx.client.chat_update(channel=meta.channel, ts=meta.ts, text=answered["text"], blocks=answered["blocks"])
-        except SlackApiError as exc:
-            log.warning("chat.update of the consent request failed: %s", exc.response.get("error"))
+    ack(response_action="update", view=message_view("Consent given", answered["text"]))
+
+    def announce() -> None:
+        if meta.channel and meta.ts:
+            try:
+                ctx.client.chat_update(
+                    channel=meta.channel, ts=meta.ts, text=answered["text"], blocks=answered["blocks"]
+                )
+            except SlackApiError as exc:
+                log.warning("chat.update of the consent request failed: %s", exc.response.get("error"))
+                ctx.dm(who.user_id, answered)
+        else:
             ctx.dm(who.user_id, answered)
-    else:
-        ctx.dm(who.user_id, answered)
-    _tell_others(ctx, c)
+        _tell_others(ctx, c)
+
+    later(ctx, announce)
 
 
 Answer = Callable[[Ctx, SlackIdentity, dict[str, Any]], None]
-Listener = Callable[[Ack, dict[str, Any], BoltContext, WebClient, Respond], None]
 
 
-def _answer_button(deps: Deps, answer: Answer) -> Listener:
-    def listener(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond) -> None:
-        ack()
-        answer(Ctx.of(deps, context, client, respond), identity(body, context), body)
+def _answer(answer: Answer) -> Callable[[Ctx, dict[str, Any]], None]:
+    """The target admin's answer, with who acts taken from the signed payload (checked by the use case)."""
 
-    return listener
+    def work(ctx: Ctx, body: dict[str, Any]) -> None:
+        answer(ctx, identity(body, ctx), body)
+
+    return work
+
+
+def _ask_from_button(ctx: Ctx, body: dict[str, Any]) -> None:
+    member_id = parse_id(action_value(body))
+    if member_id is None:
+        raise UserError("That button does not name an admin; open the license page again.")
+    c, delivered = ask(ctx, member_id=member_id)
+    ctx.reply(blocks.requested_reply(c, delivered=delivered))
 
 
 def register(app: App, deps: Deps) -> None:
-    @app.action(Action.REQUEST_CONSENT)
-    def request_button(
+    app.action(Action.REQUEST_CONSENT)(acked(deps, _ask_from_button))
+    # Decline and Revoke after the ack; Review opens a modal with the click's trigger id (valid 3 s): at once.
+    app.action(Action.DECLINE_CONSENT)(acked(deps, _answer(decline)))
+    app.action(Action.REVOKE_CONSENT)(acked(deps, _answer(revoke)))
+
+    @app.action(Action.REVIEW_CONSENT)
+    def review_button(
         ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
     ) -> None:
         ack()
         ctx = Ctx.of(deps, context, client, respond)
-        member_id = parse_id(_value(body))
-        if member_id is None:
-            raise UserError("That button does not name an admin; open the license page again.")
-        c, delivered = ask(ctx, member_id=member_id)
-        ctx.reply(blocks.requested_reply(c, delivered=delivered))
-
-    # Review, Decline and Revoke: the same listener around each answer (the answer checks the actor).
-    for action, answer in (
-        (Action.REVIEW_CONSENT, review),
-        (Action.DECLINE_CONSENT, decline),
-        (Action.REVOKE_CONSENT, revoke),
-    ):
-        app.action(action)(_answer_button(deps, answer))
+        at_once(ctx, lambda: review(ctx, identity(body, ctx), body))
 
     @app.view(View.CONSENT)
     def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-        on_submit(Ctx.of(deps, context, client), ack, identity(body, context), view)
+        ctx = Ctx.of(deps, context, client)
+        on_submit(ctx, ack, identity(body, ctx), view)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from slack_bolt import BoltContext, Respond
 from slack_sdk import WebClient
@@ -14,7 +13,8 @@ from slack_sdk.errors import SlackApiError
 from bot.core.results import Viewer
 from bot.usecases import people, snapshot
 from bot.usecases.snapshot import Snapshot
-from handlers.blocks.messages import Message
+from handlers.blocks.messages import Message, message
+from handlers.blocks.page import not_admin_text
 from handlers.deps import Deps
 
 log = logging.getLogger(__name__)
@@ -59,6 +59,15 @@ class Ctx:
             self.deps.db, team=self.team, user_id=self.user, now=self.now(), email_of=self.email_of, activity=activity
         )
 
+    def require_admin(self) -> Viewer | None:
+        """The viewer when they are an admin of the account; otherwise they are told who the admins are, and
+        None (the caller stops: a refusal is an answer)."""
+        viewer = self.viewer()
+        if not viewer.is_admin:
+            self.reply(message(not_admin_text(viewer)))
+            return None
+        return viewer
+
     def reply(self, msg: Message, *, replace: bool = False) -> None:
         """An answer only the user sees: ephemeral through response_url, else a DM from the app."""
         if self.respond is not None:
@@ -77,8 +86,3 @@ class Ctx:
             log.warning("chat.postMessage to %s failed: %s", channel, exc.response.get("error"))
             return False
         return True
-
-
-def body_view(body: dict[str, Any]) -> dict[str, Any]:
-    view = body.get("view")
-    return view if isinstance(view, dict) else {}

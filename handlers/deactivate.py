@@ -6,7 +6,6 @@ not deactivated: they go to `start_consent_flow`, the one place where the consen
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,22 +15,22 @@ from slack_sdk import WebClient
 from bot import usecases
 from bot.core.audit import Actor
 from bot.core.errors import UserError
+from bot.core.ids import MENTION
 from bot.core.results import DeactivationResult
 from bot.usecases import people
 from handlers import consent as consent_feature
 from handlers.blocks.messages import Message, deactivated_message, message
-from handlers.blocks.modals import deactivate_view, loading_view, message_view, selected_member_ids
+from handlers.blocks.modals import deactivate_view, message_view, selected_member_ids
 from handlers.blocks.mrkdwn import escape
+from handlers.blocks.page import not_admin_text
 from handlers.context import Ctx
 from handlers.deps import Deps
 from handlers.errors import after_saving
+from handlers.followup import later, open_then_fill
 from handlers.home import refresh_admin_homes
 from handlers.ids import Action, Block, View
-from handlers.reduce import not_admin_text
 
 TITLE = "Deactivate users"
-# With "Escape channels, users, and links" on (manifest: should_escape), Slack sends <@U123|name>.
-MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
 
 def start_consent_flow(ctx: Ctx, admins: Sequence[tuple[int, str]]) -> list[str]:
@@ -71,9 +70,7 @@ def from_command(ctx: Ctx, text: str, trigger_id: str) -> None:
             )
         )
         return
-    viewer = ctx.viewer()
-    if not viewer.is_admin:
-        ctx.reply(message(not_admin_text(viewer)))
+    if ctx.require_admin() is None:
         return
     found = people.resolve_many(ctx.deps.db, team=ctx.team, user_ids=user_ids, now=ctx.now(), email_of=ctx.email_of)
     result = deactivate(ctx, [p.member_id for p in found.members.values()])
@@ -83,19 +80,15 @@ def from_command(ctx: Ctx, text: str, trigger_id: str) -> None:
 
 
 def open_modal(ctx: Ctx, trigger_id: str) -> None:
-    opened = ctx.client.views_open(trigger_id=trigger_id, view=loading_view(TITLE))
-    view_id, view_hash = opened["view"]["id"], opened["view"].get("hash")
-    try:
+    def fill() -> dict[str, Any]:
         viewer = ctx.viewer()
-        if viewer.is_admin:
-            page = usecases.license_page(ctx.deps.db, team=ctx.team, now=ctx.now())
-            active = people.active_people(ctx.deps.db, team=ctx.team)
-            view = deactivate_view(active, has_pending=page.pending is not None)
-        else:
-            view = message_view(TITLE, not_admin_text(viewer))
-    except UserError as exc:
-        view = message_view(TITLE, escape(exc.message))
-    ctx.client.views_update(view_id=view_id, hash=view_hash, view=view)
+        if not viewer.is_admin:
+            return message_view(TITLE, not_admin_text(viewer))
+        page = usecases.license_page(ctx.deps.db, team=ctx.team, now=ctx.now())
+        active = people.active_people(ctx.deps.db, team=ctx.team)
+        return deactivate_view(active, has_pending=page.pending is not None)
+
+    open_then_fill(ctx, trigger_id, TITLE, fill)
 
 
 def on_submit(ctx: Ctx, ack: Ack, view: dict[str, Any]) -> None:
@@ -109,16 +102,20 @@ def on_submit(ctx: Ctx, ack: Ack, view: dict[str, Any]) -> None:
         ack(response_action="errors", errors={Block.USERS: exc.message})
         return
     ack()
-    with after_saving("The deactivation"):
-        ctx.dm(ctx.user, answer(ctx, result))
-        refresh_admin_homes(ctx)
+
+    def announce() -> None:
+        with after_saving("The deactivation"):
+            ctx.dm(ctx.user, answer(ctx, result))
+            refresh_admin_homes(ctx)
+
+    later(ctx, announce)
 
 
 def register(app: App, deps: Deps) -> None:
     @app.action(Action.OPEN_DEACTIVATE)
     def open_button(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
         ack()
-        open_modal(Ctx.of(deps, context, client), body["trigger_id"])
+        open_modal(Ctx.of(deps, context, client), str(body.get("trigger_id") or ""))
 
     @app.view(View.DEACTIVATE)
     def submit(ack: Ack, view: dict[str, Any], context: BoltContext, client: WebClient) -> None:

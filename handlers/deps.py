@@ -28,8 +28,12 @@ def in_turn(calls: Sequence[Call]) -> list[bool]:
 
 
 def run_inline(work: Work, on_error: OnError) -> None:
-    """Run a listener's after-ack work at once, in the listener: a failure reaches Bolt's error handler."""
-    work()
+    """Run a listener's after-ack work at once, in the listener (tests: process_before_response). A failure
+    is reported exactly as on the after-ack pool: never raised after the ack."""
+    try:
+        work()
+    except Exception as exc:
+        on_error(exc)
 
 
 @dataclass(frozen=True)

@@ -22,10 +22,16 @@ import time
 import weakref
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
-from typing import ClassVar
+from typing import Any, ClassVar
 
+from slack_bolt import Ack, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.core.errors import UserError
+from handlers.blocks.modals import loading_view, message_view
+from handlers.blocks.mrkdwn import escape
 from handlers.context import Ctx
-from handlers.deps import Call, OnError, Work
+from handlers.deps import Call, Deps, OnError, Work
 from handlers.errors import explain, tell
 
 log = logging.getLogger(__name__)
@@ -126,3 +132,48 @@ class Together:
 def later(ctx: Ctx, work: Callable[[], None]) -> None:
     """Run `work` after the ack (see the module docstring); a failure is logged and told to the user."""
     ctx.deps.after_ack(work, lambda exc: tell(ctx, explain(exc)))
+
+
+def at_once(ctx: Ctx, work: Callable[[], None]) -> None:
+    """Run `work` in the listener, right after its ack (only what must: a views.open with a trigger id that
+    lives 3 s); a failure is told to the user as `later` tells it. Nothing raises after an ack."""
+    try:
+        work()
+    except Exception as exc:
+        tell(ctx, explain(exc))
+
+
+Work_ = Callable[[Ctx, dict[str, Any]], None]
+"""What a block action does after its ack: (the request, the action's payload)."""
+ActionListener = Callable[[Ack, dict[str, Any], BoltContext, WebClient, Respond], None]
+
+
+def acked(deps: Deps, work: Work_) -> ActionListener:
+    """The one shape of a block-action listener: ack at once, then `work(ctx, body)` on the after-ack pool."""
+
+    def listener(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond) -> None:
+        ack()
+        ctx = Ctx.of(deps, context, client, respond)
+        later(ctx, lambda: work(ctx, body))
+
+    return listener
+
+
+def open_then_fill(ctx: Ctx, trigger_id: str, title: str, fill: Callable[[], dict[str, Any]]) -> None:
+    """Open a modal with a loading view at once (the trigger id expires 3 s after the click), then build the
+    real view after the ack (`fill`, which reads the store) and put it in with views.update. A refusal or bad
+    input (UserError) becomes the modal's text."""
+
+    def opened() -> None:
+        view = ctx.client.views_open(trigger_id=trigger_id, view=loading_view(title))["view"]
+
+        def work() -> None:
+            try:
+                content = fill()
+            except UserError as exc:
+                content = message_view(title, escape(exc.message))
+            ctx.client.views_update(view_id=view["id"], hash=view.get("hash"), view=content)
+
+        later(ctx, work)
+
+    at_once(ctx, opened)

@@ -25,6 +25,7 @@ from handlers.consent_page import consent_blocks
 from handlers.context import Ctx
 from handlers.deps import Call, Deps
 from handlers.errors import UNAVAILABLE, unavailable
+from handlers.followup import later
 
 log = logging.getLogger(__name__)
 RECENT = 6
@@ -103,5 +104,10 @@ def register(app: App, deps: Deps) -> None:
     def home_opened(event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
         if event.get("tab", "home") != "home":
             return
-        ctx = Ctx.of(deps, context, client)
-        publish_home(ctx, event.get("user") or ctx.user)
+        ctx = Ctx.of(deps, context, client)  # Bolt acks events itself, before the listener runs
+        user = str(event.get("user") or ctx.user)
+
+        def publish() -> None:
+            publish_home(ctx, user)
+
+        later(ctx, publish)

@@ -14,16 +14,15 @@ from bot import usecases
 from bot.core import policy
 from bot.core.audit import Actor
 from bot.core.errors import UserError
-from bot.core.results import Submitted, Viewer
+from bot.core.results import Submitted
 from bot.core.wording import fmt_date
 from handlers.blocks.messages import submitted_message, submitted_post
-from handlers.blocks.modals import ReduceMeta, loading_view, message_view, reduce_view, seats_value
-from handlers.blocks.mrkdwn import escape
-from handlers.blocks.page import admins_phrase
+from handlers.blocks.modals import ReduceMeta, message_view, reduce_view, seats_value
+from handlers.blocks.page import not_admin_text
 from handlers.context import Ctx
 from handlers.deps import Deps
 from handlers.errors import after_saving
-from handlers.followup import later
+from handlers.followup import later, open_then_fill
 from handlers.home import admins_view, refresh_admin_homes
 from handlers.ids import Action, Block, View
 
@@ -31,27 +30,17 @@ log = logging.getLogger(__name__)
 TITLE = "Remove user licenses"
 
 
-def not_admin_text(viewer: Viewer) -> str:
-    return (
-        f"Only account admins can change licenses. The admins of {escape(viewer.account_name)} are: "
-        f"{admins_phrase(viewer)}."
-    )
-
-
 def open_reduce(ctx: Ctx, trigger_id: str, prefill: str | None = None) -> None:
-    """views.open first (the trigger id expires after 3 s), then fill the modal in with views.update."""
-    opened = ctx.client.views_open(trigger_id=trigger_id, view=loading_view(TITLE))
-    view_id, view_hash = opened["view"]["id"], opened["view"].get("hash")
-    try:
+    """The Remove user licenses modal (from `/licenses reduce [N]` or the button)."""
+
+    def fill() -> dict[str, Any]:
         viewer = ctx.viewer()
-        if viewer.is_admin:
-            page = usecases.license_page(ctx.deps.db, team=ctx.team, now=ctx.now())
-            view = reduce_view(page, prefill=policy.parse_seat_count(prefill) if prefill else None)
-        else:
-            view = message_view(TITLE, not_admin_text(viewer))
-    except UserError as exc:
-        view = message_view(TITLE, escape(exc.message))
-    ctx.client.views_update(view_id=view_id, hash=view_hash, view=view)
+        if not viewer.is_admin:
+            return message_view(TITLE, not_admin_text(viewer))
+        page = usecases.license_page(ctx.deps.db, team=ctx.team, now=ctx.now())
+        return reduce_view(page, prefill=policy.parse_seat_count(prefill) if prefill else None)
+
+    open_then_fill(ctx, trigger_id, TITLE, fill)
 
 
 def on_submit(ctx: Ctx, ack: Ack, view: dict[str, Any]) -> None:
@@ -94,7 +83,7 @@ def register(app: App, deps: Deps) -> None:
     @app.action(Action.OPEN_REDUCE)
     def open_button(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
         ack()
-        open_reduce(Ctx.of(deps, context, client), body["trigger_id"])
+        open_reduce(Ctx.of(deps, context, client), str(body.get("trigger_id") or ""))
 
     @app.view(View.REDUCE)
     def submit(ack: Ack, view: dict[str, Any], context: BoltContext, client: WebClient) -> None:

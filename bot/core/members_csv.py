@@ -11,13 +11,13 @@ from datetime import UTC, datetime
 import pendulum
 
 from bot.core.errors import UserError
+from bot.core.ids import USER_ID
 
 COLUMNS = ("email", "name", "slack_user_id", "admin", "added_on")
 REQUIRED = ("email", "name", "admin", "added_on")
 TRUE = {"yes", "true", "1", "y"}
 FALSE = {"no", "false", "0", "n"}
 EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
-SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,31}$")
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ def parse_members_csv(content: str, timezone: str) -> list[MemberRow]:
         if len(name) > 200:
             raise UserError(f"line {line}: the name is longer than 200 characters")
         slack_id = values.get("slack_user_id") or None
-        if slack_id is not None and not SLACK_USER.match(slack_id):
+        if slack_id is not None and not USER_ID.match(slack_id):
             raise UserError(f"line {line}: {slack_id!r} is not a Slack user id (like U012AB3CD)")
         if slack_id is not None and slack_id in seen_slack:
             raise UserError(f"line {line}: Slack user id {slack_id} already appears on line {seen_slack[slack_id]}")

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from bot.core import policy
 from bot.core.audit import OPERATOR, Actor, AuditAction
 from bot.core.errors import Conflict, UserError
+from bot.core.ids import CHANNEL_ID
 from bot.core.policy import Plan
 from bot.usecases.common import check_team_id, require_admin, require_operator
 from bot.usecases.ports import Database
@@ -54,7 +55,7 @@ def _apply_changes(account: models.Account, changes: AccountChanges) -> dict[str
         new["timezone"] = policy.check_timezone(changes.timezone)
     if changes.admin_channel is not None:
         channel = changes.admin_channel.strip()
-        if channel and not (channel[:1] in "CG" and channel[1:].isalnum() and channel.isupper()):
+        if channel and not CHANNEL_ID.match(channel):
             raise UserError(f"--admin-channel {channel!r} is not a Slack channel id (like C0123ABCD)")
         new["admin_channel"] = channel or None
     if changes.price_per_seat is not None:

@@ -8,14 +8,13 @@ Slack for mentions or links, so they carry the raw text (cut to Slack's length l
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from bot.core.ids import CHANNEL_ID, USER_ID
+
 Block = dict[str, Any]
 
-USER_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")
-CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,31}$")
 SECTION_LIMIT = 3000
 MESSAGE_BLOCKS = 50
 

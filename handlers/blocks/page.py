@@ -153,6 +153,14 @@ def admins_phrase(viewer: Viewer) -> str:
     return ", ".join(names) if names else "nobody yet (an operator sets admins)"
 
 
+def not_admin_text(viewer: Viewer) -> str:
+    """The answer to anybody but an admin who tries to change something."""
+    return (
+        f"Only account admins can change licenses. The admins of {escape(viewer.account_name)} are: "
+        f"{admins_phrase(viewer)}."
+    )
+
+
 def read_only_note(viewer: Viewer) -> Block:
     return context(
         f"You can see this page; only account admins can change licenses. "

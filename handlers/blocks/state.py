@@ -43,3 +43,11 @@ def selected_values(view: Mapping[str, Any], block: str, action: str) -> list[ob
     if not isinstance(options, list) or not all(isinstance(o, Mapping) for o in options):
         return None
     return [o.get("value") for o in options]
+
+
+def action_value(body: Mapping[str, Any]) -> object:
+    """The `value` of the button (or other element) a block action carries; None when there is none."""
+    acts = body.get("actions")
+    if not isinstance(acts, list) or not acts or not isinstance(acts[0], Mapping):
+        return None
+    return acts[0].get("value")
