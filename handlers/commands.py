@@ -19,6 +19,7 @@ from bot.usecases import people
 from handlers import cancel as cancel_feature
 from handlers import consent as consent_feature
 from handlers import deactivate as deactivate_feature
+from handlers.blocks.consent import consent_section
 from handlers.blocks.messages import (
     channel_set_message,
     channel_welcome,
@@ -29,7 +30,6 @@ from handlers.blocks.messages import (
 )
 from handlers.blocks.mrkdwn import escape
 from handlers.blocks.page import page_blocks, page_text
-from handlers.consent_page import consent_blocks
 from handlers.context import Ctx
 from handlers.deps import Deps
 from handlers.errors import after_saving
@@ -44,7 +44,7 @@ HISTORY_LENGTH = 15
 
 def status(ctx: Ctx, _args: str, _command: dict[str, Any]) -> None:
     snap = ctx.snapshot()
-    consents = consent_blocks(ctx, snap.viewer, snap.consents)
+    consents = consent_section(snap.viewer, snap.consents)
     ctx.reply(message(page_text(snap.page), page_blocks(snap.page, snap.viewer, consents)))
 
 

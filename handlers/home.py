@@ -20,8 +20,8 @@ from bot.core.page import LicensePage
 from bot.core.results import Viewer
 from bot.usecases import snapshot
 from bot.usecases.snapshot import AdminsView
+from handlers.blocks.consent import consent_section
 from handlers.blocks.page import home_view, unlinked_home_view
-from handlers.consent_page import consent_blocks
 from handlers.context import Ctx
 from handlers.deps import Call, Deps
 from handlers.errors import UNAVAILABLE, unavailable
@@ -51,7 +51,7 @@ def build_home(ctx: Ctx, user_id: str, shared: Shared | None = None, viewer: Vie
         except NotFound as exc:
             return unlinked_home_view(exc.message)
         viewer, shared = snap.viewer, Shared(snap.page, snap.activity, snap.consents)
-    return home_view(shared.page, viewer, shared.activity, consent_blocks(ctx, viewer, shared.consents))
+    return home_view(shared.page, viewer, shared.activity, consent_section(viewer, shared.consents))
 
 
 def publish_home(ctx: Ctx, user_id: str, shared: Shared | None = None, viewer: Viewer | None = None) -> bool:

@@ -11,8 +11,8 @@ from typing import Any
 
 from bot.cli.args import now_of, open_db
 from bot.core.errors import UserError
-from bot.usecases.consent import list_consents
 from bot.usecases.consent_export import FORMATS, export_consents
+from bot.usecases.consents import list_consents
 
 
 def cmd_export(args: argparse.Namespace) -> int:

@@ -80,10 +80,6 @@ class LicensePage:
     def unused_seats(self) -> int:
         return max(0, self.terms.licensed_seats - self.active)
 
-    @property
-    def must_deactivate(self) -> int:
-        return self.deactivation.shortfall if self.deactivation else 0
-
 
 def new_seat_count(terms: AccountTerms, pending: PendingRequest | None) -> int | None:
     """The seat count from the renewal the pending request applies to; None without one."""

@@ -97,10 +97,6 @@ class Due:
     next_wakeup: datetime
     """The next instant after `now` at which anything could become due."""
 
-    @property
-    def anything(self) -> bool:
-        return bool(self.reminder or self.unused_note or self.renewal)
-
 
 def renewal_to_process(state: AccountState) -> date:
     """The oldest renewal not processed yet."""

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 import requests
 
 from bot.core.errors import UserError
+from bot.teamleader.plan import User
 from bot.teamleader.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
@@ -58,26 +59,6 @@ class TokenSet:
     access_token: str = field(repr=False)
     refresh_token: str = field(repr=False)
     expires_at: datetime
-
-
-@dataclass(frozen=True)
-class User:
-    """One user of the Teamleader account, as users.list describes it."""
-
-    id: str
-    first_name: str
-    last_name: str
-    email: str | None
-    status: str
-    """"active" or "deactivated"."""
-
-    @property
-    def name(self) -> str:
-        return " ".join(part for part in (self.first_name.strip(), self.last_name.strip()) if part)
-
-    @property
-    def active(self) -> bool:
-        return self.status == "active"
 
 
 def _utcnow() -> datetime:

@@ -22,7 +22,7 @@ from bot.teamleader.client import TeamleaderClient, TeamleaderError, client_from
 from bot.teamleader.settings import NotConfigured
 from bot.teamleader.sync import SyncReport, sync_account
 from bot.teamleader.tokens import ReconnectNeeded
-from store import models
+from store import models, queries
 from store.db import Database
 from store.queries import load_account
 
@@ -108,7 +108,7 @@ def before_renewal(db: Database, team: str, now: datetime, *, client: Teamleader
     """
     with db.transaction() as s:
         account = load_account(s, team)
-        conn = s.scalar(select(models.TeamleaderConnection).where(models.TeamleaderConnection.account_id == account.id))
+        conn = queries.teamleader_connection(s, account.id)
         if conn is None:
             return
         reconnect = conn.status != TeamleaderStatus.CONNECTED.value

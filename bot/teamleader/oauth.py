@@ -19,7 +19,7 @@ from bot.core.statuses import TeamleaderStatus
 from bot.teamleader.client import InvalidGrant, TeamleaderClient, TeamleaderError
 from bot.teamleader.settings import NotConfigured, load_settings
 from bot.usecases.common import require_admin
-from store import models
+from store import models, queries
 from store.db import Database
 from store.queries import audit, load_account
 
@@ -96,7 +96,7 @@ def connect_with_code(
         ) from None
     with db.transaction() as s:
         account = load_account(s, team, lock=True)
-        conn = s.scalar(select(models.TeamleaderConnection).where(models.TeamleaderConnection.account_id == account.id))
+        conn = queries.teamleader_connection(s, account.id)
         again = conn is not None
         if conn is None:
             conn = models.TeamleaderConnection(account_id=account.id, sync_interval_minutes=60, connected_at=now)

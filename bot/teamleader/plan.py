@@ -19,9 +19,28 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.core.statuses import DeactivatedHow
-from bot.teamleader.client import User
 
 NAME_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class User:
+    """One user of the Teamleader account, as users.list describes it."""
+
+    id: str
+    first_name: str
+    last_name: str
+    email: str | None
+    status: str
+    """"active" or "deactivated"."""
+
+    @property
+    def name(self) -> str:
+        return " ".join(part for part in (self.first_name.strip(), self.last_name.strip()) if part)
+
+    @property
+    def active(self) -> bool:
+        return self.status == "active"
 
 
 @dataclass(frozen=True)

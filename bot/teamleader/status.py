@@ -12,7 +12,7 @@ from bot.core.errors import UserError
 from bot.core.statuses import TeamleaderStatus
 from bot.teamleader.tokens import not_connected_message
 from bot.usecases.common import require_admin
-from store import models
+from store import models, queries
 from store.db import Database
 from store.queries import audit, load_account
 
@@ -42,7 +42,7 @@ def connection_status(db: Database, team: str) -> ConnectionInfo | None:
     """None: the account is not connected to Teamleader (its members are kept by CSV/CLI)."""
     with db.transaction() as s:
         account = load_account(s, team)
-        conn = s.scalar(select(models.TeamleaderConnection).where(models.TeamleaderConnection.account_id == account.id))
+        conn = queries.teamleader_connection(s, account.id)
         if conn is None:
             return None
         return ConnectionInfo(
@@ -96,11 +96,7 @@ def mark_reconnect_notified(db: Database, team: str, now: datetime) -> None:
     """The worker told the admins (DMs, admin channel): do not tell them again until the next revocation."""
     with db.transaction() as s:
         account = load_account(s, team)
-        conn = s.scalar(
-            select(models.TeamleaderConnection)
-            .where(models.TeamleaderConnection.account_id == account.id)
-            .with_for_update()
-        )
+        conn = queries.teamleader_connection(s, account.id, lock=True)
         if conn is not None and conn.reconnect_notified_at is None:
             conn.reconnect_notified_at = now
             conn.updated_at = now
@@ -112,11 +108,7 @@ def set_sync_interval(db: Database, *, team: str, minutes: int, now: datetime, a
     with db.transaction() as s:
         account = load_account(s, team, lock=True)
         require_admin(s, account, actor)
-        conn = s.scalar(
-            select(models.TeamleaderConnection)
-            .where(models.TeamleaderConnection.account_id == account.id)
-            .with_for_update()
-        )
+        conn = queries.teamleader_connection(s, account.id, lock=True)
         if conn is None:
             raise UserError(not_connected_message(team))
         if conn.sync_interval_minutes == minutes:

@@ -17,10 +17,10 @@ from bot.core.audit import OPERATOR, Actor, AuditAction
 from bot.core.errors import UserError
 from bot.core.statuses import DeactivatedHow, MemberStatus, TeamleaderStatus
 from bot.core.wording import plural
-from bot.teamleader.client import PAGE_SIZE, TeamleaderClient, TeamleaderError, Unauthorized, User
-from bot.teamleader.plan import Known, SyncPlan, plan_sync
+from bot.teamleader.client import PAGE_SIZE, TeamleaderClient, TeamleaderError, Unauthorized
+from bot.teamleader.plan import Known, SyncPlan, User, plan_sync
 from bot.teamleader.tokens import AccessTokens, NotConnected, ReconnectNeeded, not_connected_message, reconnect_message
-from store import models
+from store import models, queries
 from store.db import Clash, Database
 from store.queries import audit, load_account, wake
 
@@ -105,7 +105,7 @@ def sync_account(
     with db.transaction() as s:
         account = load_account(s, team)
         account_id = account.id
-        conn = s.scalar(select(models.TeamleaderConnection).where(models.TeamleaderConnection.account_id == account_id))
+        conn = queries.teamleader_connection(s, account_id)
         if conn is None:
             raise NotConnected(not_connected_message(team))
         if conn.status != TeamleaderStatus.CONNECTED.value:
@@ -146,11 +146,7 @@ def _write(db: Database, *, team: str, users: Sequence[User], now: datetime, dry
             if dry_run:
                 return report
             _apply(s, account, members, plan, now, actor)
-            conn = s.scalar(
-                select(models.TeamleaderConnection)
-                .where(models.TeamleaderConnection.account_id == account.id)
-                .with_for_update()
-            )
+            conn = queries.teamleader_connection(s, account.id, lock=True)
             assert conn is not None
             conn.last_sync_at = now
             conn.last_error = None
@@ -218,10 +214,7 @@ def _apply(
     s.flush()  # changed emails first: a new member may take an email another member just gave up
     for member_id in plan.deactivate:
         m = members[member_id]
-        m.status = MemberStatus.DEACTIVATED.value
-        m.deactivated_at = now
-        m.deactivated_how = DeactivatedHow.TEAMLEADER.value
-        m.updated_at = now
+        queries.deactivate(m, DeactivatedHow.TEAMLEADER, now)
         audit(s, account.id, actor, AuditAction.MEMBER_DEACTIVATED, now, member=m.id, name=m.name, how="teamleader")
     for member_id in plan.reactivate:
         m = members[member_id]
@@ -250,11 +243,7 @@ def _apply(
 
 def _record_failure(db: Database, account_id: int, now: datetime, message: str) -> None:
     with db.transaction() as s:
-        conn = s.scalar(
-            select(models.TeamleaderConnection)
-            .where(models.TeamleaderConnection.account_id == account_id)
-            .with_for_update()
-        )
+        conn = queries.teamleader_connection(s, account_id, lock=True)
         if conn is None or conn.status != TeamleaderStatus.CONNECTED.value:
             return
         conn.last_error = message[:300]

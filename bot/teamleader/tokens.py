@@ -12,14 +12,13 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.core.audit import OPERATOR, Actor, AuditAction
 from bot.core.errors import UserError
 from bot.core.statuses import TeamleaderStatus
 from bot.teamleader.client import InvalidGrant, TeamleaderClient, TeamleaderError
-from store import models
+from store import models, queries
 from store.db import Database
 from store.queries import audit
 
@@ -84,10 +83,7 @@ class AccessTokens:
         return self._token
 
     def _connection(self, s: Session, *, lock: bool) -> models.TeamleaderConnection:
-        query = select(models.TeamleaderConnection).where(models.TeamleaderConnection.account_id == self.account_id)
-        if lock:
-            query = query.with_for_update()
-        conn = s.scalar(query)
+        conn = queries.teamleader_connection(s, self.account_id, lock=lock)
         if conn is None:
             raise NotConnected(not_connected_message(self.team))
         if conn.status != TeamleaderStatus.CONNECTED.value:

@@ -193,10 +193,6 @@ class SlackStandIn:
         with self._lock:
             return [c for c in self.calls if c.method == "chat.postMessage" and c.ok]
 
-    def handle(self, path: str, headers: Mapping[str, str], raw: bytes) -> tuple[int, dict[str, Any] | str]:
-        status, body, _ = self.respond(path, headers, raw)
-        return status, body
-
     def respond(
         self, path: str, headers: Mapping[str, str], raw: bytes
     ) -> tuple[int, dict[str, Any] | str, dict[str, str]]:

@@ -16,15 +16,16 @@ from sqlalchemy.orm import Session
 
 from bot.core import consent as rules
 from bot.core import policy
-from bot.core.audit import OPERATOR, Actor, AuditAction
+from bot.core.audit import Actor, AuditAction
 from bot.core.consent import AGREE, SIGNATURE, SIGNATURE_MAX, Consent, SlackIdentity
 from bot.core.errors import Conflict, NotAllowed, NotFound, UserError
 from bot.core.statuses import ConsentStatus, MemberStatus
 from bot.usecases.common import require_admin
+from bot.usecases.consents import requester_name, view_of
 from bot.usecases.ports import Database
 from store import models
 from store.db import Clash
-from store.queries import audit, load_account, member_for_slack_user, pending_of, wake
+from store.queries import audit, load_account, pending_of, wake
 
 
 class ConsentInvalid(UserError):
@@ -47,52 +48,6 @@ REFUSAL = (
     "This consent request is addressed to another admin: only they can review, sign, decline or revoke it. "
     "Nothing was changed."
 )
-
-
-def _requester_name(s: Session, account_id: int, requested_by: str) -> str:
-    if requested_by == OPERATOR.label:
-        return "an operator"
-    m = member_for_slack_user(s, account_id, requested_by)
-    return m.name if m is not None else requested_by
-
-
-def _view(s: Session, row: models.AdminConsent, account: models.Account, member: models.Member) -> Consent:
-    requester = _requester_name(s, account.id, row.requested_by)
-    text = row.statement
-    if text is None or row.status in (ConsentStatus.REQUESTED.value, ConsentStatus.DECLINED.value):
-        text = rules.statement(
-            rules.StatementFacts(
-                account_name=account.name,
-                team_id=account.slack_team_id,
-                admin_name=member.name,
-                effective_on=row.effective_on,
-                requester_name=requester,
-                requested_on=policy.local_date(row.requested_at, account.timezone),
-            )
-        )
-    return Consent(
-        id=row.id,
-        team_id=account.slack_team_id,
-        account_name=account.name,
-        admin_channel=account.admin_channel,
-        member_id=member.id,
-        member_name=member.name,
-        member_email=member.email,
-        member_user_id=member.slack_user_id,
-        member_active=member.status == MemberStatus.ACTIVE.value,
-        requested_by=row.requested_by,
-        requester_name=requester,
-        requested_at=row.requested_at,
-        effective_on=row.effective_on,
-        status=ConsentStatus(row.status),
-        statement=text,
-        signature=row.signature,
-        signed_by_user_id=row.signed_by_user_id,
-        signed_by_team_id=row.signed_by_team_id,
-        granted_at=row.granted_at,
-        declined_at=row.declined_at,
-        revoked_at=row.revoked_at,
-    )
 
 
 def _open_row(s: Session, member_id: int) -> models.AdminConsent | None:
@@ -174,7 +129,7 @@ def request_consent(
             if existing is not None and existing.status == ConsentStatus.GRANTED.value:
                 raise Conflict(f"{target.name} has already consented; they can be deactivated.")
             if existing is not None:
-                who = _requester_name(s, account.id, existing.requested_by)
+                who = requester_name(s, account.id, existing.requested_by)
                 raise Conflict(
                     f"{target.name} was already asked by {who} on "
                     f"{rules.long_date(policy.local_date(existing.requested_at, account.timezone))} "
@@ -211,7 +166,7 @@ def request_consent(
                 name=target.name,
                 effective_on=effective.isoformat(),
             )
-            return _view(s, row, account, target)
+            return view_of(s, row, account, target)
     except Clash:
         raise Conflict(
             "Another admin asked for the same consent at the same moment: look at the license page."
@@ -278,7 +233,7 @@ def review(db: Database, *, consent_id: int, who: SlackIdentity, now: datetime) 
             row, account, member = _load(s, consent_id, who)
             if row.status != ConsentStatus.REQUESTED.value or member.status != MemberStatus.ACTIVE.value:
                 raise Conflict(_state_message(row, member))
-            return _view(s, row, account, member)
+            return view_of(s, row, account, member)
     except _Refused as exc:
         raise _refused(db, exc, who, "review", now) from None
 
@@ -317,7 +272,7 @@ def grant(
                 raise Conflict(_state_message(row, member))
             if not member.is_admin:
                 raise Conflict("You are no longer an admin: your user can be deactivated without consent.")
-            view = _view(s, row, account, member)
+            view = view_of(s, row, account, member)
             if shown_digest is not None and shown_digest != view.statement_digest:
                 raise Conflict("The statement changed since you opened it (a name or date changed): review it again.")
             errors = form_errors(view, agreed=agreed, signature=signature)
@@ -346,7 +301,7 @@ def grant(
                 signature=row.signature,
                 effective_on=row.effective_on.isoformat(),
             )
-            return _view(s, row, account, member)
+            return view_of(s, row, account, member)
     except _Refused as exc:
         raise _refused(db, exc, who, "grant", now) from None
 
@@ -386,7 +341,7 @@ def decline(db: Database, *, consent_id: int, who: SlackIdentity, now: datetime)
             row.status = ConsentStatus.DECLINED.value
             row.declined_at = now
             _audit_answer(s, row, member, who, AuditAction.CONSENT_DECLINED, now)
-            return _view(s, row, account, member)
+            return view_of(s, row, account, member)
     except _Refused as exc:
         raise _refused(db, exc, who, "decline", now) from None
 
@@ -404,71 +359,6 @@ def revoke(db: Database, *, consent_id: int, who: SlackIdentity, now: datetime) 
             row.revoked_at = now
             wake(account, now)
             _audit_answer(s, row, member, who, AuditAction.CONSENT_REVOKED, now)
-            return _view(s, row, account, member)
+            return view_of(s, row, account, member)
     except _Refused as exc:
         raise _refused(db, exc, who, "revoke", now) from None
-
-
-# --- reading ------------------------------------------------------------------------------------
-
-
-def _views(s: Session, account: models.Account, query_rows: list[models.AdminConsent]) -> list[Consent]:
-    # Only the members asked (loading every member cost ~30 ms per license page at 1,000 members).
-    ids = {r.member_id for r in query_rows}
-    if not ids:
-        return []
-    members = {m.id: m for m in s.scalars(select(models.Member).where(models.Member.id.in_(ids)))}
-    return [_view(s, r, account, members[r.member_id]) for r in query_rows]
-
-
-def list_consents(db: Database, *, team: str) -> list[Consent]:
-    """Every consent of the account, oldest request first."""
-    with db.transaction(read_only=True) as s:
-        return consents_in(s, load_account(s, team))
-
-
-def consents_in(s: Session, account: models.Account) -> list[Consent]:
-    rows = s.scalars(
-        select(models.AdminConsent)
-        .where(models.AdminConsent.account_id == account.id)
-        .order_by(models.AdminConsent.requested_at, models.AdminConsent.id)
-    ).all()
-    return _views(s, account, list(rows))
-
-
-def get_consent(db: Database, *, consent_id: int) -> Consent:
-    """One consent by id, for rendering only (authorization happens in the answers above)."""
-    with db.transaction(read_only=True) as s:
-        row = s.get(models.AdminConsent, consent_id)
-        if row is None:
-            raise NotFound("This consent request no longer exists.")
-        account = s.get(models.Account, row.account_id)
-        member = s.get(models.Member, row.member_id)
-        assert account is not None and member is not None
-        return _view(s, row, account, member)
-
-
-def current_consents(db: Database, *, team: str) -> dict[int, Consent]:
-    """The latest consent of each member who was ever asked (member id -> consent)."""
-    return latest_of(list_consents(db, team=team))
-
-
-def latest_of(consents: list[Consent]) -> dict[int, Consent]:
-    """Member id -> their latest consent, from a list in request order."""
-    return {c.member_id: c for c in consents}
-
-
-def latest_for_user(db: Database, *, team: str, user_id: str) -> Consent | None:
-    """The latest consent addressed to this Slack user in the account (their App Home shows it)."""
-    with db.transaction(read_only=True) as s:
-        account = load_account(s, team)
-        member = member_for_slack_user(s, account.id, user_id)
-        if member is None:
-            return None
-        row = s.scalar(
-            select(models.AdminConsent)
-            .where(models.AdminConsent.member_id == member.id)
-            .order_by(models.AdminConsent.requested_at.desc(), models.AdminConsent.id.desc())
-            .limit(1)
-        )
-        return _view(s, row, account, member) if row is not None else None

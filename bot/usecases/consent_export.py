@@ -12,7 +12,7 @@ from typing import Any
 from bot.core.audit import OPERATOR, Actor, AuditAction
 from bot.core.consent import Consent
 from bot.core.errors import UserError
-from bot.usecases.consent import list_consents
+from bot.usecases.consents import list_consents
 from bot.usecases.ports import Database
 from store.queries import audit, load_account
 

@@ -14,7 +14,7 @@ from bot.core.results import DeactivationResult
 from bot.core.statuses import DeactivatedHow, MemberStatus
 from bot.usecases.common import require_admin, require_operator
 from bot.usecases.ports import Database
-from store import models
+from store import models, queries
 from store.db import Clash
 from store.queries import audit, consented_member_ids, load_account, pending_of, wake
 
@@ -81,14 +81,7 @@ def deactivate_members(
         if len(rows) != len(set(member_ids)):
             raise NotFound("Some of those users are not members of this account.")
         consented = consented_member_ids(s, account.id)
-        active_admins = s.scalars(
-            select(models.Member.id).where(
-                models.Member.account_id == account.id,
-                models.Member.is_admin.is_(True),
-                models.Member.status == MemberStatus.ACTIVE.value,
-            )
-        ).all()
-        admins_left = len(active_admins)
+        admins_left = len(queries.active_admins(s, account.id))
         done: list[str] = []
         needs: list[models.Member] = []
         already: list[str] = []
@@ -103,10 +96,7 @@ def deactivate_members(
             else:
                 if m.is_admin:
                     admins_left -= 1
-                m.status = MemberStatus.DEACTIVATED.value
-                m.deactivated_at = now
-                m.deactivated_how = DeactivatedHow.MANUAL.value
-                m.updated_at = now
+                queries.deactivate(m, DeactivatedHow.MANUAL, now)
                 done.append(m.name)
                 audit(s, account.id, actor, AuditAction.MEMBER_DEACTIVATED, now, member=m.id, name=m.name, how="manual")
         if done:

@@ -24,7 +24,7 @@ from bot.core.page import build_page
 from bot.core.results import Person, UsersOverview, Viewer
 from bot.core.statuses import MemberStatus
 from bot.usecases.ports import Database
-from store import models
+from store import models, queries
 from store.db import Clash
 from store.queries import audit, load_account, member_for_slack_user, pending_of, policy_members, terms_of
 
@@ -45,16 +45,7 @@ def _person(m: models.Member) -> Person:
 
 
 def _active_admins(s: Session, account_id: int) -> tuple[Person, ...]:
-    rows = s.scalars(
-        select(models.Member)
-        .where(
-            models.Member.account_id == account_id,
-            models.Member.is_admin.is_(True),
-            models.Member.status == MemberStatus.ACTIVE.value,
-        )
-        .order_by(models.Member.name, models.Member.id)
-    )
-    return tuple(_person(m) for m in rows)
+    return tuple(_person(m) for m in queries.active_admins(s, account_id))
 
 
 def find_member(db: Database, *, team: str, user_id: str) -> Person | None:

@@ -18,7 +18,7 @@ from bot.core.audit import ActivityEntry
 from bot.core.consent import Consent
 from bot.core.page import LicensePage
 from bot.core.results import Viewer
-from bot.usecases import consent, people
+from bot.usecases import consents, people
 from bot.usecases.people import EmailLookup
 from bot.usecases.ports import Database
 from store import models
@@ -51,7 +51,7 @@ def _snapshot(s: Session, account: models.Account, viewer: Viewer, now: datetime
     return Snapshot(
         viewer=viewer,
         page=page_of(s, account, now, teamleader=teamleader_link(s, account.id)),
-        consents=consent.latest_of(consent.consents_in(s, account)) if viewer.is_admin else None,
+        consents=consents.latest_of(consents.consents_in(s, account)) if viewer.is_admin else None,
         activity=history(s, account.id, activity) if activity else [],
     )
 
@@ -72,6 +72,6 @@ def for_admins(db: Database, *, team: str, now: datetime, activity: int) -> Admi
         return AdminsView(
             viewers=people.admin_viewers_in(s, account),
             page=page_of(s, account, now, teamleader=teamleader_link(s, account.id)),
-            consents=consent.latest_of(consent.consents_in(s, account)),
+            consents=consents.latest_of(consents.consents_in(s, account)),
             activity=history(s, account.id, activity),
         )

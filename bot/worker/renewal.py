@@ -20,8 +20,8 @@ from bot.core import policy
 from bot.core.audit import WORKER, AuditAction
 from bot.core.results import Deactivated, RenewalOutcome
 from bot.core.schedule import RenewalDue
-from bot.core.statuses import DeactivatedHow, MemberStatus, RequestStatus
-from store import models
+from bot.core.statuses import DeactivatedHow, RequestStatus
+from store import models, queries
 from store.queries import audit, policy_members
 
 log = logging.getLogger(__name__)
@@ -62,11 +62,7 @@ def process_renewal(s: Session, account: models.Account, due: RenewalDue, now: d
         chosen, unresolved = plan.chosen, plan.unresolved
         rows = {m.id: m for m in s.scalars(select(models.Member).where(models.Member.id.in_([c.id for c in chosen])))}
         for c in chosen:
-            row = rows[c.id]
-            row.status = MemberStatus.DEACTIVATED.value
-            row.deactivated_at = now
-            row.deactivated_how = DeactivatedHow.AUTOMATIC.value
-            row.updated_at = now
+            queries.deactivate(rows[c.id], DeactivatedHow.AUTOMATIC, now)
             audit(
                 s,
                 account.id,

@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.core import consent as rules
 from bot.core.consent import SIGNATURE_MAX, Consent
-from bot.core.results import Person
+from bot.core.results import Person, Viewer
 from bot.core.statuses import ConsentStatus
 from bot.core.wording import fmt_date
 from handlers.blocks.messages import Message, message
@@ -306,3 +306,11 @@ def page_section(
         lines = "; ".join(_status_line(p, consents.get(p.member_id)) for p in rest)
         blocks.append(context(f"{lines}. Ask them with `/licenses consent @name`."))
     return blocks
+
+
+def consent_section(viewer: Viewer, consents: Mapping[int, Consent] | None) -> list[Block]:
+    """The license page's *Admin consent* section for an admin (the account's current consents, member id ->
+    consent); nothing for anybody else."""
+    if not viewer.is_admin or viewer.member is None or consents is None:
+        return []
+    return page_section(viewer.member.member_id, viewer.admins, consents)

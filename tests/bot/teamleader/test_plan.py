@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from bot.teamleader.client import User
-from bot.teamleader.plan import Change, Known, plan_sync
+from bot.teamleader.plan import Change, Known, User, plan_sync
 
 
 def known(i: int, *, tl: bool = True, active: bool = True, admin: bool = False, how: str | None = None) -> Known:

@@ -15,7 +15,7 @@ from bot.core.consent import AGREE, SIGNATURE, SlackIdentity
 from bot.core.errors import Conflict, NotAllowed, NotFound, UserError
 from bot.core.members_csv import MemberRow
 from bot.core.statuses import ConsentStatus
-from bot.usecases import consent
+from bot.usecases import consent, consents
 from bot.usecases.consent import REFUSAL, ConsentInvalid
 from store import models, queries
 from store.db import Database
@@ -339,13 +339,13 @@ def test_unknown_consent(acme: Database) -> None:
 def test_listing(acme: Database) -> None:
     first = granted(acme, 0, 1)
     ask(acme, 1, 2)
-    assert [(c.member_name, c.status) for c in consent.list_consents(acme, team=TEAM)] == [
+    assert [(c.member_name, c.status) for c in consents.list_consents(acme, team=TEAM)] == [
         ("User 1", ConsentStatus.GRANTED),
         ("User 2", ConsentStatus.REQUESTED),
     ]
-    assert consent.latest_for_user(acme, team=TEAM, user_id="U0001") == consent.get_consent(acme, consent_id=first.id)
-    assert consent.latest_for_user(acme, team=TEAM, user_id="U0003") is None
-    assert set(consent.current_consents(acme, team=TEAM)) == {member_id(acme, 1), member_id(acme, 2)}
+    assert consents.latest_for_user(acme, team=TEAM, user_id="U0001") == consents.get_consent(acme, consent_id=first.id)
+    assert consents.latest_for_user(acme, team=TEAM, user_id="U0003") is None
+    assert set(consents.latest_of(consents.list_consents(acme, team=TEAM))) == {member_id(acme, 1), member_id(acme, 2)}
 
 
 def _race(calls: list[Callable[[], object]]) -> list[str]:
