@@ -2,7 +2,7 @@
 
 - real: `licensebot serve --no-worker` as a subprocess (waitress, serve's defaults), on a database
   prepared here (SQLite file by default, or `--postgres`);
-- bare: bench/bare.py, a Bolt app whose listeners only ack, on the same server (bot.serve.make_server);
+- bare: bench/bare.py, a Bolt app whose listeners only ack, on the same server (bot.cli.serve.make_server);
 - the Web API stand-in in a third process, adding --latency (100 ms) to every Web API call the app
   makes after the ack (response_url posts are answered at once).
 

@@ -1,4 +1,4 @@
-"""The Web API stand-in (bot/slack_standin.py) in a process of its own, so that its CPU time is not
+"""The Web API stand-in (bot/testing/slack_standin.py) in a process of its own, so that its CPU time is not
 counted against the app under test (the machines are small; one Python process has one GIL).
 
     .venv/bin/python -m bench.standin --delay 0.05     # prints its base URL, serves until stdin closes

@@ -26,7 +26,7 @@ RATE_LIMIT_WAIT = 3
 
 class BriefRateLimitRetry(RateLimitErrorRetryHandler):
     """Retry a 429 once when Slack asks to wait at most RATE_LIMIT_WAIT s (a person is waiting; a trigger
-    id lives 3 s). The worker's sender has its own, more patient client (bot/background/slack.py)."""
+    id lives 3 s). The worker's sender has its own, more patient client (handlers/webapi.py)."""
 
     def __init__(self) -> None:
         super().__init__(max_retry_count=1)

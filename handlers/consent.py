@@ -1,6 +1,6 @@
 """The admin consent flow in Slack: ask (command, page button, Deactivate users), review, sign, decline, revoke.
 
-Every click and submission of the target admin is checked by the use cases in bot/consent.py against
+Every click and submission of the target admin is checked by the use cases in bot/usecases/consent.py against
 the acting Slack user id AND team taken from Slack's signed payload; the consent id in a button value or
 in private_metadata only says which consent is meant. Anybody else is refused and nothing changes.
 """

@@ -54,7 +54,7 @@ class Ctx:
         return people.identify(self.deps.db, team=self.team, user_id=self.user, now=self.now(), email_of=self.email_of)
 
     def snapshot(self, activity: int = 0) -> Snapshot:
-        """The license page as this user sees it, read in one transaction (bot/snapshot.py)."""
+        """The license page as this user sees it, read in one transaction (bot/usecases/snapshot.py)."""
         return snapshot.read(
             self.deps.db, team=self.team, user_id=self.user, now=self.now(), email_of=self.email_of, activity=activity
         )

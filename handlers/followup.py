@@ -1,17 +1,16 @@
 """The work a listener does after its ack runs on a pool of its own, so that acks never wait for it.
 
 Bolt runs each listener on its listener executor and answers Slack as soon as the listener calls
-`ack()`. A listener that goes on with slow work (a license page of 1,000 members, Web API calls)
-keeps its thread: under load every listener thread was busy with earlier requests' work, new requests
-waited for a thread before they could even ack, and after 3 s Bolt gave up on them ("didn't call
-ack()": Slack shows an error). bench/ack.py measured it; see bench/README.md.
+`ack()`. A listener that went on with slow work (a license page, Web API calls) would keep its thread,
+and under load new requests would wait for a thread before they could even ack.
 
-So listeners ack, then hand the rest to `later(ctx, work)`: the AfterAck pool runs it, and a failure is
-told to the user as the error handler would (handlers/errors.py `explain` + `tell`). Work bound to a
-trigger id (views.open must come within 3 s of the click) stays in the listener. A bounded backlog is
-the back-pressure: when it is full, listeners wait for room (and new acks with them) rather than
-queueing without limit. Tests run with process_before_response=True: `Deps.after_ack` then runs the
-work inline and failures reach Bolt's error handler, as before.
+So every listener has one of a few shapes: `acked(deps, work)` (ack, then `work` on the AfterAck pool
+through `later`), `open_then_fill` (views.open with the trigger id at once, the modal filled after the
+ack), `at_once` (the rare call bound to a trigger id, which lives 3 s). A failure after the ack is told to
+the user as the error handler would (handlers/errors.py `explain` + `tell`): nothing raises after an ack.
+A bounded backlog is the back-pressure: when it is full, listeners wait for room rather than queueing
+without limit. Tests run with process_before_response=True: `Deps.after_ack` then runs the work inline,
+with the same error reporting.
 """
 
 from __future__ import annotations
@@ -38,9 +37,7 @@ log = logging.getLogger(__name__)
 
 AFTER_ACK_THREADS = 8
 """Most after-ack work waits on the Web API, so more threads than cores; but the CPU-bound part (license
-pages) competes with the acks for the GIL. bench/ack.py, 32 clients submitting reductions: 16 threads
-acked 31-34/s (p99 1.5 s), 8 threads 64-80/s (p99 0.7-0.8 s) with the follow-ups done at 13-14/s, 4 threads
-86-106/s (p99 0.6 s) but follow-ups at 7/s."""
+pages) competes with the acks for the GIL (the choice is measured in bench/README.md)."""
 BACKLOG = 512
 """Work items that may wait for a thread before listeners are held up."""
 
@@ -111,9 +108,8 @@ CALL_THREADS = 16
 
 class Together:
     """`Deps.together` over HTTP: the calls of one change go out at the same time on a shared pool, and the
-    caller waits for all of them. A reduction with 3 admins made 5 calls one after the other (5 x Slack's
-    latency, ~0.5 s at 100 ms, holding an after-ack thread); now ~1 x. The messages and views are built
-    before, by the caller (CPU work stays on its thread)."""
+    caller waits for all of them (one round trip to Slack, not one per call). The messages and views are
+    built before, by the caller (CPU work stays on its thread)."""
 
     def __init__(self, threads: int = CALL_THREADS) -> None:
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="web-api")

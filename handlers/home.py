@@ -42,7 +42,7 @@ class Shared:
 
 def build_home(ctx: Ctx, user_id: str, shared: Shared | None = None, viewer: Viewer | None = None) -> dict[str, Any]:
     """The Home view. `shared` and `viewer` come together (every admin's Home refreshed after a change) or
-    not at all (someone opened the tab: one read for all of it, bot/snapshot.py)."""
+    not at all (someone opened the tab: one read for all of it, bot/usecases/snapshot.py)."""
     if shared is None or viewer is None:
         try:
             snap = snapshot.read(

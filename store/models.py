@@ -236,7 +236,7 @@ class Delivery(Base):
     """The outbox: one Slack message for one occasion to one target (a channel id or a user id for a DM).
 
     Queued in the same transaction that decides it; UNIQUE(account_id, key, target) makes deciding the
-    same occasion again a no-op. Sent by the worker (bot/background/sender.py).
+    same occasion again a no-op. Sent by the worker (bot/worker/sender.py).
     """
 
     __tablename__ = "deliveries"

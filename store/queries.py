@@ -90,8 +90,7 @@ def policy_members(s: Session, account_id: int, *, active_only: bool = False) ->
 def roster_of(s: Session, account_id: int, new_seat_count: int | None) -> policy.Roster:
     """The active members the seat rules need when the seat count goes to `new_seat_count` (None: stays):
     how many are active, every active admin (with their consent) and the `policy.roster_depth` most recently
-    added others. A few rows, whatever the size of the account (reading all 1,000 members made a license page
-    10x dearer, most of it in SQLite row fetches that hand the GIL back and forth with the other threads)."""
+    added others: a few rows, whatever the size of the account."""
     m, c = models.Member, models.AdminConsent
     of_account = (m.account_id == account_id, m.status == MemberStatus.ACTIVE.value)
     active = s.scalar(select(func.count()).select_from(m).where(*of_account)) or 0

@@ -2,8 +2,8 @@
 each person sees it in Slack.
 
 Everything runs in this process: a fresh SQLite file, the Bolt app behind the WSGI app of
-`licensebot serve`, and a local stand-in of the Slack Web API on 127.0.0.1 (bot/slack_standin.py).
-Requests are signed as Slack signs them (bot/slack_sim.py). No token, no network. The background
+`licensebot serve`, and a local stand-in of the Slack Web API on 127.0.0.1 (bot/testing/slack_standin.py).
+Requests are signed as Slack signs them (bot/testing/slack_sim.py). No token, no network. The background
 worker (bot/worker/) runs its passes against the same stand-in, the demo clock moved to the reminder
 a week before the renewal, then to the morning after the renewal day.
 

@@ -1,6 +1,6 @@
 """The license page as data: what an admin sees, computed purely from a snapshot and `now`.
 
-The CLI renders it as text (bot/text.py), Slack as Block Kit (handlers/blocks.py).
+The CLI renders it as text (bot/cli/text.py), Slack as Block Kit (handlers/blocks/).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 - every pass: `run_due_syncs(db, now)` syncs each connected account whose `next_sync_at` has come
   (per-account interval, default 60 minutes); one account's failure never stops the others;
-- as `before_renewal` (bot.background.tick.BeforeRenewal): `before_renewal(db, team, now)` syncs the
+- as `before_renewal` (bot.worker.tick.BeforeRenewal): `before_renewal(db, team, now)` syncs the
   account right before a renewal is processed, so the automatic deactivation works on fresh data;
 - for the Slack notices: `status.reconnect_notices_due(db)` / `status.mark_reconnect_notified(...)`.
 """

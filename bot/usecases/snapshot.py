@@ -2,9 +2,8 @@
 (for an admin) and the recent activity (for the App Home). `for_admins`: the same for every admin at
 once, when their App Homes are refreshed after a change.
 
-`/licenses status` and the App Home each read these in three or four transactions before, the account
-row each time (bench/ack.py: a third of a status's cost at 1,000 members). Someone not yet known by their
-Slack id is identified first (people.identify may link them by email: a write), then read as usual.
+Someone not yet known by their Slack id is identified first (people.identify may link them by email: a
+write), then read as usual.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Running the background handler: one pass (`run_once`), the `worker` loop, the thread of `serve`.
 
-One pass = tick every due account (bot/background/tick.py), then deliver every due message of the
-outbox (bot/background/sender.py). Both steps use the database for coordination, so several
+One pass = tick every due account (bot/worker/tick.py), then deliver every due message of the
+outbox (bot/worker/sender.py). Both steps use the database for coordination, so several
 passes may run at once in different processes against PostgreSQL.
 """
 

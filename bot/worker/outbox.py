@@ -1,7 +1,7 @@
 """The outbox (table `deliveries`): messages are queued in the transaction that decides them.
 
 UNIQUE(account_id, key, target) makes queueing idempotent: deciding an occasion again (a re-run,
-a second worker, a retry after a crash) inserts nothing. bot/background/sender.py delivers them.
+a second worker, a retry after a crash) inserts nothing. bot/worker/sender.py delivers them.
 """
 
 from __future__ import annotations

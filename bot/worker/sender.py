@@ -14,7 +14,7 @@ lost) before the outcome was committed; the row is then posted again on a later 
 PostgreSQL, after the LEASE on SQLite). It is kept small: nothing but the commit happens between
 the Slack call and the commit, and outcomes are never held back.
 
-Failures. 429 is waited out inside the call (bot/background/slack.py). Anything else (HTTP 5xx,
+Failures. 429 is waited out inside the call (handlers/webapi.py). Anything else (HTTP 5xx,
 connection errors, `ok: false`) is retried on later passes with exponential backoff; after
 MAX_ATTEMPTS the row is marked failed, logged, audited and shown by `licensebot status`. A failing
 target never holds up the others.

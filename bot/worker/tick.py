@@ -4,12 +4,12 @@ An account is due when `accounts.next_tick_at <= now` (indexed; accounts with no
 read). For each due account, in one transaction holding its row lock (`FOR UPDATE SKIP LOCKED` on
 PostgreSQL, so concurrent workers take different accounts; the write lock on SQLite):
 
-1. process every renewal whose local day is over (bot/background/renewal.py) and queue its summary;
-2. queue the latest due reminder and the unused-seats note (bot/schedule.py says which);
+1. process every renewal whose local day is over (bot/worker/renewal.py) and queue its summary;
+2. queue the latest due reminder and the unused-seats note (bot/core/schedule.py says which);
 3. store the next wakeup in `next_tick_at`.
 
 Messages are queued in the outbox in that same transaction, under unique keys, so a re-run, a
-second worker or a crash never queues a message twice; bot/background/sender.py delivers them.
+second worker or a crash never queues a message twice; bot/worker/sender.py delivers them.
 """
 
 from __future__ import annotations

@@ -178,7 +178,7 @@ def admin_buttons(page: LicensePage) -> Block:
 
 
 def page_blocks(page: LicensePage, viewer: Viewer, consent: Sequence[Block] = ()) -> list[Block]:
-    """The `/licenses status` answer (`consent`: the admin consent section, handlers/consent_page.py)."""
+    """The `/licenses status` answer (`consent`: the admin consent section, handlers/blocks/consent.py)."""
     blocks: list[Block] = [header(f"Licenses · {page.terms.name}"), summary_fields(page)]
     note = target_note(page)
     if note:

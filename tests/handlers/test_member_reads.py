@@ -107,7 +107,7 @@ def transactions(db: Database) -> Iterator[list[bool]]:
 
 
 def test_the_status_of_a_known_admin_is_one_read(db: Database, slack: SlackSim) -> None:
-    """Viewer, page and consents in one transaction (bot/snapshot.py), not one each."""
+    """Viewer, page and consents in one transaction (bot/usecases/snapshot.py), not one each."""
     add_account(db, TEAM, seats=30)
     add_members(db, TEAM, 20, admins=ADMINS)
     with transactions(db) as begun:

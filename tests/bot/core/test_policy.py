@@ -1,4 +1,4 @@
-"""Table-driven tests for the pure seat policy (bot/policy.py)."""
+"""Table-driven tests for the pure seat policy (bot/core/policy.py)."""
 
 from __future__ import annotations
 

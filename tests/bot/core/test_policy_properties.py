@@ -1,4 +1,4 @@
-"""Property-based tests (hypothesis) for the renewal schedule in bot/policy.py."""
+"""Property-based tests (hypothesis) for the renewal schedule in bot/core/policy.py."""
 
 from __future__ import annotations
 

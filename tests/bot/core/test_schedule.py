@@ -1,4 +1,4 @@
-"""Table-driven tests for the pure reminder / renewal schedule (bot/schedule.py)."""
+"""Table-driven tests for the pure reminder / renewal schedule (bot/core/schedule.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The renewal processing (bot.background) deactivates an admin automatically only after their consent."""
+"""The renewal processing (bot.worker) deactivates an admin automatically only after their consent."""
 
 from __future__ import annotations
 

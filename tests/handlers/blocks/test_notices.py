@@ -1,4 +1,4 @@
-"""The background handler's messages (pure Block Kit builders in handlers/notices.py)."""
+"""The background handler's messages (pure Block Kit builders in handlers/blocks/notices.py)."""
 
 from __future__ import annotations
 
