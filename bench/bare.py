@@ -1,6 +1,6 @@
 """The baseline of bench/ack.py: a bare Bolt app whose `/licenses` and reduce-modal listeners only ack,
-served exactly as `licensebot serve` serves the real one (handlers.http.build_wsgi + bot.cli.serve.make_server: waitress,
-the same number of threads), in a process of its own.
+served exactly as `licensebot serve` serves the real one (handlers.http.build_wsgi and
+bot.cli.serve.make_server: waitress, the same number of threads), in a process of its own.
 
     SLACK_BOT_TOKEN=… SLACK_SIGNING_SECRET=… SLACK_API_URL=… .venv/bin/python -m bench.bare --port 3001
 """
