@@ -157,8 +157,8 @@ def acked(deps: Deps, work: Work_) -> ActionListener:
 
 def open_then_fill(ctx: Ctx, trigger_id: str, title: str, fill: Callable[[], dict[str, Any]]) -> None:
     """Open a modal with a loading view at once (the trigger id expires 3 s after the click), then build the
-    real view after the ack (`fill`, which reads the store) and put it in with views.update. A refusal or bad
-    input (UserError) becomes the modal's text."""
+    real view after the ack (`fill`, which reads the store) and put it in with views.update. A refusal, bad
+    input or a failure (the database away) becomes the modal's text."""
 
     def opened() -> None:
         view = ctx.client.views_open(trigger_id=trigger_id, view=loading_view(title))["view"]
@@ -166,8 +166,8 @@ def open_then_fill(ctx: Ctx, trigger_id: str, title: str, fill: Callable[[], dic
         def work() -> None:
             try:
                 content = fill()
-            except UserError as exc:
-                content = message_view(title, escape(exc.message))
+            except Exception as exc:  # the modal says what failed; it never stays on "Loading…"
+                content = message_view(title, explain(exc) if not isinstance(exc, UserError) else escape(exc.message))
             ctx.client.views_update(view_id=view["id"], hash=view.get("hash"), view=content)
 
         later(ctx, work)

@@ -12,6 +12,7 @@ import json
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
+from urllib.parse import parse_qs
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -25,6 +26,8 @@ StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 SLACK_PATH = "/slack/events"
 HEALTH_PATH = "/health"
+MAX_BODY = 1024 * 1024
+"""The largest request body taken (Slack's own payloads stay far below it; a modal's state is the biggest)."""
 
 
 def _reply(start_response: StartResponse, status: str, body: bytes, ctype: str) -> list[bytes]:
@@ -45,6 +48,28 @@ def health_app(deps: Deps) -> WsgiApp:
     return health
 
 
+def malformed(body: bytes, content_type: str) -> str | None:
+    """Why a signed body is not one Slack sends (None when it is): JSON that is not an object, a form
+    whose `payload` is not a JSON object, text that is not UTF-8. Bolt's adapter would fail on these."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return "the body is not UTF-8"
+    if content_type.split(";")[0].strip().lower() == "application/json":
+        return None if _json_object(text) else "the JSON body is not an object"
+    payload = parse_qs(text, keep_blank_values=True).get("payload")
+    if payload is not None and not (len(payload) == 1 and _json_object(payload[0])):
+        return "the form's payload is not one JSON object"
+    return None
+
+
+def _json_object(text: str) -> bool:
+    try:
+        return isinstance(json.loads(text), dict)
+    except ValueError:
+        return False
+
+
 def signed_only(route: WsgiApp, signing_secret: str) -> WsgiApp:
     """Check Slack's signature before anything reads the request: 401 unless it is valid and recent.
 
@@ -54,12 +79,16 @@ def signed_only(route: WsgiApp, signing_secret: str) -> WsgiApp:
     """
     verifier = SignatureVerifier(signing_secret)
     refused = json.dumps({"error": "invalid request"}).encode()
+    too_large = json.dumps({"error": "request too large"}).encode()
+    bad = json.dumps({"error": "malformed request"}).encode()
 
     def verified(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         try:
             length = max(0, int(environ.get("CONTENT_LENGTH") or 0))
         except ValueError:
             length = 0
+        if length > MAX_BODY:  # refused before a byte of it is read
+            return _reply(start_response, "413 Content Too Large", too_large, "application/json")
         body: bytes = environ["wsgi.input"].read(length) if length else b""
         timestamp = str(environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP") or "")
         signature = str(environ.get("HTTP_X_SLACK_SIGNATURE") or "")
@@ -69,6 +98,10 @@ def signed_only(route: WsgiApp, signing_secret: str) -> WsgiApp:
             valid = False
         if not valid:
             return _reply(start_response, "401 Unauthorized", refused, "application/json")
+        problem = malformed(body, str(environ.get("CONTENT_TYPE") or ""))
+        if problem:
+            log.warning("a signed request was refused: %s", problem)
+            return _reply(start_response, "400 Bad Request", bad, "application/json")
         return route({**environ, "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}, start_response)
 
     return verified

@@ -26,7 +26,7 @@ from bot.worker.loop import Background
 from handlers import followup
 from handlers.app import Settings, build_app
 from handlers.deps import Deps
-from handlers.http import HEALTH_PATH, SLACK_PATH, WsgiApp, build_wsgi
+from handlers.http import HEALTH_PATH, MAX_BODY, SLACK_PATH, WsgiApp, build_wsgi
 from store.db import Database
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,11 @@ def make_server(wsgi: WsgiApp, host: str, port: int, threads: int) -> Any:
     """A waitress server (production grade, a pool of `threads`); `.run()` serves, `.close()` stops."""
     from waitress import create_server
 
-    return create_server(wsgi, host=host, port=port, threads=threads, ident="licensebot")
+    # waitress refuses a longer body with 413 before the app sees it (a chunked one included); the route
+    # checks Content-Length too (handlers/http.py), for any other server.
+    return create_server(
+        wsgi, host=host, port=port, threads=threads, ident="licensebot", max_request_body_size=MAX_BODY
+    )
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

@@ -17,7 +17,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.worker.ports import Notices
+from bot.core.errors import Unavailable
+from bot.worker.ports import Notices, log_failure
 from bot.worker.reconnect import notify_reconnects
 from bot.worker.sender import PENDING, DeliveryReport, Sender
 from bot.worker.tick import BeforeRenewal, TickReport, no_sync, tick_accounts
@@ -80,8 +81,10 @@ def run_once(
     for name, step in () if dry_run else ((_step_name(step), step) for step in steps):
         try:
             step(db, now)
+        except Unavailable:
+            raise  # without the database the pass can do nothing: one line for it (run_loop), not one a step
         except Exception as exc:  # another feature's step never stops reminders and renewals
-            log.exception("worker step %s failed", name)
+            log_failure(log, exc, "worker step %s failed", name)
             step_errors.append(f"{name}: {type(exc).__name__}: {exc}"[:300])
     tick = tick_accounts(db, now, notices=notices, before_renewal=before_renewal, dry_run=dry_run, threads=tick_threads)
     if dry_run or sender is None:
@@ -151,8 +154,8 @@ def run_loop(
     while not stop.is_set():
         try:
             run(clock())
-        except Exception:
-            log.exception("background pass failed; trying again in %.0f s", interval)
+        except Exception as exc:
+            log_failure(log, exc, "background pass failed; trying again in %.0f s", interval)
         stop.wait(interval)
 
 

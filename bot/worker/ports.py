@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from bot.core.errors import Unavailable
 from bot.core.page import AccountTerms, LicensePage, TeamleaderLink
 from bot.core.results import RenewalOutcome
 
@@ -37,3 +39,12 @@ class Notices:
     unused_seats: Callable[[LicensePage], Message]
     renewal_summary: Callable[[RenewalOutcome], Message]
     teamleader_reconnect: Callable[[AccountTerms, TeamleaderLink], Message]
+
+
+def log_failure(log: logging.Logger, exc: BaseException, message: str, *args: object) -> None:
+    """Log a failure of the worker: one line while the database is away (it is the same cause every pass;
+    the traceback at DEBUG only), the whole traceback for anything else."""
+    if isinstance(exc, Unavailable):
+        log.error(message + ": the database is unavailable (%s)", *args, exc, exc_info=log.isEnabledFor(logging.DEBUG))
+    else:
+        log.error(message, *args, exc_info=exc)

@@ -16,7 +16,7 @@ from bot.core.audit import WORKER, AuditAction, MessageKind
 from bot.core.statuses import TeamleaderStatus
 from bot.teamleader.status import reconnect_notices_due
 from bot.worker.outbox import queue, recipients
-from bot.worker.ports import Notices
+from bot.worker.ports import Notices, log_failure
 from store.db import Database
 from store.queries import audit, load_account, teamleader_connection, teamleader_link, terms_of
 
@@ -40,7 +40,7 @@ def notify_reconnects(db: Database, now: datetime, notices: Notices) -> int:
         try:
             queued += _notify(db, team, now, notices)
         except Exception as exc:
-            log.exception("teamleader reconnect notice for %s failed", team)
+            log_failure(log, exc, "teamleader reconnect notice for %s failed", team)
             failed.append(f"{team}: {type(exc).__name__}: {exc}")
     if failed:
         raise RuntimeError("could not queue the Teamleader reconnect notice for " + "; ".join(failed))

@@ -28,7 +28,7 @@ from bot.core.audit import WORKER, AuditAction, MessageKind
 from bot.core.results import RenewalOutcome
 from bot.core.statuses import MemberStatus
 from bot.worker.outbox import queue, recipients
-from bot.worker.ports import Notices
+from bot.worker.ports import Notices, log_failure
 from bot.worker.renewal import process_renewal
 from store import models
 from store.db import Database
@@ -251,7 +251,7 @@ def _failed(
     db: Database, account_id: int, now: datetime, exc: Exception, *, dry_run: bool, during: str = "ticking"
 ) -> AccountReport:
     error = f"{during}: {type(exc).__name__}: {exc}"[:300]
-    log.error("account %s: %s", account_id, error, exc_info=exc)
+    log_failure(log, exc, "account %s: %s", account_id, error)
     team = name = str(account_id)
     try:
         with db.transaction() as s:

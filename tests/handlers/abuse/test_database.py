@@ -3,6 +3,7 @@ process serves again as soon as the database is back."""
 
 from __future__ import annotations
 
+import logging
 import time
 
 import pytest
@@ -16,6 +17,7 @@ from handlers.errors import UNAVAILABLE
 from handlers.http import build_wsgi
 from handlers.ids import Action, Block
 from store.db import Database
+from tests.conftest import NOW
 from tests.dbsnapshot import changes, snapshot
 from tests.faults import database_down, statement_fails, terminate_other_backends
 from tests.handlers.conftest import ADMIN, SECRET
@@ -145,3 +147,50 @@ def test_a_failure_after_the_cancellation_is_stored_says_it_was_saved(
         assert slack.click(ADMIN, Action.CONFIRM_CANCEL, str(pending.id)).status == 200
     assert [r.status for r in requests(db)] == ["cancelled"]
     assert "The cancellation was saved" in last_reply(standin)
+
+
+def test_the_reduce_form_opened_while_the_database_is_down_says_so_instead_of_loading(
+    slack: SlackSim, standin: SlackStandIn, team: str, db: Database
+) -> None:
+    with database_down(db):
+        assert slack.command(ADMIN, "reduce").status == 200
+    [update] = standin.calls_to("views.update")
+    assert UNAVAILABLE in view_to_text(update.params["view"])
+    assert "Loading" not in view_to_text(update.params["view"])
+
+
+def test_health_reads_while_another_process_holds_the_sqlite_write_lock(db: Database, db_url: str) -> None:
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's write lock")
+    import sqlite3
+
+    other = sqlite3.connect(db_url.removeprefix("sqlite:///"), isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # another process writing
+        other.execute("UPDATE accounts SET name = name")
+        assert db.reachable()  # a read: it does not queue behind the writer
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+
+def test_the_worker_logs_one_line_per_pass_while_the_database_is_down(
+    db: Database, team: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    import threading
+
+    from bot.cli.wiring import installed_hooks, slack_notices
+    from bot.worker.loop import run_loop, run_once
+
+    stop = threading.Event()
+    hooks = installed_hooks()
+
+    def one_pass(now: object) -> None:
+        stop.set()
+        run_once(db, None, NOW, notices=slack_notices(), before_renewal=hooks.before_renewal, each_pass=hooks.each_pass)
+
+    with database_down(db), caplog.at_level(logging.INFO):
+        run_loop(one_pass, interval=0, stop=stop, clock=lambda: NOW)
+    errors = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(errors) == 1 and "database is unavailable" in errors[0].getMessage()
+    assert not errors[0].exc_info  # the traceback only at DEBUG
