@@ -24,7 +24,7 @@ from slack_bolt import App, BoltContext, BoltResponse, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.core.errors import Unavailable, UserError
+from bot.core.errors import Busy, Unavailable, UserError
 from handlers.blocks.messages import error_message
 from handlers.blocks.modals import message_view
 from handlers.blocks.mrkdwn import escape
@@ -33,6 +33,7 @@ from handlers.deps import Deps
 
 log = logging.getLogger(__name__)
 UNAVAILABLE = "The license database cannot be reached right now: nothing was saved. Try again in a minute."
+BUSY = "The license database is busy right now: nothing was saved. Try again in a moment."
 INTERNAL = "Something went wrong on our side; it was logged. Look at `/licenses` before you try again."
 MODAL_METHODS = ("views.open", "views.update", "views.push")
 
@@ -76,6 +77,9 @@ def explain(error: Exception) -> str:
             f"{error.what} was saved, but not everybody could be told about it just now "
             "(messages, license pages). Nothing needs to be done again: `/licenses` shows it."
         )
+    if isinstance(error, Busy):
+        log.warning("database busy: %s", str(error).splitlines()[0] if str(error) else type(error).__name__)
+        return BUSY
     if unavailable(error):
         log.error("database unavailable: %s", str(error).splitlines()[0] if str(error) else type(error).__name__)
         return UNAVAILABLE

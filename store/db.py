@@ -15,13 +15,18 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.core.errors import Unavailable
+from bot.core.errors import Busy, Unavailable
 
 DEFAULT_URL = "sqlite:///licensebot.db"
 SQLITE_BUSY_TIMEOUT_MS = 5000
 MIGRATIONS = Path(__file__).parent / "migrations"
 READ_ONLY = "licensebot_read_only"
 """Execution option of `Database.transaction(read_only=True)` (see there)."""
+LOCK_TIMEOUT = "licensebot_lock_timeout_ms"
+"""Execution option of a `Database.for_requests()`: how long a statement may wait for a lock (see there)."""
+REQUEST_LOCK_TIMEOUT = 2.0
+"""Seconds a request from Slack waits for a lock or a statement before it is answered "busy": the answer
+(a modal submission acks with its errors) must reach Slack within its 3 s."""
 
 
 class StoreError(Exception):
@@ -45,8 +50,16 @@ def _first_line(exc: SQLAlchemyError) -> str:
     return text_.splitlines()[0] if text_ else type(exc).__name__
 
 
+def timed_out(exc: BaseException) -> bool:
+    """A lock or statement timeout: SQLite's busy timeout, PostgreSQL's lock_timeout / statement_timeout."""
+    orig = getattr(exc, "orig", None)
+    return type(orig).__name__ in ("LockNotAvailable", "QueryCanceled") or "database is locked" in str(orig)
+
+
 def translated(exc: SQLAlchemyError) -> Exception:
-    """SQLAlchemy's error as the store's own: Unavailable (try again), Clash (a constraint), StoreError."""
+    """SQLAlchemy's error as the store's own: Busy or Unavailable (try again), Clash (a constraint), StoreError."""
+    if timed_out(exc):
+        return Busy(_first_line(exc))
     if lost(exc):
         return Unavailable(_first_line(exc))
     if isinstance(exc, IntegrityError):
@@ -114,7 +127,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            if conn.get_execution_options().get(READ_ONLY):
+            options = conn.get_execution_options()
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={int(options.get(LOCK_TIMEOUT) or SQLITE_BUSY_TIMEOUT_MS)}")
+            if options.get(READ_ONLY):
                 # WAL: readers never wait for the writer; query_only makes a stray write fail at once.
                 conn.exec_driver_sql("PRAGMA query_only=ON")
                 conn.exec_driver_sql("BEGIN")
@@ -124,7 +139,16 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+
+    @event.listens_for(engine, "begin")
+    def _postgresql_timeouts(conn: Any) -> None:
+        timeout = conn.get_execution_options().get(LOCK_TIMEOUT)
+        if timeout:
+            conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(timeout)}")
+            conn.exec_driver_sql(f"SET LOCAL statement_timeout = {int(timeout)}")
+
+    return engine
 
 
 def alembic_config(engine: Engine) -> Any:
@@ -166,16 +190,26 @@ def ensure_schema(engine: Engine) -> None:
 class Database:
     """An engine and its session factory. `transaction()` is the unit of work."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(
+        self, engine: Engine, *, lock_timeout: float | None = None, _writer: threading.RLock | None = None
+    ) -> None:
         self.engine = engine
-        self.sessions = sessionmaker(engine, expire_on_commit=False)
-        reader = engine.execution_options(**{READ_ONLY: True})
+        self.lock_timeout = lock_timeout
+        """Seconds a transaction may wait for a lock or a statement (None: the database's defaults)."""
+        bound = engine if lock_timeout is None else engine.execution_options(**{LOCK_TIMEOUT: int(lock_timeout * 1000)})
+        self.sessions = sessionmaker(bound, expire_on_commit=False)
+        reader = bound.execution_options(**{READ_ONLY: True})
         if engine.dialect.name == "postgresql":
             reader = reader.execution_options(postgresql_readonly=True)
         self.readers = sessionmaker(reader, expire_on_commit=False)
-        self._writer = threading.RLock() if engine.dialect.name == "sqlite" else None
+        self._writer = _writer or (threading.RLock() if engine.dialect.name == "sqlite" else None)
         """SQLite has one writer: this process's writers queue here, woken at once, rather than in SQLite's
         busy handler, which polls with growing sleeps (up to 100 ms) and let some wait past its timeout."""
+
+    def for_requests(self, timeout: float = REQUEST_LOCK_TIMEOUT) -> Database:
+        """The same database for requests from Slack: a transaction waits at most `timeout` s for a lock or a
+        statement, then fails with Busy (rolled back: nothing saved), so that the answer comes in time."""
+        return Database(self.engine, lock_timeout=timeout, _writer=self._writer)
 
     @classmethod
     def connect(cls, url: str | None = None, *, migrate: bool = True) -> Database:
@@ -198,7 +232,12 @@ class Database:
             with errors_translated(), (self.readers if read_only else self.sessions)() as session, session.begin():
                 yield session
             return
-        queued = self._writer.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)  # then SQLite's own wait applies
+        if self.lock_timeout is not None:
+            if not self._writer.acquire(timeout=self.lock_timeout):
+                raise Busy("another change of this process holds the write lock")
+            queued = True
+        else:
+            queued = self._writer.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)  # then SQLite's own wait applies
         try:
             with errors_translated(), self.sessions() as session, session.begin():
                 yield session

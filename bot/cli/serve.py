@@ -56,7 +56,7 @@ def make_server(wsgi: WsgiApp, host: str, port: int, threads: int) -> Any:
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     db = open_db(args)
-    deps = Deps(db=db)
+    deps = Deps(db=db.for_requests())  # Slack's requests wait 2 s at most for a lock, then "busy, try again"
     try:
         app = build_app(settings, deps)
     except BoltError as exc:

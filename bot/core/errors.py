@@ -35,3 +35,8 @@ class Invalid(UserError):
 
 class Unavailable(Exception):
     """The database could not be reached: nothing was saved, the caller may try again."""
+
+
+class Busy(Unavailable):
+    """The database did not give the lock in time (another change holds it): nothing was saved; the caller
+    may try again in a moment."""
