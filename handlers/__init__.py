@@ -14,9 +14,10 @@ __all__ = ["Deps", "register"]
 
 
 def register(app: App, deps: Deps) -> None:
-    from handlers import cancel, commands, consent, deactivate, errors, home, reduce, retries
+    from handlers import binding, cancel, commands, consent, deactivate, errors, home, reduce, retries
 
     retries.register(app, deps)
+    binding.register(app, deps)
     commands.register(app, deps)
     consent.register(app, deps)
     reduce.register(app, deps)

@@ -98,7 +98,7 @@ def _first_input(view: dict[str, Any]) -> str | None:
     return None
 
 
-def _modal_answer(body: dict[str, Any], text: str) -> BoltResponse:
+def modal_answer(body: dict[str, Any], text: str) -> BoltResponse:
     """The ack of a failed submission: the message under the first input, else the modal replaced by it."""
     view = body.get("view") if isinstance(body.get("view"), dict) else {}
     block = _first_input(view or {})
@@ -136,7 +136,7 @@ def register(app: App, deps: Deps) -> None:
         if acked is None and body.get("type") == "view_submission":
             # Slack waits for this ack: the answer goes in the modal. (`response` is None only when the
             # listener already acked, in a thread: then Slack has its answer.)
-            return _modal_answer(body, text) if response is not None else None
+            return modal_answer(body, text) if response is not None else None
         tell(Ctx.of(deps, context, client, respond), text)
         if response is None:
             return None

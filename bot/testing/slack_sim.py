@@ -155,9 +155,11 @@ class SlackSim:
         where: str = "message",
         team: str | None = None,
         channel: str = "C0GENERAL",
+        user_team: str | None = None,
         **how: Any,
     ) -> Response:
-        """A button click: in an (ephemeral) message (with a response_url), the App Home, or a DM."""
+        """A button click: in an (ephemeral) message (with a response_url), the App Home, or a DM.
+        `user_team`: the clicking user's own workspace when it is not `team` (Slack Connect, Grid)."""
         team = team or self.team
         action: dict[str, Any] = {
             "type": "button",
@@ -169,7 +171,7 @@ class SlackSim:
             action["value"] = value
         payload: dict[str, Any] = {
             "type": "block_actions",
-            "user": self._user(user, team),
+            "user": self._user(user, user_team or team),
             "api_app_id": APP_ID,
             "token": "legacy-verification-token",
             "trigger_id": f"{self._next()}.trigger",
@@ -189,7 +191,14 @@ class SlackSim:
         return self._payload(payload, **how)
 
     def submit(
-        self, user: str, view_id: str, values: dict[str, Any], *, team: str | None = None, **how: Any
+        self,
+        user: str,
+        view_id: str,
+        values: dict[str, Any],
+        *,
+        team: str | None = None,
+        user_team: str | None = None,
+        **how: Any,
     ) -> Response:
         """Submit the modal `view_id` as the stand-in last saw it, with `values` as its view.state.values."""
         team = team or self.team
@@ -197,7 +206,7 @@ class SlackSim:
         payload = {
             "type": "view_submission",
             "team": {"id": team, "domain": "standin"},
-            "user": self._user(user, team),
+            "user": self._user(user, user_team or team),
             "api_app_id": APP_ID,
             "token": "legacy-verification-token",
             "trigger_id": f"{self._next()}.trigger",
