@@ -12,6 +12,7 @@ from pathlib import Path
 from bot import usecases
 from bot.cli import consents, serve, teamleader, worker
 from bot.cli.args import Parser, instant, iso_date, now_of, open_db, whole
+from bot.cli.output import printable_output
 from bot.cli.text import render_outbox, render_page
 from bot.core.errors import Unavailable, UserError
 from bot.core.members_csv import parse_members_csv
@@ -163,6 +164,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    with printable_output():  # nothing printed can drive the operator's terminal (bot/cli/output.py)
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     debug = args.debug or os.environ.get("LICENSEBOT_DEBUG") == "1"

@@ -12,6 +12,7 @@ import pendulum
 
 from bot.core.errors import UserError
 from bot.core.ids import USER_ID
+from bot.core.text import clean_name
 
 COLUMNS = ("email", "name", "slack_user_id", "admin", "added_on")
 REQUIRED = ("email", "name", "admin", "added_on")
@@ -65,7 +66,7 @@ def parse_members_csv(content: str, timezone: str) -> list[MemberRow]:
             raise UserError(f"line {line}: {values['email']!r} is not an email address")
         if email in seen:
             raise UserError(f"line {line}: {email} already appears on line {seen[email]}")
-        name = values["name"]
+        name = clean_name(values["name"])
         if not name:
             raise UserError(f"line {line}: the name is empty")
         if len(name) > 200:

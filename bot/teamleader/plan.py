@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.core.statuses import DeactivatedHow
+from bot.core.text import clean_name
 
 NAME_LIMIT = 200
 
@@ -36,7 +37,7 @@ class User:
 
     @property
     def name(self) -> str:
-        return " ".join(part for part in (self.first_name.strip(), self.last_name.strip()) if part)
+        return clean_name(f"{self.first_name} {self.last_name}")
 
     @property
     def active(self) -> bool:

@@ -14,6 +14,7 @@ from bot.core.audit import OPERATOR, Actor, AuditAction
 from bot.core.errors import Conflict, UserError
 from bot.core.ids import CHANNEL_ID
 from bot.core.policy import Plan
+from bot.core.text import clean_name
 from bot.usecases.common import check_team_id, require_admin, require_operator
 from bot.usecases.ports import Database
 from store import models
@@ -39,7 +40,7 @@ def _apply_changes(account: models.Account, changes: AccountChanges) -> dict[str
     """Validate and apply; returns what changed (for the audit log)."""
     new: dict[str, Any] = {}
     if changes.name is not None:
-        name = changes.name.strip()
+        name = clean_name(changes.name)
         if not name or len(name) > 200:
             raise UserError("--name must be 1 to 200 characters")
         new["name"] = name

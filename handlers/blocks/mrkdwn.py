@@ -8,6 +8,7 @@ Slack for mentions or links, so they carry the raw text (cut to Slack's length l
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -20,8 +21,18 @@ MESSAGE_BLOCKS = 50
 
 
 def escape(text: object) -> str:
-    """Escape `&`, `<` and `>` so Slack shows the text as typed: no mention, no link, no ping."""
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Escape `&`, `<` and `>` so Slack shows the text as typed: no mention, no link, no ping. What people
+    wrote stays on its line: line breaks and other control characters become spaces, bidirectional and
+    other formatting characters are dropped (names have none: bot.core.text.clean_name; this covers the rest)."""
+    shown = "".join(_shown(ch) for ch in str(text))
+    return shown.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _shown(ch: str) -> str:
+    category = unicodedata.category(ch)
+    if category == "Cf":
+        return ""
+    return " " if category in ("Cc", "Zl", "Zp") else ch
 
 
 def mention(user_id: str) -> str:
