@@ -10,7 +10,8 @@ from slack_bolt import App
 from bot import usecases
 from bot.core.audit import Actor
 from bot.core.errors import UserError
-from handlers.blocks.messages import cancel_question, cancelled_message, cancelled_post, message
+from bot.core.page import AccountTerms, PendingRequest
+from handlers.blocks.messages import Message, cancel_question, cancelled_message, cancelled_post, message
 from handlers.blocks.state import action_value, parse_id
 from handlers.context import Ctx
 from handlers.deps import Deps
@@ -36,13 +37,22 @@ def cancel(ctx: Ctx, value: object, *, replace: bool) -> None:
     if request_id is None:
         raise UserError("That button does not name a request; run `/licenses cancel` again.")
     db, now = ctx.deps.db, ctx.now()
-    done = usecases.cancel_request(db, team=ctx.team, actor=Actor.slack(ctx.user), now=now, request_id=request_id)
+    done = usecases.cancel_request(
+        db,
+        team=ctx.team,
+        actor=Actor.slack(ctx.user),
+        now=now,
+        request_id=request_id,
+        announce=partial(announcements, ctx.user),
+    )
     with after_saving("The cancellation"):
         ctx.reply(cancelled_message(done), replace=replace)
-        view = admins_view(ctx, now)
-        channel = view.page.terms.admin_channel
-        post = [partial(ctx.post, channel, cancelled_post(done, ctx.user))] if channel else []
-        refresh_admin_homes(ctx, view, along=post)
+        refresh_admin_homes(ctx, admins_view(ctx, now), along=[partial(ctx.deliver, done.announced)])
+
+
+def announcements(by: str, done: PendingRequest, terms: AccountTerms) -> list[tuple[str, Message]]:
+    """What tells about a cancellation (queued with it): a post in the admin channel."""
+    return [(terms.admin_channel, cancelled_post(done, by))] if terms.admin_channel else []
 
 
 def _from_button(ctx: Ctx, body: dict[str, Any]) -> None:

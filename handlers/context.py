@@ -16,6 +16,7 @@ from bot.usecases.snapshot import Snapshot
 from handlers.blocks.messages import Message, message
 from handlers.blocks.page import not_admin_text
 from handlers.deps import Deps
+from handlers.webapi import deliver_now
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,14 @@ class Ctx:
             self.respond(text=msg["text"], blocks=msg["blocks"], response_type="ephemeral", replace_original=replace)
         else:
             self.dm(self.user, msg)
+
+    def deliver(self, key: str | None) -> bool:
+        """Send the announcements of a stored change (queued under `key` with it) now; False when some wait
+        for the worker's retry (logged by the sender)."""
+        if key is None:
+            return True
+        report = deliver_now(self.client, self.deps.db, key, self.now())
+        return not (report.retrying or report.failed or report.errors)
 
     def dm(self, user_id: str, msg: Message) -> bool:
         """Post in the app's Messages tab with `user_id` (chat:write). False (logged) when Slack refuses."""

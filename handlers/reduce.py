@@ -14,9 +14,10 @@ from bot import usecases
 from bot.core import policy
 from bot.core.audit import Actor
 from bot.core.errors import UserError
+from bot.core.page import AccountTerms
 from bot.core.results import Submitted
 from bot.core.wording import fmt_date
-from handlers.blocks.messages import submitted_message, submitted_post
+from handlers.blocks.messages import Message, submitted_message, submitted_post
 from handlers.blocks.modals import ReduceMeta, message_view, reduce_view, seats_value
 from handlers.blocks.page import not_admin_text
 from handlers.context import Ctx
@@ -59,7 +60,14 @@ def on_submit(ctx: Ctx, ack: Ack, view: dict[str, Any]) -> None:
             )
             ack(response_action="update", view=reduce_view(page, prefill=policy.parse_seat_count(raw), note=note))
             return
-        done = usecases.submit_reduction(db, team=ctx.team, actor=Actor.slack(ctx.user), seats=raw, now=now)
+        done = usecases.submit_reduction(
+            db,
+            team=ctx.team,
+            actor=Actor.slack(ctx.user),
+            seats=raw,
+            now=now,
+            announce=partial(announcements, ctx.user),
+        )
     except UserError as exc:  # Invalid, Conflict (a pending request exists), NotAllowed, NotFound
         ack(response_action="errors", errors={Block.SEATS: exc.message})
         return
@@ -67,16 +75,19 @@ def on_submit(ctx: Ctx, ack: Ack, view: dict[str, Any]) -> None:
     later(ctx, lambda: announce(ctx, done, now))
 
 
+def announcements(requester: str, done: Submitted, terms: AccountTerms) -> list[tuple[str, Message]]:
+    """What tells about a stored request (queued with it): a DM to the requester, a post in the admin channel."""
+    messages = [(requester, submitted_message(done, terms))]
+    if terms.admin_channel:
+        messages.append((terms.admin_channel, submitted_post(done, terms, requester)))
+    return messages
+
+
 def announce(ctx: Ctx, done: Submitted, now: datetime) -> None:
-    """After the ack (nothing here can lose the request, which is stored): a DM to the requester, a post
-    in the admin channel, every admin's App Home."""
+    """After the ack (nothing here can lose the request or its announcements, stored together): send them
+    now, and every admin's App Home."""
     with after_saving("Your request"):
-        view = admins_view(ctx, now)
-        dm, channel = submitted_message(done, view.page), view.page.terms.admin_channel
-        calls = [partial(ctx.dm, ctx.user, dm)]
-        if channel:
-            calls.append(partial(ctx.post, channel, submitted_post(done, view.page, ctx.user)))
-        refresh_admin_homes(ctx, view, along=calls)
+        refresh_admin_homes(ctx, admins_view(ctx, now), along=[partial(ctx.deliver, done.announced)])
 
 
 def register(app: App, deps: Deps) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import http.client
 import threading
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
@@ -18,7 +19,10 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.core.ids import USER_ID
+from bot.usecases.ports import Database
+from bot.worker.pacing import Pacer
 from bot.worker.ports import DeliveryError, Posted
+from bot.worker.sender import DeliveryReport, Sender
 
 RATE_LIMIT_RETRIES = 3
 
@@ -93,3 +97,29 @@ def _call(method: str, call: Callable[[], Any]) -> Any:
         raise DeliveryError(f"{method}: HTTP {status} {error or 'error'}") from exc
     except (OSError, SlackClientError, http.client.HTTPException) as exc:
         raise DeliveryError(f"{method}: {type(exc).__name__}: {exc}") from exc
+
+
+class ClientPoster:
+    """Posts with a request's own client: the announcements of a change, sent right after its commit. A user
+    id is posted to directly (the app's Messages tab with them)."""
+
+    def __init__(self, client: WebClient) -> None:
+        self._client = client
+
+    def post(self, target: str, message: dict[str, Any]) -> Posted:
+        response = _call(
+            "chat.postMessage",
+            lambda: self._client.chat_postMessage(
+                channel=target,
+                text=message.get("text", ""),
+                blocks=message.get("blocks"),
+                unfurl_links=False,
+                unfurl_media=False,
+            ),
+        )
+        return Posted(channel=str(response.get("channel") or target), ts=response.get("ts"))
+
+
+def deliver_now(client: WebClient, db: Database, key: str, now: datetime) -> DeliveryReport:
+    """Send the messages queued under `key` at once with `client` (what fails, the worker retries)."""
+    return Sender(ClientPoster(client), threads=1, pacer=Pacer(0)).deliver_now(db, key, now)

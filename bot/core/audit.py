@@ -67,6 +67,17 @@ class MessageKind(enum.StrEnum):
     UNUSED = "unused"
     RENEWAL = "renewal"
     TEAMLEADER = "teamleader"
+    # Announcements of a change people made, queued in the change's own transaction:
+    REQUEST = "request"
+    CANCELLATION = "cancellation"
+    DEACTIVATION = "deactivation"
+    CONSENT = "consent"
+    CHANNEL = "channel"
+
+
+def announcement_key(kind: MessageKind, account_id: int, ref: object) -> str:
+    """The outbox key of the messages announcing one change, unique across accounts (e.g. `request:3:17`)."""
+    return f"{kind.value}:{account_id}:{ref}"[:64]
 
 
 @dataclass(frozen=True)

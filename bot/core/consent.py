@@ -146,6 +146,8 @@ class Consent:
     granted_at: datetime | None
     declined_at: datetime | None
     revoked_at: datetime | None
+    announced: str | None = None
+    """After a change (asked, answered): the outbox key of the messages announcing it."""
 
     @property
     def statement_digest(self) -> str:

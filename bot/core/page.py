@@ -34,6 +34,8 @@ class PendingRequest:
     renewal: date
     requested_by: str
     requested_at: datetime
+    announced: str | None = None
+    """After a change of the request (a cancellation): the outbox key of the messages announcing it."""
 
 
 @dataclass(frozen=True)

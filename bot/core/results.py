@@ -17,6 +17,8 @@ class Submitted:
     new_seat_count: int
     deactivation: policy.Deactivation
     saving: Decimal | None
+    announced: str | None = None
+    """The outbox key of the messages announcing it (queued with it), when any."""
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,8 @@ class DeactivationResult:
     """Refused: the account would be left without an active admin."""
     pending: PendingRequest | None = None
     needs_consent_ids: tuple[int, ...] = field(default=())
+    announced: str | None = None
+    """The outbox key of the messages announcing it (queued with it), when any."""
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,19 @@ the tables themselves (an import-linter contract keeps handlers away from store/
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.orm import Session
+
+from bot.core.page import AccountTerms
+
+R = TypeVar("R")
+Announce = Callable[[R, AccountTerms], Sequence[tuple[str, dict[str, Any]]]]
+"""How the adapter words the messages announcing a change (the change's result, the account's terms) ->
+(target: a channel id, or a user id for a DM, message). The use case queues them in the outbox in the
+change's own transaction: a crash right after the commit loses none."""
 
 
 class Database(Protocol):

@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from bot.core import policy
-from bot.core.audit import Actor, AuditAction
+from bot.core.audit import Actor, AuditAction, MessageKind
 from bot.core.errors import Conflict, Invalid, NotFound
 from bot.core.page import PendingRequest
 from bot.core.results import Submitted
 from bot.core.statuses import RequestStatus
 from bot.usecases.common import require_admin
-from bot.usecases.ports import Database
+from bot.usecases.ports import Announce, Database
+from bot.worker import outbox
 from store import models
 from store.db import Clash
 from store.queries import as_pending, audit, load_account, pending_of, pending_row, roster_of, terms_of, wake
 
 
-def submit_reduction(db: Database, *, team: str, actor: Actor, seats: object, now: datetime) -> Submitted:
-    """Request to remove `seats` licenses at the next renewal whose deadline has not passed."""
+def submit_reduction(
+    db: Database,
+    *,
+    team: str,
+    actor: Actor,
+    seats: object,
+    now: datetime,
+    announce: Announce[Submitted] | None = None,
+) -> Submitted:
+    """Request to remove `seats` licenses at the next renewal whose deadline has not passed; `announce`
+    words the messages that tell about it, queued in the outbox with it."""
     try:
         with db.transaction() as s:
             account = load_account(s, team, lock=True)
@@ -58,13 +69,19 @@ def submit_reduction(db: Database, *, team: str, actor: Actor, seats: object, no
                 seats_removed=n,
                 renewal=str(target.renewal),
             )
-            return Submitted(
+            done = Submitted(
                 request=as_pending(row),
                 target=target,
                 new_seat_count=new_count,
                 deactivation=policy.automatic_deactivations(roster, new_count),
                 saving=policy.saving(n, terms.price_per_seat, terms.plan),
             )
+            if announce is None:
+                return done
+            key = outbox.announce(
+                s, account_id=account.id, kind=MessageKind.REQUEST, ref=row.id, messages=announce(done, terms), now=now
+            )
+            return replace(done, announced=key)
     except Clash:
         # Another submission won the race: the database allows one pending request per renewal.
         with db.transaction() as s:
@@ -78,9 +95,16 @@ def submit_reduction(db: Database, *, team: str, actor: Actor, seats: object, no
 
 
 def cancel_request(
-    db: Database, *, team: str, actor: Actor, now: datetime, request_id: int | None = None
+    db: Database,
+    *,
+    team: str,
+    actor: Actor,
+    now: datetime,
+    request_id: int | None = None,
+    announce: Announce[PendingRequest] | None = None,
 ) -> PendingRequest:
-    """Cancel the pending request (until the renewal is processed it stays cancellable)."""
+    """Cancel the pending request (until the renewal is processed it stays cancellable); `announce` words
+    the messages that tell about it, queued in the outbox with it."""
     with db.transaction() as s:
         account = load_account(s, team, lock=True)
         require_admin(s, account, actor)
@@ -104,7 +128,14 @@ def cancel_request(
             seats_removed=row.seats_removed,
             renewal=str(row.renewal_date),
         )
-        return as_pending(row)
+        cancelled = as_pending(row)
+        if announce is None:
+            return cancelled
+        messages = announce(cancelled, terms_of(account))
+        key = outbox.announce(
+            s, account_id=account.id, kind=MessageKind.CANCELLATION, ref=row.id, messages=messages, now=now
+        )
+        return replace(cancelled, announced=key)
 
 
 def _existing_message(existing: PendingRequest) -> str:

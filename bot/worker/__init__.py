@@ -6,15 +6,9 @@
 - outbox.py: queueing messages (exactly once per occasion and target), listing failures.
 - sender.py: delivering the outbox (claims, retries, a bounded thread pool), paced by pacing.py.
 - ports.py: what the worker is given: `Notices` (the messages' wording) and a `Poster` (Slack).
-- loop.py: one pass (`run_once`), the loop, and `start` (the thread of `licensebot serve`).
+- loop.py: one pass (`run_once`), the loop, and the one entry `start(db, clock, sender=, notices=, hooks=)`
+  (a worker thread: `licensebot serve`; `licensebot worker` runs the same passes in its loop).
 
 The worker never imports Slack code: bot/cli/wiring.py gives it handlers' builders and Web API client.
 See docs/worker.md.
 """
-
-from __future__ import annotations
-
-from bot.worker.loop import Background, Hooks, PassReport, run_once, start
-from bot.worker.ports import Notices, Poster
-
-__all__ = ["Background", "Hooks", "Notices", "PassReport", "Poster", "run_once", "start"]

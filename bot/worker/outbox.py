@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.core.audit import MessageKind
+from bot.core.audit import MessageKind, announcement_key
 from bot.core.statuses import DeliveryStatus, MemberStatus
 from store import models
 from store.db import Database
@@ -49,8 +49,22 @@ def queue(
     now: datetime,
 ) -> int:
     """Queue `message` for each target unless it is queued already; returns how many rows were added."""
+    return len(queued_ids(s, account_id=account_id, key=key, kind=kind, targets=targets, message=message, now=now))
+
+
+def queued_ids(
+    s: Session,
+    *,
+    account_id: int,
+    key: str,
+    kind: MessageKind,
+    targets: Sequence[str],
+    message: dict[str, Any],
+    now: datetime,
+) -> list[int]:
+    """`queue`, returning the ids of the rows added."""
     if not targets:
-        return 0
+        return []
     rows = [
         {
             "account_id": account_id,
@@ -69,7 +83,32 @@ def queue(
     insert = postgresql.insert(models.Delivery) if dialect == "postgresql" else sqlite.insert(models.Delivery)
     stmt = insert.on_conflict_do_nothing(index_elements=["account_id", "key", "target"]).returning(models.Delivery.id)
     # One cached statement run over the rows (insertmanyvalues): RETURNING lists only the rows added.
-    return len(s.execute(stmt, rows).all())
+    return [row_id for (row_id,) in s.execute(stmt, rows).all()]
+
+
+Announcements = Sequence[tuple[str, dict[str, Any]]]
+"""The messages announcing a change: (target: a channel id or a user id for a DM, message)."""
+
+
+ANNOUNCEMENT_HOLD = timedelta(minutes=1)
+"""How long the worker leaves a change's announcements to the request that queued them (it sends them right
+after its commit); after that, the worker sends what is still waiting (the process died, Slack failed)."""
+
+
+def announce(
+    s: Session, *, account_id: int, kind: MessageKind, ref: object, messages: Announcements, now: datetime
+) -> str:
+    """Queue the messages announcing a change in the change's own transaction: a crash right after the
+    commit loses none. Returns their outbox key (bot.worker.sender.Sender.deliver_now sends them)."""
+    key = announcement_key(kind, account_id, ref)
+    for target, message in messages:
+        queue(s, account_id=account_id, key=key, kind=kind, targets=[target], message=message, now=now)
+    s.execute(
+        update(models.Delivery)
+        .where(models.Delivery.key == key, models.Delivery.status == DeliveryStatus.PENDING.value)
+        .values(next_attempt_at=now + ANNOUNCEMENT_HOLD)
+    )
+    return key
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ from sqlalchemy.orm import Session
 from bot.core.audit import WORKER, AuditAction
 from bot.core.ids import USER_ID
 from bot.core.statuses import DeliveryStatus
+from bot.usecases.ports import Database as Transactions
 from bot.worker.pacing import Pacer
 from bot.worker.ports import DeliveryError, Posted, Poster
 from store import models
@@ -163,6 +164,23 @@ class Sender:
                 done = self._run(list(work), lambda target: commits.post(target, work[target].popleft()), report)
                 for target in [t for t, jobs in work.items() if not jobs or t not in done]:
                     del work[target]  # done, or its task failed: the rest stays leased for a later pass
+        return report
+
+    def deliver_now(self, db: Transactions, key: str, now: datetime) -> DeliveryReport:
+        """Send at once the messages queued under `key` (a change's announcements, right after its commit;
+        bot.worker.outbox.announce keeps the worker's passes off them for a minute), then record the outcomes
+        in one transaction. What fails is retried by the worker; a process that dies before its record leaves
+        them to the worker after that minute."""
+        report = DeliveryReport()
+        with db.transaction(read_only=True) as s:
+            query = _with_dm_channel(select(models.Delivery)).where(
+                models.Delivery.key == key, models.Delivery.status == PENDING
+            )
+            jobs = [
+                (row.target, _Job(row.id, row.payload, dm)) for row, dm in s.execute(query.order_by(models.Delivery.id))
+            ]
+        commits = _GroupCommit(self, db, now, report)
+        commits.record([(job, self._post(target, job.payload, job.dm_channel)) for target, job in jobs])
         return report
 
     def _run(
@@ -316,17 +334,19 @@ def store_dm_channels(s: Session, changes: list[dict[str, Any]]) -> None:
 class _GroupCommit:
     """SQLite: after each post, whoever gets the writer lock commits every outcome waiting by then."""
 
-    def __init__(self, sender: Sender, db: Database, now: datetime, report: DeliveryReport) -> None:
+    def __init__(self, sender: Sender, db: Transactions, now: datetime, report: DeliveryReport) -> None:
         self.sender, self.db, self.now, self.report = sender, db, now, report
         self._waiting: list[tuple[_Job, Result]] = []
         self._lock = threading.Lock()
 
     def post(self, target: str, job: _Job) -> bool:
-        result = self.sender._post(target, job.payload, job.dm_channel)
-        with self._lock:
-            self._waiting.append((job, result))
-        self.flush()
+        self.record([(job, self.sender._post(target, job.payload, job.dm_channel))])
         return True
+
+    def record(self, outcomes: list[tuple[_Job, Result]]) -> None:
+        with self._lock:
+            self._waiting.extend(outcomes)
+        self.flush()
 
     def flush(self) -> None:
         with self.sender._sqlite_writer:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bot.core.page import LicensePage, PendingRequest
+from bot.core.page import AccountTerms, PendingRequest
 from bot.core.results import DeactivationResult, Submitted, UsersOverview
 from bot.core.wording import fmt_date, money, plural
 from handlers.blocks.activity import Entry, activity_lines
@@ -106,9 +106,9 @@ def _request_phrase(request: PendingRequest, seats_before: int, seats_after: int
     )
 
 
-def submitted_message(done: Submitted, page: LicensePage) -> Message:
+def submitted_message(done: Submitted, terms: AccountTerms) -> Message:
     """The confirmation to the requester, with a Cancel button."""
-    r, t = done.request, page.terms
+    r, t = done.request, terms
     lines = [
         f":white_check_mark: Request #{r.id} is saved: {_request_phrase(r, t.licensed_seats, done.new_seat_count)}."
     ]
@@ -133,9 +133,9 @@ def submitted_message(done: Submitted, page: LicensePage) -> Message:
     return message(f"Request #{r.id} saved: remove {plural(r.seats_removed, 'license')}", blocks)
 
 
-def submitted_post(done: Submitted, page: LicensePage, requester: str) -> Message:
+def submitted_post(done: Submitted, terms: AccountTerms, requester: str) -> Message:
     """The admin-channel post about a new request."""
-    r, t = done.request, page.terms
+    r, t = done.request, terms
     text = f"{mention(requester)} requested to {_request_phrase(r, t.licensed_seats, done.new_seat_count)} (#{r.id})."
     if done.deactivation.shortfall:
         text += (

@@ -116,12 +116,13 @@ def test_the_status_of_a_known_admin_is_one_read(db: Database, slack: SlackSim) 
 
 
 def test_a_reduction_reads_once_after_its_ack(db: Database, slack: SlackSim) -> None:
-    """Before the ack: the target and the use case (2); after it one read for the DM, the post and every
-    admin's App Home (bot/snapshot.for_admins)."""
+    """Before the ack: the target and the use case, which queues the announcements (2); after it one read
+    for every admin's App Home (bot/usecases/snapshot.for_admins), and the announcements sent: a read of
+    them and one record of the outcomes (2)."""
     add_account(db, TEAM, seats=30)
     add_members(db, TEAM, 20, admins=ADMINS)
     assert slack.command(ADMIN, "reduce").status == 200
     view_id = slack.last_modal_id()
     with transactions(db) as begun:
         assert not slack.submit(ADMIN, view_id, seats("2")).body
-    assert len(begun) == 3
+    assert len(begun) == 5
