@@ -72,13 +72,16 @@ def channel(ctx: Ctx, _args: str, command: dict[str, Any]) -> None:
         return
     if ctx.require_admin() is None:
         return
-    usecases.set_admin_channel(
-        ctx.deps.db, team=ctx.team, actor=Actor.slack(ctx.user), channel=channel_id, now=ctx.now()
+    key = usecases.set_admin_channel(
+        ctx.deps.db,
+        team=ctx.team,
+        actor=Actor.slack(ctx.user),
+        channel=channel_id,
+        now=ctx.now(),
+        announce=lambda channel, terms: [(channel, channel_welcome(terms.name))],
     )
     with after_saving("The admin channel"):
-        name = usecases.license_page(ctx.deps.db, team=ctx.team, now=ctx.now()).terms.name
-        posted = ctx.post(channel_id, channel_welcome(name))
-        ctx.reply(channel_set_message(channel_id, posted))
+        ctx.reply(channel_set_message(channel_id, posted=ctx.deliver(key)))
 
 
 def history(ctx: Ctx, _args: str, _command: dict[str, Any]) -> None:

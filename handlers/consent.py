@@ -21,10 +21,11 @@ from bot.core.audit import Actor
 from bot.core.consent import AGREE, SIGNATURE, Consent, SlackIdentity
 from bot.core.errors import NotAllowed, UserError
 from bot.core.ids import MENTION, USER_ID
+from bot.core.page import AccountTerms
 from bot.usecases import consent, people
 from bot.usecases.consent import REFUSAL, ConsentInvalid
 from handlers.blocks import consent as blocks
-from handlers.blocks.messages import message
+from handlers.blocks.messages import Message, message
 from handlers.blocks.modals import message_view
 from handlers.blocks.mrkdwn import escape
 from handlers.blocks.state import action_value, parse_id
@@ -56,17 +57,31 @@ def _consent_id(value: object) -> int:
     return consent_id
 
 
-def _tell_others(ctx: Ctx, c: Consent) -> None:
-    """The requester (DM), the admin channel and every admin's license page learn about `c`."""
-    team_ctx = dataclasses.replace(ctx, team=c.team_id)
+def answer_announcements(c: Consent, _terms: AccountTerms) -> list[tuple[str, Message]]:
+    """What tells about an answer (queued with it): the requester (DM) and the admin channel."""
     note = blocks.notice(c)
-    calls = []
+    messages = []
     if USER_ID.match(c.requested_by) and c.requested_by != c.member_user_id:
-        calls.append(partial(team_ctx.dm, c.requested_by, note))
+        messages.append((c.requested_by, note))
     if c.admin_channel:
-        calls.append(partial(team_ctx.post, c.admin_channel, note))
+        messages.append((c.admin_channel, note))
+    return messages
+
+
+def request_announcements(c: Consent, _terms: AccountTerms) -> list[tuple[str, Message]]:
+    """What tells about a request for consent (queued with it): the admin asked (DM), the admin channel."""
+    messages = [(c.member_user_id, blocks.request_dm(c))] if c.member_user_id else []
+    if c.admin_channel:
+        messages.append((c.admin_channel, blocks.notice(c)))
+    return messages
+
+
+def _tell_others(ctx: Ctx, c: Consent) -> None:
+    """The requester (DM), the admin channel (both queued with the answer) and every admin's license page
+    learn about `c`."""
+    team_ctx = dataclasses.replace(ctx, team=c.team_id)
     with after_saving("Your answer"):
-        refresh_admin_homes(team_ctx, along=calls)
+        refresh_admin_homes(team_ctx, along=[partial(team_ctx.deliver, c.announced)])
 
 
 # --- asking -----------------------------------------------------------------------------------------
@@ -75,12 +90,18 @@ def _tell_others(ctx: Ctx, c: Consent) -> None:
 def ask(ctx: Ctx, *, member_id: int | None = None, user_id: str | None = None) -> tuple[Consent, bool]:
     """Store the request, DM the target admin; (the consent, whether the DM was delivered)."""
     c = consent.request_consent(
-        ctx.deps.db, team=ctx.team, actor=Actor.slack(ctx.user), member_id=member_id, user_id=user_id, now=ctx.now()
+        ctx.deps.db,
+        team=ctx.team,
+        actor=Actor.slack(ctx.user),
+        member_id=member_id,
+        user_id=user_id,
+        now=ctx.now(),
+        announce=request_announcements,
     )
     with after_saving("The consent request"):
-        delivered = bool(c.member_user_id) and ctx.dm(c.member_user_id or "", blocks.request_dm(c))
-        post = [partial(ctx.post, c.admin_channel, blocks.notice(c))] if c.admin_channel else []
-        refresh_admin_homes(ctx, along=post)
+        sent = ctx.deliver_report(c.announced)
+        delivered = any(o.target == c.member_user_id for o in sent.sent)
+        refresh_admin_homes(ctx)
     return c, delivered
 
 
@@ -135,13 +156,17 @@ def review(ctx: Ctx, who: SlackIdentity, body: dict[str, Any]) -> None:
 
 
 def decline(ctx: Ctx, who: SlackIdentity, body: dict[str, Any]) -> None:
-    c = consent.decline(ctx.deps.db, consent_id=_consent_id(action_value(body)), who=who, now=ctx.now())
+    c = consent.decline(
+        ctx.deps.db, consent_id=_consent_id(action_value(body)), who=who, now=ctx.now(), announce=answer_announcements
+    )
     ctx.reply(blocks.answered_dm(c), replace=True)
     _tell_others(ctx, c)
 
 
 def revoke(ctx: Ctx, who: SlackIdentity, body: dict[str, Any]) -> None:
-    c = consent.revoke(ctx.deps.db, consent_id=_consent_id(action_value(body)), who=who, now=ctx.now())
+    c = consent.revoke(
+        ctx.deps.db, consent_id=_consent_id(action_value(body)), who=who, now=ctx.now(), announce=answer_announcements
+    )
     ctx.reply(blocks.answered_dm(c), replace=True)
     _tell_others(ctx, c)
 
@@ -161,6 +186,7 @@ def on_submit(ctx: Ctx, ack: Ack, who: SlackIdentity, view: dict[str, Any]) -> N
             signature=signature,
             now=ctx.now(),
             shown_digest=meta.digest,
+            announce=answer_announcements,
         )
     except ConsentInvalid as exc:
         ack(response_action="errors", errors={FIELD_BLOCKS[k]: v for k, v in exc.errors.items()})

@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from bot.core.results import Viewer
 from bot.usecases import people, snapshot
 from bot.usecases.snapshot import Snapshot
+from bot.worker.sender import DeliveryReport
 from handlers.blocks.messages import Message, message
 from handlers.blocks.page import not_admin_text
 from handlers.deps import Deps
@@ -79,10 +80,14 @@ class Ctx:
     def deliver(self, key: str | None) -> bool:
         """Send the announcements of a stored change (queued under `key` with it) now; False when some wait
         for the worker's retry (logged by the sender)."""
-        if key is None:
-            return True
-        report = deliver_now(self.client, self.deps.db, key, self.now())
+        report = self.deliver_report(key)
         return not (report.retrying or report.failed or report.errors)
+
+    def deliver_report(self, key: str | None) -> DeliveryReport:
+        """`deliver`, with what happened to each message."""
+        if key is None:
+            return DeliveryReport()
+        return deliver_now(self.client, self.deps.db, key, self.now())
 
     def dm(self, user_id: str, msg: Message) -> bool:
         """Post in the app's Messages tab with `user_id` (chat:write). False (logged) when Slack refuses."""

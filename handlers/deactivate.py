@@ -21,7 +21,7 @@ from bot.usecases import people
 from handlers import consent as consent_feature
 from handlers.blocks.messages import Message, deactivated_message, message
 from handlers.blocks.modals import deactivate_view, message_view, selected_member_ids
-from handlers.blocks.mrkdwn import escape
+from handlers.blocks.mrkdwn import escape, line_sections
 from handlers.blocks.page import not_admin_text
 from handlers.context import Ctx
 from handlers.deps import Deps
@@ -97,7 +97,14 @@ def on_submit(ctx: Ctx, ack: Ack, view: dict[str, Any]) -> None:
         ack(response_action="errors", errors={Block.USERS: "Choose at least one user from the list."})
         return
     try:
-        result = deactivate(ctx, ids)
+        result = usecases.deactivate_members(
+            ctx.deps.db,
+            team=ctx.team,
+            actor=Actor.slack(ctx.user),
+            member_ids=ids,
+            now=ctx.now(),
+            announce=lambda done, _terms: [(ctx.user, deactivated_message(done))],
+        )
     except UserError as exc:
         ack(response_action="errors", errors={Block.USERS: exc.message})
         return
@@ -105,7 +112,10 @@ def on_submit(ctx: Ctx, ack: Ack, view: dict[str, Any]) -> None:
 
     def announce() -> None:
         with after_saving("The deactivation"):
-            ctx.dm(ctx.user, answer(ctx, result))
+            ctx.deliver(result.announced)  # the result, queued with the deactivation
+            asked = start_consent_flow(ctx, list(zip(result.needs_consent_ids, result.needs_consent, strict=True)))
+            if asked:
+                ctx.dm(ctx.user, message(asked[0], line_sections(asked)))
             refresh_admin_homes(ctx)
 
     later(ctx, announce)

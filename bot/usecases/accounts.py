@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -10,16 +11,17 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.core import policy
-from bot.core.audit import OPERATOR, Actor, AuditAction
+from bot.core.audit import OPERATOR, Actor, AuditAction, MessageKind
 from bot.core.errors import Conflict, UserError
 from bot.core.ids import CHANNEL_ID
 from bot.core.policy import Plan
 from bot.core.text import clean_name
 from bot.usecases.common import check_team_id, require_admin, require_operator
-from bot.usecases.ports import Database
+from bot.usecases.ports import Announce, Database
+from bot.worker import outbox
 from store import models
 from store.db import Clash
-from store.queries import audit, load_account, wake
+from store.queries import audit, load_account, terms_of, wake
 
 
 @dataclass(frozen=True)
@@ -126,7 +128,11 @@ def update_account(
         return diff
 
 
-def set_admin_channel(db: Database, *, team: str, actor: Actor, channel: str, now: datetime) -> None:
+def set_admin_channel(
+    db: Database, *, team: str, actor: Actor, channel: str, now: datetime, announce: Announce[str] | None = None
+) -> str | None:
+    """Make `channel` the admin channel; `announce` (given the channel) words the messages that tell about it,
+    queued in the outbox with it. Returns their outbox key (None without `announce`)."""
     with db.transaction() as s:
         account = load_account(s, team, lock=True)
         require_admin(s, account, actor)
@@ -135,3 +141,13 @@ def set_admin_channel(db: Database, *, team: str, actor: Actor, channel: str, no
             account.admin_channel = channel
             account.updated_at = now
             wake(account, now)  # the latest due reminder still reaches the new channel
+        if announce is None:
+            return None
+        return outbox.announce(
+            s,
+            account_id=account.id,
+            kind=MessageKind.CHANNEL,
+            ref=f"{channel}:{uuid.uuid4().hex[:16]}",  # each time it is set, the channel is welcomed
+            messages=announce(channel, terms_of(account)),
+            now=now,
+        )

@@ -8,6 +8,7 @@ nothing and is written to the audit log. Answered consents are never edited: the
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -16,16 +17,17 @@ from sqlalchemy.orm import Session
 
 from bot.core import consent as rules
 from bot.core import policy
-from bot.core.audit import Actor, AuditAction
+from bot.core.audit import Actor, AuditAction, MessageKind
 from bot.core.consent import AGREE, SIGNATURE, SIGNATURE_MAX, Consent, SlackIdentity
 from bot.core.errors import Conflict, NotAllowed, NotFound, UserError
 from bot.core.statuses import ConsentStatus, MemberStatus
 from bot.usecases.common import require_admin
 from bot.usecases.consents import requester_name, view_of
-from bot.usecases.ports import Database
+from bot.usecases.ports import Announce, Database
+from bot.worker import outbox
 from store import models
 from store.db import Clash
-from store.queries import audit, load_account, pending_of, wake
+from store.queries import audit, load_account, pending_of, terms_of, wake
 
 
 class ConsentInvalid(UserError):
@@ -104,8 +106,10 @@ def request_consent(
     now: datetime,
     member_id: int | None = None,
     user_id: str | None = None,
+    announce: Announce[Consent] | None = None,
 ) -> Consent:
-    """An admin asks another admin (by member id or Slack user id) for written consent."""
+    """An admin asks another admin (by member id or Slack user id) for written consent; `announce` words the
+    messages that tell about it (the request to the admin, ...), queued in the outbox with it."""
     try:
         with db.transaction() as s:
             account = load_account(s, team, lock=True)
@@ -166,7 +170,7 @@ def request_consent(
                 name=target.name,
                 effective_on=effective.isoformat(),
             )
-            return view_of(s, row, account, target)
+            return _announced(s, account, view_of(s, row, account, target), "requested", announce, now)
     except Clash:
         raise Conflict(
             "Another admin asked for the same consent at the same moment: look at the license page."
@@ -263,6 +267,7 @@ def grant(
     signature: str,
     now: datetime,
     shown_digest: str | None = None,
+    announce: Announce[Consent] | None = None,
 ) -> Consent:
     """The target admin signs: stores the exact statement, the typed signature and who signed."""
     try:
@@ -301,9 +306,22 @@ def grant(
                 signature=row.signature,
                 effective_on=row.effective_on.isoformat(),
             )
-            return view_of(s, row, account, member)
+            return _announced(s, account, view_of(s, row, account, member), "granted", announce, now)
     except _Refused as exc:
         raise _refused(db, exc, who, "grant", now) from None
+
+
+def _announced(
+    s: Session, account: models.Account, c: Consent, what: str, announce: Announce[Consent] | None, now: datetime
+) -> Consent:
+    """`c` after its change `what`, with the messages `announce` words queued in the change's transaction."""
+    if announce is None:
+        return c
+    messages = announce(c, terms_of(account))
+    key = outbox.announce(
+        s, account_id=account.id, kind=MessageKind.CONSENT, ref=f"{c.id}:{what}", messages=messages, now=now
+    )
+    return replace(c, announced=key)
 
 
 def _audit_answer(
@@ -331,7 +349,9 @@ def _audit_answer(
     )
 
 
-def decline(db: Database, *, consent_id: int, who: SlackIdentity, now: datetime) -> Consent:
+def decline(
+    db: Database, *, consent_id: int, who: SlackIdentity, now: datetime, announce: Announce[Consent] | None = None
+) -> Consent:
     """The target admin declines; another admin may ask again later."""
     try:
         with db.transaction() as s:
@@ -341,12 +361,14 @@ def decline(db: Database, *, consent_id: int, who: SlackIdentity, now: datetime)
             row.status = ConsentStatus.DECLINED.value
             row.declined_at = now
             _audit_answer(s, row, member, who, AuditAction.CONSENT_DECLINED, now)
-            return view_of(s, row, account, member)
+            return _announced(s, account, view_of(s, row, account, member), "declined", announce, now)
     except _Refused as exc:
         raise _refused(db, exc, who, "decline", now) from None
 
 
-def revoke(db: Database, *, consent_id: int, who: SlackIdentity, now: datetime) -> Consent:
+def revoke(
+    db: Database, *, consent_id: int, who: SlackIdentity, now: datetime, announce: Announce[Consent] | None = None
+) -> Consent:
     """The target admin withdraws a granted consent, until their user has been deactivated."""
     try:
         with db.transaction() as s:
@@ -359,6 +381,6 @@ def revoke(db: Database, *, consent_id: int, who: SlackIdentity, now: datetime) 
             row.revoked_at = now
             wake(account, now)
             _audit_answer(s, row, member, who, AuditAction.CONSENT_REVOKED, now)
-            return view_of(s, row, account, member)
+            return _announced(s, account, view_of(s, row, account, member), "revoked", announce, now)
     except _Refused as exc:
         raise _refused(db, exc, who, "revoke", now) from None

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import select
 
-from bot.core.audit import OPERATOR, Actor, AuditAction
+from bot.core.audit import OPERATOR, Actor, AuditAction, MessageKind
 from bot.core.errors import NotFound, UserError
 from bot.core.members_csv import MemberRow
 from bot.core.results import DeactivationResult
 from bot.core.statuses import DeactivatedHow, MemberStatus
 from bot.usecases.common import require_admin, require_operator
-from bot.usecases.ports import Database
+from bot.usecases.ports import Announce, Database
+from bot.worker import outbox
 from store import models, queries
 from store.db import Clash
-from store.queries import audit, consented_member_ids, load_account, pending_of, wake
+from store.queries import audit, consented_member_ids, load_account, pending_of, terms_of, wake
 
 
 def import_members(
@@ -67,9 +70,16 @@ def import_members(
 
 
 def deactivate_members(
-    db: Database, *, team: str, actor: Actor, member_ids: Sequence[int], now: datetime
+    db: Database,
+    *,
+    team: str,
+    actor: Actor,
+    member_ids: Sequence[int],
+    now: datetime,
+    announce: Announce[DeactivationResult] | None = None,
 ) -> DeactivationResult:
-    """Deactivate users by hand. This does not lower the number of licenses."""
+    """Deactivate users by hand. This does not lower the number of licenses. `announce` words the messages
+    that tell about it, queued in the outbox with it."""
     with db.transaction() as s:
         account = load_account(s, team, lock=True)
         require_admin(s, account, actor)
@@ -101,7 +111,7 @@ def deactivate_members(
                 audit(s, account.id, actor, AuditAction.MEMBER_DEACTIVATED, now, member=m.id, name=m.name, how="manual")
         if done:
             wake(account, now)
-        return DeactivationResult(
+        result = DeactivationResult(
             deactivated=tuple(done),
             needs_consent=tuple(m.name for m in needs),
             already=tuple(already),
@@ -109,3 +119,14 @@ def deactivate_members(
             pending=pending_of(s, account.id),
             needs_consent_ids=tuple(m.id for m in needs),
         )
+        if announce is None:
+            return result
+        key = outbox.announce(
+            s,
+            account_id=account.id,
+            kind=MessageKind.DEACTIVATION,
+            ref=uuid.uuid4().hex[:16],  # each deactivation answer is its own message (a replay gets its own)
+            messages=announce(result, terms_of(account)),
+            now=now,
+        )
+        return replace(result, announced=key)
