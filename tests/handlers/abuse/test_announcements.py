@@ -6,9 +6,11 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot import usecases
+from bot.cli.main import main
 from bot.cli.wiring import slack_notices
 from bot.core.audit import Actor
 from bot.testing.slack_sim import SlackSim
@@ -20,7 +22,7 @@ from store.db import Database
 from tests.bot.worker.conftest import stand_in_sender
 from tests.conftest import NOW
 from tests.handlers.conftest import ADMIN, TEAM
-from tests.handlers.helpers import requests, seats
+from tests.handlers.helpers import last_reply, requests, seats
 
 
 def outbox(db: Database) -> list[tuple[str, str, str]]:
@@ -71,3 +73,19 @@ def test_a_process_dying_right_after_the_commit_loses_no_announcement(
     texts = [p.params["text"] for p in standin.posts()]
     assert sum("saved" in t for t in texts) == 1  # the requester's DM
     assert sum("cancelled request" in t for t in texts) == 1  # the admin channel
+
+
+def test_a_consent_request_and_a_new_admin_channel_survive_slack_failing(
+    slack: SlackSim, standin: SlackStandIn, db: Database, team: str, capsys: pytest.CaptureFixture[str], db_url: str
+) -> None:
+    standin.fail("chat.postMessage", "internal_error", status=500, times=3)
+    slack.command(ADMIN, "consent <@U0001>")  # the DM to the admin asked and the admin-channel post fail
+    slack.command(ADMIN, "channel", channel="C0NEWADMINS")  # the welcome fails too
+    assert "invite me" in last_reply(standin)  # said honestly: it could not post there yet
+    assert main(["--database", db_url, "status", "--team", TEAM]) == 0
+    assert "3 messages waiting to be sent to Slack" in capsys.readouterr().out
+    worker_pass(db, standin, timedelta(minutes=5))
+    texts = Counter(p.params["channel"] for p in standin.posts())
+    assert texts["DU0001"] == 1 and texts["C0ADMINS"] == 1 and texts["C0NEWADMINS"] == 1
+    worker_pass(db, standin, timedelta(hours=1))
+    assert Counter(p.params["channel"] for p in standin.posts()) == texts  # exactly once
