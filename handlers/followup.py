@@ -26,9 +26,7 @@ from typing import Any, ClassVar
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.core.errors import UserError
 from handlers.blocks.modals import loading_view, message_view
-from handlers.blocks.mrkdwn import escape
 from handlers.context import Ctx
 from handlers.deps import Call, Deps, OnError, Work
 from handlers.errors import explain, tell
@@ -139,12 +137,12 @@ def at_once(ctx: Ctx, work: Callable[[], None]) -> None:
         tell(ctx, explain(exc))
 
 
-Work_ = Callable[[Ctx, dict[str, Any]], None]
+ActionWork = Callable[[Ctx, dict[str, Any]], None]
 """What a block action does after its ack: (the request, the action's payload)."""
 ActionListener = Callable[[Ack, dict[str, Any], BoltContext, WebClient, Respond], None]
 
 
-def acked(deps: Deps, work: Work_) -> ActionListener:
+def acked(deps: Deps, work: ActionWork) -> ActionListener:
     """The one shape of a block-action listener: ack at once, then `work(ctx, body)` on the after-ack pool."""
 
     def listener(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond) -> None:
@@ -167,7 +165,7 @@ def open_then_fill(ctx: Ctx, trigger_id: str, title: str, fill: Callable[[], dic
             try:
                 content = fill()
             except Exception as exc:  # the modal says what failed; it never stays on "Loading…"
-                content = message_view(title, explain(exc) if not isinstance(exc, UserError) else escape(exc.message))
+                content = message_view(title, explain(exc))
             ctx.client.views_update(view_id=view["id"], hash=view.get("hash"), view=content)
 
         later(ctx, work)
