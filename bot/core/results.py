@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import enum
+import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -96,8 +98,63 @@ class Viewer:
 class UsersOverview:
     page: LicensePage
     people: tuple[Person, ...]
-    """Active users, oldest first."""
+    """One page of the active users, oldest first (`offset` of them come before)."""
     seat_count: int
     """The number of licenses the renewal would leave (after the pending request, if any)."""
     automatic: policy.Deactivation
-    """Who would be deactivated automatically if the renewal were processed now."""
+    """Who would be deactivated automatically if the renewal were processed now (the first few named)."""
+    offset: int = 0
+    page_size: int = 0
+    """0: `people` is the whole list."""
+
+    @property
+    def page_number(self) -> int:
+        """1-based."""
+        return self.offset // self.page_size + 1 if self.page_size else 1
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.page.active / self.page_size)) if self.page_size else 1
+
+
+class ListKind(enum.StrEnum):
+    """A whole list shown on demand, page by page."""
+
+    AT_RISK = "at_risk"
+    """Who would be deactivated automatically at the pending request's renewal, if nothing changes."""
+    RENEWAL = "renewal"
+    """Who was deactivated automatically when a renewal was processed."""
+
+
+@dataclass(frozen=True)
+class Listed:
+    name: str
+    is_admin: bool
+    added_at: datetime
+
+
+@dataclass(frozen=True)
+class PagedList:
+    """One page of a list of people (`ListKind`), as the paged modal and `/licenses users --at-risk` show it."""
+
+    kind: ListKind
+    account_name: str
+    timezone: str
+    renewal: date | None
+    """The renewal the list is about (None: no request is pending)."""
+    people: tuple[Listed, ...]
+    page: int
+    """0-based."""
+    page_size: int
+    total: int
+    unresolved: int = 0
+    """AT_RISK: users over the new count that cannot be chosen (only admins without consent are left)."""
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.page_size))
+
+    @property
+    def first(self) -> int:
+        """The 1-based position of the page's first person."""
+        return self.page * self.page_size + 1

@@ -15,10 +15,11 @@ from typing import Any
 import pendulum
 
 from bot.core import policy
-from bot.core.page import AccountTerms, LicensePage, TeamleaderLink
-from bot.core.results import RenewalOutcome
+from bot.core.page import PREVIEW, AccountTerms, LicensePage, TeamleaderLink
+from bot.core.results import ListKind, RenewalOutcome
 from bot.core.wording import deadline_phrase, fmt_date, fmt_local_time, money, plural, reconnect_banner
-from handlers.blocks.mrkdwn import Block, actions, actor, button, context, escape, fit, header, line_sections
+from handlers.blocks.lists import ListRef, preview_lines, see_all_button
+from handlers.blocks.mrkdwn import Block, actions, actor, button, context, escape, fallback, fit, header, line_sections
 from handlers.ids import Action
 
 Message = dict[str, Any]
@@ -28,17 +29,13 @@ NOT_LOWERING = "Deactivating users does not lower the number of licenses: only a
 
 
 def _message(text: str, blocks: list[Block]) -> Message:
-    return {"text": text, "blocks": fit(blocks)}
+    return {"text": fallback(text), "blocks": fit(blocks)}
 
 
 def _when(days_before: int) -> str:
     if days_before == 0:
         return "today"
     return "tomorrow" if days_before == 1 else f"in {days_before} days"
-
-
-def _who(name: str, is_admin: bool) -> str:
-    return f"• {escape(name)}{' (admin, has consented)' if is_admin else ''}"
 
 
 def reminder_message(page: LicensePage, days_before: int) -> Message:
@@ -57,12 +54,12 @@ def reminder_message(page: LicensePage, days_before: int) -> Message:
         f"{page.active} users are active, so *{plural(d.shortfall, 'user')} must still be deactivated*, "
         f"at the latest on {renewal} (until 23:59, {escape(t.timezone)}).",
     ]
-    if d.chosen:
+    if d.total:
         lines.append(
             "If nothing changes, these users are deactivated automatically when the renewal day ends "
             "(the most recently added first) and lose access:"
         )
-        lines.extend(_who(m.name, m.is_admin) for m in d.chosen)
+        lines.extend(preview_lines(d.chosen, d.more))
     if d.unresolved:
         lines.append(
             f":warning: {plural(d.unresolved, 'more user')} cannot be deactivated automatically: only admins without "
@@ -71,7 +68,12 @@ def reminder_message(page: LicensePage, days_before: int) -> Message:
     blocks: list[Block] = [
         header(f"{plural(d.shortfall, 'user')} to deactivate by {renewal}"),
         *line_sections(lines),
-        actions([button("Deactivate users", Action.OPEN_DEACTIVATE, value=str(p.id), style="primary")]),
+        actions(
+            [
+                button("Deactivate users", Action.OPEN_DEACTIVATE, value=str(p.id), style="primary"),
+                *([see_all_button(ListRef(ListKind.AT_RISK), d.total)] if d.more else []),
+            ]
+        ),
         context(
             f"Reminder for request #{p.id}. The renewal is processed when {renewal} ends ({escape(t.timezone)}); "
             "until then the request can still be cancelled."
@@ -139,7 +141,7 @@ def renewal_summary_message(outcome: RenewalOutcome) -> Message:
         )
         if o.deactivated:
             lines.append(f"Deactivated automatically ({plural(len(o.deactivated), 'user')}, they lost access):")
-            lines.extend(_who(m.name, m.is_admin) for m in o.deactivated)
+            lines.extend(preview_lines(o.deactivated, 0, how="*See all* lists everyone, page by page"))
         elif not o.unresolved:
             lines.append("The active users fit the new number of licenses: nobody was deactivated.")
         if o.unresolved:
@@ -150,6 +152,8 @@ def renewal_summary_message(outcome: RenewalOutcome) -> Message:
                 f"{plural(o.unresolved, 'user')} yourself, or ask an admin for consent."
             )
     blocks: list[Block] = [header(f"Renewal of {renewal} processed{' late' if o.late else ''}"), *line_sections(lines)]
+    if len(o.deactivated) > PREVIEW:
+        blocks.append(actions([see_all_button(ListRef(ListKind.RENEWAL, o.renewal), len(o.deactivated))]))
     if o.request_id is not None:
         blocks.append(context(NOT_LOWERING))
     text = f"{escape(o.account_name)}: the renewal of {renewal} is processed{' (late)' if o.late else ''}"
