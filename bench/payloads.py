@@ -131,9 +131,8 @@ def surfaces(db: Database) -> Iterator[Surface]:
     member = snap.viewer.member
     consent = page_section(member.member_id if member else None, snap.viewer.admins, snap.consents or {})
     yield Surface("consent section", "blocks", {"blocks": consent})
-    yield Surface(
-        "license page", "message", {"text": page_text(snap.page), "blocks": page_blocks(snap.page, snap.viewer, consent)}
-    )
+    page = {"text": page_text(snap.page), "blocks": page_blocks(snap.page, snap.viewer, consent)}
+    yield Surface("license page", "message", page)
     yield Surface("App Home", "home", home_view(snap.page, snap.viewer, snap.activity, consent))
     yield Surface("users list", "message", users_message(people.users_overview(db, team=TEAM, now=NOW)))
     yield Surface("deactivate modal", "modal", _deactivate_view(db))
