@@ -30,6 +30,7 @@ def installed_hooks() -> Hooks:
 def slack_notices() -> Notices:
     return Notices(
         reminder=notices.reminder_message,
+        all_set=notices.all_set_message,
         unused_seats=notices.unused_seats_message,
         renewal_summary=notices.renewal_summary_message,
         teamleader_reconnect=notices.teamleader_reconnect_message,

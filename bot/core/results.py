@@ -158,3 +158,22 @@ class PagedList:
     def first(self) -> int:
         """The 1-based position of the page's first person."""
         return self.page * self.page_size + 1
+
+
+@dataclass(frozen=True)
+class ReminderNote:
+    """How one recipient's reminder is worded (the worker decides it, bot/core/schedule.py)."""
+
+    days_before: int
+    """Which reminder: 14, 7, 3, 1, 0 days before the renewal."""
+    days_left: int
+    """Days from today (the account's) to the renewal: a snoozed reminder comes back later than its day."""
+    for_channel: bool = False
+    escalated: bool = False
+    admins: tuple[str, ...] = ()
+    """Slack ids of the active admins, mentioned in an escalated admin-channel post."""
+    snooze_choices: tuple[int, ...] = ()
+    """"Remind me later" in this many days (a DM of an early reminder)."""
+    snoozed: bool = False
+    """A snoozed reminder coming back."""
+    renewal: date | None = None
