@@ -14,7 +14,20 @@ __all__ = ["Deps", "register"]
 
 
 def register(app: App, deps: Deps) -> None:
-    from handlers import binding, cancel, commands, consent, deactivate, errors, home, lists, reduce, retries, suggest
+    from handlers import (
+        binding,
+        cancel,
+        commands,
+        consent,
+        deactivate,
+        errors,
+        home,
+        lists,
+        reduce,
+        retries,
+        snooze,
+        suggest,
+    )
 
     retries.register(app, deps)
     binding.register(app, deps)
@@ -26,4 +39,5 @@ def register(app: App, deps: Deps) -> None:
     home.register(app, deps)
     lists.register(app, deps)
     suggest.register(app, deps)
+    snooze.register(app, deps)
     errors.register(app, deps)

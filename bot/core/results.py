@@ -177,3 +177,13 @@ class ReminderNote:
     snoozed: bool = False
     """A snoozed reminder coming back."""
     renewal: date | None = None
+
+
+@dataclass(frozen=True)
+class Snoozed:
+    """An admin's early reminder snoozed: it comes back to them at `until` (09:00 in `timezone`)."""
+
+    renewal: date
+    days_before: int
+    until: datetime
+    timezone: str
