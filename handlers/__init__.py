@@ -27,6 +27,7 @@ def register(app: App, deps: Deps) -> None:
         retries,
         snooze,
         suggest,
+        timezones,
     )
 
     retries.register(app, deps)
@@ -40,4 +41,5 @@ def register(app: App, deps: Deps) -> None:
     lists.register(app, deps)
     suggest.register(app, deps)
     snooze.register(app, deps)
+    timezones.register(app, deps)
     errors.register(app, deps)

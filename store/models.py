@@ -106,6 +106,10 @@ class Account(Base):
     updated_at: Mapped[datetime]
 
 
+TIMEZONE_DUE = "is_admin AND status = 'active' AND slack_user_id IS NOT NULL"
+"""Members whose Slack timezone the worker keeps fresh (their reminder DMs go at 09:00 their time)."""
+
+
 class Member(Base):
     __tablename__ = "members"
     __table_args__ = (
@@ -115,6 +119,13 @@ class Member(Base):
         CheckConstraint(_in("status", MemberStatus), name="status"),
         CheckConstraint(f"deactivated_how IS NULL OR {_in('deactivated_how', DeactivatedHow)}", name="deactivated_how"),
         Index("ix_members_account_status_added", "account_id", "status", "added_at"),
+        # The worker refreshes admins' Slack timezones, oldest check first: only those rows are in this index.
+        Index(
+            "ix_members_timezone_due",
+            "timezone_checked_at",
+            sqlite_where=text(TIMEZONE_DUE),
+            postgresql_where=text(TIMEZONE_DUE),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -20,13 +20,14 @@ from sqlalchemy.orm import Session
 
 from bot.core import policy
 from bot.core.audit import Actor, AuditAction
+from bot.core.errors import NotFound
 from bot.core.page import PREVIEW
 from bot.core.results import Person, UsersOverview, Viewer
 from bot.core.statuses import MemberStatus
 from bot.usecases.ports import Database
 from store import models, queries
 from store.db import Clash
-from store.queries import audit, load_account, member_for_slack_user, page_of, roster_of
+from store.queries import audit, load_account, member_for_slack_user, page_of, roster_of, wake
 
 EmailLookup = Callable[[str], str | None]
 """Slack user id -> the email Slack knows for them (None when unknown)."""
@@ -231,3 +232,42 @@ def users_overview(db: Database, *, team: str, now: datetime, page: int = 1) -> 
             offset=offset,
             page_size=USERS_PAGE,
         )
+
+
+def store_timezone(
+    db: Database, *, team: str, user_id: str, timezone: str | None, now: datetime, actor: Actor | None = None
+) -> bool:
+    """Store the Slack timezone of the member with this Slack id (from users.info or a `user_change` event).
+    An unknown or missing zone keeps the one stored (the account's is used when none is). Returns whether it
+    changed: then it is audited and the account's reminders are looked at again (their 09:00 moved)."""
+    zone: str | None = None
+    if timezone:
+        try:
+            zone = policy.check_timezone(timezone)
+        except policy.PolicyError:
+            zone = None
+    try:
+        with db.transaction() as s:
+            account = load_account(s, team)
+            member = member_for_slack_user(s, account.id, user_id)
+            if member is None:
+                return False
+            member.timezone_checked_at = now
+            if zone is None or zone == member.timezone:
+                return False
+            before, member.timezone = member.timezone, zone
+            member.updated_at = now
+            audit(
+                s,
+                account.id,
+                actor or Actor.slack(user_id),
+                AuditAction.MEMBER_TIMEZONE_CHANGED,
+                now,
+                member=member.id,
+                before=before,
+                timezone=zone,
+            )
+            wake(account, now)
+            return True
+    except NotFound:
+        return False

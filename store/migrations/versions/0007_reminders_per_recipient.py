@@ -19,11 +19,21 @@ down_revision = "0006"
 branch_labels = None
 depends_on = None
 
+TIMEZONE_DUE = "is_admin AND status = 'active' AND slack_user_id IS NOT NULL"
+
 
 def upgrade() -> None:
     # Plain ADD COLUMN (no batch): SQLite keeps the tables, and their triggers, as they are.
     op.add_column("members", sa.Column("timezone", sa.String(length=64), nullable=True))
     op.add_column("members", sa.Column("timezone_checked_at", sa.DateTime(timezone=True), nullable=True))
+    op.create_index(
+        "ix_members_timezone_due",
+        "members",
+        ["timezone_checked_at"],
+        unique=False,
+        sqlite_where=sa.text(TIMEZONE_DUE),
+        postgresql_where=sa.text(TIMEZONE_DUE),
+    )
     op.add_column("accounts", sa.Column("escalate", sa.Boolean(), nullable=False, server_default=sa.true()))
     op.create_table(
         "reminder_snoozes",
@@ -59,6 +69,12 @@ def downgrade() -> None:
     op.drop_table("reminder_snoozes")
     with op.batch_alter_table("accounts") as batch:
         batch.drop_column("escalate")
+    op.drop_index(
+        "ix_members_timezone_due",
+        table_name="members",
+        sqlite_where=sa.text(TIMEZONE_DUE),
+        postgresql_where=sa.text(TIMEZONE_DUE),
+    )
     with op.batch_alter_table("members") as batch:
         batch.drop_column("timezone_checked_at")
         batch.drop_column("timezone")
