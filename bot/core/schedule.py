@@ -43,6 +43,10 @@ SNOOZE_CHOICES: tuple[int, ...] = (1, 3)
 """Remind me later: tomorrow, or in 3 days (at 09:00 the admin's time)."""
 SNOOZE_MARGIN = timedelta(hours=48)
 """A snooze never brings a reminder back in the last 48 hours before the renewal day ends."""
+LATE = timedelta(hours=1)
+CATCH_UP_SKIP = timedelta(hours=12)
+"""After downtime, a recipient's late reminder is skipped when their next one comes within 12 hours (one message,
+the right one, at their 09:00, rather than yesterday's at 03:00 their time)."""
 ESCALATE_DAYS = 3
 """The reminder that escalates (when users must still go and no admin acted since the d7 one)."""
 
@@ -243,6 +247,9 @@ def _recipient_due(state: AccountState, r: Recipient, now: datetime, wakeups: li
     if not past or policy.local_date(now, state.timezone) > renewal:
         return None
     at, d, snoozed = past[-1]
+    upcoming = [o[0] for o in occasions if o[0] > now]
+    if now - at > LATE and upcoming and upcoming[0] - now <= CATCH_UP_SKIP:
+        return None
     if state.active_users > pending.new_seat_count:
         return ReminderDue(
             target=r.target,

@@ -85,13 +85,13 @@ def reminder_message(page: LicensePage, days_before: int, note: ReminderNote | N
             f"still be deactivated by {renewal} ({when}).* If nothing changes, licensebot deactivates the users "
             "below automatically when the renewal day ends."
         )
-        if note.for_channel and note.admins:
-            lines.append(
-                f"Admins: {' '.join(mention(a) for a in note.admins[:MENTIONS])}"
-                + (f" and {len(note.admins) - MENTIONS} more" if len(note.admins) > MENTIONS else "")
-            )
+    calls: list[Block] = []
+    if note.escalated and note.for_channel and note.admins:
+        more = len(note.admins) - MENTIONS
+        who = " ".join(mention(a) for a in note.admins[:MENTIONS]) + (f" and {more} more" if more > 0 else "")
+        calls.append(section(f"Admins: {who}"))
     if note.snoozed:
-        lines.append(":alarm_clock: You asked to be reminded again today.")
+        calls.append(section(":alarm_clock: You asked to be reminded again today."))
     lines.append(
         f"*{escape(t.name)}* removes {plural(p.seats_removed, 'license')} at the renewal of *{renewal}* "
         f"({when}): {t.licensed_seats} → {page.new_seat_count} licenses. "
@@ -122,6 +122,7 @@ def reminder_message(page: LicensePage, days_before: int, note: ReminderNote | N
     title = f"{plural(d.shortfall, 'user')} to deactivate by {renewal}"
     blocks: list[Block] = [
         header(("Escalation: " if note.escalated else "") + title),
+        *calls,
         *line_sections(lines),
         actions(buttons),
         context(

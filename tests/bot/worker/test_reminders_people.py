@@ -73,13 +73,19 @@ def test_a_dm_goes_at_09_00_in_the_admins_own_timezone(db: Database, team: str, 
 def test_no_flood_after_downtime_per_recipient(db: Database, team: str, sender: Sender) -> None:
     _in_new_york(db)
     run(db, sender, D1 + timedelta(hours=1))  # down since before d14: 10:00 Brussels, 04:00 New York on d1
-    assert sorted(_queued(db)) == [
-        ("reminder:2027-01-01:d1", CHANNEL),
-        ("reminder:2027-01-01:d1", "U0000"),
-        ("reminder:2027-01-01:d3", "U0001"),  # his latest due one (his d1 is at his 09:00): one message each
-    ]
+    assert sorted(_queued(db)) == [("reminder:2027-01-01:d1", CHANNEL), ("reminder:2027-01-01:d1", "U0000")]
+    # his latest due one is 2 days late and his d1 comes at his 09:00, in 5 hours: only that one, then
+    assert account_row(db, team).next_tick_at == NY_D1
     run(db, sender, NY_D1)
-    assert _queued(db)[3:] == [("reminder:2027-01-01:d1", "U0001")]
+    assert _queued(db)[2:] == [("reminder:2027-01-01:d1", "U0001")]
+
+
+def test_after_downtime_the_latest_late_reminder_still_goes_when_the_next_is_far(
+    db: Database, team: str, sender: Sender
+) -> None:
+    _in_new_york(db)
+    run(db, sender, D7 + timedelta(days=2))  # Sun 27 Dec 09:00 Brussels: d7 is 2 days late, d3 two days away
+    assert sorted(t for k, t in _queued(db) if k.endswith(":d7")) == [CHANNEL, "U0000", "U0001"]
 
 
 def test_an_unknown_or_missing_timezone_keeps_the_accounts(db: Database, team: str) -> None:
