@@ -349,7 +349,7 @@ def _queue_reminders(
     notices: Notices,
 ) -> None:
     """Queue each recipient's reminder (or "all set"), worded for them; one message per wording."""
-    admins = tuple(r.target for r in due if r.member_id is not None)
+    admins = tuple(t for t in recipients(s, account) if t != account.admin_channel)  # every admin, mentioned
     built: dict[tuple[object, ...], Message] = {}
     escalated = 0
     for r in due:
@@ -381,7 +381,8 @@ def _queue_reminders(
             message=built[wording],
             now=now,
         )
-        report.queued[r.key] = report.queued.get(r.key, 0) + added
+        if added or r.member_id is None:  # a DM queued before is no news; the channel's says it was queued
+            report.queued[r.key] = report.queued.get(r.key, 0) + added
         escalated += added if r.escalated else 0
     if escalated:
         key = schedule.reminder_key(due[0].renewal, schedule.ESCALATE_DAYS)
