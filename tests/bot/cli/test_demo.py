@@ -77,8 +77,8 @@ def test_the_demo_shows_what_each_person_sees(tmp_path: Path, capsys: pytest.Cap
             ("d7", "U0DEMO002", "sent", 1),
             ("d7:later", "U0DEMO001", "sent", 1),
         ]  # delivered once each; Bram's d3 would go at 09:00 New York
-        snooze = s.scalars(select(models.ReminderSnooze)).one()
-        assert snooze.days_before == 7
+        snoozed = s.scalars(select(models.ReminderSnooze)).one()
+        assert snoozed.days_before == 7
         members = s.scalars(select(models.Member).order_by(models.Member.added_at, models.Member.id)).all()
         auto = [m.name for m in members if m.deactivated_how == "automatic"]
         assert auto == ["Jonas Mertens"]
