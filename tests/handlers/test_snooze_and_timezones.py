@@ -31,7 +31,7 @@ def test_remind_me_later_is_stored_and_confirmed(
 ) -> None:
     usecases.submit_reduction(db, team=team, actor=Actor.slack(ADMIN), seats=4, now=NOW)
     assert slack.click(ADMIN, Action.SNOOZE, snooze_value(RENEWAL, 14, 3), channel="DU0000").status == 200
-    assert last_reply(standin).startswith(":alarm_clock: Snoozed: I remind you again on Sun 29 Nov 2026 at 09:00")
+    assert last_reply(standin).startswith("⏰ Snoozed: I remind you again on Sun 29 Nov 2026 at 09:00")
     assert "reminder.snoozed" in audit_actions(db)
 
 
