@@ -35,6 +35,7 @@ TEAM = "T0LIMITS"
 RENEWS = date(2027, 1, 1)
 NOW = datetime(2026, 11, 26, 8, 30, tzinfo=UTC)
 REMINDER_AT = datetime(2026, 12, 25, 12, 0, tzinfo=UTC)
+D3_AT = datetime(2026, 12, 29, 12, 0, tzinfo=UTC)
 AFTER_RENEWAL = datetime(2027, 1, 2, 1, 0, tzinfo=UTC)
 FILLER = "Zoë Ørsted-Van den Bossche & Müller Dubois "
 
@@ -104,14 +105,14 @@ def _deactivate_view(db: Database) -> dict[str, Any]:
     return deactivate_view(people.active_people(db, team=TEAM), has_pending=True)  # type: ignore[call-arg]
 
 
-def _outbox(db: Database, kind: str) -> dict[str, Any]:
+def _outbox(db: Database, kind: str, key_part: str = "") -> dict[str, Any]:
     from sqlalchemy import select
 
     from store import models
 
     with db.transaction(read_only=True) as s:
         rows = s.scalars(select(models.Delivery).where(models.Delivery.kind == kind)).all()
-        payloads = [dict(r.payload) for r in rows]
+        payloads = [dict(r.payload) for r in rows if key_part in r.key]
     return max(payloads, key=lambda p: len(json.dumps(p)))
 
 
@@ -151,9 +152,18 @@ def surfaces(db: Database) -> Iterator[Surface]:
     notices = slack_notices()
     tick_accounts(db, REMINDER_AT, notices=notices)
     if count_active(db) > 1:  # one user fits the license left: no reminder
-        yield Surface("reminder", "message", _outbox(db, "reminder"))
+        yield Surface("reminder", "message", _outbox(db, "reminder", ":d7"))
+        tick_accounts(db, D3_AT, notices=notices)  # nobody acted since d7: escalated after issue 16
+        yield Surface("d3 reminder", "message", _outbox(db, "reminder", ":d3"))
     tick_accounts(db, AFTER_RENEWAL, notices=notices)
     yield Surface("renewal summary", "message", _outbox(db, "renewal"))
+    try:
+        from bot.usecases import lists
+        from handlers.blocks.lists import list_view
+
+        yield Surface("renewal list modal", "modal", list_view(lists.deactivated_at(db, team=TEAM, renewal=RENEWS)))
+    except ImportError:
+        pass
 
 
 def text_length(node: object) -> int:

@@ -17,6 +17,7 @@ from slack_sdk.models.blocks import Block as SdkBlock
 from slack_sdk.models.views import View as SdkView
 
 from bench.payloads import TEAM, Surface, build_account, options, surfaces, text_length
+from bot.testing.blocktext import view_to_text
 from bot.usecases import people
 from handlers.blocks.modals import STATIC_LIMIT, deactivate_view, suggestions
 from handlers.blocks.mrkdwn import FALLBACK_LIMIT, MESSAGE_BLOCKS, MESSAGE_TEXT_BUDGET
@@ -90,9 +91,10 @@ def test_every_surface_stays_inside_slacks_limits(db: Database, count: int, leng
     build_account(db, count, length)
     seen = {s.name: s for s in surfaces(db)}
     expected = {"consent section", "license page", "App Home", "users list", "deactivate modal", "renewal summary"}
-    expected |= {"at-risk list modal", "at-risk list modal, last page", "users --at-risk"}
+    expected |= {"at-risk list modal", "at-risk list modal, last page", "users --at-risk", "renewal list modal"}
     if count > 1:
-        expected.add("reminder")
+        expected |= {"reminder", "d3 reminder"}
+        assert "Escalation" in str(seen["d3 reminder"].payload["blocks"][0])
     assert expected <= set(seen)
     for surface in seen.values():
         check(surface)
@@ -105,11 +107,16 @@ def test_every_surface_stays_inside_slacks_limits(db: Database, count: int, leng
 def test_large_lists_name_the_first_and_count_the_rest(db: Database, count: int) -> None:
     build_account(db, count)
     seen = {s.name: s.payload for s in surfaces(db)}
-    for name in ("license page", "reminder", "renewal summary"):
-        text = str(seen[name]["blocks"])
-        assert "more users" in text and "See all" in text, name
     admins = (count + 99) // 100
     shortfall = count - admins  # every non-admin goes
+    for name in ("license page", "reminder", "d3 reminder", "renewal summary"):
+        text = str(seen[name]["blocks"])
+        assert "more users" in text and "See all" in text, name
+    channel = str(seen["d3 reminder"]["blocks"])
+    # the largest d3 message is the admin channel's escalation: 20 admins mentioned, the rest counted
+    assert channel.count("<@") == min(20, admins) and (admins <= 20 or f"and {admins - 20} more" in channel)
+    renewal = view_to_text(seen["renewal list modal"])
+    assert f"1–50 of {shortfall} · page 1 of {-(-shortfall // 50)}." in renewal
     assert f"…and {shortfall - 10} more users" in str(seen["reminder"]["blocks"])
 
 
