@@ -22,6 +22,7 @@ from handlers.blocks.mrkdwn import (
     divider,
     escape,
     fields,
+    fit,
     header,
     line_sections,
     section,
@@ -29,6 +30,10 @@ from handlers.blocks.mrkdwn import (
 from handlers.ids import Action
 from handlers.ids import Block as BlockId
 
+HOME_BLOCKS = 100
+HOME_TEXT = 100_000
+"""App Home: Slack's 100 blocks; its lists are bounded by construction, so this only guards (`fit` says what it
+left out)."""
 NOT_LOWERING = "Deactivating users does not lower the number of licenses: only a request to remove licenses does."
 
 
@@ -238,7 +243,7 @@ def home_view(
     lines = activity_lines(activity, t.timezone)
     if lines:
         blocks += [divider(), section("*Recent activity*"), context("\n".join(lines))]
-    return {"type": "home", "blocks": blocks[:100]}
+    return {"type": "home", "blocks": fit(blocks, HOME_BLOCKS, budget=HOME_TEXT)}
 
 
 def unlinked_home_view(message: str) -> dict[str, Any]:
