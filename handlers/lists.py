@@ -1,9 +1,9 @@
 """Whole lists on demand: the "See all" buttons open a paged modal; Previous / Next turn its pages.
 
-The modal opens at once with the click's trigger id (valid 3 s) and is filled after; a page turn
-updates the modal after the ack. What a button names is parsed with `ListRef.load` (bounded, typed):
-anything else is an answer in the modal, not an error. Anyone who can see the license page can see
-these lists (the page names the first few of them already).
+The modal opens at once with the click's trigger id (valid 3 s) and is filled after the ack
+(`open_then_fill`); a page turn updates the modal after the ack (`acked`). What a button names is
+parsed with `ListRef.load` (bounded, typed): anything else is an answer in the modal, not an error.
+Anyone who can see the license page can see these lists (the page names the first few already).
 """
 
 from __future__ import annotations
@@ -17,11 +17,12 @@ from bot.core.errors import UserError
 from bot.core.results import ListKind, PagedList
 from bot.usecases import lists
 from handlers.blocks.lists import ListRef, list_view
-from handlers.blocks.modals import loading_view, message_view
+from handlers.blocks.modals import message_view
 from handlers.blocks.mrkdwn import escape
-from handlers.context import Ctx, body_view
+from handlers.blocks.state import action_value
+from handlers.context import Ctx
 from handlers.deps import Deps
-from handlers.followup import later
+from handlers.followup import acked, open_then_fill
 from handlers.ids import Action
 
 TITLE = "Users"
@@ -45,33 +46,21 @@ def view_for(ctx: Ctx, value: object) -> dict[str, Any]:
         return message_view(TITLE, escape(exc.message))
 
 
-def _value(body: dict[str, Any]) -> object:
-    acts = body.get("actions")
-    return acts[0].get("value") if isinstance(acts, list) and acts and isinstance(acts[0], dict) else None
+def _open(ctx: Ctx, body: dict[str, Any]) -> None:
+    value = action_value(body)
+    open_then_fill(ctx, str(body.get("trigger_id") or ""), TITLE, lambda: view_for(ctx, value))
+
+
+def _turn(ctx: Ctx, body: dict[str, Any]) -> None:
+    view = body.get("view")
+    view_id = view.get("id") if isinstance(view, dict) else None
+    ctx.client.views_update(view_id=view_id, view=view_for(ctx, action_value(body)))
 
 
 def register(app: App, deps: Deps) -> None:
     @app.action(Action.OPEN_LIST)
     def open_list(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
         ack()
-        ctx = Ctx.of(deps, context, client)
-        opened = client.views_open(trigger_id=body["trigger_id"], view=loading_view(TITLE))
-        view_id, view_hash = opened["view"]["id"], opened["view"].get("hash")
-        value = _value(body)
+        _open(Ctx.of(deps, context, client), body)  # views.open with the click's trigger id, then filled later
 
-        def fill() -> None:
-            client.views_update(view_id=view_id, hash=view_hash, view=view_for(ctx, value))
-
-        later(ctx, fill)
-
-    @app.action(Action.LIST_PAGE)
-    def turn_page(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-        ack()
-        ctx = Ctx.of(deps, context, client)
-        view_id = body_view(body).get("id")
-        value = _value(body)
-
-        def turn() -> None:
-            client.views_update(view_id=view_id, view=view_for(ctx, value))
-
-        later(ctx, turn)
+    app.action(Action.LIST_PAGE)(acked(deps, _turn))

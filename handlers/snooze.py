@@ -8,8 +8,7 @@ from datetime import date
 from typing import Any
 
 import pendulum
-from slack_bolt import Ack, App, BoltContext, Respond
-from slack_sdk import WebClient
+from slack_bolt import App
 
 from bot.core.audit import Actor
 from bot.core.errors import UserError
@@ -18,9 +17,10 @@ from bot.core.wording import fmt_date
 from bot.usecases.snooze import snooze_reminder
 from handlers.blocks.messages import message
 from handlers.blocks.mrkdwn import escape
+from handlers.blocks.state import action_value
 from handlers.context import Ctx
 from handlers.deps import Deps
-from handlers.followup import later
+from handlers.followup import acked
 from handlers.ids import Action
 
 
@@ -68,11 +68,9 @@ def snooze(ctx: Ctx, value: object) -> None:
     )
 
 
+def _clicked(ctx: Ctx, body: dict[str, Any]) -> None:
+    snooze(ctx, action_value(body))
+
+
 def register(app: App, deps: Deps) -> None:
-    @app.action(Action.SNOOZE)
-    def remind_later(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond) -> None:
-        ack()
-        ctx = Ctx.of(deps, context, client, respond)
-        acts = body.get("actions")
-        value = acts[0].get("value") if isinstance(acts, list) and acts and isinstance(acts[0], dict) else None
-        later(ctx, lambda: snooze(ctx, value))
+    app.action(Action.SNOOZE)(acked(deps, _clicked))
