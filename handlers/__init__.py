@@ -14,7 +14,21 @@ __all__ = ["Deps", "register"]
 
 
 def register(app: App, deps: Deps) -> None:
-    from handlers import binding, cancel, commands, consent, deactivate, errors, home, reduce, retries
+    from handlers import (
+        binding,
+        cancel,
+        commands,
+        consent,
+        deactivate,
+        errors,
+        home,
+        lists,
+        reduce,
+        retries,
+        snooze,
+        suggest,
+        timezones,
+    )
 
     retries.register(app, deps)
     binding.register(app, deps)
@@ -24,4 +38,8 @@ def register(app: App, deps: Deps) -> None:
     cancel.register(app, deps)
     deactivate.register(app, deps)
     home.register(app, deps)
+    lists.register(app, deps)
+    suggest.register(app, deps)
+    snooze.register(app, deps)
+    timezones.register(app, deps)
     errors.register(app, deps)

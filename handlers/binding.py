@@ -54,6 +54,8 @@ def register(app: App, deps: Deps) -> None:
         )
         if body.get("type") == "view_submission":
             return modal_answer(body, OTHER_WORKSPACE)
+        if body.get("type") == "block_suggestion":  # a type-ahead: no options (no message at every keystroke)
+            return BoltResponse(status=200, body='{"options": []}', headers={"content-type": "application/json"})
         ctx = Ctx.of(deps, context, context.client, context.respond)
         tell(ctx, OTHER_WORKSPACE)
         return BoltResponse(status=200, body="")

@@ -15,7 +15,6 @@ from slack_sdk import WebClient
 from bot import usecases
 from bot.core.audit import Actor
 from bot.core.ids import CHANNEL_ID
-from bot.usecases import people
 from handlers import cancel as cancel_feature
 from handlers import consent as consent_feature
 from handlers import deactivate as deactivate_feature
@@ -26,7 +25,6 @@ from handlers.blocks.messages import (
     help_message,
     history_message,
     message,
-    users_message,
 )
 from handlers.blocks.mrkdwn import escape
 from handlers.blocks.page import page_blocks, page_text
@@ -36,6 +34,7 @@ from handlers.errors import after_saving
 from handlers.followup import at_once, later
 from handlers.ids import Command
 from handlers.reduce import open_reduce
+from handlers.users_args import users_reply
 
 SubCommand = Callable[[Ctx, str, dict[str, Any]], None]
 """(request, the text after the sub-command name, the slash-command payload)."""
@@ -56,9 +55,10 @@ def cancel(ctx: Ctx, _args: str, _command: dict[str, Any]) -> None:
     cancel_feature.ask(ctx)
 
 
-def users(ctx: Ctx, _args: str, _command: dict[str, Any]) -> None:
+def users(ctx: Ctx, args: str, _command: dict[str, Any]) -> None:
+    """`/licenses users [--at-risk] [--page N]` (handlers/users_args.py reads the flags)."""
     if ctx.require_admin() is not None:
-        ctx.reply(users_message(people.users_overview(ctx.deps.db, team=ctx.team, now=ctx.now())))
+        ctx.reply(users_reply(ctx, args))
 
 
 def deactivate(ctx: Ctx, args: str, command: dict[str, Any]) -> None:

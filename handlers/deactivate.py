@@ -20,7 +20,7 @@ from bot.core.results import DeactivationResult
 from bot.usecases import people
 from handlers import consent as consent_feature
 from handlers.blocks.messages import Message, deactivated_message, message
-from handlers.blocks.modals import deactivate_view, message_view, selected_member_ids
+from handlers.blocks.modals import STATIC_LIMIT, deactivate_view, message_view, selected_member_ids
 from handlers.blocks.mrkdwn import escape, line_sections
 from handlers.blocks.page import not_admin_text
 from handlers.context import Ctx
@@ -85,8 +85,9 @@ def open_modal(ctx: Ctx, trigger_id: str) -> None:
         if not viewer.is_admin:
             return message_view(TITLE, not_admin_text(viewer))
         page = usecases.license_page(ctx.deps.db, team=ctx.team, now=ctx.now())
-        active = people.active_people(ctx.deps.db, team=ctx.team)
-        return deactivate_view(active, has_pending=page.pending is not None)
+        listed = people.active_people(ctx.deps.db, team=ctx.team, limit=STATIC_LIMIT + 1)
+        small = len(listed) <= STATIC_LIMIT
+        return deactivate_view(listed if small else None, active=page.active, has_pending=page.pending is not None)
 
     open_then_fill(ctx, trigger_id, TITLE, fill)
 

@@ -21,6 +21,12 @@ class Action(enum.StrEnum):
     REVIEW_CONSENT = "licenses_review_consent"
     DECLINE_CONSENT = "licenses_decline_consent"
     REVOKE_CONSENT = "licenses_revoke_consent"
+    OPEN_LIST = "licenses_open_list"
+    """A "See all" button: opens the paged list named in its value (handlers/lists.py)."""
+    LIST_PAGE = "licenses_list_page"
+    """Previous / next page inside the paged list modal."""
+    SNOOZE = "licenses_snooze"
+    """"Remind me later" on an early reminder (handlers/snooze.py)."""
     # Inputs inside modals (their values are read from view.state).
     SEATS_INPUT = "licenses_seats_input"
     USERS_INPUT = "licenses_users_input"
@@ -34,6 +40,7 @@ class View(enum.StrEnum):
     REDUCE = "licenses_reduce_modal"
     DEACTIVATE = "licenses_deactivate_modal"
     CONSENT = "licenses_consent_modal"
+    LIST = "licenses_list_modal"
 
 
 class Block(enum.StrEnum):

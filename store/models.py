@@ -98,10 +98,16 @@ class Account(Base):
     reminder_days: Mapped[str] = mapped_column(String(64), default="14,7,3,1,0")
     """Days before the renewal on which admins are reminded (0 = the renewal day)."""
     last_processed_renewal: Mapped[date | None] = mapped_column(Date)
+    escalate: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    """The d3 reminder escalates when users must still go and no admin acted since the d7 one."""
     next_tick_at: Mapped[datetime | None] = mapped_column(index=True)
     """When the background handler next looks at this account; None: at once (`queries.wake` sets now)."""
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+TIMEZONE_DUE = "is_admin AND status = 'active' AND slack_user_id IS NOT NULL"
+"""Members whose Slack timezone the worker keeps fresh (their reminder DMs go at 09:00 their time)."""
 
 
 class Member(Base):
@@ -113,6 +119,13 @@ class Member(Base):
         CheckConstraint(_in("status", MemberStatus), name="status"),
         CheckConstraint(f"deactivated_how IS NULL OR {_in('deactivated_how', DeactivatedHow)}", name="deactivated_how"),
         Index("ix_members_account_status_added", "account_id", "status", "added_at"),
+        # The worker refreshes admins' Slack timezones, oldest check first: only those rows are in this index.
+        Index(
+            "ix_members_timezone_due",
+            "timezone_checked_at",
+            sqlite_where=text(TIMEZONE_DUE),
+            postgresql_where=text(TIMEZONE_DUE),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -129,6 +142,10 @@ class Member(Base):
     dm_channel: Mapped[str | None] = mapped_column(String(32))
     """The app's DM channel with this user (D…), learned from the first conversations.open: later
     messages skip that call. Cleared when a post to it fails (the next attempt opens it again)."""
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    """The user's Slack timezone (users.info `tz`): their reminder DMs go at 09:00 there; None: the account's."""
+    timezone_checked_at: Mapped[datetime | None]
+    """When `timezone` was last read from Slack (the worker refreshes it; `user_change` events at once)."""
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -270,6 +287,26 @@ class Delivery(Base):
     message_ts: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+
+
+class ReminderSnooze(Base):
+    """An admin's "Remind me later" on an early reminder: it comes back to them at `until` (09:00 their time)."""
+
+    __tablename__ = "reminder_snoozes"
+    __table_args__ = (
+        UniqueConstraint("member_id", "renewal_date", "days_before"),
+        CheckConstraint("days_before >= 0", name="days_before"),
+        Index("ix_reminder_snoozes_account_id_renewal_date", "account_id", "renewal_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    renewal_date: Mapped[date] = mapped_column(Date)
+    days_before: Mapped[int] = mapped_column(Integer)
+    """Which reminder was snoozed (14, 7)."""
+    snoozed_at: Mapped[datetime]
+    until: Mapped[datetime]
 
 
 class TeamleaderConnection(Base):

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from bot.core import policy
 from bot.core.audit import ActivityEntry, Actor, AuditAction
 from bot.core.errors import NotFound
-from bot.core.page import AccountTerms, LicensePage, PendingRequest, TeamleaderLink, build_page, new_seat_count
+from bot.core.page import PREVIEW, AccountTerms, LicensePage, PendingRequest, TeamleaderLink, build_page, new_seat_count
 from bot.core.policy import Plan
 from bot.core.statuses import ConsentStatus, DeactivatedHow, MemberStatus, RequestStatus, TeamleaderStatus
 from store import models
@@ -87,10 +87,11 @@ def policy_members(s: Session, account_id: int, *, active_only: bool = False) ->
     ]
 
 
-def roster_of(s: Session, account_id: int, new_seat_count: int | None) -> policy.Roster:
+def roster_of(s: Session, account_id: int, new_seat_count: int | None, preview: int | None = None) -> policy.Roster:
     """The active members the seat rules need when the seat count goes to `new_seat_count` (None: stays):
     how many are active, every active admin (with their consent) and the `policy.roster_depth` most recently
-    added others: a few rows, whatever the size of the account."""
+    added others (with `preview`: enough of them to list the first `preview` chosen): a few rows, whatever
+    the size of the account."""
     m, c = models.Member, models.AdminConsent
     of_account = (m.account_id == account_id, m.status == MemberStatus.ACTIVE.value)
     active = s.scalar(select(func.count()).select_from(m).where(*of_account)) or 0
@@ -98,7 +99,7 @@ def roster_of(s: Session, account_id: int, new_seat_count: int | None) -> policy
         select(c.id).where(c.member_id == m.id, c.status == ConsentStatus.GRANTED.value).exists().label("consented")
     )
     admins = s.execute(select(m.id, m.name, m.added_at, m.is_admin, consented).where(*of_account, m.is_admin)).all()
-    depth = policy.roster_depth(active, len(admins), new_seat_count)
+    depth = policy.roster_depth(active, len(admins), new_seat_count, preview)
     newest = (
         s.execute(
             select(m.id, m.name, m.added_at, m.is_admin, literal(False).label("consented"))
@@ -213,8 +214,15 @@ def teamleader_link(s: Session, account_id: int) -> TeamleaderLink | None:
 
 
 def page_of(
-    s: Session, account: models.Account, now: datetime, *, teamleader: TeamleaderLink | None = None
+    s: Session,
+    account: models.Account,
+    now: datetime,
+    *,
+    teamleader: TeamleaderLink | None = None,
+    preview: int | None = PREVIEW,
 ) -> LicensePage:
-    """The license page of an account loaded in `s`: the terms, the pending request, the roster it needs."""
+    """The license page of an account loaded in `s`: the terms, the pending request, the roster it needs.
+    Its deactivation lists the first `preview` users who would go automatically (None: all of them)."""
     terms, pending = terms_of(account), pending_of(s, account.id)
-    return build_page(terms, roster_of(s, account.id, new_seat_count(terms, pending)), pending, now, teamleader)
+    roster = roster_of(s, account.id, new_seat_count(terms, pending), preview)
+    return build_page(terms, roster, pending, now, teamleader, preview=preview)

@@ -48,10 +48,12 @@ def test_the_slash_command_interactivity_and_events_reach_slack_events(manifest:
     assert "reduce N" in command["usage_hint"] and len(command["usage_hint"]) <= 1000
     settings = manifest["settings"]
     assert settings["interactivity"]["is_enabled"] is True
-    assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+    # user_change: admins' timezones (their reminder DMs go at 09:00 their time)
+    assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened", "user_change"]
     for url in (
         command["url"],
         settings["interactivity"]["request_url"],
+        settings["interactivity"]["message_menu_options_url"],  # the Deactivate users type-ahead
         settings["event_subscriptions"]["request_url"],
     ):
         assert url.startswith("https://") and url.endswith(SLACK_PATH)

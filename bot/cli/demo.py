@@ -4,8 +4,9 @@ each person sees it in Slack.
 Everything runs in this process: a fresh SQLite file, the Bolt app behind the WSGI app of
 `licensebot serve`, and a local stand-in of the Slack Web API on 127.0.0.1 (bot/testing/slack_standin.py).
 Requests are signed as Slack signs them (bot/testing/slack_sim.py). No token, no network. The background
-worker (bot/worker/) runs its passes against the same stand-in, the demo clock moved to the reminder
-a week before the renewal, then to the morning after the renewal day.
+worker (bot/worker/) runs its passes against the same stand-in, the demo clock moved to each
+reminder (09:00 in each admin's own timezone: Bram works from New York), a snooze, the escalation
+three days before the renewal, then to the morning after the renewal day.
 
 The scenario is the list STEPS: (title, function(scene)). Add a step by appending to it.
 """
@@ -37,6 +38,7 @@ from bot.worker.loop import PassReport, run_once
 from bot.worker.pacing import Pacer
 from bot.worker.sender import Sender
 from handlers.app import Settings, build_app
+from handlers.blocks.notices import snooze_value
 from handlers.deps import Deps
 from handlers.ids import Action, Block
 from handlers.webapi import SlackPoster, make_client
@@ -48,6 +50,7 @@ SECRET = "demo-signing-secret"
 WIDTH = 96
 ADMIN_CHANNEL, GENERAL = "C0LICADMIN", "C0GENERAL"
 ANN, BRAM, CHLOE, JONAS = "U0DEMO001", "U0DEMO002", "U0DEMO003", "U0DEMO010"
+NEW_YORK = "America/New_York"
 # Everybody in the sample CSV has a Slack account; Elise, Griet and Jonas are not linked yet.
 SLACK_USERS = {
     "U0DEMO001": ("Ann Peeters", "ann.peeters@example.com"),
@@ -86,6 +89,11 @@ class Scene:
     names: dict[str, str] = field(default_factory=dict)
     sender: Sender | None = None
     """The worker's sender, posting to the stand-in (what `licensebot worker` does with a real token)."""
+    modals: set[str] = field(default_factory=set)
+    """Modals shown in full once (callback ids): shown again, they are one line."""
+    last_body: list[Any] = field(default_factory=list)
+    last_lines: list[str] = field(default_factory=list)
+    """The worker's message shown last: a message much like it shows only what differs."""
 
     def name(self, user: str) -> str:
         return self.names.get(user, user)
@@ -122,7 +130,10 @@ class Scene:
                 self._box(f"{self.name(who)} sees (only visible to you):", self._msg(p))
             elif c.method == "views.open":
                 self.out(f"   ↳ a modal opens at once ({mrkdwn(str(p['view']['blocks'][0]['text']['text']))})")
+            elif c.method == "views.update" and p["view"].get("callback_id") in self.modals:
+                self.out(f"   ↳ the modal shows the form as above: {mrkdwn(str(p['view']['title']['text']))}")
             elif c.method == "views.update":
+                self.modals.add(str(p["view"].get("callback_id")))
                 self._box(f"{self.name(who)} sees the modal:", self._view(p["view"]))
             elif c.method == "chat.postMessage":
                 self._post(p)
@@ -137,27 +148,44 @@ class Scene:
         if refreshed:
             self.out(f"   ↳ App Home refreshed for {', '.join(refreshed)}")
 
-    def _post(self, params: dict[str, Any], *, same: bool = False) -> None:
+    def _post(self, params: dict[str, Any], *, same: bool = False, buttons: str = "", compact: bool = False) -> None:
         channel = str(params["channel"])
         if channel in self.names and channel[:1] in "UD":  # a user id (Bolt) or a DM channel (the worker)
             heading = f"DM from licensebot to {self.name(channel)}:"
         else:
             heading = f"Post in #{CHANNELS.get(channel, channel)}:"
         if same:
-            self.out(f"   {heading} the same message")
+            self.out(f"   {heading} the same message" + (f", with {buttons}" if buttons else ""))
+            return
+        lines = self._msg(params).splitlines()
+        seen = set(self.last_lines)
+        if seen and sum(line in seen for line in lines) * 2 > len(lines):
+            shown: list[str] = []
+            for i, line in enumerate(lines):
+                if line.lstrip().startswith("›") or (line in seen and not line.startswith(("[", "•"))):
+                    continue
+                cut = i + 1 < len(lines) and lines[i + 1].startswith("  ") and lines[i + 1] in seen
+                cut = cut and not line.startswith("[") and not lines[i + 1].lstrip().startswith("›")
+                shown.append(line + (" …" if cut else ""))
+            self._box(heading, "\n".join([*shown, "… the rest as in the message above"]))
         else:
-            self._box(heading, self._msg(params))
+            self._box(heading, "\n".join(lines))
+        self.last_lines = [*self.last_lines, *lines]
 
     def show_posts(self, calls: list[Call]) -> None:
-        """The worker's posts (sent concurrently): the channel first, then the DMs by name; a message
-        identical to the one shown just before is not printed again."""
+        """The worker's posts (sent concurrently): the channel first, then the DMs by name; a message whose
+        text is the one shown just before is one line (with its own buttons, e.g. Remind me later)."""
         posts = [c.params for c in calls if c.method == "chat.postMessage" and c.ok]
         posts.sort(key=lambda p: (str(p["channel"]).startswith("D"), self.name(str(p["channel"]))))
-        shown: list[Any] = []
         for p in posts:
-            content = [p.get("text"), p.get("blocks")]
-            self._post(p, same=content == shown)
-            shown = content
+            content = _body(p)
+            if content == self.last_body:
+                buttons = [e for b in p.get("blocks") or [] if b["type"] == "actions" for e in b["elements"]]
+                labels = "  ".join(f"[{e['text']['text']}]" for e in buttons)
+                self._post(p, same=True, buttons=labels)
+            else:
+                self._post(p, compact=True)
+            self.last_body = content
 
     # --- acting ---------------------------------------------------------------------------------
 
@@ -165,11 +193,12 @@ class Scene:
         """Move the clock to `at` and run one pass of the background worker, as `licensebot worker` does."""
         assert self.sender is not None
         self.clock.now = at
-        self.out(f"\n » {fmt_local_time(at, TIMEZONE)}: the worker runs its pass. Its log:")
+        self.out(f"\n » {fmt_local_time(at, TIMEZONE)}: the worker runs its pass. Its log (abridged):")
         mark = self.standin.mark()
         report = run_once(self.db, self.sender, at, notices=slack_notices())
         for line in render_pass(report).splitlines():
-            self.out(f"   ┊ {line}")
+            if not line.startswith("tick at") and not line.endswith(("messages sent", "message sent")):
+                self.out(f"   ┊ {line}")  # the log without its timestamp and per-account totals
         self.show_posts(self.standin.since(mark))
         return report
 
@@ -196,6 +225,13 @@ class Scene:
         self.show(self.standin.since(mark), user)
         return response
 
+    def click(self, user: str, label: str, action_id: str, value: str, *, where: str) -> Response:
+        self.out(f"\n » {self.name(user)} clicks [{label}] {where}")
+        mark = self.standin.mark()
+        response = self.slack.click(user, action_id, value)
+        self.show(self.standin.since(mark), user)
+        return response
+
     def open_home(self, user: str) -> None:
         self.out(f"\n » {self.name(user)} opens licensebot's Home tab")
         mark = self.standin.mark()
@@ -204,6 +240,11 @@ class Scene:
 
 
 Step = Callable[[Scene], None]
+
+
+def _body(params: dict[str, Any]) -> list[Any]:
+    """A message without its buttons, footnotes and mentions: what is the same for every recipient."""
+    return [b for b in params.get("blocks") or [] if b["type"] not in ("actions", "context") and "<@" not in str(b)]
 
 
 def operator_links_the_workspace(scene: Scene) -> None:
@@ -232,10 +273,7 @@ def ann_opens_the_home_tab(scene: Scene) -> None:
 
 
 def jonas_looks_at_the_page(scene: Scene) -> None:
-    scene.note(
-        "Jonas has no Slack id in the member list yet: licensebot finds him by his email, stores his id, "
-        "and shows him the read-only page."
-    )
+    scene.note("Jonas has no Slack id in the member list yet: licensebot finds him by his email.")
     scene.command(JONAS, "")
 
 
@@ -249,13 +287,35 @@ def ann_requests_fewer_licenses(scene: Scene) -> None:
     scene.submit(ANN, "5")
 
 
-def ann_checks_who_would_go(scene: Scene) -> None:
-    scene.command(ANN, "users")
+def bram_cancels_and_ann_asks_again(scene: Scene) -> None:
+    scene.note("Bram thinks 5 is too many: he cancels the request, and Ann asks for 4.")
+    scene.click(BRAM, "Cancel request", Action.CANCEL_REQUEST, "1", where="on his Home tab and confirms")
+    scene.command(ANN, "reduce 4")
+    scene.submit(ANN, "4")
+
+
+def reminder_at(scene: Scene, days_before: int, timezone: str = TIMEZONE) -> datetime:
+    return policy.local_instant(scene.renewal() - timedelta(days=days_before), 9, timezone)
 
 
 def the_worker_reminds_the_admins(scene: Scene) -> None:
-    renewal = scene.renewal()
-    scene.run_worker(policy.local_instant(renewal - timedelta(days=7), 9, TIMEZONE))
+    scene.note(f"Bram works from New York (Slack's user_change event told licensebot: {NEW_YORK}).")
+    scene.slack.event({"type": "user_change", "user": {"id": BRAM, "team_id": TEAM, "tz": NEW_YORK}})
+    scene.run_worker(reminder_at(scene, 7))
+    scene.note("Bram's DM waits for 09:00 his time:")
+    scene.run_worker(reminder_at(scene, 7, NEW_YORK))
+
+
+def ann_snoozes_her_reminder(scene: Scene) -> None:
+    scene.clock.now += timedelta(hours=2)
+    value = snooze_value(scene.renewal(), 7, 3)
+    scene.click(ANN, "Remind me later: in 3 days", Action.SNOOZE, value, where="in her DM")
+    scene.run_worker(reminder_at(scene, 4))
+
+
+def the_worker_escalates(scene: Scene) -> None:
+    scene.note("Nobody deactivated anyone or changed the request since the reminder of a week before.")
+    scene.run_worker(reminder_at(scene, 3))
 
 
 def ann_deactivates_a_user(scene: Scene) -> None:
@@ -269,21 +329,21 @@ def the_worker_processes_the_renewal(scene: Scene) -> None:
     scene.run_worker(policy.start_of_local_day(renewal + timedelta(days=1), TIMEZONE))
 
 
-def ann_looks_at_the_page_after_the_renewal(scene: Scene) -> None:
-    scene.command(ANN, "")
-
-
 STEPS: list[tuple[str, Step]] = [
     ("An operator links the Slack workspace to the account", operator_links_the_workspace),
-    ("Ann (admin) opens the app's Home tab", ann_opens_the_home_tab),
     ("Jonas (not an admin) looks at the license page", jonas_looks_at_the_page),
     ("Ann makes #license-admins the admin channel", ann_sets_the_admin_channel),
     ("Ann asks to remove licenses before the renewal", ann_requests_fewer_licenses),
-    ("Ann checks who would be deactivated automatically", ann_checks_who_would_go),
-    ("A week before the renewal the worker reminds the admins", the_worker_reminds_the_admins),
+    ("Bram (admin) cancels the request; Ann asks again", bram_cancels_and_ann_asks_again),
+    (
+        "A week before the renewal the worker reminds the admins, each at 09:00 their time",
+        the_worker_reminds_the_admins,
+    ),
+    ("Ann snoozes her reminder for 3 days", ann_snoozes_her_reminder),
+    ("Three days before, nobody has acted: the reminder escalates", the_worker_escalates),
     ("Ann deactivates Chloé by hand", ann_deactivates_a_user),
     ("The day after the renewal the worker processes it", the_worker_processes_the_renewal),
-    ("Ann's license page after the renewal", ann_looks_at_the_page_after_the_renewal),
+    ("After the renewal Ann opens the app's Home tab", ann_opens_the_home_tab),
 ]
 
 

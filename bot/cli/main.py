@@ -44,6 +44,7 @@ def _changes(args: argparse.Namespace) -> usecases.AccountChanges:
         admin_channel=args.admin_channel,
         price_per_seat=args.price_per_seat,
         currency=args.currency,
+        escalate=None if getattr(args, "escalate", None) is None else args.escalate == "on",
     )
 
 
@@ -107,6 +108,12 @@ def _account_options(p: argparse.ArgumentParser, *, required: bool) -> None:
     p.add_argument("--admin-channel", metavar="C…", help="Slack channel id where admins get posts")
     p.add_argument("--price-per-seat", metavar="AMOUNT", help="price of one license per month, e.g. 12.50")
     p.add_argument("--currency", help="currency of the price (default EUR)")
+    p.add_argument(
+        "--escalate",
+        choices=["on", "off"],
+        help="whether the reminder 3 days before the renewal escalates when users must still be deactivated and "
+        "no admin acted since the 7-day reminder (default on)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -46,6 +46,10 @@ def render_page(page: LicensePage) -> str:
             " otherwise these are deactivated automatically:"
         )
         lines.extend(f"                   - {m.name}{' (admin)' if m.is_admin else ''}" for m in d.chosen)
+        if d.more:
+            lines.append(
+                f"                   … and {plural(d.more, 'more user')} (in Slack: /licenses users --at-risk)"
+            )
         if d.unresolved:
             lines.append(
                 f"                   ! {plural(d.unresolved, 'more user')} cannot be chosen: only admins without"

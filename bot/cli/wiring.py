@@ -2,7 +2,8 @@
 
 - `slack_sender()`: the outbox sender posting with SLACK_BOT_TOKEN to SLACK_API_URL (default Slack);
 - `slack_notices()`: the wording of the worker's messages, handlers/blocks/notices.py's builders;
-- `installed_hooks()`: the Teamleader sync before each renewal and at every pass (bot/teamleader/jobs.py);
+- `installed_hooks()`: the Teamleader sync before each renewal and at every pass (bot/teamleader/jobs.py),
+  and the refresh of admins' Slack timezones (bot/worker/timezones.py) when a bot token is set;
 - `start_background(db, clock)`: the worker loop in a thread of `licensebot serve` (unless `--no-worker`).
 """
 
@@ -11,25 +12,41 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 
 from bot.core.errors import UserError
 from bot.teamleader import jobs
-from bot.worker.loop import DEFAULT_INTERVAL, Background, Hooks, start, worker_database
+from bot.worker.loop import DEFAULT_INTERVAL, Background, Hooks, Step, start, worker_database
 from bot.worker.pacing import Pacer
 from bot.worker.ports import Notices
 from bot.worker.sender import DEFAULT_THREADS, Sender
+from bot.worker.timezones import refresh_timezones
 from handlers.blocks import notices
+from handlers.directory import SlackDirectory
 from handlers.webapi import SlackPoster, make_client
 from store.db import Database
 
 
-def installed_hooks() -> Hooks:
-    return Hooks(before_renewal=jobs.before_renewal, each_pass=(jobs.run_due_syncs,))
+def installed_hooks(env: dict[str, str] | None = None) -> Hooks:
+    """The Teamleader sync, and (with SLACK_BOT_TOKEN) the refresh of admins' Slack timezones."""
+    return Hooks(before_renewal=jobs.before_renewal, each_pass=(jobs.run_due_syncs, *timezone_steps(env)))
+
+
+def timezone_steps(env: dict[str, str] | None = None) -> tuple[Step, ...]:
+    """The step that keeps admins' timezones fresh (bot/worker/timezones.py); none without a bot token."""
+    environ = dict(os.environ) if env is None else env
+    token = environ.get("SLACK_BOT_TOKEN", "").strip()
+    if not token:
+        return ()
+    base_url = environ.get("SLACK_API_URL") or None
+    directory = SlackDirectory(lambda _team: make_client(token, base_url))
+    return (partial(refresh_timezones, directory=directory),)
 
 
 def slack_notices() -> Notices:
     return Notices(
         reminder=notices.reminder_message,
+        all_set=notices.all_set_message,
         unused_seats=notices.unused_seats_message,
         renewal_summary=notices.renewal_summary_message,
         teamleader_reconnect=notices.teamleader_reconnect_message,

@@ -12,6 +12,12 @@ from decimal import Decimal
 from bot.core import policy
 from bot.core.policy import Deactivation, Member, Plan, Roster, Target
 
+PREVIEW = 10
+"""How many of the users who would be deactivated automatically a page or a message names; the rest are
+counted ("and N more") and listed on demand, page by page (`LIST_PAGE`)."""
+LIST_PAGE = 50
+"""Names per page of a whole list shown on demand (the paged modal, `/licenses users --at-risk`)."""
+
 
 @dataclass(frozen=True)
 class AccountTerms:
@@ -94,6 +100,8 @@ def build_page(
     pending: PendingRequest | None,
     now: datetime,
     teamleader: TeamleaderLink | None = None,
+    *,
+    preview: int | None = None,
 ) -> LicensePage:
     today = policy.local_date(now, terms.timezone)
     upcoming = policy.renewal_on_or_after(terms.anchor, terms.plan, today)
@@ -109,7 +117,9 @@ def build_page(
         roster=roster,
         pending=pending,
         new_seat_count=new_seats,
-        deactivation=policy.automatic_deactivations(roster, new_seats) if new_seats is not None else None,
+        deactivation=(
+            policy.automatic_deactivations(roster, new_seats, preview=preview) if new_seats is not None else None
+        ),
         saving=policy.saving(pending.seats_removed, terms.price_per_seat, terms.plan) if pending else None,
         teamleader=teamleader,
     )

@@ -244,10 +244,17 @@ class Deactivation:
     """The most recently added eligible users, newest first."""
     unresolved: int
     """How many of the shortfall could not be chosen (only admins without consent were left)."""
+    more: int = 0
+    """How many more are chosen than `chosen` lists (a preview lists the first few only, see `preview`)."""
 
     @property
     def complete(self) -> bool:
         return self.unresolved == 0
+
+    @property
+    def total(self) -> int:
+        """How many users would be deactivated automatically: `chosen` and the `more` not listed."""
+        return len(self.chosen) + self.more
 
 
 @dataclass(frozen=True)
@@ -279,41 +286,58 @@ def seats_after(licensed_seats: int, seats_removed: int) -> int:
     return max(1, licensed_seats - seats_removed)
 
 
-def roster_depth(active: int, admins: int, new_seat_count: int | None) -> int:
+def roster_depth(active: int, admins: int, new_seat_count: int | None, preview: int | None = None) -> int:
     """How many of the most recently added active members `automatic_deactivations` can look at when the
     seat count drops to `new_seat_count` (None: no drop, none). It picks the `shortfall` newest eligible
-    members and passes over admins only, so it never walks further than shortfall + admins members."""
+    members and passes over admins only, so it never walks further than shortfall + admins members.
+    With `preview`, only the first `preview` chosen are listed: it walks no further than preview + admins."""
     if new_seat_count is None:
         return 0
-    return max(0, active - new_seat_count) + admins
+    wanted = max(0, active - new_seat_count)
+    if preview is not None:
+        wanted = min(wanted, max(0, preview))
+    return wanted + admins
 
 
-def automatic_deactivations(roster: Roster, new_seat_count: int) -> Deactivation:
+def choosable(roster: Roster) -> int:
+    """How many active members the renewal could deactivate at most: every non-admin, and consented admins
+    as long as one admin remains. Counted, not walked: a preview roster gives the same answer."""
+    admins = roster.admins
+    consented = sum(1 for m in admins if m.consented)
+    return (roster.active - len(admins)) + min(consented, max(0, len(admins) - 1))
+
+
+def automatic_deactivations(roster: Roster, new_seat_count: int, *, preview: int | None = None) -> Deactivation:
     """Choose the users deactivated when the seat count drops to `new_seat_count`.
 
     The `shortfall` most recently added active users, newest first; ties on the added instant are
     broken by the later-added record (higher id). Admins are skipped unless they consented, and one
     admin always remains active. When too few eligible users exist, `unresolved` says how many are
-    missing: the result is never silently partial.
+    missing: the result is never silently partial. With `preview`, `chosen` lists the first `preview`
+    of them and `more` counts the rest (the roster then needs only `roster_depth(..., preview)` members).
     """
     shortfall = max(0, roster.active - new_seat_count)
     if shortfall == 0:
         return Deactivation(shortfall=0, chosen=(), unresolved=0)
-    depth = roster_depth(roster.active, len(roster.admins), new_seat_count)
+    depth = roster_depth(roster.active, len(roster.admins), new_seat_count, preview)
     if len(roster.members) < min(roster.active, depth):
         raise PolicyError(f"the roster holds {len(roster.members)} members; this seat count needs {depth}")
+    total = min(shortfall, choosable(roster))
+    listed = total if preview is None else min(total, max(0, preview))
     newest_first = sorted(roster.members, key=lambda m: (_aware(m.added_at), m.id), reverse=True)
     admins_left = len(roster.admins)
     chosen: list[Member] = []
     for m in newest_first:
-        if len(chosen) == shortfall:
+        if len(chosen) == listed:
             break
         if m.is_admin:
             if not m.consented or admins_left <= 1:
                 continue
             admins_left -= 1
         chosen.append(m)
-    return Deactivation(shortfall=shortfall, chosen=tuple(chosen), unresolved=shortfall - len(chosen))
+    return Deactivation(
+        shortfall=shortfall, chosen=tuple(chosen), unresolved=shortfall - total, more=total - len(chosen)
+    )
 
 
 def saving(seats_removed: int, price_per_seat: Decimal | None, plan: Plan) -> Decimal | None:

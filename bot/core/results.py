@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import enum
+import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -96,8 +98,92 @@ class Viewer:
 class UsersOverview:
     page: LicensePage
     people: tuple[Person, ...]
-    """Active users, oldest first."""
+    """One page of the active users, oldest first (`offset` of them come before)."""
     seat_count: int
     """The number of licenses the renewal would leave (after the pending request, if any)."""
     automatic: policy.Deactivation
-    """Who would be deactivated automatically if the renewal were processed now."""
+    """Who would be deactivated automatically if the renewal were processed now (the first few named)."""
+    offset: int = 0
+    page_size: int = 0
+    """0: `people` is the whole list."""
+
+    @property
+    def page_number(self) -> int:
+        """1-based."""
+        return self.offset // self.page_size + 1 if self.page_size else 1
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.page.active / self.page_size)) if self.page_size else 1
+
+
+class ListKind(enum.StrEnum):
+    """A whole list shown on demand, page by page."""
+
+    AT_RISK = "at_risk"
+    """Who would be deactivated automatically at the pending request's renewal, if nothing changes."""
+    RENEWAL = "renewal"
+    """Who was deactivated automatically when a renewal was processed."""
+
+
+@dataclass(frozen=True)
+class Listed:
+    name: str
+    is_admin: bool
+    added_at: datetime
+
+
+@dataclass(frozen=True)
+class PagedList:
+    """One page of a list of people (`ListKind`), as the paged modal and `/licenses users --at-risk` show it."""
+
+    kind: ListKind
+    account_name: str
+    timezone: str
+    renewal: date | None
+    """The renewal the list is about (None: no request is pending)."""
+    people: tuple[Listed, ...]
+    page: int
+    """0-based."""
+    page_size: int
+    total: int
+    unresolved: int = 0
+    """AT_RISK: users over the new count that cannot be chosen (only admins without consent are left)."""
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.page_size))
+
+    @property
+    def first(self) -> int:
+        """The 1-based position of the page's first person."""
+        return self.page * self.page_size + 1
+
+
+@dataclass(frozen=True)
+class ReminderNote:
+    """How one recipient's reminder is worded (the worker decides it, bot/core/schedule.py)."""
+
+    days_before: int
+    """Which reminder: 14, 7, 3, 1, 0 days before the renewal."""
+    days_left: int
+    """Days from today (the account's) to the renewal: a snoozed reminder comes back later than its day."""
+    for_channel: bool = False
+    escalated: bool = False
+    admins: tuple[str, ...] = ()
+    """Slack ids of the active admins, mentioned in an escalated admin-channel post."""
+    snooze_choices: tuple[int, ...] = ()
+    """"Remind me later" in this many days (a DM of an early reminder)."""
+    snoozed: bool = False
+    """A snoozed reminder coming back."""
+    renewal: date | None = None
+
+
+@dataclass(frozen=True)
+class Snoozed:
+    """An admin's early reminder snoozed: it comes back to them at `until` (09:00 in `timezone`)."""
+
+    renewal: date
+    days_before: int
+    until: datetime
+    timezone: str

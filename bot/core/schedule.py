@@ -7,6 +7,19 @@ at which anything could become due, which the worker stores in `accounts.next_ti
 
 Every occasion has a stable key ("reminder:2027-01-01:d7", "unused:2027-01-01", "renewal:2027-01-01");
 the outbox stores messages under it, so an occasion is never delivered twice.
+
+Reminders are per recipient (`Recipient`): the admin channel at 09:00 in the account's timezone, each
+admin's DM at 09:00 in their own (Slack's `tz`). `due_at(...).reminders` lists, per recipient, only
+their latest due occasion (no flood after downtime), under keys unique per (occasion, target):
+
+- an early reminder (days before >= SNOOZABLE_FROM) can be snoozed by an admin ("Remind me later":
+  tomorrow or in 3 days, at 09:00 their time): it comes back at `until` under "<key>:later" and their
+  regular reminders before `until` are skipped; `snooze_until` refuses a time in the last
+  SNOOZE_MARGIN before the renewal day ends; d1 and d0 cannot be snoozed;
+- the ESCALATE_DAYS reminder escalates when the account says so (`AccountState.escalation`: users must
+  still go and no admin acted since the d7 reminder): it also reaches admins who snoozed;
+- with nobody left to deactivate there is no reminder, and a recipient reminded before gets one short
+  "all set" message instead (key "allset:<renewal>", once).
 """
 
 from __future__ import annotations
@@ -24,6 +37,18 @@ UNUSED_NOTE_DAYS_BEFORE_DEADLINE = 7
 LATE_AFTER = timedelta(hours=1)
 """A renewal processed more than this after its local day ended is reported as late."""
 MAX_REMINDER_DAYS = 366
+SNOOZABLE_FROM = 7
+"""Reminders this many days or more before the renewal (d14, d7) can be snoozed; later ones (d3, d1, d0) not."""
+SNOOZE_CHOICES: tuple[int, ...] = (1, 3)
+"""Remind me later: tomorrow, or in 3 days (at 09:00 the admin's time)."""
+SNOOZE_MARGIN = timedelta(hours=48)
+"""A snooze never brings a reminder back in the last 48 hours before the renewal day ends."""
+LATE = timedelta(hours=1)
+CATCH_UP_SKIP = timedelta(hours=12)
+"""After downtime, a recipient's late reminder is skipped when their next one comes within 12 hours (one message,
+the right one, at their 09:00, rather than yesterday's at 03:00 their time)."""
+ESCALATE_DAYS = 3
+"""The reminder that escalates (when users must still go and no admin acted since the d7 one)."""
 
 
 def parse_reminder_days(text: str) -> tuple[int, ...]:
@@ -51,6 +76,61 @@ def renewal_key(renewal: date) -> str:
     return f"renewal:{renewal.isoformat()}"
 
 
+def later_key(renewal: date, days_before: int) -> str:
+    """A snoozed reminder coming back."""
+    return f"{reminder_key(renewal, days_before)}:later"
+
+
+def all_set_key(renewal: date) -> str:
+    return f"allset:{renewal.isoformat()}"
+
+
+def reminder_prefix(renewal: date) -> str:
+    """Every reminder key of `renewal` starts with this (reminders queued before: `Recipient.reminded`)."""
+    return f"reminder:{renewal.isoformat()}:"
+
+
+@dataclass(frozen=True)
+class Snooze:
+    days_before: int
+    snoozed_at: datetime
+    until: datetime
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who a reminder goes to: the admin channel (`member_id` None) or an admin's DM."""
+
+    target: str
+    """A channel id, or the admin's Slack user id."""
+    timezone: str
+    """Where 09:00 is: the account's for the channel, the admin's own for a DM."""
+    member_id: int | None = None
+    reminded: bool = False
+    """A reminder of the pending renewal was queued to this target before."""
+    all_set: bool = False
+    """The "all set" message was queued to this target already."""
+    snoozes: tuple[Snooze, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReminderDue:
+    """One recipient's due reminder (or "all set" message)."""
+
+    target: str
+    key: str
+    renewal: date
+    at: datetime
+    days_before: int
+    member_id: int | None = None
+    timezone: str = "UTC"
+    """The recipient's (where their 09:00 is)."""
+    all_set: bool = False
+    snoozed: bool = False
+    """A snoozed reminder coming back."""
+    escalated: bool = False
+
+
 @dataclass(frozen=True)
 class PendingTerms:
     renewal: date
@@ -69,6 +149,10 @@ class AccountState:
     since: date
     """The local day the account was added: with no renewal processed yet, renewals count from it."""
     reminder_days: tuple[int, ...] = DEFAULT_REMINDER_DAYS
+    recipients: tuple[Recipient, ...] = ()
+    escalation: bool = False
+    """The ESCALATE_DAYS reminder escalates (the account allows it, users must still go, no admin acted
+    since the d7 reminder): the worker decides it from the audit log."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +180,8 @@ class Due:
     renewal: RenewalDue | None
     next_wakeup: datetime
     """The next instant after `now` at which anything could become due."""
+    reminders: tuple[ReminderDue, ...] = ()
+    """Per recipient: their latest due reminder or "all set" message (see the module docstring)."""
 
 
 def renewal_to_process(state: AccountState) -> date:
@@ -109,6 +195,85 @@ def reminder_times(renewal: date, days: tuple[int, ...], timezone: str) -> list[
     """(days before, instant) of each reminder of `renewal`, earliest first."""
     times = [(d, policy.local_instant(renewal - timedelta(days=d), REMINDER_HOUR, timezone)) for d in days]
     return sorted(times, key=lambda t: t[1])
+
+
+def renewal_end(renewal: date, timezone: str) -> datetime:
+    """When the renewal's local day ends (the deadline to deactivate users)."""
+    return policy.start_of_local_day(renewal + timedelta(days=1), timezone)
+
+
+def snoozable(days_before: int) -> bool:
+    return days_before >= SNOOZABLE_FROM
+
+
+def snooze_until(
+    days_before: int, choice: int, now: datetime, *, renewal: date, account_tz: str, recipient_tz: str
+) -> datetime | None:
+    """When a reminder snoozed at `now` comes back: 09:00 the recipient's time `choice` days later; None
+    when it cannot be snoozed (d1/d0, an unknown choice, or a time in the last SNOOZE_MARGIN)."""
+    if not snoozable(days_before) or choice not in SNOOZE_CHOICES:
+        return None
+    day = policy.local_date(now, recipient_tz) + timedelta(days=choice)
+    until = policy.local_instant(day, REMINDER_HOUR, recipient_tz)
+    return until if until <= renewal_end(renewal, account_tz) - SNOOZE_MARGIN else None
+
+
+def snooze_choices(
+    days_before: int, now: datetime, *, renewal: date, account_tz: str, recipient_tz: str
+) -> tuple[int, ...]:
+    """The "Remind me later" choices a reminder decided at `now` may offer this recipient."""
+    return tuple(
+        c
+        for c in SNOOZE_CHOICES
+        if snooze_until(days_before, c, now, renewal=renewal, account_tz=account_tz, recipient_tz=recipient_tz)
+    )
+
+
+def _recipient_due(state: AccountState, r: Recipient, now: datetime, wakeups: list[datetime]) -> ReminderDue | None:
+    pending = state.pending
+    assert pending is not None
+    renewal = pending.renewal
+    escalates = state.escalation and ESCALATE_DAYS in state.reminder_days
+    occasions: list[tuple[datetime, int, bool]] = []
+    for d, at in reminder_times(renewal, state.reminder_days, r.timezone):
+        snoozed_over = any(sn.snoozed_at <= at < sn.until for sn in r.snoozes)
+        if snoozed_over and not (escalates and d == ESCALATE_DAYS):
+            continue
+        occasions.append((at, d, False))
+    occasions.extend((sn.until, sn.days_before, True) for sn in r.snoozes if sn.until > sn.snoozed_at)
+    occasions.sort()
+    wakeups.extend(at for at, _, _ in occasions)
+    past = [o for o in occasions if o[0] <= now]
+    if not past or policy.local_date(now, state.timezone) > renewal:
+        return None
+    at, d, snoozed = past[-1]
+    upcoming = [o[0] for o in occasions if o[0] > now]
+    if now - at > LATE and upcoming and upcoming[0] - now <= CATCH_UP_SKIP:
+        return None
+    if state.active_users > pending.new_seat_count:
+        return ReminderDue(
+            target=r.target,
+            key=later_key(renewal, d) if snoozed else reminder_key(renewal, d),
+            renewal=renewal,
+            at=at,
+            days_before=d,
+            member_id=r.member_id,
+            timezone=r.timezone,
+            snoozed=snoozed,
+            escalated=escalates and d == ESCALATE_DAYS,
+        )
+    if r.reminded and not r.all_set:
+        return ReminderDue(
+            target=r.target,
+            key=all_set_key(renewal),
+            renewal=renewal,
+            at=at,
+            days_before=d,
+            member_id=r.member_id,
+            timezone=r.timezone,
+            all_set=True,
+        )
+    return None
 
 
 def unused_note_time(renewal: date, timezone: str) -> datetime:
@@ -139,6 +304,13 @@ def due_at(state: AccountState, now: datetime) -> Due:
             d, at = past[-1]
             reminder = Occasion(key=reminder_key(pending.renewal, d), renewal=pending.renewal, at=at, days_before=d)
 
+    per_recipient: list[ReminderDue] = []
+    if pending is not None:
+        for recipient in state.recipients:
+            found = _recipient_due(state, recipient, now, wakeups)
+            if found is not None:
+                per_recipient.append(found)
+
     unused: Occasion | None = None
     target = policy.request_target(state.anchor, state.plan, now, tz).renewal
     for r in (target, policy.renewal_after(state.anchor, state.plan, target)):
@@ -154,4 +326,10 @@ def due_at(state: AccountState, now: datetime) -> Due:
             unused = Occasion(key=unused_key(r), renewal=r, at=at)
 
     future = [w for w in wakeups if w > now]
-    return Due(reminder=reminder, unused_note=unused, renewal=renewal, next_wakeup=min(future))
+    return Due(
+        reminder=reminder,
+        unused_note=unused,
+        renewal=renewal,
+        next_wakeup=min(future),
+        reminders=tuple(per_recipient),
+    )

@@ -16,6 +16,8 @@ EMOJI = {
     ":white_check_mark:": "✅",
     ":warning:": "⚠️",
     ":x:": "❌",
+    ":alarm_clock:": "⏰",
+    ":rotating_light:": "🚨",
     ":lock:": "🔒",
     ":no_entry:": "⛔",
     ":exclamation:": "❗",

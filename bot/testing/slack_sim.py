@@ -156,10 +156,12 @@ class SlackSim:
         team: str | None = None,
         channel: str = "C0GENERAL",
         user_team: str | None = None,
+        view_id: str | None = None,
         **how: Any,
     ) -> Response:
-        """A button click: in an (ephemeral) message (with a response_url), the App Home, or a DM.
-        `user_team`: the clicking user's own workspace when it is not `team` (Slack Connect, Grid)."""
+        """A button click: in an (ephemeral) message (with a response_url), the App Home, a DM, or a modal
+        (`where="modal"`: the modal `view_id`, by default the last one opened). `user_team`: the clicking
+        user's own workspace when it is not `team` (Slack Connect, Grid)."""
         team = team or self.team
         action: dict[str, Any] = {
             "type": "button",
@@ -180,7 +182,11 @@ class SlackSim:
             "is_enterprise_install": False,
             "actions": [action],
         }
-        if where == "home":
+        if where == "modal":
+            modal = self.standin.views[view_id or self.last_modal_id()]
+            payload["container"] = {"type": "view", "view_id": modal["id"]}
+            payload["view"] = {**modal, "team_id": team}
+        elif where == "home":
             home = self.standin.homes.get(user, {})
             payload["container"] = {"type": "view", "view_id": home.get("id", "V0HOME")}
             payload["view"] = {**home, "type": "home", "team_id": team}
@@ -216,6 +222,41 @@ class SlackSim:
             "enterprise": None,
         }
         return self._payload(payload, **how)
+
+    def suggest(
+        self, user: str, action_id: str, block_id: str, typed: str, *, team: str | None = None, **how: Any
+    ) -> Response:
+        """Typing into an external select of the last modal: Slack's `block_suggestion` request."""
+        team = team or self.team
+        payload = {
+            "type": "block_suggestion",
+            "user": self._user(user, team),
+            "team": {"id": team, "domain": "standin"},
+            "api_app_id": APP_ID,
+            "token": "legacy-verification-token",
+            "container": {"type": "view", "view_id": self.last_modal_id()},
+            "view": {**self.modal(), "team_id": team},
+            "action_id": action_id,
+            "block_id": block_id,
+            "value": typed,
+            "action_ts": f"{self.clock():.6f}",
+        }
+        return self._payload(payload, **how)
+
+    def event(self, event: dict[str, Any], *, team: str | None = None, **how: Any) -> Response:
+        """Any Events API event (e.g. `user_change`)."""
+        team = team or self.team
+        envelope = {
+            "token": "legacy-verification-token",
+            "team_id": team,
+            "api_app_id": APP_ID,
+            "event": {"event_ts": f"{self.clock():.6f}", **event},
+            "type": "event_callback",
+            "event_id": f"Ev{self._next():08d}",
+            "event_time": int(self.clock()),
+            "authorizations": [{"team_id": team, "user_id": self.standin.bot_user_id, "is_bot": True}],
+        }
+        return self.send(json.dumps(envelope).encode(), "application/json", **how)
 
     def open_home(self, user: str, *, team: str | None = None, **how: Any) -> Response:
         team = team or self.team

@@ -36,6 +36,8 @@ class AccountChanges:
     admin_channel: str | None = None
     price_per_seat: str | None = None
     currency: str | None = None
+    escalate: bool | None = None
+    """Whether the d3 reminder escalates when users must still go and no admin acted since d7."""
 
 
 def _apply_changes(account: models.Account, changes: AccountChanges) -> dict[str, Any]:
@@ -74,6 +76,8 @@ def _apply_changes(account: models.Account, changes: AccountChanges) -> dict[str
         if len(cur) != 3 or not cur.isalpha():
             raise UserError(f"--currency {changes.currency!r} is not a 3-letter code such as EUR")
         new["currency"] = cur
+    if changes.escalate is not None:
+        new["escalate"] = changes.escalate
     diff = {k: v for k, v in new.items() if getattr(account, k, None) != v}
     for key, value in diff.items():
         setattr(account, key, value)

@@ -15,18 +15,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.core import policy
 from bot.core.audit import Actor, AuditAction
-from bot.core.page import build_page
+from bot.core.errors import NotFound
+from bot.core.page import PREVIEW
 from bot.core.results import Person, UsersOverview, Viewer
 from bot.core.statuses import MemberStatus
 from bot.usecases.ports import Database
 from store import models, queries
 from store.db import Clash
-from store.queries import audit, load_account, member_for_slack_user, pending_of, policy_members, terms_of
+from store.queries import audit, load_account, member_for_slack_user, page_of, roster_of, wake
 
 EmailLookup = Callable[[str], str | None]
 """Slack user id -> the email Slack knows for them (None when unknown)."""
@@ -147,32 +148,126 @@ def admin_user_ids(db: Database, *, team: str) -> list[str]:
         return [p.slack_user_id for p in _active_admins(s, account.id) if p.slack_user_id]
 
 
-def active_people(db: Database, *, team: str) -> list[Person]:
-    """Active users, oldest first (for the Deactivate users modal)."""
+def active_count(db: Database, *, team: str) -> int:
+    """How many users are active (the Deactivate users modal picks its kind of list by it)."""
     with db.transaction(read_only=True) as s:
         account = load_account(s, team)
-        rows = s.scalars(
+        return _active_count(s, account.id)
+
+
+def _active_count(s: Session, account_id: int) -> int:
+    m = models.Member
+    count = s.scalar(
+        select(func.count()).select_from(m).where(m.account_id == account_id, m.status == MemberStatus.ACTIVE.value)
+    )
+    return int(count or 0)
+
+
+def active_people(db: Database, *, team: str, limit: int | None = None) -> list[Person]:
+    """Active users, oldest first (for the Deactivate users modal of a small account); at most `limit`."""
+    with db.transaction(read_only=True) as s:
+        account = load_account(s, team)
+        query = (
             select(models.Member)
             .where(models.Member.account_id == account.id, models.Member.status == MemberStatus.ACTIVE.value)
             .order_by(models.Member.added_at, models.Member.id)
         )
-        return [_person(m) for m in rows]
+        if limit is not None:
+            query = query.limit(limit)
+        return [_person(m) for m in s.scalars(query)]
 
 
-def users_overview(db: Database, *, team: str, now: datetime) -> UsersOverview:
+SEARCH_LIMIT = 100
+"""Slack shows at most 100 options of an external select."""
+MAX_QUERY = 100
+"""Longer type-ahead text is cut (member names are at most 200 characters)."""
+
+
+def search_active(db: Database, *, team: str, text: str, limit: int = SEARCH_LIMIT) -> list[Person]:
+    """Active users whose name or email contains `text` (any case): admins first, then by name; at most
+    `limit` (the Deactivate users modal's type-ahead on a large account)."""
+    needle = " ".join(text.split())[:MAX_QUERY].lower()
+    like = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    m = models.Member
     with db.transaction(read_only=True) as s:
         account = load_account(s, team)
-        roster = policy.Roster.of(policy_members(s, account.id))  # the whole list: the overview shows everyone
-        page = build_page(terms_of(account), roster, pending_of(s, account.id), now)
-        seats = page.new_seat_count if page.new_seat_count is not None else account.licensed_seats
+        query = select(m).where(m.account_id == account.id, m.status == MemberStatus.ACTIVE.value)
+        if needle:
+            query = query.where(
+                or_(func.lower(m.name).like(like, escape="\\"), func.lower(m.email).like(like, escape="\\"))
+            )
+        rows = s.scalars(query.order_by(m.is_admin.desc(), func.lower(m.name), m.id).limit(max(1, min(limit, 100))))
+        return [_person(r) for r in rows]
+
+
+USERS_PAGE = 30
+"""Users per page of `/licenses users` (30 lines of up to ~300 characters stay inside a message's budget)."""
+
+
+def users_overview(db: Database, *, team: str, now: datetime, page: int = 1) -> UsersOverview:
+    """One page (1-based) of the active users, oldest first, and who would go automatically (the first few);
+    reads that page and a few rows, not every member."""
+    with db.transaction(read_only=True) as s:
+        account = load_account(s, team)
+        page_ = page_of(s, account, now)
+        seats = page_.new_seat_count if page_.new_seat_count is not None else account.licensed_seats
+        pages = max(1, -(-page_.active // USERS_PAGE))
+        offset = (min(max(1, page), pages) - 1) * USERS_PAGE
         rows = s.scalars(
             select(models.Member)
             .where(models.Member.account_id == account.id, models.Member.status == MemberStatus.ACTIVE.value)
             .order_by(models.Member.added_at, models.Member.id)
+            .offset(offset)
+            .limit(USERS_PAGE)
         )
+        automatic = page_.deactivation
+        if automatic is None:  # no request: who would go if the renewal were processed at today's count
+            roster = roster_of(s, account.id, seats, PREVIEW)
+            automatic = policy.automatic_deactivations(roster, seats, preview=PREVIEW)
         return UsersOverview(
-            page=page,
+            page=page_,
             people=tuple(_person(m) for m in rows),
             seat_count=seats,
-            automatic=policy.automatic_deactivations(roster, seats),
+            automatic=automatic,
+            offset=offset,
+            page_size=USERS_PAGE,
         )
+
+
+def store_timezone(
+    db: Database, *, team: str, user_id: str, timezone: str | None, now: datetime, actor: Actor | None = None
+) -> bool:
+    """Store the Slack timezone of the member with this Slack id (from users.info or a `user_change` event).
+    An unknown or missing zone keeps the one stored (the account's is used when none is). Returns whether it
+    changed: then it is audited and the account's reminders are looked at again (their 09:00 moved)."""
+    zone: str | None = None
+    if timezone:
+        try:
+            zone = policy.check_timezone(timezone)
+        except policy.PolicyError:
+            zone = None
+    try:
+        with db.transaction() as s:
+            account = load_account(s, team)
+            member = member_for_slack_user(s, account.id, user_id)
+            if member is None:
+                return False
+            member.timezone_checked_at = now
+            if zone is None or zone == member.timezone:
+                return False
+            before, member.timezone = member.timezone, zone
+            member.updated_at = now
+            audit(
+                s,
+                account.id,
+                actor or Actor.slack(user_id),
+                AuditAction.MEMBER_TIMEZONE_CHANGED,
+                now,
+                member=member.id,
+                before=before,
+                timezone=zone,
+            )
+            wake(account, now)
+            return True
+    except NotFound:
+        return False

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from bot.core.errors import Unavailable
 from bot.core.page import AccountTerms, LicensePage, TeamleaderLink
-from bot.core.results import RenewalOutcome
+from bot.core.results import ReminderNote, RenewalOutcome
 
 Message = dict[str, Any]
 """What the outbox stores and the Poster sends: the fallback `text` and the `blocks`."""
@@ -34,8 +34,11 @@ class Notices:
     """How the worker words its messages; bot/cli/wiring.py gives it the Block Kit builders of
     handlers/blocks/notices.py (the worker never imports Slack code)."""
 
-    reminder: Callable[[LicensePage, int], Message]
-    """Users must still be deactivated before the renewal (the page, days before the renewal)."""
+    reminder: Callable[[LicensePage, int, ReminderNote], Message]
+    """Users must still be deactivated before the renewal (the page, days before the renewal, how to word it
+    for this recipient: escalated, snooze choices, mentions)."""
+    all_set: Callable[[LicensePage], Message]
+    """Nobody has to be deactivated any more since the last reminder."""
     unused_seats: Callable[[LicensePage], Message]
     renewal_summary: Callable[[RenewalOutcome], Message]
     teamleader_reconnect: Callable[[AccountTerms, TeamleaderLink], Message]
@@ -48,3 +51,11 @@ def log_failure(log: logging.Logger, exc: BaseException, message: str, *args: ob
         log.error(message + ": the database is unavailable (%s)", *args, exc, exc_info=log.isEnabledFor(logging.DEBUG))
     else:
         log.error(message, *args, exc_info=exc)
+
+
+class Directory(Protocol):
+    """Who people are in Slack: the worker refreshes admins' timezones through it (handlers/directory.py)."""
+
+    def timezone(self, team: str, user_id: str) -> str | None:
+        """The user's IANA timezone (users.info `tz`); None when Slack does not say. Raises when unreachable."""
+        ...

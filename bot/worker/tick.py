@@ -18,17 +18,18 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.core import policy, schedule
 from bot.core.audit import WORKER, AuditAction, MessageKind
-from bot.core.results import RenewalOutcome
+from bot.core.page import LicensePage
+from bot.core.results import ReminderNote, RenewalOutcome
 from bot.core.statuses import MemberStatus
 from bot.worker.outbox import queue, recipients
-from bot.worker.ports import Notices, log_failure
+from bot.worker.ports import Message, Notices, log_failure
 from bot.worker.renewal import process_renewal
 from store import models
 from store.db import Database
@@ -170,29 +171,130 @@ def _claim(s: Session, account_id: int, now: datetime) -> models.Account | None:
 
 def state_of(s: Session, account: models.Account) -> schedule.AccountState:
     pending = pending_of(s, account.id)
-    active = s.scalar(
-        select(func.count())
-        .select_from(models.Member)
-        .where(models.Member.account_id == account.id, models.Member.status == MemberStatus.ACTIVE.value)
+    active = int(
+        s.scalar(
+            select(func.count())
+            .select_from(models.Member)
+            .where(models.Member.account_id == account.id, models.Member.status == MemberStatus.ACTIVE.value)
+        )
+        or 0
     )
+    days = schedule.parse_reminder_days(account.reminder_days)
+    terms = (
+        schedule.PendingTerms(
+            renewal=pending.renewal,
+            new_seat_count=policy.seats_after(account.licensed_seats, pending.seats_removed),
+        )
+        if pending
+        else None
+    )
+    recipients: tuple[schedule.Recipient, ...] = ()
+    escalation = False
+    if terms is not None:
+        recipients = _recipients(s, account, terms.renewal)
+        escalation = active > terms.new_seat_count and _escalation_due(s, account, terms.renewal, days)
     return schedule.AccountState(
         anchor=account.renewal_anchor,
         plan=policy.Plan(account.plan),
         timezone=account.timezone,
         licensed_seats=account.licensed_seats,
-        active_users=int(active or 0),
-        pending=(
-            schedule.PendingTerms(
-                renewal=pending.renewal,
-                new_seat_count=policy.seats_after(account.licensed_seats, pending.seats_removed),
-            )
-            if pending
-            else None
-        ),
+        active_users=active,
+        pending=terms,
         last_processed_renewal=account.last_processed_renewal,
         since=policy.local_date(account.created_at, account.timezone),
-        reminder_days=schedule.parse_reminder_days(account.reminder_days),
+        reminder_days=days,
+        recipients=recipients,
+        escalation=escalation,
     )
+
+
+def _recipients(s: Session, account: models.Account, renewal: date) -> tuple[schedule.Recipient, ...]:
+    """The admin channel (the account's timezone) and every active admin with a Slack id (their own), with
+    what was queued to each for `renewal` and their snoozes. A few rows: one per admin and reminder."""
+    m, d, z = models.Member, models.Delivery, models.ReminderSnooze
+    admins = s.execute(
+        select(m.id, m.slack_user_id, m.timezone)
+        .where(
+            m.account_id == account.id,
+            m.is_admin.is_(True),
+            m.status == MemberStatus.ACTIVE.value,
+            m.slack_user_id.is_not(None),
+        )
+        .order_by(m.slack_user_id)
+    ).all()
+    prefix, all_set = schedule.reminder_prefix(renewal), schedule.all_set_key(renewal)
+    sent = s.execute(
+        select(d.target, d.key).where(d.account_id == account.id, or_(d.key.startswith(prefix), d.key == all_set))
+    ).all()
+    reminded = {t for t, k in sent if k.startswith(prefix)}
+    told = {t for t, k in sent if k == all_set}
+    snoozes: dict[int, list[schedule.Snooze]] = {}
+    for member_id, days_before, at, until in s.execute(
+        select(z.member_id, z.days_before, z.snoozed_at, z.until).where(
+            z.account_id == account.id, z.renewal_date == renewal
+        )
+    ):
+        snoozes.setdefault(member_id, []).append(schedule.Snooze(days_before=days_before, snoozed_at=at, until=until))
+    out: list[schedule.Recipient] = []
+    if account.admin_channel:
+        c = account.admin_channel
+        out.append(schedule.Recipient(target=c, timezone=account.timezone, reminded=c in reminded, all_set=c in told))
+    for member_id, user_id, tz in admins:
+        if not user_id or user_id in {r.target for r in out}:
+            continue
+        out.append(
+            schedule.Recipient(
+                target=user_id,
+                timezone=_known_zone(tz) or account.timezone,
+                member_id=member_id,
+                reminded=user_id in reminded,
+                all_set=user_id in told,
+                snoozes=tuple(snoozes.get(member_id, ())),
+            )
+        )
+    return tuple(out)
+
+
+def _known_zone(name: str | None) -> str | None:
+    if not name:
+        return None
+    try:
+        return policy.check_timezone(name)
+    except policy.PolicyError:
+        return None
+
+
+ACTED = (AuditAction.MEMBER_DEACTIVATED, AuditAction.REQUEST_SUBMITTED, AuditAction.REQUEST_CANCELLED)
+"""What counts as an admin acting on a reminder: deactivating users, changing the request."""
+
+
+def _escalation_due(s: Session, account: models.Account, renewal: date, days: tuple[int, ...]) -> bool:
+    """The ESCALATE_DAYS reminder escalates: the account allows it, the reminder before it (d7 by default)
+    was sent and no admin has acted since it was first queued."""
+    if not account.escalate or schedule.ESCALATE_DAYS not in days:
+        return False
+    earlier = [d for d in days if d > schedule.ESCALATE_DAYS]
+    if not earlier:
+        return False
+    d, a = models.Delivery, models.AuditEntry
+    since = s.scalar(
+        select(func.min(d.created_at)).where(
+            d.account_id == account.id, d.key == schedule.reminder_key(renewal, min(earlier))
+        )
+    )
+    if since is None:
+        return False
+    acted = s.scalar(
+        select(a.id)
+        .where(
+            a.account_id == account.id,
+            a.at >= since,
+            a.action.in_([x.value for x in ACTED]),
+            a.actor != WORKER.label,
+        )
+        .limit(1)
+    )
+    return acted is None
 
 
 def _process(
@@ -216,20 +318,10 @@ def _process(
                 now=now,
             )
         due = schedule.due_at(state_of(s, account), now)  # the next renewal, the reminders, the wakeup
-    if due.reminder or due.unused_note:
+    if due.reminders or due.unused_note:
         page = page_of(s, account, now)
-        targets = recipients(s, account)
-        if due.reminder and due.reminder.days_before is not None:
-            message = notices.reminder(page, due.reminder.days_before)
-            report.queued[due.reminder.key] = queue(
-                s,
-                account_id=account.id,
-                key=due.reminder.key,
-                kind=MessageKind.REMINDER,
-                targets=targets,
-                message=message,
-                now=now,
-            )
+        if due.reminders:
+            _queue_reminders(s, account, due.reminders, page, now, report, notices)
         if due.unused_note:
             message = notices.unused_seats(page)
             report.queued[due.unused_note.key] = queue(
@@ -237,7 +329,7 @@ def _process(
                 account_id=account.id,
                 key=due.unused_note.key,
                 kind=MessageKind.UNUSED,
-                targets=targets,
+                targets=recipients(s, account),
                 message=message,
                 now=now,
             )
@@ -245,6 +337,56 @@ def _process(
         if added:
             audit(s, account.id, WORKER, AuditAction.MESSAGE_QUEUED, now, key=key, recipients=added)
     account.next_tick_at = due.next_wakeup
+
+
+def _queue_reminders(
+    s: Session,
+    account: models.Account,
+    due: tuple[schedule.ReminderDue, ...],
+    page: LicensePage,
+    now: datetime,
+    report: AccountReport,
+    notices: Notices,
+) -> None:
+    """Queue each recipient's reminder (or "all set"), worded for them; one message per wording."""
+    admins = tuple(t for t in recipients(s, account) if t != account.admin_channel)  # every admin, mentioned
+    built: dict[tuple[object, ...], Message] = {}
+    escalated = 0
+    for r in due:
+        channel = r.member_id is None
+        choices: tuple[int, ...] = ()
+        if not channel and not r.escalated and not r.all_set:
+            choices = schedule.snooze_choices(
+                r.days_before, now, renewal=r.renewal, account_tz=account.timezone, recipient_tz=r.timezone
+            )
+        note = ReminderNote(
+            days_before=r.days_before,
+            days_left=(r.renewal - page.today).days,
+            for_channel=channel,
+            escalated=r.escalated,
+            admins=admins if channel and r.escalated else (),
+            snooze_choices=choices,
+            snoozed=r.snoozed,
+            renewal=r.renewal,
+        )
+        wording = (r.all_set, note)
+        if wording not in built:
+            built[wording] = notices.all_set(page) if r.all_set else notices.reminder(page, r.days_before, note)
+        added = queue(
+            s,
+            account_id=account.id,
+            key=r.key,
+            kind=MessageKind.REMINDER,
+            targets=[r.target],
+            message=built[wording],
+            now=now,
+        )
+        if added or r.member_id is None:  # a DM queued before is no news; the channel's says it was queued
+            report.queued[r.key] = report.queued.get(r.key, 0) + added
+        escalated += added if r.escalated else 0
+    if escalated:
+        key = schedule.reminder_key(due[0].renewal, schedule.ESCALATE_DAYS)
+        audit(s, account.id, WORKER, AuditAction.REMINDER_ESCALATED, now, key=key, recipients=escalated)
 
 
 def _failed(

@@ -62,6 +62,12 @@ def describe(entry: Entry) -> str:
             return f"{who} was refused: tried to {escape(d.get('attempted', '?'))} another admin's consent"
         case AuditAction.CONSENTS_EXPORTED:
             return f"{who} exported the consents ({escape(d.get('count', 0))}, {escape(d.get('format', ''))})"
+        case AuditAction.REMINDER_SNOOZED:
+            return f"{who} snoozed the {escape(d.get('reminder', '?'))} reminder (remind me later)"
+        case AuditAction.REMINDER_ESCALATED:
+            return f"the {escape(str(d.get('key', '?')).rsplit(':', 1)[-1])} reminder escalated: nobody had acted"
+        case AuditAction.MEMBER_TIMEZONE_CHANGED:
+            return f"{who}: a timezone is now {escape(d.get('timezone', '?'))} (reminders at 09:00 there)"
         case AuditAction.ACCOUNT_CHANGED if set(d) == {"admin_channel"}:
             return f"{who} made {channel_link(str(d['admin_channel']))} the admin channel"
         case _:

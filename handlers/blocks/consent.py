@@ -22,7 +22,9 @@ from handlers.blocks.mrkdwn import (
     context,
     escape,
     header,
+    line_sections,
     mention,
+    name_text,
     plain,
     section,
 )
@@ -251,7 +253,7 @@ def notice(c: Consent) -> Message:
 
 
 def _status_line(p: Person, c: Consent | None) -> str:
-    name = escape(p.name)
+    name = name_text(p.name)
     if c is None:
         return f"{name}: not asked"
     match c.status:
@@ -303,8 +305,11 @@ def page_section(
             blocks.append(context(_status_line(p, c)))
     rest = others[ADMINS_WITH_BUTTONS:]
     if rest:
-        lines = "; ".join(_status_line(p, consents.get(p.member_id)) for p in rest)
-        blocks.append(context(f"{lines}. Ask them with `/licenses consent @name`."))
+        lines = [_status_line(p, consents.get(p.member_id)) for p in rest[:ADMINS_WITH_BUTTONS]]
+        hidden = len(rest) - len(lines)
+        tail = f"…and {hidden} more admins. " if hidden else ""
+        lines.append(f"{tail}Ask any admin with `/licenses consent @name`.")
+        blocks.extend(line_sections(lines))
     return blocks
 
 

@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.core.page import AccountTerms, PendingRequest
-from bot.core.results import DeactivationResult, Submitted, UsersOverview
+from bot.core.results import DeactivationResult, ListKind, PagedList, Submitted, UsersOverview
 from bot.core.wording import fmt_date, money, plural
 from handlers.blocks.activity import Entry, activity_lines
+from handlers.blocks.lists import ListRef, list_message_parts, preview_lines, see_all_button
 from handlers.blocks.mrkdwn import (
     Block,
     actions,
@@ -16,10 +17,12 @@ from handlers.blocks.mrkdwn import (
     channel_link,
     context,
     escape,
+    fallback,
     fit,
     header,
     line_sections,
     mention,
+    name_text,
     section,
 )
 from handlers.blocks.page import NOT_LOWERING, cancel_button, local_day
@@ -35,7 +38,7 @@ SECOND_REQUEST_RULE = (
 
 
 def message(text: str, blocks: list[Block] | None = None) -> Message:
-    return {"text": text, "blocks": fit(blocks if blocks is not None else [section(text)])}
+    return {"text": fallback(text), "blocks": fit(blocks if blocks is not None else [section(text)])}
 
 
 def help_message() -> Message:
@@ -62,16 +65,12 @@ def help_message() -> Message:
 
 
 def users_message(ov: UsersOverview) -> Message:
-    page = ov.page
-    automatic = {m.id for m in ov.automatic.chosen}
-    lines = [
-        f"{'*' if p.member_id in automatic else ''}{escape(p.name)}{'*' if p.member_id in automatic else ''}"
-        f"{' · admin' if p.is_admin else ''} · added {local_day(p.added_at, page.terms.timezone)}"
-        f"{' · :warning: would be deactivated' if p.member_id in automatic else ''}"
-        for p in ov.people
-    ]
+    """`/licenses users [--page N]`: one page of the active users (oldest first), who would go automatically
+    (the first few, then "and N more"), and how to see the rest."""
+    page, auto = ov.page, ov.automatic
+    tz = page.terms.timezone
     renewal = page.pending.renewal if page.pending else page.next_renewal
-    if ov.automatic.shortfall == 0:
+    if auto.shortfall == 0:
         summary = (
             f"{page.active} active users fit the {ov.seat_count} licenses at the renewal of {fmt_date(renewal)}: "
             "nobody would be deactivated automatically."
@@ -79,16 +78,33 @@ def users_message(ov: UsersOverview) -> Message:
     else:
         summary = (
             f"{page.active} active users for {ov.seat_count} licenses at the renewal of {fmt_date(renewal)}: "
-            f"if it were processed now, {plural(len(ov.automatic.chosen), 'user')} (marked) would be deactivated "
-            "automatically, the most recently added first."
+            f"if it were processed now, {plural(auto.total, 'user')} would be deactivated automatically, the most "
+            "recently added first" + (":" if auto.total else ".")
         )
-        if ov.automatic.unresolved:
-            summary += (
-                f" {plural(ov.automatic.unresolved, 'more user')} cannot be chosen: only admins without consent "
-                "are left."
-            )
-    blocks = [header(f"Active users · {page.terms.name}"), section(summary), *line_sections(lines)]
+    lines = [summary]
+    if auto.total:
+        lines.extend(preview_lines(auto.chosen, auto.more, how="see them all with `/licenses users --at-risk`"))
+    if auto.unresolved:
+        lines.append(f"{plural(auto.unresolved, 'more user')} cannot be chosen: only admins without consent are left.")
+    people = [
+        f"{name_text(p.name)}{' · admin' if p.is_admin else ''} · added {local_day(p.added_at, tz)}" for p in ov.people
+    ]
+    blocks = [header(f"Active users · {page.terms.name}"), *line_sections(lines), *line_sections(people)]
+    if ov.pages > 1:
+        shown = f"{ov.offset + 1}–{ov.offset + len(ov.people)}"
+        footer = f"Users {shown} of {page.active}, oldest first · page {ov.page_number} of {ov.pages}."
+        if ov.page_number < ov.pages:
+            footer += f" Next: `/licenses users --page {ov.page_number + 1}`."
+        blocks.append(context(footer))
+    if auto.more:
+        blocks.append(actions([see_all_button(ListRef(ListKind.AT_RISK), auto.total)]))
     return message(f"{page.active} active users of {escape(page.terms.name)}", blocks)
+
+
+def at_risk_message(paged: PagedList) -> Message:
+    """`/licenses users --at-risk [--page N]`."""
+    text, blocks = list_message_parts(paged)
+    return message(text, [header(f"Deactivated automatically · {paged.account_name}"), *blocks])
 
 
 def history_message(account_name: str, entries: Sequence[Entry], timezone: str) -> Message:
@@ -119,15 +135,22 @@ def submitted_message(done: Submitted, terms: AccountTerms) -> Message:
         "of the current period."
     )
     if done.deactivation.shortfall:
-        names = ", ".join(escape(m.name) for m in done.deactivation.chosen) or "nobody can be chosen"
+        d = done.deactivation
         lines.append(
-            f"*{plural(done.deactivation.shortfall, 'user')} must be deactivated by {fmt_date(r.renewal)}.* "
-            f"Otherwise these are deactivated automatically on the renewal day: {names}."
+            f"*{plural(d.shortfall, 'user')} must be deactivated by {fmt_date(r.renewal)}.* "
+            + (
+                "Otherwise these are deactivated automatically on the renewal day:"
+                if d.total
+                else "Nobody can be chosen automatically: only admins without consent are left."
+            )
         )
+        lines.extend(preview_lines(d.chosen, d.more, how="see them all with `/licenses users --at-risk`"))
     else:
         lines.append("The active users fit the new number of licenses: nobody has to be deactivated.")
+    first, *rest = line_sections(lines)
     blocks = [
-        section("\n".join(lines), accessory=cancel_button(r.id, r.seats_removed, r.renewal)),
+        {**first, "accessory": cancel_button(r.id, r.seats_removed, r.renewal)},
+        *rest,
         context("You can cancel the request until the renewal has been processed. " + NOT_LOWERING),
     ]
     return message(f"Request #{r.id} saved: remove {plural(r.seats_removed, 'license')}", blocks)
@@ -173,20 +196,31 @@ def cancelled_post(p: PendingRequest, by: str) -> Message:
     )
 
 
+NAMES_SHOWN = 20
+
+
+def names_phrase(names: Sequence[str], how: str = "see `/licenses history`") -> str:
+    """Up to NAMES_SHOWN names, comma-separated, then "and N more (<how>)"."""
+    shown = ", ".join(name_text(n) for n in names[:NAMES_SHOWN])
+    return shown if len(names) <= NAMES_SHOWN else f"{shown} and {len(names) - NAMES_SHOWN} more ({how})"
+
+
 def deactivated_message(
     result: DeactivationResult, *, unknown: Sequence[str] = (), consent_lines: Sequence[str] = ()
 ) -> Message:
     lines: list[str] = []
     if result.deactivated:
-        lines.append(f":white_check_mark: Deactivated: {', '.join(escape(n) for n in result.deactivated)}.")
+        lines.append(f":white_check_mark: Deactivated: {names_phrase(result.deactivated)}.")
     lines.extend(consent_lines)
     if result.already:
-        lines.append(f"Already deactivated: {', '.join(escape(n) for n in result.already)}.")
+        lines.append(f"Already deactivated: {names_phrase(result.already, 'all chosen')}.")
     if result.last_admin:
-        names = ", ".join(escape(n) for n in result.last_admin)
+        names = names_phrase(result.last_admin)
         lines.append(f"Not deactivated: {names}, the last active admin. At least one admin always remains.")
     if unknown:
-        who = ", ".join(mention(u) for u in unknown)
+        who = ", ".join(mention(u) for u in unknown[:NAMES_SHOWN]) + (
+            f" and {len(unknown) - NAMES_SHOWN} more" if len(unknown) > NAMES_SHOWN else ""
+        )
         lines.append(f"Not members of this account (nothing done): {who}.")
     if not lines:
         lines.append("Nobody was deactivated.")

@@ -130,41 +130,66 @@ def reduce_view(page: LicensePage, *, prefill: int | None = None, note: str | No
     }
 
 
+STATIC_LIMIT = OPTIONS_LIMIT
+"""Up to this many active users the Deactivate users modal lists them all (a static select); beyond, it is
+an external select with type-ahead: Slack asks for options as the admin types (handlers/suggest.py)."""
+MAX_CHOSEN = 100
+"""Users chosen at once in the Deactivate users modal."""
+LABEL_LIMIT = 75
+ADMIN_MARK = " (admin)"
+
+
+def option_label(name: str, is_admin: bool) -> str:
+    """An option's label within Slack's 75 characters; a long name is cut, never the "(admin)" mark."""
+    mark = ADMIN_MARK if is_admin else ""
+    room = LABEL_LIMIT - len(mark)
+    short = name if len(name) <= room else name[: room - 1] + "…"
+    return short + mark
+
+
 def _option(p: Person) -> dict[str, Any]:
-    label = f"{p.name}{' (admin)' if p.is_admin else ''}"
-    return {"text": plain(label, 75), "value": str(p.member_id)}
+    return {"text": plain(option_label(p.name, p.is_admin), LABEL_LIMIT), "value": str(p.member_id)}
 
 
 def user_options(people: Sequence[Person]) -> dict[str, Any]:
-    """`options` (up to 100) or alphabetical `option_groups` of at most 100 each."""
-    ordered = sorted(people, key=lambda p: (p.name.casefold(), p.member_id))
-    if len(ordered) <= OPTIONS_LIMIT:
-        return {"options": [_option(p) for p in ordered]}
-    groups = []
-    for i in range(0, min(len(ordered), OPTIONS_LIMIT * OPTIONS_LIMIT), OPTIONS_LIMIT):
-        chunk = ordered[i : i + OPTIONS_LIMIT]
-        label = f"{chunk[0].name[:30]} – {chunk[-1].name[:30]}"
-        groups.append({"label": plain(label, 75), "options": [_option(p) for p in chunk]})
-    return {"option_groups": groups}
+    """`options` (up to 100), admins first then by name."""
+    ordered = sorted(people, key=lambda p: (not p.is_admin, p.name.casefold(), p.member_id))
+    return {"options": [_option(p) for p in ordered[:OPTIONS_LIMIT]]}
 
 
-def deactivate_view(people: Sequence[Person], *, has_pending: bool) -> View_:
+def suggestions(people: Sequence[Person]) -> list[dict[str, Any]]:
+    """The options answering a type-ahead (block_suggestion): at most 100, admins first, as given."""
+    return [_option(p) for p in people[:OPTIONS_LIMIT]]
+
+
+def deactivate_view(people: Sequence[Person] | None, *, active: int, has_pending: bool) -> View_:
+    """`people`: every active user when they fit a static list (`active` <= STATIC_LIMIT); None: a type-ahead."""
+    element: dict[str, Any]
+    if people is not None and len(people) <= STATIC_LIMIT:
+        element = {"type": "multi_static_select", **user_options(people)}
+        hint = None
+    else:
+        element = {"type": "multi_external_select", "min_query_length": 1}
+        hint = f"Type a name or an email: {active} users are active, admins are listed first."
+    element |= {
+        "action_id": Action.USERS_INPUT,
+        "placeholder": plain("Choose users"),
+        "max_selected_items": MAX_CHOSEN,
+    }
+    block: dict[str, Any] = {
+        "type": "input",
+        "block_id": BlockId.USERS,
+        "label": plain("Users to deactivate"),
+        "element": element,
+    }
+    if hint:
+        block["hint"] = plain(hint, 2000)
     blocks: list[Block] = [
         section(
             "Choose the users to deactivate now. They lose access to the account.\n"
             "Admins are only deactivated after they give written consent that their admin rights may be removed."
         ),
-        {
-            "type": "input",
-            "block_id": BlockId.USERS,
-            "label": plain("Users to deactivate"),
-            "element": {
-                "type": "multi_static_select",
-                "action_id": Action.USERS_INPUT,
-                "placeholder": plain("Choose users"),
-                **user_options(people),
-            },
-        },
+        block,
         context(
             NOT_LOWERING + ("" if has_pending else " No request is pending: use `/licenses reduce` to remove licenses.")
         ),

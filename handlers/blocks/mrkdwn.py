@@ -18,6 +18,14 @@ Block = dict[str, Any]
 
 SECTION_LIMIT = 3000
 MESSAGE_BLOCKS = 50
+MESSAGE_TEXT_BUDGET = 12_000
+"""Characters of text in all of a message's blocks together: Slack refuses long messages
+(`msg_blocks_too_long`) far below 50 full sections. Lists are built to stay inside it; `fit` checks."""
+FALLBACK_LIMIT = 4_000
+"""A message's `text` (the notification fallback) is cut to this."""
+NAME_LIMIT = 250
+"""A person's name as it enters mrkdwn (escaped): at most this many characters (names are stored with
+up to 200; only names full of `&`, `<`, `>` are cut)."""
 
 
 def escape(text: object) -> str:
@@ -33,6 +41,17 @@ def _shown(ch: str) -> str:
     if category == "Cf":
         return ""
     return " " if category in ("Cc", "Zl", "Zp") else ch
+
+
+def name_text(name: str, limit: int = NAME_LIMIT) -> str:
+    """A person's name for mrkdwn: escaped, at most `limit` characters (cut with "…")."""
+    text = escape(name)
+    if len(text) <= limit:
+        return text
+    raw = name[: limit - 1]
+    while len(escape(raw)) > limit - 1:
+        raw = raw[:-1]
+    return escape(raw) + "…"
 
 
 def mention(user_id: str) -> str:
@@ -138,11 +157,34 @@ def line_sections(lines: Iterable[str], *, limit: int = SECTION_LIMIT) -> list[B
     return blocks
 
 
-def fit(blocks: list[Block], limit: int = MESSAGE_BLOCKS) -> list[Block]:
-    """At most `limit` blocks: the last one says how much was left out."""
-    if len(blocks) <= limit:
+def block_text_length(blocks: Iterable[Block]) -> int:
+    """The characters of every `text` string in the blocks (what Slack counts against a message)."""
+
+    def walk(node: object) -> int:
+        if isinstance(node, dict):
+            return sum(len(v) if k == "text" and isinstance(v, str) else walk(v) for k, v in node.items())
+        if isinstance(node, list):
+            return sum(walk(v) for v in node)
+        return 0
+
+    return walk(list(blocks))
+
+
+def fit(blocks: list[Block], limit: int = MESSAGE_BLOCKS, budget: int = MESSAGE_TEXT_BUDGET) -> list[Block]:
+    """At most `limit` blocks and `budget` characters of text. The builders make lists that fit (the first
+    names, "and N more", the rest on demand); this is the last guard: what does not fit is dropped from the
+    end and the last block says how many blocks were left out, never silently."""
+    if len(blocks) <= limit and block_text_length(blocks) <= budget:
         return blocks
-    return [*blocks[: limit - 1], context(f"… {len(blocks) - limit + 1} more blocks left out")]
+    kept = list(blocks[: limit - 1])
+    while kept and block_text_length(kept) > budget - 100:
+        kept.pop()
+    return [*kept, context(f"… {len(blocks) - len(kept)} more blocks left out (too long for one message)")]
+
+
+def fallback(text: str) -> str:
+    """A message's notification `text`, at most FALLBACK_LIMIT characters."""
+    return _cut(text, FALLBACK_LIMIT)
 
 
 def _cut(text: str, limit: int = SECTION_LIMIT) -> str:

@@ -10,25 +10,43 @@ People's text (names, account names) goes through `escape()` (handlers/blocks/mr
 
 from __future__ import annotations
 
+import json
+from datetime import date
 from typing import Any
 
 import pendulum
 
 from bot.core import policy
-from bot.core.page import AccountTerms, LicensePage, TeamleaderLink
-from bot.core.results import RenewalOutcome
+from bot.core.page import PREVIEW, AccountTerms, LicensePage, TeamleaderLink
+from bot.core.results import ListKind, ReminderNote, RenewalOutcome
 from bot.core.wording import deadline_phrase, fmt_date, fmt_local_time, money, plural, reconnect_banner
-from handlers.blocks.mrkdwn import Block, actions, actor, button, context, escape, fit, header, line_sections
+from handlers.blocks.lists import ListRef, preview_lines, see_all_button
+from handlers.blocks.mrkdwn import (
+    Block,
+    actions,
+    actor,
+    button,
+    context,
+    escape,
+    fallback,
+    fit,
+    header,
+    line_sections,
+    mention,
+    section,
+)
 from handlers.ids import Action
 
 Message = dict[str, Any]
 """`text` (the notification fallback) and `blocks`."""
 
+MENTIONS = 20
+"""Admins mentioned by name in an escalated admin-channel post (the rest are counted)."""
 NOT_LOWERING = "Deactivating users does not lower the number of licenses: only a request to remove licenses does."
 
 
 def _message(text: str, blocks: list[Block]) -> Message:
-    return {"text": text, "blocks": fit(blocks)}
+    return {"text": fallback(text), "blocks": fit(blocks)}
 
 
 def _when(days_before: int) -> str:
@@ -37,51 +55,101 @@ def _when(days_before: int) -> str:
     return "tomorrow" if days_before == 1 else f"in {days_before} days"
 
 
-def _who(name: str, is_admin: bool) -> str:
-    return f"• {escape(name)}{' (admin, has consented)' if is_admin else ''}"
+def snooze_value(renewal: date, days_before: int, choice: int) -> str:
+    """A "Remind me later" button's value (read back by handlers/snooze.py, `SnoozeRef.load`)."""
+    return json.dumps({"r": renewal.isoformat(), "d": days_before, "n": choice}, separators=(",", ":"))
 
 
-def reminder_message(page: LicensePage, days_before: int) -> Message:
+def _later(choice: int) -> str:
+    return "Tomorrow" if choice == 1 else f"In {choice} days"
+
+
+def reminder_message(page: LicensePage, days_before: int, note: ReminderNote | None = None) -> Message:
     """Users must still be deactivated before the renewal of the pending request.
 
     `page` is the license page at the moment the reminder is decided (it has a pending request and
-    more active users than the new number of licenses).
+    more active users than the new number of licenses). `note` words it for one recipient: an escalation
+    (it says so, and the admin-channel post mentions the admins), "Remind me later" buttons on an early DM,
+    a snoozed reminder coming back.
     """
     if page.pending is None or page.deactivation is None or page.new_seat_count is None:
         raise ValueError("a reminder needs a pending request")
+    note = note or ReminderNote(days_before=days_before, days_left=days_before)
     t, p, d = page.terms, page.pending, page.deactivation
     renewal = fmt_date(p.renewal)
-    lines = [
+    when = _when(note.days_left)
+    lines: list[str] = []
+    if note.escalated:
+        lines.append(
+            f":rotating_light: *Nobody has acted since the last reminder, and {plural(d.shortfall, 'user')} must "
+            f"still be deactivated by {renewal} ({when}).* If nothing changes, licensebot deactivates the users "
+            "below automatically when the renewal day ends."
+        )
+    calls: list[Block] = []
+    if note.escalated and note.for_channel and note.admins:
+        more = len(note.admins) - MENTIONS
+        who = " ".join(mention(a) for a in note.admins[:MENTIONS]) + (f" and {more} more" if more > 0 else "")
+        calls.append(section(f"Admins: {who}"))
+    if note.snoozed:
+        calls.append(section(":alarm_clock: You asked to be reminded again today."))
+    lines.append(
         f"*{escape(t.name)}* removes {plural(p.seats_removed, 'license')} at the renewal of *{renewal}* "
-        f"({_when(days_before)}): {t.licensed_seats} → {page.new_seat_count} licenses. "
+        f"({when}): {t.licensed_seats} → {page.new_seat_count} licenses. "
         f"{page.active} users are active, so *{plural(d.shortfall, 'user')} must still be deactivated*, "
         f"at the latest on {renewal} (until 23:59, {escape(t.timezone)}).",
-    ]
-    if d.chosen:
+    )
+    if d.total:
         lines.append(
             "If nothing changes, these users are deactivated automatically when the renewal day ends "
             "(the most recently added first) and lose access:"
         )
-        lines.extend(_who(m.name, m.is_admin) for m in d.chosen)
+        lines.extend(preview_lines(d.chosen, d.more))
     if d.unresolved:
         lines.append(
             f":warning: {plural(d.unresolved, 'more user')} cannot be deactivated automatically: only admins without "
             "written consent are left. Deactivate users yourself, or ask an admin for consent."
         )
+    buttons = [
+        button("Deactivate users", Action.OPEN_DEACTIVATE, value=str(p.id), style="primary"),
+        *([see_all_button(ListRef(ListKind.AT_RISK), d.total)] if d.more else []),
+        *(
+            button(
+                f"Remind me later: {_later(c).lower()}", Action.SNOOZE, value=snooze_value(p.renewal, days_before, c)
+            )
+            for c in note.snooze_choices
+        ),
+    ]
+    title = f"{plural(d.shortfall, 'user')} to deactivate by {renewal}"
     blocks: list[Block] = [
-        header(f"{plural(d.shortfall, 'user')} to deactivate by {renewal}"),
+        header(("Escalation: " if note.escalated else "") + title),
+        *calls,
         *line_sections(lines),
-        actions([button("Deactivate users", Action.OPEN_DEACTIVATE, value=str(p.id), style="primary")]),
+        actions(buttons),
         context(
             f"Reminder for request #{p.id}. The renewal is processed when {renewal} ends ({escape(t.timezone)}); "
             "until then the request can still be cancelled."
+            + (" Remind me later brings this reminder back at 09:00 your time." if note.snooze_choices else "")
         ),
     ]
     text = (
-        f"Reminder: deactivate {plural(d.shortfall, 'user')} of {escape(t.name)} by {renewal} "
-        f"({_when(days_before)}), or the most recently added users are deactivated automatically."
+        f"{'Escalation' if note.escalated else 'Reminder'}: deactivate {plural(d.shortfall, 'user')} of "
+        f"{escape(t.name)} by {renewal} ({when}), or the most recently added users are deactivated automatically."
     )
+    if note.escalated and note.for_channel and note.admins:
+        text += " " + " ".join(mention(a) for a in note.admins[:MENTIONS])
     return _message(text, blocks)
+
+
+def all_set_message(page: LicensePage) -> Message:
+    """Nobody has to be deactivated any more (since the last reminder): one short message instead."""
+    t, p = page.terms, page.pending
+    renewal = fmt_date(p.renewal) if p else fmt_date(page.next_renewal)
+    text = (
+        f":white_check_mark: *{escape(t.name)}* is all set for the renewal of {renewal}: the active users fit the "
+        f"{page.new_seat_count if page.new_seat_count is not None else t.licensed_seats} licenses, nobody will be "
+        "deactivated automatically. No more reminders."
+    )
+    return _message(f"{escape(t.name)} is all set for the renewal of {renewal}.", [section(text)])
 
 
 def unused_seats_message(page: LicensePage) -> Message:
@@ -139,7 +207,7 @@ def renewal_summary_message(outcome: RenewalOutcome) -> Message:
         )
         if o.deactivated:
             lines.append(f"Deactivated automatically ({plural(len(o.deactivated), 'user')}, they lost access):")
-            lines.extend(_who(m.name, m.is_admin) for m in o.deactivated)
+            lines.extend(preview_lines(o.deactivated, 0, how="*See all* lists everyone, page by page"))
         elif not o.unresolved:
             lines.append("The active users fit the new number of licenses: nobody was deactivated.")
         if o.unresolved:
@@ -150,6 +218,8 @@ def renewal_summary_message(outcome: RenewalOutcome) -> Message:
                 f"{plural(o.unresolved, 'user')} yourself, or ask an admin for consent."
             )
     blocks: list[Block] = [header(f"Renewal of {renewal} processed{' late' if o.late else ''}"), *line_sections(lines)]
+    if len(o.deactivated) > PREVIEW:
+        blocks.append(actions([see_all_button(ListRef(ListKind.RENEWAL, o.renewal), len(o.deactivated))]))
     if o.request_id is not None:
         blocks.append(context(NOT_LOWERING))
     text = f"{escape(o.account_name)}: the renewal of {renewal} is processed{' (late)' if o.late else ''}"

@@ -8,9 +8,10 @@ from typing import Any
 
 from bot.core import policy
 from bot.core.page import LicensePage
-from bot.core.results import Viewer
+from bot.core.results import ListKind, Viewer
 from bot.core.wording import deadline_phrase, fmt_date, last_sync_line, money, plural, reconnect_banner
 from handlers.blocks.activity import Entry, activity_lines
+from handlers.blocks.lists import ListRef, preview_lines, see_all_button
 from handlers.blocks.mrkdwn import (
     Block,
     actions,
@@ -21,12 +22,18 @@ from handlers.blocks.mrkdwn import (
     divider,
     escape,
     fields,
+    fit,
     header,
+    line_sections,
     section,
 )
 from handlers.ids import Action
 from handlers.ids import Block as BlockId
 
+HOME_BLOCKS = 100
+HOME_TEXT = 100_000
+"""App Home: Slack's 100 blocks; its lists are bounded by construction, so this only guards (`fit` says what it
+left out)."""
 NOT_LOWERING = "Deactivating users does not lower the number of licenses: only a request to remove licenses does."
 
 
@@ -104,31 +111,41 @@ def pending_block(page: LicensePage, *, admin: bool) -> Block:
     return section(text, accessory=accessory)
 
 
-def deactivation_block(page: LicensePage) -> Block | None:
-    """The banner: how many users must still be deactivated, by when, and who goes automatically."""
+def deactivation_blocks(page: LicensePage) -> list[Block]:
+    """The banner: how many users must still be deactivated, by when, and who goes automatically (the
+    first few named, the rest counted, a button that lists everyone page by page)."""
     d, p = page.deactivation, page.pending
     if d is None or p is None:
-        return None
+        return []
     if d.shortfall == 0:
-        return section(
-            f"Active users fit the {page.new_seat_count} licenses left after the renewal: "
-            "nobody will be deactivated automatically.",
-            block_id=BlockId.BANNER,
-        )
+        return [
+            section(
+                f"Active users fit the {page.new_seat_count} licenses left after the renewal: "
+                "nobody will be deactivated automatically.",
+                block_id=BlockId.BANNER,
+            )
+        ]
     when = f"{fmt_date(p.renewal)} ({days_phrase((p.renewal - page.today).days)})"
     lines = [
         f":warning: *{plural(d.shortfall, 'user')} must still be deactivated by {when}.* "
         f"{page.active} users are active for {page.new_seat_count} licenses.",
-        "If nobody is deactivated by then, these users are deactivated automatically on the renewal day "
-        "(the most recently added first):",
-        *(f"• {_member(m, page.terms.timezone)}" for m in d.chosen),
     ]
+    if d.total:
+        lines.append(
+            "If nobody is deactivated by then, these users are deactivated automatically on the renewal day "
+            "(the most recently added first):"
+        )
+        lines.extend(preview_lines(d.chosen, d.more, timezone=page.terms.timezone))
     if d.unresolved:
         lines.append(
             f":exclamation: {plural(d.unresolved, 'more user')} cannot be chosen automatically: only admins who "
             "have not consented to losing admin rights are left. Deactivate users or ask for consent."
         )
-    return section("\n".join(lines), block_id=BlockId.BANNER)
+    blocks = line_sections(lines)
+    blocks[0]["block_id"] = BlockId.BANNER
+    if d.more:
+        blocks.append(actions([see_all_button(ListRef(ListKind.AT_RISK), d.total)]))
+    return blocks
 
 
 def teamleader_block(page: LicensePage) -> Block | None:
@@ -142,10 +159,6 @@ def teamleader_block(page: LicensePage) -> Block | None:
         )
     failed = " (the last try failed; it is retried)" if link.last_error else ""
     return context(last_sync_line(link, t.timezone) + failed)
-
-
-def _member(m: policy.Member, timezone: str) -> str:
-    return f"{escape(m.name)}{' (admin)' if m.is_admin else ''}, added {local_day(m.added_at, timezone)}"
 
 
 def admins_phrase(viewer: Viewer) -> str:
@@ -187,9 +200,7 @@ def page_blocks(page: LicensePage, viewer: Viewer, consent: Sequence[Block] = ()
     if directory:
         blocks.append(directory)
     blocks.append(pending_block(page, admin=viewer.is_admin))
-    banner = deactivation_block(page)
-    if banner:
-        blocks.append(banner)
+    blocks.extend(deactivation_blocks(page))
     blocks.append(context(NOT_LOWERING))
     blocks.append(admin_buttons(page) if viewer.is_admin else read_only_note(viewer))
     blocks.extend(consent)
@@ -223,9 +234,7 @@ def home_view(
     directory = teamleader_block(page)
     if directory:
         blocks.append(directory)
-    banner = deactivation_block(page)
-    if banner:
-        blocks.append(banner)
+    blocks.extend(deactivation_blocks(page))
     blocks.append(summary_fields(page, dates=False))
     blocks.append(pending_block(page, admin=viewer.is_admin))
     blocks.append(context(NOT_LOWERING))
@@ -234,7 +243,7 @@ def home_view(
     lines = activity_lines(activity, t.timezone)
     if lines:
         blocks += [divider(), section("*Recent activity*"), context("\n".join(lines))]
-    return {"type": "home", "blocks": blocks[:100]}
+    return {"type": "home", "blocks": fit(blocks, HOME_BLOCKS, budget=HOME_TEXT)}
 
 
 def unlinked_home_view(message: str) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from bot.testing.slack_standin import SlackStandIn
 from handlers.ids import Action
 from store.db import Database
 from tests.conftest import NOW
+from tests.factories import add_members
 from tests.handlers.conftest import ADMIN, TEAM, USER
 from tests.handlers.helpers import action_ids, audit_actions, last_reply, posts, replies
 
@@ -90,10 +91,29 @@ def test_users_lists_active_users_and_who_would_go_automatically(
     usecases.submit_reduction(db, team=team, actor=Actor.slack(ADMIN), seats=4, now=NOW)
     slack.command(ADMIN, "users")
     text = last_reply(standin)
-    assert "8 active users for 6 licenses" in text and "2 users (marked) would be deactivated" in text
-    assert "User 7 · added Mon 08 Jan 2024 · ⚠️ would be deactivated" in text
-    assert "User 6 · added Sun 07 Jan 2024 · ⚠️ would be deactivated" in text
+    assert "8 active users for 6 licenses" in text and "2 users would be deactivated automatically" in text
+    assert "• User 7\n• User 6\n" in text  # who goes, newest first, each named once
     assert "User 5 · added Sat 06 Jan 2024\n" in text + "\n"
+    assert "more user" not in text  # all named: no "and N more"
+
+
+def test_users_pages_a_large_account_and_counts_the_rest(
+    slack: SlackSim, standin: SlackStandIn, team: str, db: Database
+) -> None:
+    add_members(db, team, 88, admins=(0, 1))  # the 8 of the fixture and 80 more
+    usecases.submit_reduction(db, team=team, actor=Actor.slack(ADMIN), seats=8, now=NOW)  # 88 active for 2
+    slack.command(ADMIN, "users")
+    text = last_reply(standin)
+    assert "86 users would be deactivated automatically" in text
+    assert "…and 76 more users: see them all with `/licenses users --at-risk`." in text
+    assert "Users 1–30 of 88, oldest first · page 1 of 3. Next: `/licenses users --page 2`." in text
+    slack.command(ADMIN, "users --page 3")
+    assert "Users 61–88 of 88, oldest first · page 3 of 3." in last_reply(standin)
+    slack.command(ADMIN, "users --at-risk --page 3")
+    text = last_reply(standin)
+    assert "61–86 of 86 · page 3 of 3." in text and text.count("• ") == 26
+    slack.command(ADMIN, "users --page x")
+    assert "`x` is not a page number." in last_reply(standin)
 
 
 def test_users_and_history_are_for_admins_only(slack: SlackSim, standin: SlackStandIn, team: str) -> None:

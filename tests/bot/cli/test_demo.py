@@ -27,41 +27,61 @@ def test_the_demo_shows_what_each_person_sees(tmp_path: Path, capsys: pytest.Cap
         "Slack shows under the field, in red:",
         "DM from licensebot to Ann Peeters:",
         "Request #1 is saved: remove 5 licenses",
-        "Jonas Mertens · added Mon 25 Aug 2025 · ⚠️ would be deactivated",
+        "Bram Janssens clicks [Cancel request]",
+        "Request #1 to remove 5 licenses at the renewal of",
+        "@Bram Janssens cancelled request #1",
+        "Request #2 is saved: remove 4 licenses",
         "Deactivated: Chloé Maes. Deactivating users does not lower the number of licenses",
-        "Deactivated automatically (2 users, they lost access): • Jonas Mertens • Inès Dubois",
-        "Licenses: 7 licensed · 7 active",
+        "Deactivated automatically (1 user, they lost access): • Jonas Mertens",
+        "Licenses: 8 licensed · 8 active",
     ):
         assert seen in flat, seen
     assert "<@" not in out and "&lt;" not in out  # rendered as people read it
-    assert len(out.splitlines()) < 220  # readable in one go
+    assert len(out.splitlines()) <= 250  # readable in one go
 
-    # The week before the renewal: one reminder in the channel and one DM per admin, shown as people see them.
-    reminder = out.split("reminds the admins")[1].split("deactivates Chloé by hand")[0]
-    assert "3 users to deactivate by" in reminder
-    assert reminder.count("Post in #license-admins:") == 1
-    assert "DM from licensebot to Ann Peeters:" in reminder and "DM from licensebot to Bram Janssens:" in reminder
-    # The renewal processed the day after: the summary, then the page with the new count and next renewal.
+    # A week before: the channel and Ann at 09:00 Brussels, Bram at 09:00 New York (15:00 Brussels).
+    week = out.split("each at 09:00 their time")[1].split("Ann snoozes")[0]
+    brussels, new_york = week.split("15:00 (Europe/Brussels): the worker runs its pass")
+    assert "2 users to deactivate by" in brussels and brussels.count("Post in #license-admins:") == 1
+    assert "DM from licensebot to Ann Peeters: the same message, with [Deactivate users]  [Remind me later" in brussels
+    assert "DM from licensebot to Bram" not in brussels
+    assert "DM from licensebot to Bram Janssens:" in new_york and "Ann" not in new_york
+    # Ann snoozes for 3 days: the reminder comes back to her only.
+    snooze = out.split("Ann snoozes her reminder")[1].split("the reminder escalates")[0]
+    assert "Snoozed: I remind you again on" in snooze and "⏰ You asked to be reminded again today." in snooze
+    assert snooze.count("DM from licensebot to") == 1 and "Post in" not in snooze
+    # Three days before, nobody acted: the escalation names who goes and mentions the admins.
+    escalation = out.split("the reminder escalates")[1].split("deactivates Chloé by hand")[0]
+    assert "Escalation: 2 users to deactivate by" in escalation
+    assert "Admins: @Ann Peeters @Bram Janssens" in escalation and "🚨 Nobody has acted" in escalation
+    assert "• Jonas Mertens" in escalation and "• Inès Dubois" in escalation
+    # The renewal processed the day after: the summary, then the Home tab with the new count and next renewal.
     renewal = out.split("the worker processes it")[1]
-    assert "12 -> 7 licenses" in renewal and "Renewal of" in renewal
-    page = renewal.split("license page after the renewal")[1]
+    assert "12 -> 8 licenses" in renewal and "Renewal of" in renewal
+    page = renewal.split("After the renewal Ann opens the app's Home tab")[1]
     assert "Pending request: none" in page and "Next renewal:" in page
 
     db = Database.connect(f"sqlite:///{path}", migrate=False)
     with db.transaction() as s:
-        [request] = s.scalars(select(models.ReductionRequest)).all()
-        assert (request.seats_removed, request.status) == (5, "applied")
+        cancelled, request = s.scalars(select(models.ReductionRequest).order_by(models.ReductionRequest.id)).all()
+        assert (cancelled.seats_removed, cancelled.status, cancelled.cancelled_by) == (5, "cancelled", "U0DEMO002")
+        assert (request.seats_removed, request.status) == (4, "applied")
         account = s.scalars(select(models.Account)).one()
-        assert account.licensed_seats == 7 and account.last_processed_renewal == request.renewal_date
+        assert account.licensed_seats == 8 and account.last_processed_renewal == request.renewal_date
         reminders = s.scalars(select(models.Delivery).where(models.Delivery.kind == "reminder")).all()
-        assert sorted((d.target, d.status, d.attempts) for d in reminders) == [
-            ("C0LICADMIN", "sent", 1),
-            ("U0DEMO001", "sent", 1),
-            ("U0DEMO002", "sent", 1),
-        ]  # delivered once each
+        assert sorted((d.key.split(":", 2)[2], d.target, d.status, d.attempts) for d in reminders) == [
+            ("d3", "C0LICADMIN", "sent", 1),
+            ("d3", "U0DEMO001", "sent", 1),
+            ("d7", "C0LICADMIN", "sent", 1),
+            ("d7", "U0DEMO001", "sent", 1),
+            ("d7", "U0DEMO002", "sent", 1),
+            ("d7:later", "U0DEMO001", "sent", 1),
+        ]  # delivered once each; Bram's d3 would go at 09:00 New York
+        snoozed = s.scalars(select(models.ReminderSnooze)).one()
+        assert snoozed.days_before == 7
         members = s.scalars(select(models.Member).order_by(models.Member.added_at, models.Member.id)).all()
         auto = [m.name for m in members if m.deactivated_how == "automatic"]
-        assert auto == ["Inès Dubois", "Jonas Mertens"]
+        assert auto == ["Jonas Mertens"]
         still = [m for m in members if m.status == "active" and not m.is_admin]
         assert max(m.added_at for m in still) < min(m.added_at for m in members if m.name in auto)  # the newest went
         assert sum(m.status == "active" for m in members) == account.licensed_seats

@@ -204,3 +204,13 @@ def test_console_script_upgrades_and_lists_commands(tmp_path: Path) -> None:
     helptext = subprocess.run([sys.executable, "-m", "bot.cli.main", "--help"], capture_output=True, text=True).stdout
     for command in ("db", "account", "users", "status", "demo"):
         assert f"    {command} " in helptext
+
+
+def test_account_set_escalate_off_and_on(capsys: pytest.CaptureFixture[str], db_url: str) -> None:
+    add(capsys, db_url)
+    code, out, _ = run(capsys, db_url, "account", "set", "--team", "T0001", "--escalate", "off")
+    assert (code, out.strip()) == (0, "account T0001: escalate=False")
+    code, out, _ = run(capsys, db_url, "account", "set", "--team", "T0001", "--escalate", "on")
+    assert (code, out.strip()) == (0, "account T0001: escalate=True")
+    code, _, err = run(capsys, db_url, "account", "set", "--team", "T0001", "--escalate", "maybe")
+    assert code == 2 and "invalid choice: 'maybe'" in err

@@ -31,8 +31,11 @@ BUTTONS = [
     Action.REVIEW_CONSENT,
     Action.DECLINE_CONSENT,
     Action.REVOKE_CONSENT,
+    Action.OPEN_LIST,
+    Action.LIST_PAGE,
+    Action.SNOOZE,
 ]
-INPUTS = {View.REDUCE: seats("2"), View.DEACTIVATE: chosen(5), View.CONSENT: {}}
+INPUTS = {View.REDUCE: seats("2"), View.DEACTIVATE: chosen(5), View.CONSENT: {}, View.LIST: {}}
 
 
 @pytest.fixture
@@ -61,7 +64,12 @@ def test_a_click_by_a_user_of_another_workspace_is_refused(
 def test_a_submission_by_a_user_of_another_workspace_is_refused_under_the_field(
     slack: SlackSim, standin: SlackStandIn, db: Database, pending: int, callback: View
 ) -> None:
-    first_input = {View.REDUCE: Block.SEATS, View.DEACTIVATE: Block.USERS, View.CONSENT: Block.CONSENT_CHECKBOX}
+    first_input = {
+        View.REDUCE: Block.SEATS,
+        View.DEACTIVATE: Block.USERS,
+        View.CONSENT: Block.CONSENT_CHECKBOX,
+        View.LIST: Block.USERS,
+    }
     view: dict[str, Any] = {
         "id": "V0FORGED",
         "type": "modal",
@@ -83,6 +91,26 @@ def test_a_submission_by_a_user_of_another_workspace_is_refused_under_the_field(
     assert answer.status == 200
     assert answer.json() == {"response_action": "errors", "errors": {first_input[callback]: OTHER_WORKSPACE}}
     assert changes(before, snapshot(db)) == {} and standin.since(mark) == []
+
+
+def test_a_type_ahead_by_a_user_of_another_workspace_gets_no_options(
+    slack: SlackSim, standin: SlackStandIn, db: Database, team: str
+) -> None:
+    slack.command(ADMIN, "deactivate")
+    payload = {
+        "type": "block_suggestion",
+        "user": {"id": ADMIN, "team_id": OTHER},
+        "team": {"id": TEAM, "domain": "standin"},
+        "api_app_id": "A0LICENSES",
+        "view": slack.modal(),
+        "action_id": Action.USERS_INPUT,
+        "block_id": Block.USERS,
+        "value": "user",
+    }
+    mark = standin.mark()
+    answer = slack.send(urlencode({"payload": json.dumps(payload)}).encode(), "application/x-www-form-urlencoded")
+    assert answer.status == 200 and answer.json() == {"options": []}
+    assert standin.since(mark) == []  # no DM at every keystroke
 
 
 def test_the_same_user_in_their_own_workspace_is_served(slack: SlackSim, db: Database, pending: int) -> None:
