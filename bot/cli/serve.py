@@ -18,7 +18,7 @@ from typing import Any
 from slack_bolt.error import BoltError
 
 from bot.cli import wiring
-from bot.cli.args import open_db, whole
+from bot.cli.args import add_no_migrate, open_db, whole
 from bot.cli.signals import STOP_SIGNALS, on_stop_signals
 from bot.core.errors import UserError
 from bot.teamleader.web import wsgi_routes
@@ -133,4 +133,5 @@ def add_commands(sub: Any) -> None:
     serve.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")
     serve.add_argument("--threads", type=whole, default=8, help="worker threads of the HTTP server (default 8)")
     serve.add_argument("--no-worker", action="store_true", help="do not start the background worker")
+    add_no_migrate(serve)
     serve.set_defaults(func=cmd_serve)

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from bot.cli.args import instant, now_of, open_db
+from bot.cli.args import add_no_migrate, instant, now_of, open_db
 from bot.cli.signals import on_stop_signals
 from bot.cli.wiring import installed_hooks, slack_notices, slack_sender
 from bot.core.wording import fmt_date, plural
@@ -158,6 +158,7 @@ def add_commands(sub: Any) -> None:
         default=DEFAULT_THREADS,
         help=f"threads for accounts (PostgreSQL) and for sending (default {DEFAULT_THREADS})",
     )
+    add_no_migrate(tick)
     tick.set_defaults(func=cmd_tick)
 
     worker = sub.add_parser(
@@ -179,4 +180,5 @@ def add_commands(sub: Any) -> None:
         default=DEFAULT_THREADS,
         help=f"threads for accounts (PostgreSQL) and for sending (default {DEFAULT_THREADS})",
     )
+    add_no_migrate(worker)
     worker.set_defaults(func=cmd_worker)
