@@ -20,6 +20,8 @@ from bot.core.errors import Busy, Unavailable
 log = logging.getLogger(__name__)
 DEFAULT_URL = "sqlite:///licensebot.db"
 SQLITE_BUSY_TIMEOUT_MS = 5000
+PG_CONNECT_TIMEOUT = 10
+"""Seconds a new PostgreSQL connection may take (libpq's connect_timeout)."""
 MIGRATIONS = Path(__file__).parent / "migrations"
 READ_ONLY = "licensebot_read_only"
 """Execution option of `Database.transaction(read_only=True)` (see there)."""
@@ -140,6 +142,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
+    if make_url(url).get_backend_name() == "postgresql":
+        # A server that does not answer fails a new connection after this long instead of hanging.
+        kwargs["connect_args"] = {"connect_timeout": PG_CONNECT_TIMEOUT, **kwargs.get("connect_args", {})}
     engine = create_engine(url, pool_pre_ping=True, **kwargs)
 
     @event.listens_for(engine, "begin")
@@ -324,10 +329,15 @@ class Database:
             if queued:
                 self._writer.release()
 
-    def reachable(self) -> bool:
-        """Whether the database answers a read (a read-only transaction: it never waits for SQLite's writer)."""
+    def reachable(self, timeout: float | None = None) -> bool:
+        """Whether the database answers a read (a read-only transaction: it never waits for SQLite's writer).
+
+        `timeout` (seconds) bounds the statement on PostgreSQL (statement_timeout); a server that does not
+        answer at all is bounded by the caller (handlers/health.py runs this on a thread)."""
         try:
             with self.transaction(read_only=True) as s:
+                if timeout is not None and self.engine.dialect.name == "postgresql":
+                    s.execute(text(f"SET LOCAL statement_timeout = {max(1, int(timeout * 1000))}"))
                 s.execute(text("SELECT 1"))
         except (Unavailable, StoreError):
             return False

@@ -1,4 +1,5 @@
-"""`licensebot serve`: the Slack app over HTTP (waitress, threads) or Socket Mode, plus /health.
+"""`licensebot serve`: the Slack app over HTTP (waitress, threads) or Socket Mode, plus /health/live,
+/health/ready (the database, the token checked at start, the embedded worker) and /metrics.
 
 The routes are handlers/http.py's table (`build_wsgi`) with the features' routes (`extension_routes`:
 the Teamleader OAuth callback at `/teamleader/callback`).
@@ -26,7 +27,8 @@ from bot.worker.loop import Background
 from handlers import followup
 from handlers.app import Settings, build_app
 from handlers.deps import Deps
-from handlers.http import HEALTH_PATH, MAX_BODY, SLACK_PATH, WsgiApp, build_wsgi
+from handlers.health import LIVE_PATH, READY_PATH, Readiness
+from handlers.http import MAX_BODY, SLACK_PATH, WsgiApp, build_wsgi
 from store.db import Database
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,15 @@ def extension_routes(db: Database, clock: Callable[[], datetime]) -> dict[str, W
 def start_worker(db: Database, clock: Callable[[], datetime]) -> Background:
     """Start the background worker in this process (a daemon thread); `.stop()` ends it after its pass."""
     return wiring.start_background(db, clock)
+
+
+def socket_problem(handler: Any) -> str | None:
+    """Socket Mode's part of readiness: None while the socket to Slack is connected."""
+    client = getattr(handler, "client", None)
+    connected = getattr(client, "is_connected", None)
+    if connected is None or connected():
+        return None
+    return "the Socket Mode connection to Slack is down (reconnecting)"
 
 
 def make_server(wsgi: WsgiApp, host: str, port: int, threads: int) -> Any:
@@ -61,22 +72,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
         app = build_app(settings, deps)
     except BoltError as exc:
         raise UserError(f"Slack refused the settings: {exc}") from None
+    readiness = Readiness(db)
+    readiness.add("slack", lambda: None)  # build_app checked the token (auth.test) or we would not be here
     background = None if args.no_worker else start_worker(db, deps.clock)
     if background is not None:
         print("licensebot: background worker started", file=sys.stderr)
+        readiness.add("worker", background.problem)
     routes = extension_routes(db, deps.clock)
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         handler = SocketModeHandler(app, settings.app_token, web_client=app.client)
         handler.connect()  # type: ignore[no-untyped-call]
-        wsgi = build_wsgi(None, deps, routes)
+        readiness.add("slack", lambda: socket_problem(handler))
+        wsgi = build_wsgi(None, deps, routes, readiness=readiness)
         mode = "Socket Mode (no /slack/events over HTTP)"
     else:
-        wsgi = build_wsgi(app, deps, routes, signing_secret=settings.signing_secret)
+        wsgi = build_wsgi(app, deps, routes, signing_secret=settings.signing_secret, readiness=readiness)
         mode = f"HTTP at http://{args.host}:{args.port}{SLACK_PATH}"
     server = make_server(wsgi, args.host, args.port, args.threads)
-    print(f"licensebot: serving Slack over {mode}; health at {HEALTH_PATH}", file=sys.stderr)
+    print(f"licensebot: serving Slack over {mode}; health at {LIVE_PATH} and {READY_PATH}", file=sys.stderr)
     with stop_on_signals() as stopped:
         try:
             server.run()  # waitress ends its loop on SystemExit (Stopping), closing the HTTP side

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -159,12 +160,21 @@ def run_loop(
         stop.wait(interval)
 
 
+STALE_PASSES = 3
+"""The embedded worker counts as stuck when no pass ended for this many intervals (at least STALE_MIN s)."""
+STALE_MIN = 300.0
+
+
 @dataclass
 class Background:
     """The background handler running in a daemon thread (what `licensebot serve` starts)."""
 
     thread: threading.Thread
     stop_event: threading.Event
+    interval: float = DEFAULT_INTERVAL
+    started: float = field(default_factory=time.monotonic)
+    last_pass: float | None = None
+    """time.monotonic() when the last pass ended (None before the first)."""
 
     def stop(self, timeout: float | None = 30.0) -> None:
         self.stop_event.set()
@@ -173,6 +183,18 @@ class Background:
     @property
     def running(self) -> bool:
         return self.thread.is_alive()
+
+    def problem(self, now: float | None = None) -> str | None:
+        """None while the worker is alive and a pass ended recently, else why not (readiness, /health/ready)."""
+        if not self.running:
+            return "stopped"
+        now = time.monotonic() if now is None else now
+        since = self.last_pass if self.last_pass is not None else self.started
+        limit = max(STALE_PASSES * self.interval, STALE_MIN)
+        if now - since > limit:
+            what = "no pass ended" if self.last_pass is not None else "the first pass has not ended"
+            return f"{what} in {now - since:.0f} s (more than {limit:.0f} s)"
+        return None
 
 
 def start(
@@ -190,7 +212,10 @@ def start(
     run_pass = passes(db, sender, notices, hooks or Hooks())
 
     def run(now: datetime) -> None:
-        report = run_pass(now)
+        try:
+            report = run_pass(now)
+        finally:
+            background.last_pass = time.monotonic()
         for account in report.tick.failures:
             log.error("account %s: %s", account.team, account.error)
 
@@ -200,5 +225,6 @@ def start(
         name="licensebot-worker",
         daemon=True,
     )
+    background = Background(thread=thread, stop_event=stop, interval=interval)
     thread.start()
-    return Background(thread=thread, stop_event=stop)
+    return background

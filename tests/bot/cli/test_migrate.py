@@ -100,7 +100,8 @@ def test_no_migrate_refuses_a_database_without_schema_in_one_line(
     url = f"sqlite:///{tmp_path}/empty.db"
     code, err = run(capsys, "--database", url, *command, "--no-migrate")
     assert code == 1
-    assert err == "licensebot: error: cannot use the database: it has no schema yet: run `licensebot db upgrade` first\n"
+    expected = "licensebot: error: cannot use the database: it has no schema yet: run `licensebot db upgrade` first"
+    assert err == expected + "\n"
     assert Database.connect(url, migrate=False).table_names() == []  # nothing was created
 
 
