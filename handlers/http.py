@@ -19,8 +19,10 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
 
+from bot import metrics
 from handlers.deps import Deps
 from handlers.health import LIVE_PATH, READY_PATH, Readiness, live_app, ready_app
+from handlers.metrics import METRICS_PATH, metrics_app
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +93,7 @@ def signed_only(route: WsgiApp, signing_secret: str) -> WsgiApp:
         except UnicodeDecodeError:  # Slack sends UTF-8
             valid = False
         if not valid:
+            metrics.SLACK_REQUESTS.labels(kind="other", outcome="bad_signature").inc()
             return _reply(start_response, "401 Unauthorized", refused, "application/json")
         problem = malformed(body, str(environ.get("CONTENT_TYPE") or ""))
         if problem:
@@ -122,6 +125,7 @@ def build_wsgi(
         HEALTH_PATH: health_app(deps, readiness),
         LIVE_PATH: live_app(),
         READY_PATH: ready_app(readiness),
+        METRICS_PATH: metrics_app(deps.db),
     }
     if bolt_app is not None:
         if signing_secret is None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import logging
 import signal
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -18,7 +17,7 @@ from typing import Any
 
 from slack_bolt.error import BoltError
 
-from bot.cli import wiring
+from bot.cli import logs, wiring
 from bot.cli.args import add_no_migrate, open_db, whole
 from bot.cli.signals import STOP_SIGNALS, on_stop_signals
 from bot.core.errors import UserError
@@ -29,6 +28,7 @@ from handlers.app import Settings, build_app
 from handlers.deps import Deps
 from handlers.health import LIVE_PATH, READY_PATH, Readiness
 from handlers.http import MAX_BODY, SLACK_PATH, WsgiApp, build_wsgi
+from handlers.metrics import process_ended
 from store.db import Database
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     readiness.add("slack", lambda: None)  # build_app checked the token (auth.test) or we would not be here
     background = None if args.no_worker else start_worker(db, deps.clock)
     if background is not None:
-        print("licensebot: background worker started", file=sys.stderr)
+        logs.say("licensebot: background worker started")
         readiness.add("worker", background.problem)
     routes = extension_routes(db, deps.clock)
     if settings.socket_mode:
@@ -91,7 +91,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         wsgi = build_wsgi(app, deps, routes, signing_secret=settings.signing_secret, readiness=readiness)
         mode = f"HTTP at http://{args.host}:{args.port}{SLACK_PATH}"
     server = make_server(wsgi, args.host, args.port, args.threads)
-    print(f"licensebot: serving Slack over {mode}; health at {LIVE_PATH} and {READY_PATH}", file=sys.stderr)
+    logs.say(f"licensebot: serving Slack over {mode}; health at {LIVE_PATH} and {READY_PATH}; metrics at /metrics")
     with stop_on_signals() as stopped:
         try:
             server.run()  # waitress ends its loop on SystemExit (Stopping), closing the HTTP side
@@ -102,12 +102,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
             if settings.socket_mode:
                 handler.close()  # type: ignore[no-untyped-call]
             if stopped:
-                print(f"licensebot: {stopped[0]}: finishing the answers after acks", file=sys.stderr)
+                logs.say(f"licensebot: {stopped[0]}: finishing the answers after acks")
             if background is not None:
                 background.stop_event.set()  # the worker ends after its current pass, while answers drain
             left = followup.drain(DRAIN_SECONDS)
             if background is not None:
                 background.stop(timeout=DRAIN_SECONDS)
+            process_ended()
     return 0 if not left else 1
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot import metrics
 from bot.core.errors import Unavailable
 from bot.worker.ports import Notices, log_failure
 from bot.worker.reconnect import notify_reconnects
@@ -58,6 +59,12 @@ class PassReport:
     """Account id -> Slack team id, for the accounts the delivery report mentions."""
     step_errors: list[str] = field(default_factory=list)
     """Failures of the steps other features add to each pass (e.g. the Teamleader sync)."""
+
+    @property
+    def failed(self) -> bool:
+        """Something in the pass failed: an account, a step, a message (for good) or the delivery itself."""
+        d = self.delivery
+        return bool(self.tick.failures or self.step_errors or (d is not None and (d.failed or d.errors)))
 
 
 def run_once(
@@ -131,15 +138,22 @@ def passes(db: Database, sender: Sender, notices: Notices, hooks: Hooks) -> Call
     sends with (what `licensebot worker` and the worker inside `licensebot serve` each run)."""
 
     def run_pass(now: datetime) -> PassReport:
-        return run_once(
-            db,
-            sender,
-            now,
-            notices=notices,
-            before_renewal=hooks.before_renewal,
-            each_pass=hooks.each_pass,
-            tick_threads=sender.threads,
-        )
+        start = time.monotonic()
+        try:
+            report = run_once(
+                db,
+                sender,
+                now,
+                notices=notices,
+                before_renewal=hooks.before_renewal,
+                each_pass=hooks.each_pass,
+                tick_threads=sender.threads,
+            )
+        except BaseException:
+            metrics.observe_pass(time.monotonic() - start, ok=False)
+            raise
+        metrics.observe_pass(time.monotonic() - start, ok=not report.failed)
+        return report
 
     return run_pass
 
