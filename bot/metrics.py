@@ -13,9 +13,29 @@ gauges below say how they add up across processes.
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 
 from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def _multiprocess_dir() -> None:
+    """prometheus_client writes into PROMETHEUS_MULTIPROC_DIR from the first metric on: create it if it is
+    missing, or stop with one line (a bad setting: exit 2) rather than a traceback at import."""
+    path = os.environ.get(MULTIPROC_ENV)
+    if not path or os.path.isdir(path):
+        return
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as exc:
+        print(f"licensebot: error: {MULTIPROC_ENV}={path!r} is not a directory: {exc.strerror}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+_multiprocess_dir()
 
 disable_created_metrics()  # type: ignore[no-untyped-call] # no `_created` series beside every counter and histogram: only noise here
 

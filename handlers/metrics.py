@@ -23,6 +23,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 
 from bot import usecases
 from bot.core.statuses import DeliveryStatus
+from bot.metrics import MULTIPROC_ENV
 from bot.usecases.ports import Database
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,6 @@ WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 METRICS_PATH = "/metrics"
 CACHE_SECONDS = 10.0
-MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 def multiprocess_mode() -> bool:
