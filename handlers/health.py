@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
@@ -37,19 +37,32 @@ DB_TIMEOUT = 0.8
 
 
 class DatabaseCheck:
-    """`database`: whether a read answers within `timeout` seconds (Database.reachable on a thread)."""
+    """`database`: whether a read answers within `timeout` seconds (Database.reachable on a thread).
+
+    The probe runs on a daemon thread: one stuck on a database that hangs never holds up the exit."""
 
     def __init__(self, db: Database, timeout: float = DB_TIMEOUT) -> None:
         self._db = db
         self._timeout = timeout
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="health")
         self._lock = threading.Lock()
         self._probe: Future[bool] | None = None
+
+    def _start(self) -> Future[bool]:
+        probe: Future[bool] = Future()
+
+        def run() -> None:
+            try:
+                probe.set_result(self._db.reachable(self._timeout))
+            except BaseException as exc:
+                probe.set_exception(exc)
+
+        threading.Thread(target=run, name="health-db", daemon=True).start()
+        return probe
 
     def __call__(self) -> str | None:
         with self._lock:
             if self._probe is None or self._probe.done():
-                self._probe = self._pool.submit(self._db.reachable, self._timeout)
+                self._probe = self._start()
             probe = self._probe
         try:
             reachable = probe.result(self._timeout)

@@ -45,3 +45,12 @@ def test_the_counts_of_every_process_add_up(tmp_path: Path) -> None:
     assert "licensebot_outbox_readable 1.0" in exposed
     # the after-ack queue counts live processes only: the three said they ended
     assert not any(line.startswith("licensebot_after_ack_pending") and not line.endswith(" 0.0") for line in exposed)
+
+
+def test_a_multiprocess_directory_that_cannot_be_one_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    not_a_dir = tmp_path / "a-file"
+    not_a_dir.write_text("")
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(not_a_dir)}
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "db", "upgrade"], env=env, capture_output=True, text=True)
+    assert done.returncode == 2
+    assert done.stderr == f"licensebot: error: PROMETHEUS_MULTIPROC_DIR='{not_a_dir}' is not a directory: File exists\n"
