@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.core.errors import Busy, Unavailable
 
 log = logging.getLogger(__name__)
+
 DEFAULT_URL = "sqlite:///licensebot.db"
 SQLITE_BUSY_TIMEOUT_MS = 5000
 PG_CONNECT_TIMEOUT = 10
