@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 from slack_bolt import App
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 from slack_sdk.http_retry import HttpRequest, HttpResponse, RetryState
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
@@ -17,11 +17,25 @@ from bot.core.errors import UserError
 from handlers import register
 from handlers.deps import Deps
 from handlers.followup import AfterAck, Together
+from handlers.observe import ContextExecutor, CountRateLimits, TrackedApp
 
 DEFAULT_API_URL = "https://slack.com/api/"
 LISTENER_THREADS = 32
 RATE_LIMIT_WAIT = 3
 """Seconds a listener waits out a 429 (Retry-After) before it calls once more; longer limits fail at once."""
+
+
+class _TokenIsTheClients(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment itself and, given a client as well, warns at every
+    start that the token will be unused; it is the client's own token (the same setting), so the warning
+    says nothing. Only that one message is dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+BOLT_LOGGER = logging.getLogger("licensebot.slack")
+BOLT_LOGGER.addFilter(_TokenIsTheClients())
 
 
 class BriefRateLimitRetry(RateLimitErrorRetryHandler):
@@ -97,16 +111,17 @@ def build_app(
     (handlers/followup.py) unless `process_before_response`.
     """
     client = WebClient(token=settings.bot_token, base_url=settings.api_url)
+    client.retry_handlers[:0] = [CountRateLimits()]
     client.retry_handlers.append(BriefRateLimitRetry())
-    app = App(
+    app = TrackedApp(
         name="licensebot",
-        logger=logging.getLogger("licensebot.slack"),
+        logger=BOLT_LOGGER,
         client=client,
         signing_secret=settings.signing_secret or None,
         request_verification_enabled=not settings.socket_mode or bool(settings.signing_secret),
         token_verification_enabled=token_verification,
         process_before_response=process_before_response,
-        listener_executor=ThreadPoolExecutor(max_workers=listener_threads, thread_name_prefix="listener"),
+        listener_executor=ContextExecutor(max_workers=listener_threads, thread_name_prefix="listener"),
     )
     if not process_before_response:
         # acks never wait for earlier requests' work; a change's Web API calls go out at the same time

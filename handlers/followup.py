@@ -20,16 +20,19 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import wait
 from typing import Any, ClassVar
 
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
+from bot.metrics import AFTER_ACK_PENDING
+from handlers import observe
 from handlers.blocks.modals import loading_view, message_view
 from handlers.context import Ctx
 from handlers.deps import Call, Deps, OnError, Work
 from handlers.errors import explain, tell
+from handlers.observe import ContextExecutor
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +53,7 @@ class AfterAck:
     _all: ClassVar[weakref.WeakSet[AfterAck]] = weakref.WeakSet()
 
     def __init__(self, threads: int = AFTER_ACK_THREADS, backlog: int = BACKLOG) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="after-ack")
+        self._pool = ContextExecutor(max_workers=threads, thread_name_prefix="after-ack")
         self._room = threading.BoundedSemaphore(threads + backlog)
         self._idle = threading.Condition()
         self._pending = 0
@@ -60,6 +63,7 @@ class AfterAck:
         self._room.acquire()  # back-pressure: a full backlog holds the listener (never drops the work)
         with self._idle:
             self._pending += 1
+        AFTER_ACK_PENDING.inc()
 
         def run() -> None:
             try:
@@ -71,6 +75,7 @@ class AfterAck:
                     log.exception("could not report a failure after the ack")
             finally:
                 self._room.release()
+                AFTER_ACK_PENDING.dec()
                 with self._idle:
                     self._pending -= 1
                     self._idle.notify_all()
@@ -110,7 +115,7 @@ class Together:
     built before, by the caller (CPU work stays on its thread)."""
 
     def __init__(self, threads: int = CALL_THREADS) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="web-api")
+        self._pool = ContextExecutor(max_workers=threads, thread_name_prefix="web-api")
 
     def __call__(self, calls: Sequence[Call]) -> list[bool]:
         if len(calls) < 2:
@@ -125,7 +130,15 @@ class Together:
 
 def later(ctx: Ctx, work: Callable[[], None]) -> None:
     """Run `work` after the ack (see the module docstring); a failure is logged and told to the user."""
-    ctx.deps.after_ack(work, lambda exc: tell(ctx, explain(exc)))
+    request = observe.current()
+
+    def work_then_answered() -> None:
+        try:
+            work()
+        finally:
+            observe.answered(request)
+
+    ctx.deps.after_ack(work_then_answered, lambda exc: tell(ctx, explain(exc)))
 
 
 def at_once(ctx: Ctx, work: Callable[[], None]) -> None:

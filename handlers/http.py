@@ -1,7 +1,8 @@
 """The HTTP side of licensebot: one route table by exact path, Slack's signature checked before anything
 reads a request, and the health check.
 
-Routes: `/slack/events` (commands, interactivity, events; signed), `/health`, and the routes of feature
+Routes: `/slack/events` (commands, interactivity, events; signed), `/health`, `/health/live` and
+`/health/ready` (handlers/health.py), `/metrics` (handlers/metrics.py), and the routes of feature
 modules passed as `extra_routes` (the Teamleader OAuth callback at `/teamleader/callback`).
 """
 
@@ -18,7 +19,10 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
 
+from bot import metrics
 from handlers.deps import Deps
+from handlers.health import LIVE_PATH, READY_PATH, Readiness, live_app, ready_app
+from handlers.metrics import METRICS_PATH, metrics_app
 
 log = logging.getLogger(__name__)
 
@@ -35,17 +39,9 @@ def _reply(start_response: StartResponse, status: str, body: bytes, ctype: str) 
     return [body]
 
 
-def health_app(deps: Deps) -> WsgiApp:
-    """GET /health: 200 with `{"status": "ok", "database": "reachable" | "unreachable"}`."""
-
-    def health(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
-            return _reply(start_response, "405 Method Not Allowed", b"GET only\n", "text/plain; charset=utf-8")
-        ok = deps.db.reachable()
-        body = json.dumps({"status": "ok", "database": "reachable" if ok else "unreachable"}).encode()
-        return _reply(start_response, "200 OK", body, "application/json")
-
-    return health
+def health_app(deps: Deps, readiness: Readiness | None = None) -> WsgiApp:
+    """GET /health: the same answer as /health/ready (handlers/health.py): 200 when ready, else 503."""
+    return ready_app(readiness or Readiness(deps.db))
 
 
 def malformed(body: bytes, content_type: str) -> str | None:
@@ -97,6 +93,7 @@ def signed_only(route: WsgiApp, signing_secret: str) -> WsgiApp:
         except UnicodeDecodeError:  # Slack sends UTF-8
             valid = False
         if not valid:
+            metrics.SLACK_REQUESTS.labels(kind="other", outcome="bad_signature").inc()
             return _reply(start_response, "401 Unauthorized", refused, "application/json")
         problem = malformed(body, str(environ.get("CONTENT_TYPE") or ""))
         if problem:
@@ -113,14 +110,23 @@ def build_wsgi(
     extra_routes: Mapping[str, WsgiApp] | None = None,
     *,
     signing_secret: str | None = None,
+    readiness: Readiness | None = None,
 ) -> WsgiApp:
     """The WSGI application: a route table by exact path (404 for anything else).
 
     With a Bolt app, `signing_secret` is the one it was built with: `/slack/events` checks the signature
     with it first (`signed_only`; "" only for an app without verification). Bolt keeps its own copy
     private, so the caller passes it rather than this function reading it from the app.
+
+    `readiness`: the checks of /health/ready and /health (default: the database only).
     """
-    routes: dict[str, WsgiApp] = {HEALTH_PATH: health_app(deps)}
+    readiness = readiness or Readiness(deps.db)
+    routes: dict[str, WsgiApp] = {
+        HEALTH_PATH: health_app(deps, readiness),
+        LIVE_PATH: live_app(),
+        READY_PATH: ready_app(readiness),
+        METRICS_PATH: metrics_app(deps.db),
+    }
     if bolt_app is not None:
         if signing_secret is None:
             raise TypeError("build_wsgi: pass the Bolt app's signing_secret")

@@ -23,6 +23,7 @@ from bot.usecases.ports import Database
 from bot.worker.pacing import Pacer
 from bot.worker.ports import DeliveryError, Posted
 from bot.worker.sender import DeliveryReport, Sender
+from handlers.observe import CountRateLimits
 
 RATE_LIMIT_RETRIES = 3
 
@@ -34,7 +35,7 @@ def make_client(token: str, base_url: str | None = None, *, timeout: int = 15) -
         token=token,
         base_url=url if url.endswith("/") else url + "/",
         timeout=timeout,
-        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)],
+        retry_handlers=[CountRateLimits(), RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)],
     )
 
 

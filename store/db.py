@@ -17,8 +17,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.errors import Busy, Unavailable
 
+log = logging.getLogger(__name__)
+
 DEFAULT_URL = "sqlite:///licensebot.db"
 SQLITE_BUSY_TIMEOUT_MS = 5000
+PG_CONNECT_TIMEOUT = 10
+"""Seconds a new PostgreSQL connection may take (libpq's connect_timeout)."""
 MIGRATIONS = Path(__file__).parent / "migrations"
 READ_ONLY = "licensebot_read_only"
 """Execution option of `Database.transaction(read_only=True)` (see there)."""
@@ -139,6 +143,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
+    if make_url(url).get_backend_name() == "postgresql":
+        # A server that does not answer fails a new connection after this long instead of hanging.
+        kwargs["connect_args"] = {"connect_timeout": PG_CONNECT_TIMEOUT, **kwargs.get("connect_args", {})}
     engine = create_engine(url, pool_pre_ping=True, **kwargs)
 
     @event.listens_for(engine, "begin")
@@ -160,18 +167,63 @@ def alembic_config(engine: Engine) -> Any:
     return cfg
 
 
+MIGRATION_LOCK = 0x6C6963656E7365  # "license": the PostgreSQL advisory lock key of migrations
+"""One process migrates at a time: `upgrade` holds this session-level advisory lock (PostgreSQL) or an
+exclusive lock on `<database file>.migrate.lock` (SQLite) around Alembic's upgrade. The others wait for
+it, then find the schema at head and go on (a dead holder's lock goes with its session or process)."""
+
+
+class SchemaOutdated(Unavailable):
+    """The database's schema is not the one this licensebot needs, and it was told not to migrate."""
+
+
+@contextmanager
+def migration_lock(engine: Engine) -> Iterator[None]:
+    """Hold the migration lock (see MIGRATION_LOCK) while the block runs; waits while another process holds it."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+            conn.commit()  # the lock belongs to the session, not to this transaction
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
+                conn.commit()
+        return
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        yield  # an in-memory database belongs to this process alone
+        return
+    import fcntl
+
+    path = Path(database).with_name(Path(database).name + ".migrate.lock")
+    try:
+        handle = open(path, "a+b")  # noqa: SIM115 (held until the block ends)
+    except OSError:
+        yield  # a read-only directory: the migration itself will say why it cannot write
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file is closed (or the process ends)
+        yield
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Apply migrations up to `revision`."""
+    """Apply migrations up to `revision`, one process at a time (`migration_lock`): a process that waited
+    for another finds the work done and applies nothing."""
     from alembic import command
 
-    with errors_translated():
+    with errors_translated(), migration_lock(engine):
+        before = current_revision(engine)
         command.upgrade(alembic_config(engine), revision)
+        after = current_revision(engine)
+    if before != after:
+        log.info("database schema upgraded from %s to %s", before or "nothing", after)
 
 
 def current_revision(engine: Engine) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
-    with engine.connect() as conn:
+    with errors_translated(), engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
@@ -181,10 +233,39 @@ def head_revision(engine: Engine) -> str | None:
     return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
 
 
+def _known_revisions(engine: Engine) -> set[str]:
+    from alembic.script import ScriptDirectory
+
+    return {rev.revision for rev in ScriptDirectory.from_config(alembic_config(engine)).walk_revisions()}
+
+
+def _newer(current: str, head: str | None) -> SchemaOutdated:
+    return SchemaOutdated(
+        f"its schema ({current}) is newer than this licensebot knows (head {head}): run the newer version"
+    )
+
+
 def ensure_schema(engine: Engine) -> None:
-    """Upgrade a fresh or outdated database; cheap when it is already at head."""
-    if current_revision(engine) != head_revision(engine):
-        upgrade(engine)
+    """Upgrade a fresh or outdated database; cheap when it is already at head. SchemaOutdated when the
+    schema is newer than this code (an older licensebot started after an upgrade)."""
+    current, head = current_revision(engine), head_revision(engine)
+    if current == head:
+        return
+    if current is not None and current not in _known_revisions(engine):
+        raise _newer(current, head)
+    upgrade(engine)
+
+
+def check_schema(engine: Engine) -> None:
+    """Raise SchemaOutdated (one line that says what to do) unless the schema is at this licensebot's head."""
+    current, head = current_revision(engine), head_revision(engine)
+    if current == head:
+        return
+    if current is None:
+        raise SchemaOutdated("it has no schema yet: run `licensebot db upgrade` first")
+    if current not in _known_revisions(engine):
+        raise _newer(current, head)
+    raise SchemaOutdated(f"its schema is at {current}, this licensebot needs {head}: run `licensebot db upgrade` first")
 
 
 class Database:
@@ -212,11 +293,15 @@ class Database:
         return Database(self.engine, lock_timeout=timeout, _writer=self._writer)
 
     @classmethod
-    def connect(cls, url: str | None = None, *, migrate: bool = True) -> Database:
+    def connect(cls, url: str | None = None, *, migrate: bool = True, check: bool = False) -> Database:
+        """`migrate`: upgrade the schema to head first (one process at a time); else `check`: raise
+        SchemaOutdated unless it is at head (for deployments that migrate as a release step)."""
         engine = make_engine(url or database_url())
-        if migrate:
-            with errors_translated():
+        with errors_translated():
+            if migrate:
                 ensure_schema(engine)
+            elif check:
+                check_schema(engine)
         return cls(engine)
 
     @contextmanager
@@ -245,10 +330,15 @@ class Database:
             if queued:
                 self._writer.release()
 
-    def reachable(self) -> bool:
-        """Whether the database answers a read (a read-only transaction: it never waits for SQLite's writer)."""
+    def reachable(self, timeout: float | None = None) -> bool:
+        """Whether the database answers a read (a read-only transaction: it never waits for SQLite's writer).
+
+        `timeout` (seconds) bounds the statement on PostgreSQL (statement_timeout); a server that does not
+        answer at all is bounded by the caller (handlers/health.py runs this on a thread)."""
         try:
             with self.transaction(read_only=True) as s:
+                if timeout is not None and self.engine.dialect.name == "postgresql":
+                    s.execute(text(f"SET LOCAL statement_timeout = {max(1, int(timeout * 1000))}"))
                 s.execute(text("SELECT 1"))
         except (Unavailable, StoreError):
             return False

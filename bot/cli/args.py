@@ -49,4 +49,17 @@ def now_of(args: argparse.Namespace) -> datetime:
 
 
 def open_db(args: argparse.Namespace) -> Database:
-    return Database.connect(args.database or database_url())
+    """The database of `--database` (or DATABASE_URL), upgraded to the latest schema unless the command was
+    given `--no-migrate`: then it must already be at the latest schema (else one line, exit 1)."""
+    no_migrate = bool(getattr(args, "no_migrate", False))
+    return Database.connect(args.database or database_url(), migrate=not no_migrate, check=no_migrate)
+
+
+def add_no_migrate(parser: argparse.ArgumentParser) -> None:
+    """`--no-migrate`, for deployments that run `licensebot db upgrade` as a release step."""
+    parser.add_argument(
+        "--no-migrate",
+        action="store_true",
+        help="do not upgrade the database schema at start; refuse to start unless it is at the latest "
+        "(run `licensebot db upgrade` as a release step)",
+    )

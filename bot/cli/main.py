@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bot import usecases
-from bot.cli import consents, serve, teamleader, worker
+from bot.cli import consents, logs, serve, teamleader, worker
 from bot.cli.args import Parser, instant, iso_date, now_of, open_db, whole
 from bot.cli.output import printable_output
 from bot.cli.text import render_outbox, render_page
@@ -179,9 +178,9 @@ def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     debug = args.debug or os.environ.get("LICENSEBOT_DEBUG") == "1"
-    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     func: Handler = args.func
     try:
+        logs.configure(debug=debug, default_level="WARNING" if args.command == "demo" else "INFO")
         return func(args)
     except (UserError, PolicyError) as exc:
         message = exc.message if isinstance(exc, UserError) else str(exc)

@@ -1,4 +1,5 @@
-"""`licensebot serve`: the Slack app over HTTP (waitress, threads) or Socket Mode, plus /health.
+"""`licensebot serve`: the Slack app over HTTP (waitress, threads) or Socket Mode, plus /health/live,
+/health/ready (the database, the token checked at start, the embedded worker) and /metrics.
 
 The routes are handlers/http.py's table (`build_wsgi`) with the features' routes (`extension_routes`:
 the Teamleader OAuth callback at `/teamleader/callback`).
@@ -9,7 +10,6 @@ from __future__ import annotations
 import argparse
 import logging
 import signal
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -17,8 +17,8 @@ from typing import Any
 
 from slack_bolt.error import BoltError
 
-from bot.cli import wiring
-from bot.cli.args import open_db, whole
+from bot.cli import logs, wiring
+from bot.cli.args import add_no_migrate, open_db, whole
 from bot.cli.signals import STOP_SIGNALS, on_stop_signals
 from bot.core.errors import UserError
 from bot.teamleader.web import wsgi_routes
@@ -26,7 +26,9 @@ from bot.worker.loop import Background
 from handlers import followup
 from handlers.app import Settings, build_app
 from handlers.deps import Deps
-from handlers.http import HEALTH_PATH, MAX_BODY, SLACK_PATH, WsgiApp, build_wsgi
+from handlers.health import LIVE_PATH, READY_PATH, Readiness
+from handlers.http import MAX_BODY, SLACK_PATH, WsgiApp, build_wsgi
+from handlers.metrics import process_ended
 from store.db import Database
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,15 @@ def extension_routes(db: Database, clock: Callable[[], datetime]) -> dict[str, W
 def start_worker(db: Database, clock: Callable[[], datetime]) -> Background:
     """Start the background worker in this process (a daemon thread); `.stop()` ends it after its pass."""
     return wiring.start_background(db, clock)
+
+
+def socket_problem(handler: Any) -> str | None:
+    """Socket Mode's part of readiness: None while the socket to Slack is connected."""
+    client = getattr(handler, "client", None)
+    connected = getattr(client, "is_connected", None)
+    if connected is None or connected():
+        return None
+    return "the Socket Mode connection to Slack is down (reconnecting)"
 
 
 def make_server(wsgi: WsgiApp, host: str, port: int, threads: int) -> Any:
@@ -61,22 +72,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
         app = build_app(settings, deps)
     except BoltError as exc:
         raise UserError(f"Slack refused the settings: {exc}") from None
+    readiness = Readiness(db)
+    readiness.add("slack", lambda: None)  # build_app checked the token (auth.test) or we would not be here
     background = None if args.no_worker else start_worker(db, deps.clock)
     if background is not None:
-        print("licensebot: background worker started", file=sys.stderr)
+        logs.say("licensebot: background worker started")
+        readiness.add("worker", background.problem)
     routes = extension_routes(db, deps.clock)
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         handler = SocketModeHandler(app, settings.app_token, web_client=app.client)
         handler.connect()  # type: ignore[no-untyped-call]
-        wsgi = build_wsgi(None, deps, routes)
+        readiness.add("slack", lambda: socket_problem(handler))
+        wsgi = build_wsgi(None, deps, routes, readiness=readiness)
         mode = "Socket Mode (no /slack/events over HTTP)"
     else:
-        wsgi = build_wsgi(app, deps, routes, signing_secret=settings.signing_secret)
+        wsgi = build_wsgi(app, deps, routes, signing_secret=settings.signing_secret, readiness=readiness)
         mode = f"HTTP at http://{args.host}:{args.port}{SLACK_PATH}"
     server = make_server(wsgi, args.host, args.port, args.threads)
-    print(f"licensebot: serving Slack over {mode}; health at {HEALTH_PATH}", file=sys.stderr)
+    logs.say(f"licensebot: serving Slack over {mode}; health at {LIVE_PATH} and {READY_PATH}; metrics at /metrics")
     with stop_on_signals() as stopped:
         try:
             server.run()  # waitress ends its loop on SystemExit (Stopping), closing the HTTP side
@@ -87,12 +102,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
             if settings.socket_mode:
                 handler.close()  # type: ignore[no-untyped-call]
             if stopped:
-                print(f"licensebot: {stopped[0]}: finishing the answers after acks", file=sys.stderr)
+                logs.say(f"licensebot: {stopped[0]}: finishing the answers after acks")
             if background is not None:
                 background.stop_event.set()  # the worker ends after its current pass, while answers drain
             left = followup.drain(DRAIN_SECONDS)
             if background is not None:
                 background.stop(timeout=DRAIN_SECONDS)
+            process_ended()
     return 0 if not left else 1
 
 
@@ -133,4 +149,5 @@ def add_commands(sub: Any) -> None:
     serve.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")
     serve.add_argument("--threads", type=whole, default=8, help="worker threads of the HTTP server (default 8)")
     serve.add_argument("--no-worker", action="store_true", help="do not start the background worker")
+    add_no_migrate(serve)
     serve.set_defaults(func=cmd_serve)

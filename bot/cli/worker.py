@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
 import threading
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from bot.cli.args import instant, now_of, open_db
+from bot.cli import logs
+from bot.cli.args import add_no_migrate, instant, now_of, open_db, whole
 from bot.cli.signals import on_stop_signals
 from bot.cli.wiring import installed_hooks, slack_notices, slack_sender
 from bot.core.wording import fmt_date, plural
 from bot.worker.loop import DEFAULT_INTERVAL, PassReport, passes, run_loop, run_once, utc_now, worker_database
 from bot.worker.sender import DEFAULT_THREADS
+from handlers.deps import Deps
+from handlers.http import build_wsgi
+from handlers.metrics import process_ended
+from store.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -117,9 +121,17 @@ def cmd_tick(args: argparse.Namespace) -> int:
         tick_threads=args.threads,
     )
     print(render_pass(report))
-    d = report.delivery
-    failed = report.tick.failures or report.step_errors or (d is not None and (d.failed or d.errors))
-    return 1 if failed else 0
+    return 1 if report.failed else 0
+
+
+def serve_metrics(db: Database, host: str, port: int) -> Any:
+    """/metrics, /health/live and /health/ready (the database) of a `licensebot worker`, on a thread."""
+    from waitress import create_server
+
+    server = create_server(build_wsgi(None, Deps(db=db)), host=host, port=port, threads=2, ident="licensebot")
+    threading.Thread(target=server.run, name="metrics-http", daemon=True).start()
+    logs.say(f"licensebot worker: metrics at http://{host}:{port}/metrics")
+    return server
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
@@ -128,18 +140,24 @@ def cmd_worker(args: argparse.Namespace) -> int:
     stop = threading.Event()
 
     def on_signal(name: str) -> None:
-        print(f"licensebot worker: {name}, stopping after the current pass", file=sys.stderr)
+        logs.say(f"licensebot worker: {name}, stopping after the current pass")
         stop.set()
 
     run_pass = passes(db, sender, slack_notices(), installed_hooks())
 
     def run(now: datetime) -> None:
-        print(render_pass(run_pass(now)), flush=True)
+        logs.say(render_pass(run_pass(now)), stdout=True)
 
-    print(f"licensebot worker: a pass every {args.interval:g} s; stop with Ctrl-C or SIGTERM", file=sys.stderr)
-    with on_stop_signals(on_signal):
-        run_loop(run, interval=args.interval, stop=stop, clock=utc_now)
-    print("licensebot worker: stopped", file=sys.stderr)
+    logs.say(f"licensebot worker: a pass every {args.interval:g} s; stop with Ctrl-C or SIGTERM")
+    server = None if args.metrics_port is None else serve_metrics(db, args.metrics_host, args.metrics_port)
+    try:
+        with on_stop_signals(on_signal):
+            run_loop(run, interval=args.interval, stop=stop, clock=utc_now)
+    finally:
+        if server is not None:
+            server.close()
+        process_ended()
+    logs.say("licensebot worker: stopped")
     return 0
 
 
@@ -158,6 +176,7 @@ def add_commands(sub: Any) -> None:
         default=DEFAULT_THREADS,
         help=f"threads for accounts (PostgreSQL) and for sending (default {DEFAULT_THREADS})",
     )
+    add_no_migrate(tick)
     tick.set_defaults(func=cmd_tick)
 
     worker = sub.add_parser(
@@ -179,4 +198,12 @@ def add_commands(sub: Any) -> None:
         default=DEFAULT_THREADS,
         help=f"threads for accounts (PostgreSQL) and for sending (default {DEFAULT_THREADS})",
     )
+    worker.add_argument(
+        "--metrics-port",
+        type=whole,
+        metavar="PORT",
+        help="serve /metrics and /health/live, /health/ready over HTTP on this port (default: none)",
+    )
+    worker.add_argument("--metrics-host", default="0.0.0.0", help="address for --metrics-port (default 0.0.0.0)")
+    add_no_migrate(worker)
     worker.set_defaults(func=cmd_worker)

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from bot import metrics
 from bot.core.audit import Actor
 from bot.core.errors import UserError
 from bot.core.statuses import TeamleaderStatus
@@ -67,6 +68,13 @@ def sync_due(db: Database, now: datetime) -> list[str]:
 
 
 def _outcome(db: Database, team: str, client: TeamleaderClient, now: datetime) -> SyncOutcome:
+    outcome = _sync(db, team, client, now)
+    result = "ok" if outcome.report is not None else "reconnect_needed" if outcome.reconnect_needed else "failed"
+    metrics.TEAMLEADER_SYNCS.labels(outcome=result).inc()
+    return outcome
+
+
+def _sync(db: Database, team: str, client: TeamleaderClient, now: datetime) -> SyncOutcome:
     try:
         return SyncOutcome(team, report=sync_account(db, team=team, client=client, now=now, actor=WORKER))
     except ReconnectNeeded as exc:

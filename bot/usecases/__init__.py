@@ -7,13 +7,15 @@ return are core types (bot/core/results.py, bot/core/page.py); the reads they sh
 - accounts.py: account settings, the admin channel; members.py: the CSV import, deactivating by hand;
 - requests.py: submit and cancel a reduction; pages.py: the license page, the request target, history;
 - people.py: who a Slack user is, the users list; snapshot.py: a license page as one user sees it;
-- consent.py (asking, answering) and consents.py (reading, export): written consent of admins.
+- consent.py (asking, answering) and consents.py (reading, export): written consent of admins;
+- operations.py: what operators watch (the outbox counts of /metrics).
 """
 
 from __future__ import annotations
 
 from bot.usecases.accounts import AccountChanges, add_account, set_admin_channel, update_account
 from bot.usecases.members import deactivate_members, import_members
+from bot.usecases.operations import outbox_counts
 from bot.usecases.pages import history, license_page, request_target
 from bot.usecases.ports import Database
 from bot.usecases.requests import cancel_request, submit_reduction
@@ -27,6 +29,7 @@ __all__ = [
     "history",
     "import_members",
     "license_page",
+    "outbox_counts",
     "request_target",
     "set_admin_channel",
     "submit_reduction",

@@ -26,6 +26,6 @@ class Database(Protocol):
         """One transaction: committed on success, rolled back on any exception (read-only: writes fail)."""
         ...
 
-    def reachable(self) -> bool:
-        """Whether the database answers a read now."""
+    def reachable(self, timeout: float | None = None) -> bool:
+        """Whether the database answers a read now (within `timeout` seconds where the database can bound it)."""
         ...

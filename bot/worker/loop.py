@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot import metrics
 from bot.core.errors import Unavailable
 from bot.worker.ports import Notices, log_failure
 from bot.worker.reconnect import notify_reconnects
@@ -57,6 +59,12 @@ class PassReport:
     """Account id -> Slack team id, for the accounts the delivery report mentions."""
     step_errors: list[str] = field(default_factory=list)
     """Failures of the steps other features add to each pass (e.g. the Teamleader sync)."""
+
+    @property
+    def failed(self) -> bool:
+        """Something in the pass failed: an account, a step, a message (for good) or the delivery itself."""
+        d = self.delivery
+        return bool(self.tick.failures or self.step_errors or (d is not None and (d.failed or d.errors)))
 
 
 def run_once(
@@ -130,15 +138,22 @@ def passes(db: Database, sender: Sender, notices: Notices, hooks: Hooks) -> Call
     sends with (what `licensebot worker` and the worker inside `licensebot serve` each run)."""
 
     def run_pass(now: datetime) -> PassReport:
-        return run_once(
-            db,
-            sender,
-            now,
-            notices=notices,
-            before_renewal=hooks.before_renewal,
-            each_pass=hooks.each_pass,
-            tick_threads=sender.threads,
-        )
+        start = time.monotonic()
+        try:
+            report = run_once(
+                db,
+                sender,
+                now,
+                notices=notices,
+                before_renewal=hooks.before_renewal,
+                each_pass=hooks.each_pass,
+                tick_threads=sender.threads,
+            )
+        except BaseException:
+            metrics.observe_pass(time.monotonic() - start, ok=False)
+            raise
+        metrics.observe_pass(time.monotonic() - start, ok=not report.failed)
+        return report
 
     return run_pass
 
@@ -159,12 +174,21 @@ def run_loop(
         stop.wait(interval)
 
 
+STALE_PASSES = 3
+"""The embedded worker counts as stuck when no pass ended for this many intervals (at least STALE_MIN s)."""
+STALE_MIN = 300.0
+
+
 @dataclass
 class Background:
     """The background handler running in a daemon thread (what `licensebot serve` starts)."""
 
     thread: threading.Thread
     stop_event: threading.Event
+    interval: float = DEFAULT_INTERVAL
+    started: float = field(default_factory=time.monotonic)
+    last_pass: float | None = None
+    """time.monotonic() when the last pass ended (None before the first)."""
 
     def stop(self, timeout: float | None = 30.0) -> None:
         self.stop_event.set()
@@ -173,6 +197,18 @@ class Background:
     @property
     def running(self) -> bool:
         return self.thread.is_alive()
+
+    def problem(self, now: float | None = None) -> str | None:
+        """None while the worker is alive and a pass ended recently, else why not (readiness, /health/ready)."""
+        if not self.running:
+            return "stopped"
+        now = time.monotonic() if now is None else now
+        since = self.last_pass if self.last_pass is not None else self.started
+        limit = max(STALE_PASSES * self.interval, STALE_MIN)
+        if now - since > limit:
+            what = "no pass ended" if self.last_pass is not None else "the first pass has not ended"
+            return f"{what} in {now - since:.0f} s (more than {limit:.0f} s)"
+        return None
 
 
 def start(
@@ -190,7 +226,10 @@ def start(
     run_pass = passes(db, sender, notices, hooks or Hooks())
 
     def run(now: datetime) -> None:
-        report = run_pass(now)
+        try:
+            report = run_pass(now)
+        finally:
+            background.last_pass = time.monotonic()
         for account in report.tick.failures:
             log.error("account %s: %s", account.team, account.error)
 
@@ -200,5 +239,6 @@ def start(
         name="licensebot-worker",
         daemon=True,
     )
+    background = Background(thread=thread, stop_event=stop, interval=interval)
     thread.start()
-    return Background(thread=thread, stop_event=stop)
+    return background

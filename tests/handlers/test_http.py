@@ -76,11 +76,12 @@ def test_settings_from_the_environment() -> None:
 
 
 def test_health_says_whether_the_database_is_reachable(db: Database, tmp_path: Path) -> None:
+    """/health answers as /health/ready (tests/handlers/test_health.py): 503 when the database is down."""
     status, body = call(build_wsgi(None, Deps(db=db)), "/health")
-    assert (status, json.loads(body)) == ("200 OK", {"status": "ok", "database": "reachable"})
+    assert (status, json.loads(body)["database"]) == ("200 OK", "reachable")
     broken = Database.connect(f"sqlite:///{tmp_path}/no/such/dir/x.db", migrate=False)
     status, body = call(build_wsgi(None, Deps(db=broken)), "/health")
-    assert (status, json.loads(body)) == ("200 OK", {"status": "ok", "database": "unreachable"})
+    assert (status, json.loads(body)["database"]) == ("503 Service Unavailable", "unreachable")
 
 
 def test_the_route_table_takes_extra_routes(db: Database) -> None:
@@ -115,9 +116,11 @@ def serving(db_url: str, standin: SlackStandIn, tmp_path: Path) -> Iterator[tupl
         "SLACK_BOT_TOKEN": "xoxb-t",
         "SLACK_SIGNING_SECRET": "secret",
         "SLACK_API_URL": standin.api_url,
+        "LOG_FORMAT": "json",
     }
     env.pop("SLACK_APP_TOKEN", None)
-    command = [sys.executable, "-m", "bot.cli.main", "--database", db_url, "serve", "--no-worker"]
+    env.pop("LOG_LEVEL", None)
+    command = [sys.executable, "-m", "bot.cli", "--database", db_url, "serve", "--no-worker"]
     log = tmp_path / "serve.log"
     with log.open("wb") as err:  # the child keeps its own copy of the descriptor
         proc = subprocess.Popen(
@@ -192,6 +195,32 @@ def test_waitress_serves_health_and_signed_slack_requests(served: tuple[str, Sla
         time.sleep(0.02)
     [answer] = standin.calls_to("response_url")
     assert "/licenses reduce [N]" in json.dumps(answer.params)
+    with urllib.request.urlopen(f"{base}/health/ready", timeout=10) as r:
+        assert json.loads(r.read())["checks"] == {"database": "ok", "slack": "ok"}  # --no-worker
+    with urllib.request.urlopen(f"{base}/metrics", timeout=10) as r:
+        exposed = r.read().decode().splitlines()
+    assert 'licensebot_slack_requests_total{kind="command",outcome="ok"} 1.0' in exposed
+    assert 'licensebot_slack_requests_total{kind="other",outcome="bad_signature"} 1.0' in exposed
+    assert 'licensebot_slack_answer_seconds_count{kind="command"} 1.0' in exposed
+
+
+def test_serve_logs_json_lines_with_the_request_context_and_no_warning(
+    served: tuple[str, SlackStandIn], tmp_path: Path
+) -> None:
+    base, standin = served
+    assert signed_command(base, "help", standin.response_url("w1")) == 200
+    with urllib.request.urlopen(f"{base}/health/live", timeout=10) as r:
+        assert json.loads(r.read()) == {"status": "live"}
+    for _ in range(200):
+        entries = [json.loads(line) for line in (tmp_path / "serve.log").read_text().splitlines()]
+        requests = [e for e in entries if e["logger"] == "handlers.observe"]
+        if requests:
+            break
+        time.sleep(0.02)
+    [request] = requests
+    assert (request["team"], request["user"], request["request_id"]) == ("T0001", "U0000", "1.t")
+    assert not [e for e in entries if e["level"] in ("WARNING", "ERROR")], entries  # Bolt's token warning too
+    assert "licensebot: serving Slack over HTTP" in entries[0]["message"]
 
 
 def test_the_worker_hook_starts_the_background_worker(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -23,6 +26,7 @@ from store import models
 from store.db import Database
 from tests.bot.worker.conftest import stand_in_sender
 from tests.bot.worker.scenario import D7, NOTICES, RENEWAL_OVER, deliveries, standard_team
+from tests.handlers.test_http import free_port
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -196,3 +200,36 @@ def test_a_failing_step_is_reported_and_reminders_still_go_out(
     assert len(report.step_errors) == 1 and "Teamleader unreachable" in report.step_errors[0]
     assert report.delivery is not None and len(report.delivery.sent) == 3
     assert "FAILED before the tick" in render_pass(report)
+
+
+def test_a_worker_with_a_metrics_port_serves_its_metrics_and_health(
+    db: Database, db_url: str, standin: SlackStandIn
+) -> None:
+    standard_team(db)
+    port = free_port()
+    env = {**os.environ, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": standin.api_url}
+    flags = ["--interval", "0.2", "--metrics-host", "127.0.0.1", "--metrics-port", str(port), "--no-migrate"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "--database", db_url, "worker", *flags],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().startswith("tick at ")  # a pass ended
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as r:
+            exposed = r.read().decode()
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/ready", timeout=10) as r:
+            assert json.loads(r.read())["status"] == "ready"
+        proc.send_signal(signal.SIGTERM)
+        _out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    passes = re.search(r'^licensebot_worker_pass_seconds_count\{outcome="ok"\} (\d+)\.0$', exposed, re.M)
+    assert passes is not None and int(passes.group(1)) >= 1, exposed
+    assert "licensebot_outbox_readable 1.0" in exposed

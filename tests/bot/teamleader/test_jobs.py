@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import select
 
 from bot.core.errors import UserError
@@ -17,6 +18,8 @@ from tests.bot.teamleader.fake import FakeTeamleader, error, tl_user
 from tests.bot.teamleader.test_sync import audit, connection, members
 from tests.conftest import NOW
 from tests.factories import add_account
+
+OUTCOMES = ("ok", "failed", "reconnect_needed")
 
 
 def test_accounts_are_due_per_their_interval(db: Database, fake: FakeTeamleader, connected: str) -> None:
@@ -54,11 +57,14 @@ def test_one_failing_account_does_not_stop_the_others(db: Database, fake: FakeTe
     fake.users = [tl_user(0), tl_user(1), tl_user(2)]
     fake.valid_access.discard(fake.issued[0][0])  # T0001's access token is refused ...
     fake.valid_refresh.discard(fake.issued[0][1])  # ... and so is its refresh token: revoked
+    counted = {o: REGISTRY.get_sample_value("licensebot_teamleader_syncs_total", {"outcome": o}) or 0 for o in OUTCOMES}
     outcomes = jobs.run_due_syncs(db, NOW, fake.client())
     assert [(o.team, o.reconnect_needed, o.report is not None) for o in outcomes] == [
         ("T0001", True, False),
         ("T0002", False, True),
     ]
+    after = {o: REGISTRY.get_sample_value("licensebot_teamleader_syncs_total", {"outcome": o}) or 0 for o in OUTCOMES}
+    assert {o: after[o] - counted[o] for o in OUTCOMES} == {"ok": 1, "failed": 0, "reconnect_needed": 1}  # /metrics
     assert jobs.sync_due(db, NOW + timedelta(days=1)) == ["T0002"]  # a revoked account is not retried
 
 

@@ -1,12 +1,15 @@
 """A full flow with every logger at DEBUG: no Slack token, signing secret or Teamleader secret in any line.
 
 Slack side (commands, a modal, a forged request, the App Home), the worker delivering reminders, and
-a Teamleader connect + sync, with the root logger and slack_bolt, slack_sdk, urllib3 and SQLAlchemy at
+a Teamleader connect + sync, in the log records and in the JSON lines of LOG_FORMAT=json,
+with the root logger and slack_bolt, slack_sdk, urllib3 and SQLAlchemy at
 DEBUG (SQLAlchemy logs statements with their parameters at INFO, which is where stored tokens go).
 """
 
 from __future__ import annotations
 
+import io
+import json
 import logging
 import re
 from collections.abc import Iterator
@@ -14,6 +17,7 @@ from collections.abc import Iterator
 import pytest
 import responses
 
+from bot.cli import logs
 from bot.cli.wiring import slack_notices
 from bot.teamleader import oauth
 from bot.teamleader.sync import sync_account
@@ -51,6 +55,32 @@ def test_a_full_flow_logs_no_token_and_no_secret(
 ) -> None:
     for name in LOGGERS:
         caplog.set_level(logging.DEBUG, logger=name)
+    json_lines = io.StringIO()  # what LOG_FORMAT=json writes, too
+    json_handler = logs.handler("json", json_lines)
+    logging.getLogger().addHandler(json_handler)
+    try:
+        _full_flow(standin, db, fake)
+    finally:
+        logging.getLogger().removeHandler(json_handler)
+    entries = [json.loads(line) for line in json_lines.getvalue().splitlines()]
+    assert len(entries) == len(caplog.records) and {e["logger"] for e in entries} == {r.name for r in caplog.records}
+    assert any(e.get("team") == TEAM and e.get("request_id") for e in entries)  # the Slack side's lines
+
+    assert {c.token for c in standin.calls if c.method != "response_url"} == {BOT_TOKEN, WORKER_TOKEN}
+    secrets = [BOT_TOKEN, WORKER_TOKEN, SIGNING_SECRET, CLIENT_SECRET, "good-code-1"]
+    secrets += [token for pair in fake.issued for token in pair]
+    names = {r.name.split(".")[0] for r in caplog.records}
+    assert {"licensebot", "slack_sdk", "sqlalchemy", "bot"} <= names  # Bolt logs as licensebot.slack
+    lines = [caplog.text, *(r.getMessage() for r in caplog.records)]
+    for secret in secrets:
+        leaks = [line for line in caplog.text.splitlines() if secret in line]
+        assert not leaks, f"{secret[:8]}… in {leaks[:2]}"
+        assert secret not in json_lines.getvalue(), f"{secret[:8]}… in the JSON log"
+    assert not any(TOKEN_PATTERN.search(line) for line in lines), TOKEN_PATTERN.findall(caplog.text)[:3]
+    assert not TOKEN_PATTERN.search(json_lines.getvalue())
+
+
+def _full_flow(standin: SlackStandIn, db: Database, fake: FakeTeamleader) -> None:
     deps = Deps(db=db, clock=lambda: NOW)
     app = build_app(Settings(BOT_TOKEN, SIGNING_SECRET, api_url=standin.api_url), deps, process_before_response=True)
     slack = SlackSim(build_wsgi(app, deps, signing_secret=SIGNING_SECRET), SIGNING_SECRET, standin, team=TEAM)
@@ -71,14 +101,3 @@ def test_a_full_flow_logs_no_token_and_no_secret(
     oauth.connect_with_code(db, team=TEAM, code="good-code-1", client=client, now=NOW)
     fake.users = [tl_user(i) for i in range(8)]
     sync_account(db, team=TEAM, client=client, now=NOW)
-
-    assert {c.token for c in standin.calls if c.method != "response_url"} == {BOT_TOKEN, WORKER_TOKEN}
-    secrets = [BOT_TOKEN, WORKER_TOKEN, SIGNING_SECRET, CLIENT_SECRET, "good-code-1"]
-    secrets += [token for pair in fake.issued for token in pair]
-    names = {r.name.split(".")[0] for r in caplog.records}
-    assert {"licensebot", "slack_sdk", "sqlalchemy", "bot"} <= names  # Bolt logs as licensebot.slack
-    lines = [caplog.text, *(r.getMessage() for r in caplog.records)]
-    for secret in secrets:
-        leaks = [line for line in caplog.text.splitlines() if secret in line]
-        assert not leaks, f"{secret[:8]}… in {leaks[:2]}"
-    assert not any(TOKEN_PATTERN.search(line) for line in lines), TOKEN_PATTERN.findall(caplog.text)[:3]
