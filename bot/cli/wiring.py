@@ -12,15 +12,36 @@ import os
 from collections.abc import Callable
 from datetime import datetime
 
+from slack_sdk import WebClient
+
 from bot.core.errors import UserError
+from bot.slack_installs import Installations, OAuthStates
 from bot.teamleader import jobs
 from bot.worker.loop import DEFAULT_INTERVAL, Background, Hooks, start, worker_database
 from bot.worker.pacing import Pacer
 from bot.worker.ports import Notices
 from bot.worker.sender import DEFAULT_THREADS, Sender
+from handlers.app import Settings
 from handlers.blocks import notices
 from handlers.webapi import SlackPoster, make_client
+from store import secrets
 from store.db import Database
+
+
+def slack_installations(settings: Settings, db: Database) -> tuple[Installations, OAuthStates]:
+    """OAuth mode: the installation store (bot tokens per workspace, refreshed when they rotate) and the
+    OAuth state store, in the app's database. UserError without LICENSEBOT_SECRET_KEY: tokens are never
+    stored in plain text in this mode."""
+    if not settings.client_id or not settings.client_secret:
+        raise UserError("OAuth mode needs SLACK_CLIENT_ID and SLACK_CLIENT_SECRET")
+    if not secrets.has_key():
+        raise UserError(
+            f"{secrets.ENV} is not set: OAuth mode stores every workspace's tokens encrypted "
+            "(`licensebot secrets new-key` makes a key; see docs/slack.md)"
+        )
+    client = WebClient(base_url=settings.api_url)
+    store = Installations(settings.client_id, db.engine, client_secret=settings.client_secret, client=client)
+    return store, OAuthStates(db.engine)
 
 
 def installed_hooks() -> Hooks:

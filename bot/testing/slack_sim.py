@@ -217,6 +217,44 @@ class SlackSim:
         }
         return self._payload(payload, **how)
 
+    def event(self, event: dict[str, Any], *, team: str | None = None, **how: Any) -> Response:
+        """Any Events API event (e.g. app_uninstalled, tokens_revoked) for `team`."""
+        team = team or self.team
+        envelope = {
+            "token": "legacy-verification-token",
+            "team_id": team,
+            "api_app_id": APP_ID,
+            "event": {"event_ts": f"{self.clock():.6f}", **event},
+            "type": "event_callback",
+            "event_id": f"Ev{self._next():08d}",
+            "event_time": int(self.clock()),
+            "authorizations": [{"team_id": team, "user_id": self.standin.bot_user_id, "is_bot": True}],
+        }
+        return self.send(json.dumps(envelope).encode(), "application/json", **how)
+
+    def browse(self, path: str, query: str = "", *, cookie: str | None = None, method: str = "GET") -> Response:
+        """A browser's request (no Slack signature): the install page, the OAuth redirect."""
+        environ: dict[str, Any] = {
+            "REQUEST_METHOD": method,
+            "PATH_INFO": path,
+            "QUERY_STRING": query,
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "CONTENT_LENGTH": "0",
+            "wsgi.input": io.BytesIO(b""),
+        }
+        if cookie:
+            environ["HTTP_COOKIE"] = cookie
+        setup_testing_defaults(environ)
+        captured: dict[str, Any] = {}
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+            captured["status"] = int(status.split()[0])
+            captured["headers"] = {k.lower(): v for k, v in headers}
+
+        chunks = self.app(environ, start_response)
+        data = b"".join(chunks)
+        return Response(captured["status"], captured["headers"], data)
+
     def open_home(self, user: str, *, team: str | None = None, **how: Any) -> Response:
         team = team or self.team
         event_id = self._next()
