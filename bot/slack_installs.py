@@ -64,7 +64,6 @@ class Installations(SQLAlchemyInstallationStore):
             TokenRotator(client_id=client_id, client_secret=client_secret, client=client) if client_secret else None
         )
         self.rotate_minutes_before = rotate_minutes_before
-        self._local_lock = threading.Lock()
         self.rotations = 0
         """How many refreshes this process made (tests, logs)."""
 
@@ -119,7 +118,7 @@ class Installations(SQLAlchemyInstallationStore):
     def _rotation_lock(self, key: str) -> Iterator[None]:
         """PostgreSQL: a transaction-level advisory lock (every process); SQLite (one process): a lock."""
         if self.engine.dialect.name != "postgresql":
-            with self._local_lock:
+            with _ROTATING:
                 yield
             return
         with self.engine.connect() as conn, conn.begin():
@@ -146,6 +145,10 @@ class Installations(SQLAlchemyInstallationStore):
         """Forget a workspace's (or an org's) tokens: the app was uninstalled."""
         self.delete_bot(enterprise_id=enterprise_id, team_id=team_id)
         self.delete_installation(enterprise_id=enterprise_id, team_id=team_id)
+
+
+_ROTATING = threading.Lock()
+"""SQLite (one worker process): the rotations of this process, one at a time."""
 
 
 def _lock_id(key: str) -> int:
@@ -186,8 +189,9 @@ class BotTokens:
         if bot is not None and bot.bot_token_expires_at is not None:
             refresh_at = bot.bot_token_expires_at - self.installations.rotate_minutes_before * 60 - time.time()
             until = min(until, now + max(0.0, refresh_at))
-        with self._lock:
-            self._cache[team] = (until, token)
+        if token is not None:  # a workspace without installation is looked up again next time
+            with self._lock:
+                self._cache[team] = (until, token)
         return token
 
     def forget(self, team: str) -> None:

@@ -51,6 +51,13 @@ BOT_SCOPES = ("commands", "chat:write", "im:write", "users:read", "users:read.em
 """The bot scopes asked for at install (OAuth mode); the same as manifest.yml's (tests/test_manifest.py)."""
 
 
+NOT_INSTALLED = (
+    "licensebot is not installed in this workspace (or its access was removed). A workspace admin can "
+    "install it again with the link your provider gave you (…/slack/install)."
+)
+"""What a person sees when their workspace has no (valid) installation (OAuth mode)."""
+
+
 @dataclass(frozen=True)
 class Settings:
     bot_token: str
@@ -157,6 +164,7 @@ def build_app(
         listener_executor=ThreadPoolExecutor(max_workers=listener_threads, thread_name_prefix="listener"),
         oauth_settings=oauth_settings,
         installation_store_bot_only=True if settings.oauth else None,
+        user_facing_authorize_error_message=NOT_INSTALLED,
     )
     if not process_before_response:
         # acks never wait for earlier requests' work; a change's Web API calls go out at the same time

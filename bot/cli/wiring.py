@@ -1,6 +1,7 @@
 """The one place that wires the worker to its Slack client and to the features' hooks.
 
-- `slack_sender()`: the outbox sender posting with SLACK_BOT_TOKEN to SLACK_API_URL (default Slack);
+- `slack_sender()`: the outbox sender posting with SLACK_BOT_TOKEN to SLACK_API_URL (default Slack), or in
+  OAuth mode with each workspace's token (`team_sender`; `slack_installations()`: the stores);
 - `slack_notices()`: the wording of the worker's messages, handlers/blocks/notices.py's builders;
 - `installed_hooks()`: the Teamleader sync before each renewal and at every pass (bot/teamleader/jobs.py);
 - `start_background(db, clock)`: the worker loop in a thread of `licensebot serve` (unless `--no-worker`).
@@ -15,7 +16,7 @@ from datetime import datetime
 from slack_sdk import WebClient
 
 from bot.core.errors import UserError
-from bot.slack_installs import Installations, OAuthStates
+from bot.slack_installs import BotTokens, Installations, OAuthStates
 from bot.teamleader import jobs
 from bot.worker.loop import DEFAULT_INTERVAL, Background, Hooks, start, worker_database
 from bot.worker.pacing import Pacer
@@ -23,7 +24,7 @@ from bot.worker.ports import Notices
 from bot.worker.sender import DEFAULT_THREADS, Sender
 from handlers.app import Settings
 from handlers.blocks import notices
-from handlers.webapi import SlackPoster, make_client
+from handlers.webapi import SlackPoster, TeamPosters, make_client
 from store import secrets
 from store.db import Database
 
@@ -57,11 +58,51 @@ def slack_notices() -> Notices:
     )
 
 
-def slack_sender(
-    *, threads: int = DEFAULT_THREADS, env: dict[str, str] | None = None, min_interval: float = 1.0
+TOKEN_TTL = 60.0
+"""How long the worker keeps a workspace's bot token before it looks it up again."""
+
+
+def team_sender(
+    installations: Installations,
+    base_url: str | None,
+    *,
+    threads: int = DEFAULT_THREADS,
+    min_interval: float = 1.0,
+    ttl: float = TOKEN_TTL,
 ) -> Sender:
-    """A Sender posting with SLACK_BOT_TOKEN to SLACK_API_URL (default Slack); UserError without a token."""
+    """Many workspaces: a Sender posting each account's messages with its workspace's bot token (looked up
+    in the installation store, cached `ttl` seconds, refreshed when it rotates)."""
+    tokens = BotTokens(installations, ttl=ttl)
+    posters = TeamPosters(tokens, base_url, forget=tokens.forget)
+    return Sender(posters=posters, threads=threads, pacer=Pacer(interval=min_interval))
+
+
+def slack_sender(
+    *,
+    threads: int = DEFAULT_THREADS,
+    env: dict[str, str] | None = None,
+    min_interval: float = 1.0,
+    db: Database | None = None,
+) -> Sender:
+    """A Sender posting with SLACK_BOT_TOKEN to SLACK_API_URL (default Slack); UserError without a token.
+
+    With SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (OAuth mode, many workspaces) it posts with each
+    workspace's token from the installation store in `db` (`team_sender`)."""
     environ = dict(os.environ) if env is None else env
+    if environ.get("SLACK_CLIENT_ID", "").strip() and environ.get("SLACK_CLIENT_SECRET", "").strip():
+        if db is None:
+            raise UserError("the worker needs the database to find each workspace's token (OAuth mode)")
+        settings = Settings(
+            bot_token="",
+            signing_secret="",
+            api_url=environ.get("SLACK_API_URL") or "https://slack.com/api/",
+            client_id=environ["SLACK_CLIENT_ID"].strip(),
+            client_secret=environ["SLACK_CLIENT_SECRET"].strip(),
+        )
+        installations, _ = slack_installations(settings, db)
+        return team_sender(
+            installations, environ.get("SLACK_API_URL") or None, threads=threads, min_interval=min_interval
+        )
     token = environ.get("SLACK_BOT_TOKEN", "").strip()
     if not token:
         raise UserError("SLACK_BOT_TOKEN is not set: the worker needs the bot token (xoxb-...) to post to Slack.")
@@ -85,7 +126,7 @@ def start_background(
     Posts with SLACK_BOT_TOKEN to SLACK_API_URL unless a `sender` is given; uses `clock`; runs
     the installed features' hooks (the Teamleader sync) unless `hooks` are given.
     """
-    sender = sender or slack_sender(threads=threads)
+    sender = sender or slack_sender(threads=threads, db=db)
     hooks = hooks if hooks is not None else installed_hooks()
     return start(
         worker_database(db, threads),

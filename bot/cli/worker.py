@@ -103,8 +103,8 @@ def _lines(report: PassReport) -> Iterator[str]:
 
 
 def cmd_tick(args: argparse.Namespace) -> int:
-    sender = None if args.dry_run else slack_sender(threads=args.threads)
     db = worker_database(open_db(args), args.threads)
+    sender = None if args.dry_run else slack_sender(threads=args.threads, db=db)
     hooks = installed_hooks()
     report = run_once(
         db,
@@ -123,8 +123,8 @@ def cmd_tick(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    sender = slack_sender(threads=args.threads)
     db = worker_database(open_db(args), args.threads)
+    sender = slack_sender(threads=args.threads, db=db)
     stop = threading.Event()
 
     def on_signal(name: str) -> None:

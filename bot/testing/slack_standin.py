@@ -190,6 +190,16 @@ class SlackStandIn:
             self._codes[code] = team_id
         return code
 
+    def issue(self, team_id: str) -> dict[str, Any]:
+        """Tokens for a workspace without the browser round trip (what oauth.v2.access would answer)."""
+        with self._lock:
+            return self._issue(self.workspaces[team_id])
+
+    def team_of(self, token: str | None) -> str | None:
+        """The workspace a call's token belongs to (None: not a token the stand-in issued)."""
+        with self._lock:
+            return self.tokens.get(token or "")
+
     def tokens_of(self, team_id: str) -> list[str]:
         with self._lock:
             return [t for t, team in self.tokens.items() if team == team_id]
@@ -212,7 +222,8 @@ class SlackStandIn:
         **match: Any,
     ) -> None:
         """Answer `method` with `{"ok": false, "error": error}` (`times` times, or always) when its
-        params contain `match`. E.g. `fail("chat.postMessage", "ratelimited", status=429, retry_after=1,
+        params contain `match` (`_team="T…"`: calls made with a token of that workspace).
+        E.g. `fail("chat.postMessage", "ratelimited", status=429, retry_after=1,
         times=2)` or `fail("chat.postMessage", "internal_error", status=500, times=1)`."""
         with self._lock:
             self._failures.setdefault(method, []).append(Failure(error, match, times, status, retry_after))
@@ -278,7 +289,7 @@ class SlackStandIn:
         if self.delay:
             time.sleep(self.delay)
         with self._lock:
-            failure = self._failure_for(method, params)
+            failure = self._failure_for(method, {**params, "_team": self.tokens.get(token or "")})
             self.calls.append(Call(method, params, url.path, token, ok=failure is None))
             if failure is not None:
                 extra = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}

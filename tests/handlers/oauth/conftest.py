@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -44,8 +45,11 @@ class Deployment:
     wsgi: object
     settings: Settings
 
+    ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    """Shared by every workspace's SlackSim: event ids are unique across the deployment, as Slack's are."""
+
     def sim(self, team: str) -> SlackSim:
-        return SlackSim(self.wsgi, SECRET, self.standin, team=team)  # type: ignore[arg-type]
+        return SlackSim(self.wsgi, SECRET, self.standin, team=team, _ids=self.ids)  # type: ignore[arg-type]
 
     def start_install(self) -> tuple[str, str]:
         """GET /slack/install: (state, cookie) from the "Add to Slack" page."""
