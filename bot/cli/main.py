@@ -17,6 +17,7 @@ from bot.cli.text import render_outbox, render_page
 from bot.core.errors import Unavailable, UserError
 from bot.core.members_csv import parse_members_csv
 from bot.core.policy import PolicyError
+from bot.usecases import workspaces
 from bot.worker.outbox import outbox_status
 from store.db import Database, StoreError, database_url, upgrade
 
@@ -76,6 +77,12 @@ def cmd_users_import(args: argparse.Namespace) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     db = open_db(args)
     print(render_page(usecases.license_page(db, team=args.team, now=now_of(args))))
+    slack = workspaces.slack_state(db, team=args.team)
+    if slack.uninstalled_at is not None:
+        print(
+            f"Slack: not installed (uninstalled or its tokens revoked at {slack.uninstalled_at:%Y-%m-%d %H:%M} UTC); "
+            f"{slack.waiting} message(s) wait in the outbox and are sent after a re-install; the license data is kept"
+        )
     outbox = render_outbox(outbox_status(db, team=args.team))
     if outbox:
         print(outbox)

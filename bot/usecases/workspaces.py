@@ -6,14 +6,16 @@ An uninstall keeps everything of the account (license data, requests, the outbox
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from bot.core.audit import Actor, AuditAction
+from bot.core.statuses import DeliveryStatus
 from bot.usecases.ports import Database
 from store import models
-from store.queries import audit, wake
+from store.queries import audit, load_account, wake
 
 SLACK = Actor(label="slack")
 """Slack itself (install and uninstall events)."""
@@ -28,6 +30,16 @@ def slack_installed(db: Database, *, team: str, installer: str | None, now: date
         was = account.slack_uninstalled_at
         account.slack_uninstalled_at = None
         wake(account, now)
+        # The messages that waited go out on the next pass (a 'not installed' wait is not an attempt).
+        s.execute(
+            update(models.Delivery)
+            .where(
+                models.Delivery.account_id == account.id,
+                models.Delivery.status == DeliveryStatus.PENDING.value,
+                models.Delivery.next_attempt_at > now,
+            )
+            .values(next_attempt_at=now)
+        )
         audit(
             s,
             account.id,
@@ -49,3 +61,23 @@ def slack_uninstalled(db: Database, *, team: str, reason: str, now: datetime) ->
             account.slack_uninstalled_at = now
             audit(s, account.id, SLACK, AuditAction.SLACK_UNINSTALLED, now, reason=reason)
         return True
+
+
+@dataclass(frozen=True)
+class SlackState:
+    uninstalled_at: datetime | None
+    """When the workspace uninstalled the app (None: installed, or single-workspace mode)."""
+    waiting: int
+    """Messages in the outbox not sent yet."""
+
+
+def slack_state(db: Database, *, team: str) -> SlackState:
+    """What `licensebot status` says about the account's Slack installation."""
+    with db.transaction(read_only=True) as s:
+        account = load_account(s, team)
+        waiting = s.scalar(
+            select(func.count())
+            .select_from(models.Delivery)
+            .where(models.Delivery.account_id == account.id, models.Delivery.status == DeliveryStatus.PENDING.value)
+        )
+        return SlackState(uninstalled_at=account.slack_uninstalled_at, waiting=int(waiting or 0))
