@@ -266,7 +266,7 @@ class Sender:
             until = self._waiting.get(team)
         if until is not None and until > self._clock():
             return Postponed(f"workspace {team} is waiting (rate limited or not installed)", wait=until - self._clock())
-        self.pacer.wait(target)
+        self.pacer.wait(f"{team}:{target}" if team else target)  # a channel (or user) within its workspace
         try:
             poster = self.posters(team) if self.posters is not None else self.poster
             assert poster is not None

@@ -149,3 +149,34 @@ def test_a_rotating_token_is_refreshed_once_with_two_workers(db: Database, stand
     assert standin.refreshes == 1
     assert got[0] == got[1] and got[0] != first and got[0] in standin.tokens_of("TAAAA")
     assert all(w("TAAAA") == got[0] for w in workers) and standin.refreshes == 1
+
+
+@pytest.mark.postgres_only
+def test_several_workers_send_each_message_once_across_workspaces(
+    db: Database, db_url: str, standin: SlackStandIn
+) -> None:
+    from store.db import make_engine
+
+    store = installations(standin, db)
+    accounts(db, standin, store)
+    standin.fail("chat.postMessage", "ratelimited", status=429, retry_after=1, times=2, _team="TBBBB")
+    workers = [Database(make_engine(db_url, pool_size=8)) for _ in range(3)]
+    start = threading.Barrier(len(workers))
+    errors: list[BaseException] = []
+
+    def work(wdb: Database) -> None:
+        try:
+            start.wait()
+            run(wdb, sender_of(standin, installations(standin, wdb)), D7)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors
+    run(db, sender_of(standin, store), D7 + timedelta(seconds=5))  # what the 429 held back
+    by_channel = Counter((standin.team_of(c.token), c.params["channel"]) for c in standin.posts())
+    assert len(by_channel) == 9 and all(n == 1 for n in by_channel.values()), by_channel
