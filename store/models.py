@@ -392,3 +392,30 @@ class SlackOAuthState(Base):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     state: Mapped[str] = mapped_column(String(200))
     expire_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class LinkCode(Base):
+    """A one-time code that links a Slack workspace to an account (`/licenses link CODE`): only its hash is
+    stored; single use (`used_at`), it expires, and issuing a new one for the account voids the old."""
+
+    __tablename__ = "link_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by_team: Mapped[str | None] = mapped_column(String(32))
+
+
+class LinkAttempt(Base):
+    """A `/licenses link` that was refused (wrong, expired or used code): counted to rate-limit guessing."""
+
+    __tablename__ = "link_attempts"
+    __table_args__ = (Index("ix_link_attempts_team_at", "team_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime]

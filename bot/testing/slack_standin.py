@@ -164,7 +164,16 @@ class SlackStandIn:
 
     # --- configuration --------------------------------------------------------------------------
 
-    def add_user(self, user_id: str, *, name: str, email: str | None = None, team_id: str | None = None) -> None:
+    def add_user(
+        self,
+        user_id: str,
+        *,
+        name: str,
+        email: str | None = None,
+        team_id: str | None = None,
+        workspace_admin: bool = False,
+    ) -> None:
+        """A Slack user (`workspace_admin`: an admin of the workspace, users.info `is_admin`)."""
         profile: dict[str, Any] = {"real_name": name, "display_name": name}
         if email:
             profile["email"] = email
@@ -174,6 +183,8 @@ class SlackStandIn:
             "name": name.lower().replace(" ", "."),
             "real_name": name,
             "profile": profile,
+            "is_admin": workspace_admin,
+            "is_owner": False,
         }
 
     def add_workspace(self, team_id: str, name: str, **how: Any) -> Workspace:
