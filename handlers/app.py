@@ -16,7 +16,7 @@ from slack_sdk.oauth.installation_store import InstallationStore
 from slack_sdk.oauth.state_store import OAuthStateStore
 
 from bot.core.errors import UserError
-from handlers import install, register
+from handlers import install, redact, register
 from handlers.deps import Deps
 from handlers.followup import AfterAck, Together
 
@@ -146,6 +146,7 @@ def build_app(
     Bolt serves /slack/install and /slack/oauth_redirect and authorizes each request with the token of
     its workspace; the app also listens to app_uninstalled and tokens_revoked (handlers/install.py).
     """
+    redact.install()
     client = WebClient(token=settings.bot_token or None, base_url=settings.api_url)
     client.retry_handlers.append(BriefRateLimitRetry())
     oauth_settings = None

@@ -28,6 +28,7 @@ from bot.usecases.ports import Database
 from bot.worker.pacing import Pacer
 from bot.worker.ports import DeliveryError, Posted, Poster, Postponed
 from bot.worker.sender import DeliveryReport, Sender
+from handlers import redact
 
 RATE_LIMIT_RETRIES = 3
 
@@ -42,6 +43,7 @@ def make_client(
 ) -> WebClient:
     """A WebClient that waits out 429s (Retry-After; `rate_limit_retries` 0: not) and leaves other retries
     to later ticks."""
+    redact.install()
     url = base_url or "https://slack.com/api/"
     return WebClient(
         token=token,

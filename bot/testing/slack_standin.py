@@ -99,6 +99,8 @@ class SlackStandIn:
         self.refresh_tokens: dict[str, str] = {}
         """Valid refresh tokens -> team id (a refresh token works once: it is replaced)."""
         self.refreshes = 0
+        self.issued: list[str] = []
+        """Every access and refresh token ever issued (log checks)."""
 
     # --- lifecycle ------------------------------------------------------------------------------
 
@@ -348,10 +350,12 @@ class SlackStandIn:
         prefix = "xoxe.xoxb-" if ws.rotating else "xoxb-"
         token = f"{prefix}{ws.team_id}-{n}"
         self.tokens[token] = ws.team_id
+        self.issued.append(token)
         issued: dict[str, Any] = {"access_token": token, "token_type": "bot"}
         if ws.rotating:
             refresh = f"xoxe-1-{ws.team_id}-{n}"
             self.refresh_tokens[refresh] = ws.team_id
+            self.issued.append(refresh)
             issued |= {"refresh_token": refresh, "expires_in": ws.expires_in}
         return issued
 
