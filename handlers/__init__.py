@@ -14,7 +14,7 @@ __all__ = ["Deps", "register"]
 
 
 def register(app: App, deps: Deps) -> None:
-    from handlers import binding, cancel, commands, consent, deactivate, errors, home, reduce, retries
+    from handlers import binding, cancel, commands, consent, deactivate, errors, home, link, reduce, retries
 
     retries.register(app, deps)
     binding.register(app, deps)
@@ -24,4 +24,5 @@ def register(app: App, deps: Deps) -> None:
     cancel.register(app, deps)
     deactivate.register(app, deps)
     home.register(app, deps)
+    link.register(app, deps)
     errors.register(app, deps)

@@ -21,11 +21,14 @@ class Action(enum.StrEnum):
     REVIEW_CONSENT = "licenses_review_consent"
     DECLINE_CONSENT = "licenses_decline_consent"
     REVOKE_CONSENT = "licenses_revoke_consent"
+    LINK_WORKSPACE = "licenses_link_workspace"
+    """App Home of a workspace not linked yet: link it with the code typed above the button."""
     # Inputs inside modals (their values are read from view.state).
     SEATS_INPUT = "licenses_seats_input"
     USERS_INPUT = "licenses_users_input"
     CONSENT_CHECKBOX = "licenses_consent_checkbox"
     SIGNATURE_INPUT = "licenses_signature_input"
+    LINK_CODE_INPUT = "licenses_link_code_input"
 
 
 class View(enum.StrEnum):
@@ -43,4 +46,5 @@ class Block(enum.StrEnum):
     SIGNATURE = "licenses_signature"
     BANNER = "licenses_banner"
     TEAMLEADER = "licenses_teamleader"
+    LINK_CODE = "licenses_link_code"
     ACTIONS = "licenses_actions"

@@ -10,13 +10,20 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.core.errors import UserError
 from bot.usecases import linking
 from handlers.blocks.messages import message
 from handlers.blocks.mrkdwn import escape
+from handlers.blocks.page import unlinked_home_view
 from handlers.context import Ctx
+from handlers.deps import Deps
+from handlers.followup import later
+from handlers.home import publish_home
+from handlers.ids import Action, Block
 
 log = logging.getLogger(__name__)
 
@@ -32,12 +39,14 @@ def is_workspace_admin(ctx: Ctx) -> bool:
     return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
 
 
-def link(ctx: Ctx, code: str) -> None:
-    """Link the request's workspace with `code`; the answer says what happened (only the user sees it)."""
+HOW = "Type `/licenses link CODE` with the link code your provider gave you."
+
+
+def try_link(ctx: Ctx, code: str) -> tuple[bool, str]:
+    """Link the request's workspace with `code`: (linked, what to tell the person)."""
     code = code.strip()
     if not code or len(code) > MAX_CODE_LENGTH:
-        ctx.reply(message("Type `/licenses link CODE` with the link code your provider gave you."))
-        return
+        return False, HOW
     try:
         linked = linking.link_workspace(
             ctx.deps.db,
@@ -48,15 +57,39 @@ def link(ctx: Ctx, code: str) -> None:
             now=ctx.now(),
         )
     except UserError as exc:
-        ctx.reply(message(exc.message))
-        return
-    ctx.reply(
-        message(
-            f"This workspace is now linked to *{escape(linked.account_name)}*. Type `/licenses` to see the licenses,"
-            " or open licensebot's Home tab."
-        )
+        return False, exc.message
+    return True, (
+        f"This workspace is now linked to *{escape(linked.account_name)}*. Type `/licenses` to see the licenses,"
+        " or open licensebot's Home tab."
     )
 
 
 def from_command(ctx: Ctx, args: str, _command: dict[str, Any]) -> None:
-    link(ctx, args)
+    ctx.reply(message(try_link(ctx, args)[1]))
+
+
+def code_on_home(body: dict[str, Any]) -> str:
+    values = ((body.get("view") or {}).get("state") or {}).get("values") or {}
+    value = (values.get(Block.LINK_CODE) or {}).get(Action.LINK_CODE_INPUT) or {}
+    return str(value.get("value") or "")
+
+
+def register(app: App, deps: Deps) -> None:
+    @app.action(Action.LINK_WORKSPACE)
+    def link_from_home(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+        ack()
+        ctx = Ctx.of(deps, context, client)
+
+        def work() -> None:
+            linked, answer = try_link(ctx, code_on_home(body))
+            if linked:
+                publish_home(ctx, ctx.user)
+            else:
+                try:
+                    ctx.client.views_publish(
+                        user_id=ctx.user, view=unlinked_home_view(HOW, link=True, notice=answer.replace("*", ""))
+                    )
+                except SlackApiError as exc:
+                    log.warning("views.publish for %s failed: %s", ctx.user, exc.response.get("error"))
+
+        later(ctx, work)

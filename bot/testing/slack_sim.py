@@ -156,10 +156,12 @@ class SlackSim:
         team: str | None = None,
         channel: str = "C0GENERAL",
         user_team: str | None = None,
+        state: dict[str, Any] | None = None,
         **how: Any,
     ) -> Response:
         """A button click: in an (ephemeral) message (with a response_url), the App Home, or a DM.
-        `user_team`: the clicking user's own workspace when it is not `team` (Slack Connect, Grid)."""
+        `user_team`: the clicking user's own workspace when it is not `team` (Slack Connect, Grid).
+        `state`: the values typed into the App Home's inputs (view.state.values)."""
         team = team or self.team
         action: dict[str, Any] = {
             "type": "button",
@@ -183,7 +185,7 @@ class SlackSim:
         if where == "home":
             home = self.standin.homes.get(user, {})
             payload["container"] = {"type": "view", "view_id": home.get("id", "V0HOME")}
-            payload["view"] = {**home, "type": "home", "team_id": team}
+            payload["view"] = {**home, "type": "home", "team_id": team, "state": {"values": state or {}}}
         else:
             payload["container"] = {"type": "message", "message_ts": "1700000000.000001", "channel_id": channel}
             payload["channel"] = {"id": channel, "name": "general"}

@@ -117,3 +117,24 @@ def test_guessing_is_rate_limited_and_audited(installed: Deployment, db: Databas
 def test_link_code_for_an_unknown_account_says_so(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--database", db_url, "account", "link-code", "--account", "42"]) == 2
     assert "there is no account 42" in capsys.readouterr().err
+
+
+def test_the_code_can_be_pasted_on_the_app_home(installed: Deployment, db: Database) -> None:
+    from bot.testing.blocktext import view_to_text
+    from handlers.ids import Action, Block
+
+    code = code_for(db, new_account(db))
+    sim = installed.sim("TAAAA")
+    sim.open_home(ADMIN)
+    home = installed.standin.homes[ADMIN]
+    assert "No licensebot account is linked" in view_to_text(home)
+    assert Action.LINK_WORKSPACE in str(home["blocks"])
+
+    def typed(value: str) -> dict[str, object]:
+        return {Block.LINK_CODE: {Action.LINK_CODE_INPUT: {"type": "plain_text_input", "value": value}}}
+
+    sim.click(ADMIN, Action.LINK_WORKSPACE, where="home", state=typed("WRONG-WRONG-WRONG"))
+    assert "does not work" in view_to_text(installed.standin.homes[ADMIN])
+    sim.click(ADMIN, Action.LINK_WORKSPACE, where="home", state=typed(code))
+    text = view_to_text(installed.standin.homes[ADMIN])
+    assert "Acme NV" in text and "10 licensed" in text  # the Home is the license page now
