@@ -127,19 +127,23 @@ class Installations(SQLAlchemyInstallationStore):
 
     def find_bot_of_team(self, team_id: str) -> Bot | None:
         """The bot of a workspace by its team id alone (the worker knows accounts by team id; a workspace of
-        an Enterprise Grid org was installed with its enterprise id too)."""
+        an Enterprise Grid org was installed with its enterprise id too). One query; a token that must be
+        refreshed goes through `find_bot` (the lock)."""
         c = self.bots.c
         query = (
-            select(c.enterprise_id)
+            self.bots.select()
             .where(c.client_id == self.client_id, c.team_id == team_id, c.bot_token.is_not(None))
             .order_by(c.installed_at.desc())
             .limit(1)
         )
         with self.engine.connect() as conn:
-            found = conn.execute(query).first()
-        if found is None:
+            row = conn.execute(query).mappings().first()
+        if row is None:
             return None
-        return self.find_bot(enterprise_id=found.enterprise_id, team_id=team_id)
+        bot: Bot = self.build_bot_entity(row)
+        if self.rotator is not None and self._expiring(bot):
+            return self.find_bot(enterprise_id=bot.enterprise_id, team_id=team_id)
+        return bot
 
     def delete_all_of(self, *, enterprise_id: str | None, team_id: str | None) -> None:
         """Forget a workspace's (or an org's) tokens: the app was uninstalled."""
