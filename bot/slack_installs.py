@@ -26,7 +26,7 @@ from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from slack_sdk.oauth.token_rotation import TokenRotator
-from sqlalchemy import MetaData, Table, select, text
+from sqlalchemy import MetaData, Table, text
 from sqlalchemy.engine import Engine
 
 from store import models

@@ -31,6 +31,7 @@ BUTTONS = [
     Action.REVIEW_CONSENT,
     Action.DECLINE_CONSENT,
     Action.REVOKE_CONSENT,
+    Action.LINK_WORKSPACE,
 ]
 INPUTS = {View.REDUCE: seats("2"), View.DEACTIVATE: chosen(5), View.CONSENT: {}}
 
@@ -41,7 +42,13 @@ def pending(db: Database, team: str) -> int:
 
 
 def test_every_action_id_is_covered() -> None:
-    inputs = {Action.SEATS_INPUT, Action.USERS_INPUT, Action.CONSENT_CHECKBOX, Action.SIGNATURE_INPUT}
+    inputs = {
+        Action.SEATS_INPUT,
+        Action.USERS_INPUT,
+        Action.CONSENT_CHECKBOX,
+        Action.SIGNATURE_INPUT,
+        Action.LINK_CODE_INPUT,
+    }
     assert set(BUTTONS) | inputs == set(Action) and set(INPUTS) == set(View)
 
 
