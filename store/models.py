@@ -325,7 +325,7 @@ class TeamleaderOAuthState(Base):
 
 # --- slack_sdk's SQLAlchemy installation and OAuth state stores -----------------------------------
 # The tables of slack_sdk.oauth.installation_store.sqlalchemy and state_store.sqlalchemy, column for
-# column, in our metadata so that Alembic creates them (migration 0006) in the same database; the
+# column, in our metadata so that Alembic creates them (migration 0007) in the same database; the
 # store subclasses in bot/slack_installs.py use these Table objects. Differences on purpose: the token
 # columns are SecretText (encrypted, and long enough for rotated tokens), not String(200). Their
 # DateTime columns are naive UTC, as slack_sdk writes them.
