@@ -17,6 +17,7 @@ import sys
 import urllib.request
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from bench.common import python_env
 from bot.testing.slack_standin import Call, SlackStandIn
@@ -48,6 +49,20 @@ class RecordingStandIn(SlackStandIn):
                 return 200, {"ok": True, "count": len(self.calls)}, {}
         if path == "/_bench/clear":
             self.clear()
+            return 200, {"ok": True}, {}
+        if path.startswith("/_bench/fail?"):  # e.g. method=chat.postMessage&channel=C1&status=429&retry_after=2
+            q = dict(parse_qsl(path.partition("?")[2]))
+            status, retry = int(q.pop("status", "200")), q.pop("retry_after", None)
+            times = q.pop("times", None)
+            method, error = q.pop("method"), q.pop("error", "ratelimited")
+            self.fail(
+                method,
+                error,
+                status=status,
+                retry_after=int(retry) if retry else None,
+                times=int(times) if times else None,
+                **q,
+            )
             return 200, {"ok": True}, {}
         return super().respond(path, headers, raw)
 
@@ -105,6 +120,10 @@ class StandInProcess:
 
     def clear(self) -> None:
         self._get("clear")
+
+    def fail(self, **how: str | int) -> None:
+        """Make the stand-in answer a method with a failure (SlackStandIn.fail), e.g. a 429 for one channel."""
+        self._get("fail?" + urlencode({k: str(v) for k, v in how.items()}))
 
 
 def main() -> None:

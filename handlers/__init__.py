@@ -22,6 +22,7 @@ def register(app: App, deps: Deps) -> None:
         deactivate,
         errors,
         home,
+        link,
         lists,
         reduce,
         retries,
@@ -42,4 +43,5 @@ def register(app: App, deps: Deps) -> None:
     suggest.register(app, deps)
     snooze.register(app, deps)
     timezones.register(app, deps)
+    link.register(app, deps)
     errors.register(app, deps)

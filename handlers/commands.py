@@ -18,6 +18,7 @@ from bot.core.ids import CHANNEL_ID
 from handlers import cancel as cancel_feature
 from handlers import consent as consent_feature
 from handlers import deactivate as deactivate_feature
+from handlers import link as link_feature
 from handlers.blocks.consent import consent_section
 from handlers.blocks.messages import (
     channel_set_message,
@@ -107,6 +108,7 @@ SUBCOMMANDS: dict[str, SubCommand] = {
     "channel": channel,
     "history": history,
     "help": show_help,
+    "link": link_feature.from_command,
 }
 
 

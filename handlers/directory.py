@@ -5,14 +5,34 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from handlers.webapi import REFUSED_TOKEN
 
 
 class SlackDirectory:
-    def __init__(self, client_for: Callable[[str], WebClient]) -> None:
-        """`client_for(team)`: the Web API client of that workspace."""
+    def __init__(
+        self, client_for: Callable[[str], WebClient | None], *, refused: Callable[[str], None] | None = None
+    ) -> None:
+        """`client_for(team)`: the Web API client of that workspace; None when the app is not installed there
+        (many workspaces), and then Slack says nothing about its people. `refused(team)` (many workspaces):
+        that workspace's token was refused; it is told so and its people's timezones are not known for now,
+        rather than the refusal stopping the refresh of every other workspace."""
         self._client_for = client_for
+        self._refused = refused
 
     def timezone(self, team: str, user_id: str) -> str | None:
-        user = self._client_for(team).users_info(user=user_id).get("user") or {}
+        client = self._client_for(team)
+        if client is None:
+            return None
+        try:
+            user = client.users_info(user=user_id).get("user") or {}
+        except SlackApiError as exc:
+            data = exc.response.data
+            error = data.get("error") if isinstance(data, dict) else None
+            if self._refused is None or error not in REFUSED_TOKEN:
+                raise
+            self._refused(team)
+            return None
         tz = user.get("tz")
         return tz if isinstance(tz, str) and tz else None

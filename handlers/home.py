@@ -49,7 +49,7 @@ def build_home(ctx: Ctx, user_id: str, shared: Shared | None = None, viewer: Vie
                 ctx.deps.db, team=ctx.team, user_id=user_id, now=ctx.now(), email_of=ctx.email_of, activity=RECENT
             )
         except NotFound as exc:
-            return unlinked_home_view(exc.message)
+            return unlinked_home_view(exc.message, link=True)
         viewer, shared = snap.viewer, Shared(snap.page, snap.activity, snap.consents)
     return home_view(shared.page, viewer, shared.activity, consent_section(viewer, shared.consents))
 

@@ -2,8 +2,10 @@
 reads a request, and the health check.
 
 Routes: `/slack/events` (commands, interactivity, events; signed), `/health`, `/health/live` and
-`/health/ready` (handlers/health.py), `/metrics` (handlers/metrics.py), and the routes of feature
-modules passed as `extra_routes` (the Teamleader OAuth callback at `/teamleader/callback`).
+`/health/ready` (handlers/health.py), `/metrics` (handlers/metrics.py), in OAuth mode `/slack/install`
+and `/slack/oauth_redirect` (browser GETs, not signed: Bolt's OAuth flow checks its state instead;
+handlers/install.py), and the routes of feature modules passed as `extra_routes` (the Teamleader OAuth
+callback at `/teamleader/callback`).
 """
 
 from __future__ import annotations
@@ -104,6 +106,17 @@ def signed_only(route: WsgiApp, signing_secret: str) -> WsgiApp:
     return verified
 
 
+def get_only(route: WsgiApp) -> WsgiApp:
+    """A browser page: GET only, 405 otherwise (a HEAD would issue an OAuth state for nothing)."""
+
+    def pages(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("REQUEST_METHOD") != "GET":
+            return _reply(start_response, "405 Method Not Allowed", b"GET only\n", "text/plain; charset=utf-8")
+        return route(environ, start_response)
+
+    return pages
+
+
 def build_wsgi(
     bolt_app: App | None,
     deps: Deps,
@@ -133,6 +146,11 @@ def build_wsgi(
         routes[SLACK_PATH] = SlackRequestHandler(bolt_app, path=SLACK_PATH)
         if signing_secret:
             routes[SLACK_PATH] = signed_only(routes[SLACK_PATH], signing_secret)
+        flow = bolt_app.oauth_flow
+        if flow is not None:
+            oauth_route = get_only(SlackRequestHandler(bolt_app, path=SLACK_PATH))
+            routes[flow.install_path] = oauth_route
+            routes[flow.redirect_uri_path] = oauth_route
     for path, route in (extra_routes or {}).items():
         if path in routes:
             raise ValueError(f"route {path} is already mounted")

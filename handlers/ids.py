@@ -27,11 +27,14 @@ class Action(enum.StrEnum):
     """Previous / next page inside the paged list modal."""
     SNOOZE = "licenses_snooze"
     """"Remind me later" on an early reminder (handlers/snooze.py)."""
+    LINK_WORKSPACE = "licenses_link_workspace"
+    """App Home of a workspace not linked yet: link it with the code typed above the button."""
     # Inputs inside modals (their values are read from view.state).
     SEATS_INPUT = "licenses_seats_input"
     USERS_INPUT = "licenses_users_input"
     CONSENT_CHECKBOX = "licenses_consent_checkbox"
     SIGNATURE_INPUT = "licenses_signature_input"
+    LINK_CODE_INPUT = "licenses_link_code_input"
 
 
 class View(enum.StrEnum):
@@ -50,4 +53,5 @@ class Block(enum.StrEnum):
     SIGNATURE = "licenses_signature"
     BANNER = "licenses_banner"
     TEAMLEADER = "licenses_teamleader"
+    LINK_CODE = "licenses_link_code"
     ACTIONS = "licenses_actions"

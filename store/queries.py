@@ -40,7 +40,8 @@ def load_account(s: Session, team: str, *, lock: bool = False) -> models.Account
     if account is None:
         raise NotFound(
             f"No licensebot account is linked to the Slack workspace {team}. "
-            f"An operator links it with `licensebot account add --team {team} ...`."
+            f"An operator links it with `licensebot account add --team {team} ...`. "
+            "With a link code from your provider, a workspace admin types `/licenses link CODE`."
         )
     return account
 

@@ -17,6 +17,7 @@ MANIFEST = Path(__file__).resolve().parent.parent / "manifest.yml"
 # Web API method -> the bot scope it needs (None: no scope). A method the app starts calling must be added.
 SCOPE_OF: dict[str, str | None] = {
     "auth.test": None,
+    "oauth.v2.access": None,
     "views.open": None,
     "views.update": None,
     "views.publish": None,
@@ -93,3 +94,55 @@ def test_every_web_api_method_the_demo_calls_is_covered_by_a_scope(
     assert not unknown, f"add the scopes of {unknown} to SCOPE_OF and the manifest"
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
     assert {SCOPE_OF[m] for m in called} - {None} <= scopes
+
+
+DISTRIBUTION = MANIFEST.with_name("manifest.distribution.yml")
+
+
+@pytest.fixture(scope="module")
+def distribution() -> dict[str, Any]:
+    data = yaml.safe_load(DISTRIBUTION.read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def test_the_distribution_manifest_asks_the_same_scopes_and_what_oauth_mode_needs(
+    manifest: dict[str, Any], distribution: dict[str, Any]
+) -> None:
+    from handlers.app import BOT_SCOPES
+    from handlers.install import REDIRECT_PATH
+
+    scopes = distribution["oauth_config"]["scopes"]
+    assert sorted(scopes["bot"]) == sorted(manifest["oauth_config"]["scopes"]["bot"]) == sorted(BOT_SCOPES)
+    assert "user" not in scopes  # no user tokens: nothing to protect or rotate for people
+    [redirect] = distribution["oauth_config"]["redirect_urls"]
+    assert redirect.startswith("https://") and redirect.endswith(REDIRECT_PATH)
+    settings = distribution["settings"]
+    assert settings["socket_mode_enabled"] is False  # installs and events come over HTTP
+    assert settings["token_rotation_enabled"] is True  # refreshed by bot/slack_installs.py
+    assert sorted(settings["event_subscriptions"]["bot_events"]) == [
+        "app_home_opened",
+        "app_uninstalled",
+        "tokens_revoked",
+    ]
+    for url in (
+        distribution["features"]["slash_commands"][0]["url"],
+        settings["interactivity"]["request_url"],
+        settings["event_subscriptions"]["request_url"],
+    ):
+        assert url.startswith("https://") and url.endswith(SLACK_PATH)
+    assert distribution["features"] == {
+        **manifest["features"],
+        "slash_commands": distribution["features"]["slash_commands"],
+    }
+    assert "link CODE" in distribution["features"]["slash_commands"][0]["usage_hint"]
+    assert distribution["display_information"] == manifest["display_information"]
+
+
+def test_the_oauth_flow_and_linking_call_only_covered_methods(distribution: dict[str, Any]) -> None:
+    # oauth.v2.access (the install, token rotation) and auth.test need no scope; users.info (who may link)
+    # needs users:read.
+    for method in ("oauth.v2.access", "auth.test", "users.info"):
+        assert method in SCOPE_OF
+        scope = SCOPE_OF[method]
+        assert scope is None or scope in distribution["oauth_config"]["scopes"]["bot"]

@@ -9,13 +9,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bot import usecases
-from bot.cli import consents, logs, serve, teamleader, worker
+from bot.cli import consents, logs, secrets, serve, teamleader, worker
 from bot.cli.args import Parser, instant, iso_date, now_of, open_db, whole
 from bot.cli.output import printable_output
 from bot.cli.text import render_outbox, render_page
 from bot.core.errors import Unavailable, UserError
 from bot.core.members_csv import parse_members_csv
 from bot.core.policy import PolicyError
+from bot.usecases import linking, workspaces
 from bot.worker.outbox import outbox_status
 from store.db import Database, StoreError, database_url, upgrade
 
@@ -48,8 +49,26 @@ def _changes(args: argparse.Namespace) -> usecases.AccountChanges:
 
 
 def cmd_account_add(args: argparse.Namespace) -> int:
-    usecases.add_account(open_db(args), team=args.team, changes=_changes(args), now=now_of(args))
-    print(f"account {args.team} added")
+    db = open_db(args)
+    account_id = usecases.add_account(db, team=args.team, changes=_changes(args), now=now_of(args))
+    if args.team:
+        print(f"account {args.team} added")
+        return 0
+    print(f"account {account_id} added (not linked to a Slack workspace yet)")
+    _print_link_code(linking.issue_link_code(db, account_id=account_id, now=now_of(args)))
+    return 0
+
+
+def _print_link_code(code: linking.LinkCode) -> None:
+    print(f"link code: {code.code} (single use, valid until {code.expires_at:%Y-%m-%d %H:%M} UTC)")
+    print(
+        f"Give it to an admin of the customer's Slack workspace: once licensebot is installed there, they type "
+        f"`/licenses link {code.code}` (or paste it on licensebot's Home tab) to link it to {code.account_name}."
+    )
+
+
+def cmd_account_link_code(args: argparse.Namespace) -> int:
+    _print_link_code(linking.issue_link_code(open_db(args), account_id=args.account, now=now_of(args)))
     return 0
 
 
@@ -76,6 +95,12 @@ def cmd_users_import(args: argparse.Namespace) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     db = open_db(args)
     print(render_page(usecases.license_page(db, team=args.team, now=now_of(args))))
+    slack = workspaces.slack_state(db, team=args.team)
+    if slack.uninstalled_at is not None:
+        print(
+            f"Slack: not installed (uninstalled or its tokens revoked at {slack.uninstalled_at:%Y-%m-%d %H:%M} UTC); "
+            f"{slack.waiting} message(s) wait in the outbox and are sent after a re-install; the license data is kept"
+        )
     outbox = render_outbox(outbox_status(db, team=args.team))
     if outbox:
         print(outbox)
@@ -91,8 +116,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
 # --- the parser ---------------------------------------------------------------------------------
 
 
-def _account_options(p: argparse.ArgumentParser, *, required: bool) -> None:
-    p.add_argument("--team", required=True, help="Slack team (workspace) id, e.g. T0123ABCD")
+def _account_options(p: argparse.ArgumentParser, *, required: bool, team_required: bool = True) -> None:
+    p.add_argument(
+        "--team",
+        required=team_required,
+        help="Slack team (workspace) id, e.g. T0123ABCD"
+        + ("" if team_required else "; without it the account gets a link code to link it from Slack"),
+    )
     p.add_argument("--name", required=required, help="account name")
     p.add_argument("--plan", required=required, choices=["quarterly", "annual"], help="billing plan")
     p.add_argument("--seats", required=required, type=whole, help="licensed seats (user licenses)")
@@ -132,9 +162,18 @@ def build_parser() -> argparse.ArgumentParser:
         dest="account_command", metavar="ACTION"
     )
     account.required = True
-    add = account.add_parser("add", help="link a Slack workspace to a new account")
-    _account_options(add, required=True)
+    add = account.add_parser(
+        "add",
+        help="add an account (linked to the Slack workspace --team, or given a one-time link code without it)",
+    )
+    _account_options(add, required=True, team_required=False)
     add.set_defaults(func=cmd_account_add)
+    link = account.add_parser(
+        "link-code",
+        help="print a new one-time link code for an account not linked to Slack yet (the old ones stop working)",
+    )
+    link.add_argument("--account", required=True, type=whole, metavar="ID", help="the account id `account add` printed")
+    link.set_defaults(func=cmd_account_link_code)
     change = account.add_parser("set", help="change an account's settings")
     _account_options(change, required=False)
     change.set_defaults(func=cmd_account_set)
@@ -164,7 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(func=cmd_demo)
 
-    for feature in (serve, worker, consents, teamleader):
+    for feature in (serve, worker, consents, teamleader, secrets):
         feature.add_commands(sub)
     return parser
 

@@ -23,7 +23,7 @@ from bot.cli.signals import STOP_SIGNALS, on_stop_signals
 from bot.core.errors import UserError
 from bot.teamleader.web import wsgi_routes
 from bot.worker.loop import Background
-from handlers import followup
+from handlers import followup, install
 from handlers.app import Settings, build_app
 from handlers.deps import Deps
 from handlers.health import LIVE_PATH, READY_PATH, Readiness
@@ -68,12 +68,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     db = open_db(args)
     deps = Deps(db=db.for_requests())  # Slack's requests wait 2 s at most for a lock, then "busy, try again"
+    stores = wiring.slack_installations(settings, db) if settings.oauth else (None, None)
     try:
-        app = build_app(settings, deps)
+        app = build_app(settings, deps, installation_store=stores[0], state_store=stores[1])
     except BoltError as exc:
         raise UserError(f"Slack refused the settings: {exc}") from None
     readiness = Readiness(db)
-    readiness.add("slack", lambda: None)  # build_app checked the token (auth.test) or we would not be here
+    # build_app checked the token (auth.test) or we would not be here; in OAuth mode there is no one token:
+    # each workspace's is checked when it is used (a refused one postpones that workspace's messages only)
+    readiness.add("slack", lambda: None)
     background = None if args.no_worker else start_worker(db, deps.clock)
     if background is not None:
         logs.say("licensebot: background worker started")
@@ -90,6 +93,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     else:
         wsgi = build_wsgi(app, deps, routes, signing_secret=settings.signing_secret, readiness=readiness)
         mode = f"HTTP at http://{args.host}:{args.port}{SLACK_PATH}"
+    if settings.oauth:
+        mode += f"; many workspaces (OAuth): install at http://{args.host}:{args.port}{install.INSTALL_PATH}"
     server = make_server(wsgi, args.host, args.port, args.threads)
     logs.say(f"licensebot: serving Slack over {mode}; health at {LIVE_PATH} and {READY_PATH}; metrics at /metrics")
     with stop_on_signals() as stopped:
@@ -142,7 +147,9 @@ def add_commands(sub: Any) -> None:
     serve = sub.add_parser(
         "serve",
         help="run the Slack app (Socket Mode when SLACK_APP_TOKEN is set, else HTTP at /slack/events)",
-        description="Needs SLACK_BOT_TOKEN, and SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode). "
+        description="One workspace: SLACK_BOT_TOKEN, and SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket "
+        "Mode). Many workspaces (OAuth): SLACK_CLIENT_ID, SLACK_CLIENT_SECRET, SLACK_SIGNING_SECRET and "
+        "LICENSEBOT_SECRET_KEY (tokens are stored encrypted); workspaces install at /slack/install. "
         "SLACK_API_URL overrides the Web API base URL.",
     )
     serve.add_argument("--port", type=whole, default=3000, help="HTTP port (default 3000)")

@@ -107,9 +107,9 @@ def _lines(report: PassReport) -> Iterator[str]:
 
 
 def cmd_tick(args: argparse.Namespace) -> int:
-    sender = None if args.dry_run else slack_sender(threads=args.threads)
     db = worker_database(open_db(args), args.threads)
-    hooks = installed_hooks()
+    sender = None if args.dry_run else slack_sender(threads=args.threads, db=db)
+    hooks = installed_hooks(db=db)
     report = run_once(
         db,
         sender,
@@ -135,15 +135,15 @@ def serve_metrics(db: Database, host: str, port: int) -> Any:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    sender = slack_sender(threads=args.threads)
     db = worker_database(open_db(args), args.threads)
+    sender = slack_sender(threads=args.threads, db=db)
     stop = threading.Event()
 
     def on_signal(name: str) -> None:
         logs.say(f"licensebot worker: {name}, stopping after the current pass")
         stop.set()
 
-    run_pass = passes(db, sender, slack_notices(), installed_hooks())
+    run_pass = passes(db, sender, slack_notices(), installed_hooks(db=db))
 
     def run(now: datetime) -> None:
         logs.say(render_pass(run_pass(now)), stdout=True)

@@ -61,6 +61,11 @@ class AuditAction(enum.StrEnum):
     TEAMLEADER_SYNCED = "teamleader.synced"
     TEAMLEADER_INTERVAL_CHANGED = "teamleader.interval_changed"
     TEAMLEADER_RECONNECT_NEEDED = "teamleader.reconnect_needed"
+    SLACK_INSTALLED = "slack.installed"
+    SLACK_UNINSTALLED = "slack.uninstalled"
+    SLACK_LINKED = "slack.linked"
+    SLACK_LINK_REFUSED = "slack.link_refused"
+    LINK_CODE_ISSUED = "slack.link_code_issued"
 
 
 class MessageKind(enum.StrEnum):

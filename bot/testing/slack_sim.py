@@ -157,11 +157,13 @@ class SlackSim:
         channel: str = "C0GENERAL",
         user_team: str | None = None,
         view_id: str | None = None,
+        state: dict[str, Any] | None = None,
         **how: Any,
     ) -> Response:
         """A button click: in an (ephemeral) message (with a response_url), the App Home, a DM, or a modal
         (`where="modal"`: the modal `view_id`, by default the last one opened). `user_team`: the clicking
-        user's own workspace when it is not `team` (Slack Connect, Grid)."""
+        user's own workspace when it is not `team` (Slack Connect, Grid). `state`: the values typed into the
+        App Home's inputs (view.state.values)."""
         team = team or self.team
         action: dict[str, Any] = {
             "type": "button",
@@ -189,7 +191,7 @@ class SlackSim:
         elif where == "home":
             home = self.standin.homes.get(user, {})
             payload["container"] = {"type": "view", "view_id": home.get("id", "V0HOME")}
-            payload["view"] = {**home, "type": "home", "team_id": team}
+            payload["view"] = {**home, "type": "home", "team_id": team, "state": {"values": state or {}}}
         else:
             payload["container"] = {"type": "message", "message_ts": "1700000000.000001", "channel_id": channel}
             payload["channel"] = {"id": channel, "name": "general"}
@@ -244,7 +246,7 @@ class SlackSim:
         return self._payload(payload, **how)
 
     def event(self, event: dict[str, Any], *, team: str | None = None, **how: Any) -> Response:
-        """Any Events API event (e.g. `user_change`)."""
+        """Any Events API event (e.g. `user_change`, app_uninstalled, tokens_revoked) for `team`."""
         team = team or self.team
         envelope = {
             "token": "legacy-verification-token",
@@ -257,6 +259,29 @@ class SlackSim:
             "authorizations": [{"team_id": team, "user_id": self.standin.bot_user_id, "is_bot": True}],
         }
         return self.send(json.dumps(envelope).encode(), "application/json", **how)
+
+    def browse(self, path: str, query: str = "", *, cookie: str | None = None, method: str = "GET") -> Response:
+        """A browser's request (no Slack signature): the install page, the OAuth redirect."""
+        environ: dict[str, Any] = {
+            "REQUEST_METHOD": method,
+            "PATH_INFO": path,
+            "QUERY_STRING": query,
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "CONTENT_LENGTH": "0",
+            "wsgi.input": io.BytesIO(b""),
+        }
+        if cookie:
+            environ["HTTP_COOKIE"] = cookie
+        setup_testing_defaults(environ)
+        captured: dict[str, Any] = {}
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+            captured["status"] = int(status.split()[0])
+            captured["headers"] = {k.lower(): v for k, v in headers}
+
+        chunks = self.app(environ, start_response)
+        data = b"".join(chunks)
+        return Response(captured["status"], captured["headers"], data)
 
     def open_home(self, user: str, *, team: str | None = None, **how: Any) -> Response:
         team = team or self.team

@@ -9,6 +9,7 @@ Used by `licensebot demo` and by the tests (no token, no network): point a WebCl
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import itertools
 import json
@@ -52,6 +53,22 @@ class Failure:
 
 
 @dataclass
+class Workspace:
+    """A workspace of the stand-in's OAuth side: codes it grants, the tokens it issued."""
+
+    team_id: str
+    name: str
+    bot_user_id: str = "UBOT"
+    enterprise_id: str | None = None
+    installer: str = "U0000"
+    rotating: bool = False
+    """Token rotation on: bot tokens expire (`expires_in`) and come with a refresh token."""
+    expires_in: int = 43_200
+    org_install: bool = False
+    """An Enterprise Grid org-wide install (no team in the oauth.v2.access answer)."""
+
+
+@dataclass
 class SlackStandIn:
     team_id: str = "T0001"
     bot_user_id: str = "UBOT"
@@ -63,6 +80,11 @@ class SlackStandIn:
     """The App Home view last published for each user id."""
     delay: float = 0.0
     """Seconds every Web API call waits before it is answered (latency, for throughput checks)."""
+    workspaces: dict[str, Workspace] = field(default_factory=dict)
+    """OAuth: the workspaces that can install the app, by team id (`add_workspace`). When any exist, only
+    their issued tokens are valid (`not_authed` / `invalid_auth` otherwise); with none, any token is."""
+    client_id: str = "1111.2222"
+    client_secret: str = "standin-client-secret"
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -70,6 +92,15 @@ class SlackStandIn:
         self._ids = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._codes: dict[str, str] = {}
+        """code -> team id (single use)."""
+        self.tokens: dict[str, str] = {}
+        """Valid bot tokens -> team id."""
+        self.refresh_tokens: dict[str, str] = {}
+        """Valid refresh tokens -> team id (a refresh token works once: it is replaced)."""
+        self.refreshes = 0
+        self.issued: list[str] = []
+        """Every access and refresh token ever issued (log checks)."""
 
     # --- lifecycle ------------------------------------------------------------------------------
 
@@ -135,7 +166,16 @@ class SlackStandIn:
 
     # --- configuration --------------------------------------------------------------------------
 
-    def add_user(self, user_id: str, *, name: str, email: str | None = None, team_id: str | None = None) -> None:
+    def add_user(
+        self,
+        user_id: str,
+        *,
+        name: str,
+        email: str | None = None,
+        team_id: str | None = None,
+        workspace_admin: bool = False,
+    ) -> None:
+        """A Slack user (`workspace_admin`: an admin of the workspace, users.info `is_admin`)."""
         profile: dict[str, Any] = {"real_name": name, "display_name": name}
         if email:
             profile["email"] = email
@@ -145,7 +185,44 @@ class SlackStandIn:
             "name": name.lower().replace(" ", "."),
             "real_name": name,
             "profile": profile,
+            "is_admin": workspace_admin,
+            "is_owner": False,
         }
+
+    def add_workspace(self, team_id: str, name: str, **how: Any) -> Workspace:
+        """A workspace that can install the app (OAuth); returns it (see `grant` for a code)."""
+        ws = Workspace(team_id=team_id, name=name, **how)
+        with self._lock:
+            self.workspaces[team_id] = ws
+        return ws
+
+    def grant(self, team_id: str) -> str:
+        """An authorization code, as Slack gives the browser on the redirect after "Allow"."""
+        code = f"code-{team_id}-{next(self._ids)}"
+        with self._lock:
+            self._codes[code] = team_id
+        return code
+
+    def issue(self, team_id: str) -> dict[str, Any]:
+        """Tokens for a workspace without the browser round trip (what oauth.v2.access would answer)."""
+        with self._lock:
+            return self._issue(self.workspaces[team_id])
+
+    def team_of(self, token: str | None) -> str | None:
+        """The workspace a call's token belongs to (None: not a token the stand-in issued)."""
+        with self._lock:
+            return self.tokens.get(token or "")
+
+    def tokens_of(self, team_id: str) -> list[str]:
+        with self._lock:
+            return [t for t, team in self.tokens.items() if team == team_id]
+
+    def revoke(self, team_id: str) -> None:
+        """The workspace uninstalled the app: its tokens stop working."""
+        with self._lock:
+            for store in (self.tokens, self.refresh_tokens):
+                for t in [t for t, team in store.items() if team == team_id]:
+                    del store[t]
 
     def fail(
         self,
@@ -158,7 +235,8 @@ class SlackStandIn:
         **match: Any,
     ) -> None:
         """Answer `method` with `{"ok": false, "error": error}` (`times` times, or always) when its
-        params contain `match`. E.g. `fail("chat.postMessage", "ratelimited", status=429, retry_after=1,
+        params contain `match` (`_team="T…"`: calls made with a token of that workspace).
+        E.g. `fail("chat.postMessage", "ratelimited", status=429, retry_after=1,
         times=2)` or `fail("chat.postMessage", "internal_error", status=500, times=1)`."""
         with self._lock:
             self._failures.setdefault(method, []).append(Failure(error, match, times, status, retry_after))
@@ -211,6 +289,11 @@ class SlackStandIn:
                     params[key] = json.loads(params[key])
         auth = headers.get("authorization") or ""
         token = auth[len("Bearer ") :] if auth.startswith("Bearer ") else params.get("token")
+        if auth.startswith("Basic "):  # oauth.v2.access: the app's client id and secret
+            with contextlib.suppress(ValueError):
+                client_id, _, client_secret = base64.b64decode(auth[len("Basic ") :]).decode().partition(":")
+                params.setdefault("client_id", client_id)
+                params.setdefault("client_secret", client_secret)
         if url.path.startswith("/response/"):
             with self._lock:
                 self.calls.append(Call("response_url", params, url.path, None))
@@ -219,12 +302,12 @@ class SlackStandIn:
         if self.delay:
             time.sleep(self.delay)
         with self._lock:
-            failure = self._failure_for(method, params)
+            failure = self._failure_for(method, {**params, "_team": self.tokens.get(token or "")})
             self.calls.append(Call(method, params, url.path, token, ok=failure is None))
             if failure is not None:
                 extra = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
                 return failure.status, {"ok": False, "error": failure.error}, extra
-            return 200, self._answer(method, params), {}
+            return 200, self._answer(method, params, token), {}
 
     def _failure_for(self, method: str, params: dict[str, Any]) -> Failure | None:
         for f in self._failures.get(method, []):
@@ -234,10 +317,79 @@ class SlackStandIn:
                 return f
         return None
 
-    def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+    def _oauth(self, params: dict[str, Any]) -> dict[str, Any]:
+        """oauth.v2.access: a code for the tokens of an install, or (grant_type=refresh_token) a refresh."""
+        if params.get("client_id") != self.client_id or params.get("client_secret") != self.client_secret:
+            return {"ok": False, "error": "invalid_client_id"}
+        if params.get("grant_type") == "refresh_token":
+            team = self.refresh_tokens.pop(str(params.get("refresh_token")), None)
+            if team is None:
+                return {"ok": False, "error": "invalid_refresh_token"}
+            self.refreshes += 1
+            ws = self.workspaces[team]
+            return {"ok": True, **self._issue(ws), "team": {"id": ws.team_id, "name": ws.name}}
+        team = self._codes.pop(str(params.get("code")), None)
+        if team is None:
+            return {"ok": False, "error": "invalid_code"}
+        ws = self.workspaces[team]
+        answer: dict[str, Any] = {
+            "ok": True,
+            "app_id": "A0LICENSES",
+            "authed_user": {"id": ws.installer},
+            "scope": "commands,chat:write,im:write,users:read,users:read.email",
+            "bot_user_id": ws.bot_user_id,
+            "team": None if ws.org_install else {"id": ws.team_id, "name": ws.name},
+            "enterprise": {"id": ws.enterprise_id, "name": f"{ws.name} org"} if ws.enterprise_id else None,
+            "is_enterprise_install": ws.org_install,
+            **self._issue(ws),
+        }
+        return answer
+
+    def _issue(self, ws: Workspace) -> dict[str, Any]:
         n = next(self._ids)
+        prefix = "xoxe.xoxb-" if ws.rotating else "xoxb-"
+        token = f"{prefix}{ws.team_id}-{n}"
+        self.tokens[token] = ws.team_id
+        self.issued.append(token)
+        issued: dict[str, Any] = {"access_token": token, "token_type": "bot"}
+        if ws.rotating:
+            refresh = f"xoxe-1-{ws.team_id}-{n}"
+            self.refresh_tokens[refresh] = ws.team_id
+            self.issued.append(refresh)
+            issued |= {"refresh_token": refresh, "expires_in": ws.expires_in}
+        return issued
+
+    def _team_of(self, token: str | None) -> str | None:
+        """The team a token was issued for; None when it is not valid. Without workspaces: the stand-in's."""
+        if not self.workspaces:
+            return self.team_id
+        return self.tokens.get(token or "")
+
+    def _answer(self, method: str, params: dict[str, Any], token: str | None = None) -> dict[str, Any]:
+        n = next(self._ids)
+        if method == "oauth.v2.access":
+            return self._oauth(params)
+        team = self._team_of(token)
+        if team is None:
+            return {"ok": False, "error": "invalid_auth" if token else "not_authed"}
+        if method == "auth.revoke":
+            self.revoke(team) if not self.workspaces else self.tokens.pop(token or "", None)
+            return {"ok": True, "revoked": True}
+        ws = self.workspaces.get(team)
         match method:
             case "auth.test":
+                if ws is not None:
+                    return {
+                        "ok": True,
+                        "url": f"https://{ws.team_id.lower()}.slack.example/",
+                        "team": ws.name,
+                        "user": "licensebot",
+                        "team_id": ws.team_id,
+                        "user_id": ws.bot_user_id,
+                        "bot_id": f"B{ws.team_id}",
+                        "enterprise_id": ws.enterprise_id,
+                        "is_enterprise_install": ws.org_install,
+                    }
                 return {
                     "ok": True,
                     "url": "https://standin.slack.example/",

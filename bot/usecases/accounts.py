@@ -17,6 +17,7 @@ from bot.core.ids import CHANNEL_ID
 from bot.core.policy import Plan
 from bot.core.text import clean_name
 from bot.usecases.common import check_team_id, require_admin, require_operator
+from bot.usecases.linking import placeholder_team
 from bot.usecases.ports import Announce, Database
 from bot.worker import outbox
 from store import models
@@ -84,7 +85,11 @@ def _apply_changes(account: models.Account, changes: AccountChanges) -> dict[str
     return {k: str(v) for k, v in diff.items()}
 
 
-def add_account(db: Database, *, team: str, changes: AccountChanges, now: datetime, actor: Actor = OPERATOR) -> None:
+def add_account(
+    db: Database, *, team: str | None, changes: AccountChanges, now: datetime, actor: Actor = OPERATOR
+) -> int:
+    """Add an account; returns its id. Without `team` it is not linked to Slack yet (a placeholder team
+    id, bot/usecases/linking.py): a link code links it from Slack."""
     require_operator(actor)
     for flag, value in (
         ("--name", changes.name),
@@ -94,7 +99,7 @@ def add_account(db: Database, *, team: str, changes: AccountChanges, now: dateti
     ):
         if value is None:
             raise UserError(f"{flag} is required")
-    team = check_team_id(team)
+    team = check_team_id(team) if team is not None else placeholder_team()
     try:
         with db.transaction() as s:
             if s.scalar(select(models.Account.id).where(models.Account.slack_team_id == team)) is not None:
@@ -114,6 +119,7 @@ def add_account(db: Database, *, team: str, changes: AccountChanges, now: dateti
             s.add(account)
             s.flush()
             audit(s, account.id, actor, AuditAction.ACCOUNT_ADDED, now, **diff)
+            return account.id
     except Clash:
         raise Conflict(f"an account for {team} exists already; change it with `licensebot account set`") from None
 

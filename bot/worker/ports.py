@@ -25,8 +25,26 @@ class DeliveryError(Exception):
     """Posting failed; the message is one line (it is stored in `last_error`)."""
 
 
+class Postponed(DeliveryError):
+    """Not sent, and not a failed attempt: the message waits `wait` seconds, its attempts unchanged.
+
+    `workspace`: the whole workspace waits (it answered 429 with Retry-After, or the app is not
+    installed there / its token was refused): the sender posts nothing else to it in this pass, and the
+    other workspaces' messages go on.
+    """
+
+    def __init__(self, message: str, *, wait: float, workspace: bool = True) -> None:
+        super().__init__(message)
+        self.wait = max(1.0, wait)
+        self.workspace = workspace
+
+
 class Poster(Protocol):
     def post(self, target: str, message: dict[str, Any]) -> Posted: ...
+
+
+PosterFor = Callable[[str], Poster]
+"""Many workspaces: the Poster of a workspace (by Slack team id), posting with that workspace's token."""
 
 
 @dataclass(frozen=True)

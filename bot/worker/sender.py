@@ -30,7 +30,9 @@ to a stored channel that fails clears it: the retry opens the conversation again
 from __future__ import annotations
 
 import logging
+import math
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -46,7 +48,7 @@ from bot.core.ids import USER_ID
 from bot.core.statuses import DeliveryStatus
 from bot.usecases.ports import Database as Transactions
 from bot.worker.pacing import Pacer
-from bot.worker.ports import DeliveryError, Posted, Poster
+from bot.worker.ports import DeliveryError, Posted, Poster, PosterFor, Postponed
 from store import models
 from store.db import Database
 from store.queries import audit
@@ -65,11 +67,13 @@ Result = Posted | DeliveryError
 
 @dataclass(frozen=True)
 class _Job:
-    """One due message as claimed: where a DM goes, if its channel is known (`members.dm_channel`)."""
+    """One due message as claimed: where a DM goes, if its channel is known (`members.dm_channel`), and the
+    workspace it goes to."""
 
     row_id: int
     payload: dict[str, Any]
     dm_channel: str | None
+    team: str = ""
 
 
 @dataclass(frozen=True)
@@ -117,6 +121,18 @@ def _due_rows(now: datetime) -> Any:
     return select(models.Delivery).where(models.Delivery.status == PENDING, models.Delivery.next_attempt_at <= now)
 
 
+def _claimable(now: datetime) -> Any:
+    """Due rows with their DM channel and their workspace, leaving out the accounts whose workspace has
+    uninstalled the app (their messages wait in the outbox until it is installed again)."""
+    account = models.Account
+    return (
+        _with_dm_channel(_due_rows(now))
+        .add_columns(account.slack_team_id)
+        .join(account, account.id == models.Delivery.account_id)
+        .where(account.slack_uninstalled_at.is_(None))
+    )
+
+
 def _with_dm_channel(query: Any) -> Any:
     """Add the stored DM channel of a user target (NULL for a channel target or when not known yet)."""
     member = models.Member
@@ -132,15 +148,25 @@ def due_targets(s: Session, now: datetime) -> list[str]:
 class Sender:
     def __init__(
         self,
-        poster: Poster,
+        poster: Poster | None = None,
         *,
+        posters: PosterFor | None = None,
         threads: int = DEFAULT_THREADS,
         pacer: Pacer | None = None,
         max_attempts: int = MAX_ATTEMPTS,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """One `poster` (one workspace, SLACK_BOT_TOKEN) or `posters` (a Poster per workspace, OAuth mode)."""
         if threads < 1:
             raise ValueError("threads must be >= 1")
+        if (poster is None) == (posters is None):
+            raise ValueError("give a poster or posters")
         self.poster = poster
+        self.posters = posters
+        self._clock = clock
+        self._waiting: dict[str, float] = {}
+        """Workspace -> until when (clock) it is not posted to (Retry-After, not installed)."""
+        self._waiting_lock = threading.Lock()
         self.threads = threads
         self.pacer = pacer or Pacer()
         self.max_attempts = max_attempts
@@ -206,7 +232,7 @@ class Sender:
         """Claim, post and record the oldest due message to `target`; False when there is none (left)."""
         with db.transaction() as s:
             claimed = s.execute(
-                _with_dm_channel(_due_rows(now))
+                _claimable(now)
                 .where(models.Delivery.target == target)
                 .order_by(models.Delivery.id)
                 .limit(1)
@@ -214,8 +240,8 @@ class Sender:
             ).first()
             if claimed is None:
                 return False
-            row, dm_channel = claimed
-            result = self._post(target, row.payload, dm_channel)
+            row, dm_channel, team = claimed
+            result = self._post(target, row.payload, dm_channel, team)
             report.add(self._record(s, row, result, now, dm_channel))
             return True
 
@@ -225,20 +251,31 @@ class Sender:
         work: dict[str, list[_Job]] = {}
         with self._sqlite_writer, db.transaction() as s:
             # Sorted here: with ORDER BY id SQLite walks the primary key (every row ever sent), not the index.
-            claimed: list[tuple[models.Delivery, str | None]] = [
-                (r, c) for r, c in s.execute(_with_dm_channel(_due_rows(now)))
+            claimed: list[tuple[models.Delivery, str | None, str]] = [
+                (r, c, t) for r, c, t in s.execute(_claimable(now))
             ]
-            for row, dm_channel in sorted(claimed, key=lambda rc: rc[0].id):
+            for row, dm_channel, team in sorted(claimed, key=lambda rc: rc[0].id):
                 row.next_attempt_at = now + LEASE
-                work.setdefault(row.target, []).append(_Job(row.id, row.payload, dm_channel))
+                work.setdefault(row.target, []).append(_Job(row.id, row.payload, dm_channel, team))
         return work
 
     # --- both ---------------------------------------------------------------------------------------
 
-    def _post(self, target: str, payload: dict[str, Any], dm_channel: str | None) -> Result:
-        self.pacer.wait(target)
+    def _post(self, target: str, payload: dict[str, Any], dm_channel: str | None, team: str = "") -> Result:
+        with self._waiting_lock:
+            until = self._waiting.get(team)
+        if until is not None and until > self._clock():
+            return Postponed(f"workspace {team} is waiting (rate limited or not installed)", wait=until - self._clock())
+        self.pacer.wait(f"{team}:{target}" if team else target)  # a channel (or user) within its workspace
         try:
-            return self.poster.post(dm_channel or target, payload)
+            poster = self.posters(team) if self.posters is not None else self.poster
+            assert poster is not None
+            return poster.post(dm_channel or target, payload)
+        except Postponed as exc:
+            if exc.workspace:
+                with self._waiting_lock:
+                    self._waiting[team] = max(self._waiting.get(team, 0.0), self._clock() + exc.wait)
+            return exc
         except DeliveryError as exc:
             return exc
 
@@ -252,6 +289,11 @@ class Sender:
         dm_changes: list[dict[str, Any]] | None = None,
     ) -> Outcome:
         """Record the outcome on the row; the DM channel to store goes to `dm_changes` (else stored at once)."""
+        if isinstance(result, Postponed):  # not an attempt: it waits, and is retried when the wait is over
+            row.next_attempt_at = now + timedelta(seconds=math.ceil(result.wait))
+            row.last_error = str(result)[:300]
+            log.info("message %s (%s to %s) waits %.0f s: %s", row.id, row.key, row.target, result.wait, result)
+            return Outcome(row.id, row.account_id, row.key, row.target, error=row.last_error)
         row.attempts += 1
         change = self._dm_channel_change(row, result, dm_channel)
         if change is not None and dm_changes is not None:
@@ -340,7 +382,7 @@ class _GroupCommit:
         self._lock = threading.Lock()
 
     def post(self, target: str, job: _Job) -> bool:
-        self.record([(job, self.sender._post(target, job.payload, job.dm_channel))])
+        self.record([(job, self.sender._post(target, job.payload, job.dm_channel, job.team))])
         return True
 
     def record(self, outcomes: list[tuple[_Job, Result]]) -> None:

@@ -52,6 +52,8 @@ def help_message() -> Message:
         "*`/licenses consent @admin`*: ask an admin for written consent that their admin rights may be removed.",
         "*`/licenses channel`*: run in a channel to make it the admin channel (posts about requests).",
         "*`/licenses history`*: the latest changes.",
+        "*`/licenses link CODE`*: a workspace admin links this workspace to the account of the link code "
+        "your provider gave you.",
         "*`/licenses help`*: this help.",
     ]
     return message(

@@ -246,5 +246,31 @@ def home_view(
     return {"type": "home", "blocks": fit(blocks, HOME_BLOCKS, budget=HOME_TEXT)}
 
 
-def unlinked_home_view(message: str) -> dict[str, Any]:
-    return {"type": "home", "blocks": [header("Licenses"), section(escape(message))]}
+def unlinked_home_view(message: str, *, link: bool = False, notice: str | None = None) -> dict[str, Any]:
+    """The Home of a workspace without account; `link`: with a field for the link code and a button,
+    `notice`: the answer to the last try, on top."""
+    blocks: list[Block] = [header("Licenses")]
+    if notice:
+        blocks.append(section(escape(notice)))
+    blocks.append(section(escape(message)))
+    if link:
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": BlockId.LINK_CODE,
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Link code"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": Action.LINK_CODE_INPUT,
+                    "max_length": 40,
+                    "placeholder": {"type": "plain_text", "text": "XXXX-XXXX-XXXX"},
+                },
+                "hint": {
+                    "type": "plain_text",
+                    "text": "The code your provider gave you. Only a workspace admin or owner can link the workspace.",
+                },
+            }
+        )
+        blocks.append(actions([button("Link this workspace", Action.LINK_WORKSPACE, style="primary")]))
+    return {"type": "home", "blocks": blocks}

@@ -101,3 +101,55 @@ def _full_flow(standin: SlackStandIn, db: Database, fake: FakeTeamleader) -> Non
     oauth.connect_with_code(db, team=TEAM, code="good-code-1", client=client, now=NOW)
     fake.users = [tl_user(i) for i in range(8)]
     sync_account(db, team=TEAM, client=client, now=NOW)
+
+
+def test_oauth_install_rotation_and_uninstall_log_no_token(
+    caplog: pytest.LogCaptureFixture, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.cli.wiring import slack_installations, team_sender
+    from store import secrets as at_rest
+    from tests.bot.worker.scenario import standard_team
+    from tests.handlers.oauth.conftest import Deployment, oauth_settings
+
+    key = at_rest.new_key()
+    monkeypatch.setenv(at_rest.ENV, key)
+    for name in LOGGERS:
+        caplog.set_level(logging.DEBUG, logger=name)
+    json_lines = io.StringIO()  # what LOG_FORMAT=json writes, too
+    json_handler = logs.handler("json", json_lines)
+    logging.getLogger().addHandler(json_handler)
+    try:
+        with SlackStandIn(team_id="T0000NONE") as standin:
+            ws = standin.add_workspace("TAAAA", "Acme", rotating=True, expires_in=60)
+            settings = oauth_settings(standin)
+            deps = Deps(db=db, clock=lambda: NOW)
+            installations, states = slack_installations(settings, db)
+            app = build_app(
+                settings, deps, process_before_response=True, installation_store=installations, state_store=states
+            )
+            deployment = Deployment(
+                standin, installations, states, build_wsgi(app, deps, signing_secret=settings.signing_secret), settings
+            )
+            assert deployment.install("TAAAA").status == 200
+            ws.expires_in = 12 * 3600
+            standard_team(db, "TAAAA")
+            slack = SlackSim(deployment.wsgi, settings.signing_secret, standin, team="TAAAA")  # type: ignore[arg-type]
+            slack.command(ADMIN, "")
+            slack.open_home(ADMIN)
+            assert standin.homes[ADMIN]  # the listeners answered (signed, authorized)
+            sender = team_sender(installations, standin.api_url, threads=2, min_interval=0)
+            report = run_once(db, sender, D7, notices=slack_notices())
+            assert report.delivery is not None and len(report.delivery.sent) == 3
+            assert standin.refreshes == 1
+            slack.event({"type": "app_uninstalled"})
+            issued = [*standin.issued, standin.client_secret, key]
+    finally:
+        logging.getLogger().removeHandler(json_handler)
+    assert installations.find_bot_of_team("TAAAA") is None
+    assert len(issued) == 6  # the installed token and refresh token, and the rotated pair; secret and key
+    for secret in issued:
+        leaks = [line for line in caplog.text.splitlines() if secret in line]
+        assert not leaks, f"{secret[:8]}… in {leaks[:2]}"
+        assert secret not in json_lines.getvalue(), f"{secret[:8]}… in the JSON log"
+    assert not TOKEN_PATTERN.search(caplog.text), TOKEN_PATTERN.findall(caplog.text)[:3]
+    assert not TOKEN_PATTERN.search(json_lines.getvalue())

@@ -34,6 +34,7 @@ BUTTONS = [
     Action.OPEN_LIST,
     Action.LIST_PAGE,
     Action.SNOOZE,
+    Action.LINK_WORKSPACE,
 ]
 INPUTS = {View.REDUCE: seats("2"), View.DEACTIVATE: chosen(5), View.CONSENT: {}, View.LIST: {}}
 
@@ -44,7 +45,13 @@ def pending(db: Database, team: str) -> int:
 
 
 def test_every_action_id_is_covered() -> None:
-    inputs = {Action.SEATS_INPUT, Action.USERS_INPUT, Action.CONSENT_CHECKBOX, Action.SIGNATURE_INPUT}
+    inputs = {
+        Action.SEATS_INPUT,
+        Action.USERS_INPUT,
+        Action.CONSENT_CHECKBOX,
+        Action.SIGNATURE_INPUT,
+        Action.LINK_CODE_INPUT,
+    }
     assert set(BUTTONS) | inputs == set(Action) and set(INPUTS) == set(View)
 
 
