@@ -14,6 +14,7 @@ from bot.cli import consents, serve, teamleader, worker
 from bot.cli.args import Parser, instant, iso_date, now_of, open_db, whole
 from bot.cli.output import printable_output
 from bot.cli.text import render_outbox, render_page
+from bot.cli.wiring import slack_notices
 from bot.core.errors import Unavailable, UserError
 from bot.core.members_csv import parse_members_csv
 from bot.core.policy import PolicyError
@@ -54,8 +55,12 @@ def cmd_account_add(args: argparse.Namespace) -> int:
 
 
 def cmd_account_set(args: argparse.Namespace) -> int:
-    diff = usecases.update_account(open_db(args), team=args.team, changes=_changes(args), now=now_of(args))
+    word = slack_notices().request_changed
+    diff = usecases.update_account(open_db(args), team=args.team, changes=_changes(args), now=now_of(args), word=word)
+    pending = diff.pop("pending_request", None)
     print(f"account {args.team}: " + (", ".join(f"{k}={v}" for k, v in diff.items()) if diff else "nothing changed"))
+    if pending:
+        print(f"account {args.team}: {pending}; the admins are told in Slack")
     return 0
 
 
@@ -107,6 +112,7 @@ def _account_options(p: argparse.ArgumentParser, *, required: bool) -> None:
     p.add_argument("--admin-channel", metavar="C…", help="Slack channel id where admins get posts")
     p.add_argument("--price-per-seat", metavar="AMOUNT", help="price of one license per month, e.g. 12.50")
     p.add_argument("--currency", help="currency of the price (default EUR)")
+    p.add_argument("--now", type=instant, help="pretend it is this instant (ISO-8601)")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -33,6 +33,7 @@ def slack_notices() -> Notices:
         unused_seats=notices.unused_seats_message,
         renewal_summary=notices.renewal_summary_message,
         teamleader_reconnect=notices.teamleader_reconnect_message,
+        request_changed=notices.request_changed_message,
     )
 
 

@@ -73,6 +73,8 @@ class MessageKind(enum.StrEnum):
     DEACTIVATION = "deactivation"
     CONSENT = "consent"
     CHANNEL = "channel"
+    REQUEST_CHANGED = "request_changed"
+    """An operator changed the seats or the renewal under a pending request (bot/usecases/pending.py)."""
 
 
 def announcement_key(kind: MessageKind, account_id: int, ref: object) -> str:

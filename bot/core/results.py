@@ -101,3 +101,49 @@ class UsersOverview:
     """The number of licenses the renewal would leave (after the pending request, if any)."""
     automatic: policy.Deactivation
     """Who would be deactivated automatically if the renewal were processed now."""
+
+
+@dataclass(frozen=True)
+class RequestChange:
+    """An operator changed the seats or the renewal schedule under a pending request: what it became."""
+
+    account_name: str
+    timezone: str
+    request_id: int
+    requested_by: str
+    seats_before: int
+    """The licensed seats before the change."""
+    seats_removed_before: int
+    renewal_before: date
+    licensed_seats: int
+    """The licensed seats after the change."""
+    seats_removed: int
+    renewal: date
+    deadline: date
+    missed: date | None = None
+    """The nearer renewal whose deadline had passed when the request was made (it moved past it)."""
+
+    @property
+    def keeps(self) -> int:
+        return policy.seats_after(self.licensed_seats, self.seats_removed)
+
+    @property
+    def summary(self) -> str:
+        """One line for the operator and the notification text."""
+        parts = []
+        if self.licensed_seats != self.seats_before:
+            parts.append(
+                f"the licenses changed from {self.seats_before} to {self.licensed_seats}, so it now removes "
+                f"{policy.plural_of(self.seats_removed, 'license')} ({self.licensed_seats} → {self.keeps}; it was "
+                f"{self.seats_removed_before})"
+            )
+        if self.renewal != self.renewal_before:
+            moved = f"the renewal moved: it now applies to the renewal of {self.renewal.isoformat()}"
+            moved += f" (was {self.renewal_before.isoformat()})"
+            if self.missed is not None:
+                moved += f"; the deadline for the renewal of {self.missed.isoformat()} had passed when it was made"
+            parts.append(moved)
+        return (
+            f"pending request #{self.request_id} kept going to {policy.plural_of(self.keeps, 'license')}: "
+            + "; ".join(parts)
+        )

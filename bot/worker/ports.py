@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from bot.core.errors import Unavailable
 from bot.core.page import AccountTerms, LicensePage, TeamleaderLink
-from bot.core.results import RenewalOutcome
+from bot.core.results import RenewalOutcome, RequestChange
 
 Message = dict[str, Any]
 """What the outbox stores and the Poster sends: the fallback `text` and the `blocks`."""
@@ -39,6 +39,8 @@ class Notices:
     unused_seats: Callable[[LicensePage], Message]
     renewal_summary: Callable[[RenewalOutcome], Message]
     teamleader_reconnect: Callable[[AccountTerms, TeamleaderLink], Message]
+    request_changed: Callable[[RequestChange], Message]
+    """An operator changed the seats or the renewal under the pending request (bot/usecases/pending.py)."""
 
 
 def log_failure(log: logging.Logger, exc: BaseException, message: str, *args: object) -> None:

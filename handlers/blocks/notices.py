@@ -4,6 +4,7 @@
 - unused_seats_message: the account pays for more licenses than it has active users.
 - renewal_summary_message: what processing the renewal did.
 - teamleader_reconnect_message: Teamleader revoked our access; an admin must connect again.
+- request_changed_message: the operator changed the seats or the renewal under the pending request.
 
 People's text (names, account names) goes through `escape()` (handlers/blocks/mrkdwn.py).
 """
@@ -16,7 +17,7 @@ import pendulum
 
 from bot.core import policy
 from bot.core.page import AccountTerms, LicensePage, TeamleaderLink
-from bot.core.results import RenewalOutcome
+from bot.core.results import RenewalOutcome, RequestChange
 from bot.core.wording import deadline_phrase, fmt_date, fmt_local_time, money, plural, reconnect_banner
 from handlers.blocks.mrkdwn import Block, actions, actor, button, context, escape, fit, header, line_sections
 from handlers.ids import Action
@@ -185,3 +186,32 @@ def teamleader_reconnect_message(terms: AccountTerms, link: TeamleaderLink) -> M
     ]
     text = f"{escape(t.name)}: Teamleader access was revoked; an admin must reconnect it."
     return _message(text, blocks)
+
+
+def request_changed_message(change: RequestChange) -> Message:
+    """The pending request follows a change of the licensed seats or of the renewal date."""
+    c = change
+    lines = [
+        f"*{escape(c.account_name)}*: the account's terms changed under request #{c.request_id} "
+        f"(by {actor(c.requested_by)}). It still goes to *{plural(c.keeps, 'license')}*."
+    ]
+    if c.licensed_seats != c.seats_before:
+        lines.append(
+            f"The licenses changed from {c.seats_before} to {c.licensed_seats}: the request now removes "
+            f"*{plural(c.seats_removed, 'license')}* ({c.licensed_seats} → {c.keeps}) "
+            f"instead of {c.seats_removed_before}."
+        )
+    if c.renewal != c.renewal_before:
+        line = (
+            f"The renewal moved: the request now applies to the renewal of *{fmt_date(c.renewal)}* "
+            f"(it was {fmt_date(c.renewal_before)})."
+        )
+        if c.missed is not None:
+            line += f" The deadline for the renewal of {fmt_date(c.missed)} had passed when the request was made."
+        lines.append(line)
+    blocks: list[Block] = [
+        header(f"Request #{c.request_id} changed"),
+        *line_sections(lines),
+        context("Until the renewal is processed the request can still be cancelled (`/licenses cancel`)."),
+    ]
+    return _message(f"{escape(c.account_name)}: {escape(c.summary)}.", blocks)
