@@ -72,9 +72,9 @@ def cmd_users_import(args: argparse.Namespace) -> int:
         raise UserError(f"cannot read {path}: {exc}") from None
     db = open_db(args)
     page = usecases.license_page(db, team=args.team, now=now_of(args))
-    rows = parse_members_csv(content, page.terms.timezone)
-    added, updated = usecases.import_members(db, team=args.team, rows=rows, now=now_of(args))
-    print(f"{path.name}: {len(rows)} rows, {added} added, {updated} updated")
+    rows = parse_members_csv(content, page.terms.timezone, now=now_of(args))
+    result = usecases.import_members(db, team=args.team, rows=rows, now=now_of(args))
+    print(f"{path.name}: {result.summary}")
     return 0
 
 
@@ -147,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Upsert users by email. A bad row is reported with its line number and nothing is written.",
     )
     imp.add_argument("--team", required=True)
+    imp.add_argument("--now", type=instant, help="pretend it is this instant (ISO-8601)")
     imp.add_argument("file", metavar="FILE.csv")
     imp.set_defaults(func=cmd_users_import)
 

@@ -36,6 +36,32 @@ class DeactivationResult:
 
 
 @dataclass(frozen=True)
+class ImportResult:
+    """What `licensebot users import` did (the summary line)."""
+
+    rows: int
+    added: int
+    updated: int
+    inactive: tuple[str, ...] = ()
+    """Rows naming a deactivated member: left deactivated (reactivating is its own step, seat count checked)."""
+    admin_removed: tuple[str, ...] = ()
+    """Admins whose admin flag the file removed (each had given written consent)."""
+
+    @property
+    def summary(self) -> str:
+        line = f"{policy.plural_of(self.rows, 'row')}, {self.added} added, {self.updated} updated"
+        if self.admin_removed:
+            line += f", admin rights removed from {', '.join(self.admin_removed)} (with their written consent)"
+        if self.inactive:
+            line += (
+                f", {len(self.inactive)} deactivated and left so ({', '.join(self.inactive[:5])}"
+                + (f" and {len(self.inactive) - 5} more" if len(self.inactive) > 5 else "")
+                + "): reactivate with `licensebot users reactivate`"
+            )
+        return line
+
+
+@dataclass(frozen=True)
 class Deactivated:
     member_id: int
     name: str
