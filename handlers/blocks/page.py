@@ -153,8 +153,26 @@ def admins_phrase(viewer: Viewer) -> str:
     return ", ".join(names) if names else "nobody yet (an operator sets admins)"
 
 
+def is_outsider(viewer: Viewer) -> bool:
+    """Not an active member of the account: they see no page and no names, only whom to ask."""
+    return viewer.member is None or not viewer.member.active
+
+
+def outsider_text(viewer: Viewer) -> str:
+    return (
+        f"You are not an active user in the member list of {escape(viewer.account_name)}, so licensebot shows "
+        "you nothing of its licenses. Ask your account admin to add you if you should be."
+    )
+
+
+def outsider_blocks(viewer: Viewer) -> list[Block]:
+    return [header(f"Licenses · {viewer.account_name}"), section(outsider_text(viewer))]
+
+
 def not_admin_text(viewer: Viewer) -> str:
     """The answer to anybody but an admin who tries to change something."""
+    if is_outsider(viewer):
+        return outsider_text(viewer)
     return (
         f"Only account admins can change licenses. The admins of {escape(viewer.account_name)} are: "
         f"{admins_phrase(viewer)}."
@@ -179,6 +197,8 @@ def admin_buttons(page: LicensePage) -> Block:
 
 def page_blocks(page: LicensePage, viewer: Viewer, consent: Sequence[Block] = ()) -> list[Block]:
     """The `/licenses status` answer (`consent`: the admin consent section, handlers/blocks/consent.py)."""
+    if is_outsider(viewer):
+        return outsider_blocks(viewer)
     blocks: list[Block] = [header(f"Licenses · {page.terms.name}"), summary_fields(page)]
     note = target_note(page)
     if note:
@@ -208,6 +228,8 @@ def home_view(
     page: LicensePage, viewer: Viewer, activity: Sequence[Entry] = (), consent: Sequence[Block] = ()
 ) -> dict[str, Any]:
     """The App Home tab: renewal and deadline first, the banner, seats, the request, buttons, activity."""
+    if is_outsider(viewer):
+        return {"type": "home", "blocks": outsider_blocks(viewer)}
     t = page.terms
     blocks: list[Block] = [
         header(f"Licenses · {t.name}"),
