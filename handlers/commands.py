@@ -19,6 +19,7 @@ from bot.usecases import people
 from handlers import cancel as cancel_feature
 from handlers import consent as consent_feature
 from handlers import deactivate as deactivate_feature
+from handlers.admins import with_admins_linked
 from handlers.blocks.consent import consent_section
 from handlers.blocks.messages import (
     channel_set_message,
@@ -43,7 +44,7 @@ HISTORY_LENGTH = 15
 
 
 def status(ctx: Ctx, _args: str, _command: dict[str, Any]) -> None:
-    snap = ctx.snapshot()
+    snap = with_admins_linked(ctx, ctx.snapshot())
     consents = consent_section(snap.viewer, snap.consents)
     ctx.reply(message(page_text(snap.page), page_blocks(snap.page, snap.viewer, consents)))
 

@@ -217,4 +217,22 @@ def page_of(
 ) -> LicensePage:
     """The license page of an account loaded in `s`: the terms, the pending request, the roster it needs."""
     terms, pending = terms_of(account), pending_of(s, account.id)
-    return build_page(terms, roster_of(s, account.id, new_seat_count(terms, pending)), pending, now, teamleader)
+    roster = roster_of(s, account.id, new_seat_count(terms, pending))
+    return build_page(terms, roster, pending, now, teamleader, unreachable_admins(s, account.id))
+
+
+def unreachable_admins(s: Session, account_id: int) -> tuple[str, ...]:
+    """The names of the active admins without a Slack user id (they get no DM and no App Home)."""
+    m = models.Member
+    return tuple(
+        s.scalars(
+            select(m.name)
+            .where(
+                m.account_id == account_id,
+                m.is_admin.is_(True),
+                m.status == MemberStatus.ACTIVE.value,
+                m.slack_user_id.is_(None),
+            )
+            .order_by(m.name, m.id)
+        )
+    )

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from bot.core.page import LicensePage
-from bot.core.wording import deadline_phrase, fmt_date, last_sync_line, money, plural, reconnect_banner
+from bot.core.wording import (
+    deadline_phrase,
+    fmt_date,
+    last_sync_line,
+    money,
+    plural,
+    reconnect_banner,
+    unreachable_line,
+)
 from bot.worker.outbox import OutboxStatus
 
 
@@ -27,6 +35,8 @@ def render_page(page: LicensePage) -> str:
         if link.last_error:
             line += f"; the last try failed: {link.last_error}"
         lines.append(f"  teamleader       {line}")
+    if page.unreachable_admins:
+        lines.append(f"  ! unreachable    {unreachable_line(page.unreachable_admins)}")
     if t.price_per_seat is not None:
         lines.append(f"  price            {money(t.price_per_seat, t.currency)} per license per month")
     p = page.pending

@@ -19,12 +19,26 @@ from bot.worker.pacing import Pacer
 from bot.worker.ports import Notices
 from bot.worker.sender import DEFAULT_THREADS, Sender
 from handlers.blocks import notices
-from handlers.webapi import SlackPoster, make_client
+from bot.worker.admins import link_due_admins
+from handlers.webapi import SlackDirectory, SlackPoster, make_client
 from store.db import Database
 
 
-def installed_hooks() -> Hooks:
-    return Hooks(before_renewal=jobs.before_renewal, each_pass=(jobs.run_due_syncs,))
+def installed_hooks(env: dict[str, str] | None = None) -> Hooks:
+    """The Teamleader sync; with SLACK_BOT_TOKEN set, also admins without a Slack id looked up by email."""
+    directory = slack_directory(env)
+    linking = (link_due_admins(directory),) if directory else ()
+    return Hooks(before_renewal=jobs.before_renewal, each_pass=(*linking, jobs.run_due_syncs))
+
+
+def slack_directory(env: dict[str, str] | None = None) -> SlackDirectory | None:
+    """Slack's users.lookupByEmail with SLACK_BOT_TOKEN at SLACK_API_URL; None without a token."""
+    environ = dict(os.environ) if env is None else env
+    token = environ.get("SLACK_BOT_TOKEN", "").strip()
+    if not token:
+        return None
+    base_url = environ.get("SLACK_API_URL") or None
+    return SlackDirectory(lambda: make_client(token, base_url))
 
 
 def slack_notices() -> Notices:

@@ -69,6 +69,8 @@ class LicensePage:
     saving: Decimal | None
     teamleader: TeamleaderLink | None = None
     """None: the account is not connected to Teamleader (members are kept by CSV import)."""
+    unreachable_admins: tuple[str, ...] = ()
+    """Active admins licensebot cannot reach in Slack (no Slack user id, none found by email): no DM, no Home."""
 
     @property
     def active(self) -> int:
@@ -94,6 +96,7 @@ def build_page(
     pending: PendingRequest | None,
     now: datetime,
     teamleader: TeamleaderLink | None = None,
+    unreachable_admins: tuple[str, ...] = (),
 ) -> LicensePage:
     today = policy.local_date(now, terms.timezone)
     upcoming = policy.renewal_on_or_after(terms.anchor, terms.plan, today)
@@ -112,4 +115,5 @@ def build_page(
         deactivation=policy.automatic_deactivations(roster, new_seats) if new_seats is not None else None,
         saving=policy.saving(pending.seats_removed, terms.price_per_seat, terms.plan) if pending else None,
         teamleader=teamleader,
+        unreachable_admins=unreachable_admins,
     )

@@ -51,3 +51,13 @@ def last_sync_line(link: TeamleaderLink, timezone: str) -> str:
     """The license page's line for a connected account: when the members were last synced."""
     last = fmt_local_time(link.last_sync_at, timezone) if link.last_sync_at else "not yet"
     return f"Members are synced from Teamleader; last sync {last}"
+
+
+def unreachable_line(names: tuple[str, ...], shown: int = 5) -> str:
+    """Admins licensebot cannot reach in Slack, named (at most `shown`, then "and N more")."""
+    listed = ", ".join(names[:shown]) + (f" and {len(names) - shown} more" if len(names) > shown else "")
+    verb = "has" if len(names) == 1 else "have"
+    return (
+        f"{listed} ({plural(len(names), 'admin')}) {verb} no Slack user licensebot can find (by Slack id or email): "
+        "no reminders reach them in Slack. Give them a slack_user_id (users import) or the same email in Slack."
+    )

@@ -25,6 +25,14 @@ class DeliveryError(Exception):
     """Posting failed; the message is one line (it is stored in `last_error`)."""
 
 
+class Directory(Protocol):
+    """Slack's user directory: the Slack user id of an email (users.lookupByEmail, users:read.email)."""
+
+    def user_id_for_email(self, email: str) -> str | None:
+        """None when Slack has no user with that email (or cannot say now)."""
+        ...
+
+
 class Poster(Protocol):
     def post(self, target: str, message: dict[str, Any]) -> Posted: ...
 

@@ -18,7 +18,15 @@ import pendulum
 from bot.core import policy
 from bot.core.page import AccountTerms, LicensePage, TeamleaderLink
 from bot.core.results import RenewalOutcome, RequestChange
-from bot.core.wording import deadline_phrase, fmt_date, fmt_local_time, money, plural, reconnect_banner
+from bot.core.wording import (
+    deadline_phrase,
+    fmt_date,
+    fmt_local_time,
+    money,
+    plural,
+    reconnect_banner,
+    unreachable_line,
+)
 from handlers.blocks.mrkdwn import Block, actions, actor, button, context, escape, fit, header, line_sections
 from handlers.ids import Action
 
@@ -69,6 +77,8 @@ def reminder_message(page: LicensePage, days_before: int) -> Message:
             f":warning: {plural(d.unresolved, 'more user')} cannot be deactivated automatically: only admins without "
             "written consent are left. Deactivate users yourself, or ask an admin for consent."
         )
+    if page.unreachable_admins:
+        lines.append(f":warning: {escape(unreachable_line(page.unreachable_admins))}")
     blocks: list[Block] = [
         header(f"{plural(d.shortfall, 'user')} to deactivate by {renewal}"),
         *line_sections(lines),

@@ -9,7 +9,15 @@ from typing import Any
 from bot.core import policy
 from bot.core.page import LicensePage
 from bot.core.results import Viewer
-from bot.core.wording import deadline_phrase, fmt_date, last_sync_line, money, plural, reconnect_banner
+from bot.core.wording import (
+    deadline_phrase,
+    fmt_date,
+    last_sync_line,
+    money,
+    plural,
+    reconnect_banner,
+    unreachable_line,
+)
 from handlers.blocks.activity import Entry, activity_lines
 from handlers.blocks.mrkdwn import (
     Block,
@@ -144,6 +152,13 @@ def teamleader_block(page: LicensePage) -> Block | None:
     return context(last_sync_line(link, t.timezone) + failed)
 
 
+def unreachable_blocks(page: LicensePage) -> list[Block]:
+    """Admins no reminder reaches in Slack, named."""
+    if not page.unreachable_admins:
+        return []
+    return [context(f":warning: {escape(unreachable_line(page.unreachable_admins))}")]
+
+
 def _member(m: policy.Member, timezone: str) -> str:
     return f"{escape(m.name)}{' (admin)' if m.is_admin else ''}, added {local_day(m.added_at, timezone)}"
 
@@ -210,6 +225,7 @@ def page_blocks(page: LicensePage, viewer: Viewer, consent: Sequence[Block] = ()
     banner = deactivation_block(page)
     if banner:
         blocks.append(banner)
+    blocks.extend(unreachable_blocks(page))
     blocks.append(context(NOT_LOWERING))
     blocks.append(admin_buttons(page) if viewer.is_admin else read_only_note(viewer))
     blocks.extend(consent)
@@ -248,6 +264,7 @@ def home_view(
     banner = deactivation_block(page)
     if banner:
         blocks.append(banner)
+    blocks.extend(unreachable_blocks(page))
     blocks.append(summary_fields(page, dates=False))
     blocks.append(pending_block(page, admin=viewer.is_admin))
     blocks.append(context(NOT_LOWERING))
