@@ -14,12 +14,12 @@ from datetime import datetime
 
 from bot.core.errors import UserError
 from bot.teamleader import jobs
+from bot.worker.admins import link_due_admins
 from bot.worker.loop import DEFAULT_INTERVAL, Background, Hooks, start, worker_database
 from bot.worker.pacing import Pacer
 from bot.worker.ports import Notices
 from bot.worker.sender import DEFAULT_THREADS, Sender
 from handlers.blocks import notices
-from bot.worker.admins import link_due_admins
 from handlers.webapi import SlackDirectory, SlackPoster, make_client
 from store.db import Database
 
