@@ -6,6 +6,7 @@ command's response_url (ephemeral). Add a sub-command by adding it to SUBCOMMAND
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
 from typing import Any
 
@@ -116,8 +117,10 @@ def dispatch(ctx: Ctx, command: dict[str, Any]) -> None:
     handler = SUBCOMMANDS.get(name.lower())
     if handler is None:
         msg = help_message()
+        close = difflib.get_close_matches(name.lower()[:40], [n for n in SUBCOMMANDS if n], n=1, cutoff=0.6)
+        hint = f" Did you mean `{close[0]}`?" if close else ""
         msg["blocks"].insert(
-            0, {"type": "section", "text": {"type": "mrkdwn", "text": f"I do not know `{escape(name)}`."}}
+            0, {"type": "section", "text": {"type": "mrkdwn", "text": f"I do not know `{escape(name)}`.{hint}"}}
         )
         ctx.reply(msg)
         return

@@ -75,8 +75,13 @@ def test_help_names_every_sub_command_and_the_second_request_rule(
 def test_unknown_text_shows_the_help(slack: SlackSim, standin: SlackStandIn, team: str) -> None:
     slack.command(ADMIN, "frobnicate <!channel>")
     text = last_reply(standin)
-    assert "I do not know `frobnicate`" in text
+    assert "I do not know `frobnicate`" in text and "Did you mean" not in text
     assert "/licenses reduce [N]" in text
+
+
+def test_a_typo_gets_did_you_mean(slack: SlackSim, standin: SlackStandIn, team: str) -> None:
+    slack.command(ADMIN, "redcue 3")
+    assert "I do not know `redcue`. Did you mean `reduce`?" in last_reply(standin)
 
 
 def test_users_lists_active_users_and_who_would_go_automatically(
