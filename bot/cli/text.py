@@ -20,7 +20,7 @@ def render_page(page: LicensePage) -> str:
     lines = [
         f"{t.name} ({t.team_id})",
         f"  plan             {t.plan.value}",
-        f"  licenses         {t.licensed_seats} licensed, {page.active} active users"
+        f"  licenses         {t.licensed_seats} licensed, {plural(page.active, 'active user')}"
         + (f", {page.unused_seats} unused" if page.unused_seats else ""),
         f"  next renewal     {fmt_date(page.next_renewal)} ({t.timezone})",
         f"  deadline         {fmt_date(page.next_deadline)} ({deadline_phrase(page.days_to_deadline)})",

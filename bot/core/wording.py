@@ -22,6 +22,15 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
+DEADLINE_LABEL = "Deadline to remove licenses"
+"""The one name of the last day a request can change a renewal (every surface says it the same way)."""
+
+
+def users_are_active(n: int) -> str:
+    """ "1 user is active", "3 users are active"."""
+    return f"{plural(n, 'user')} {'is' if n == 1 else 'are'} active"
+
+
 def deadline_phrase(days: int) -> str:
     if days > 1:
         return f"{days} days left"

@@ -73,12 +73,14 @@ def users_message(ov: UsersOverview) -> Message:
     renewal = page.pending.renewal if page.pending else page.next_renewal
     if ov.automatic.shortfall == 0:
         summary = (
-            f"{page.active} active users fit the {ov.seat_count} licenses at the renewal of {fmt_date(renewal)}: "
+            f"{plural(page.active, 'active user')} fit the {plural(ov.seat_count, 'license')} at the renewal of "
+            f"{fmt_date(renewal)}: "
             "nobody would be deactivated automatically."
         )
     else:
         summary = (
-            f"{page.active} active users for {ov.seat_count} licenses at the renewal of {fmt_date(renewal)}: "
+            f"{plural(page.active, 'active user')} for {plural(ov.seat_count, 'license')} at the renewal of "
+            f"{fmt_date(renewal)}: "
             f"if it were processed now, {plural(len(ov.automatic.chosen), 'user')} (marked) would be deactivated "
             "automatically, the most recently added first."
         )
@@ -88,7 +90,7 @@ def users_message(ov: UsersOverview) -> Message:
                 "are left."
             )
     blocks = [header(f"Active users · {page.terms.name}"), section(summary), *line_sections(lines)]
-    return message(f"{page.active} active users of {escape(page.terms.name)}", blocks)
+    return message(f"{plural(page.active, 'active user')} of {escape(page.terms.name)}", blocks)
 
 
 def history_message(account_name: str, entries: Sequence[Entry], timezone: str) -> Message:

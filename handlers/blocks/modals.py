@@ -11,7 +11,7 @@ from typing import Any
 from bot.core import policy
 from bot.core.page import LicensePage
 from bot.core.results import Person
-from bot.core.wording import deadline_phrase, fmt_date, money
+from bot.core.wording import DEADLINE_LABEL, deadline_phrase, fmt_date, money, plural
 from handlers.blocks.mrkdwn import Block, context, escape, plain, section
 from handlers.blocks.page import NOT_LOWERING
 from handlers.blocks.state import parse_id, selected_values, state_field
@@ -69,12 +69,12 @@ def reduce_view(page: LicensePage, *, prefill: int | None = None, note: str | No
         blocks.append(
             section(
                 f"This request applies to the renewal of *{fmt_date(tg.renewal)}*. "
-                f"Deadline: {fmt_date(tg.deadline)} ({deadline_phrase(tg.days_left)})."
+                f"{DEADLINE_LABEL}: {fmt_date(tg.deadline)} ({deadline_phrase(tg.days_left)})."
             )
         )
     blocks.append(
         section(
-            f"You have *{t.licensed_seats}* licenses and *{page.active}* active users. "
+            f"You have *{plural(t.licensed_seats, 'license')}* and *{plural(page.active, 'active user')}*. "
             f"You can remove at most {most}: at least one license stays, and one for each admin who has not "
             "consented to losing admin rights."
         )

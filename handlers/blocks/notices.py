@@ -26,6 +26,7 @@ from bot.core.wording import (
     plural,
     reconnect_banner,
     unreachable_line,
+    users_are_active,
 )
 from handlers.blocks.mrkdwn import Block, actions, actor, button, context, escape, fit, header, line_sections
 from handlers.ids import Action
@@ -62,8 +63,8 @@ def reminder_message(page: LicensePage, days_before: int) -> Message:
     renewal = fmt_date(p.renewal)
     lines = [
         f"*{escape(t.name)}* removes {plural(p.seats_removed, 'license')} at the renewal of *{renewal}* "
-        f"({_when(days_before)}): {t.licensed_seats} → {page.new_seat_count} licenses. "
-        f"{page.active} users are active, so *{plural(d.shortfall, 'user')} must still be deactivated*, "
+        f"({_when(days_before)}): {t.licensed_seats} → {plural(page.new_seat_count, 'license')}. "
+        f"{users_are_active(page.active)}, so *{plural(d.shortfall, 'user')} must still be deactivated*, "
         f"at the latest on {renewal} (until 23:59, {escape(t.timezone)}).",
     ]
     if d.chosen:
@@ -145,7 +146,7 @@ def renewal_summary_message(outcome: RenewalOutcome) -> Message:
             else f" (request #{o.request_id})"
         )
         lines.append(
-            f"The renewal of *{renewal}* is processed{who}: *{o.seats_before} → {o.seats_after} licenses*. "
+            f"The renewal of *{renewal}* is processed{who}: *{o.seats_before} → {plural(o.seats_after, 'license')}*. "
             "The removed licenses are no longer charged."
         )
         if o.deactivated:
@@ -157,7 +158,7 @@ def renewal_summary_message(outcome: RenewalOutcome) -> Message:
             lines.append(
                 f":warning: *{plural(o.unresolved, 'user')} could not be deactivated automatically*: only admins "
                 f"without written consent were left, and an admin is never deactivated without it. "
-                f"{o.active_after} users are active for {plural(o.seats_after, 'license')}: deactivate "
+                f"{users_are_active(o.active_after)} for {plural(o.seats_after, 'license')}: deactivate "
                 f"{plural(o.unresolved, 'user')} yourself, or ask an admin for consent."
             )
     blocks: list[Block] = [header(f"Renewal of {renewal} processed{' late' if o.late else ''}"), *line_sections(lines)]
@@ -165,7 +166,7 @@ def renewal_summary_message(outcome: RenewalOutcome) -> Message:
         blocks.append(context(NOT_LOWERING))
     text = f"{escape(o.account_name)}: the renewal of {renewal} is processed{' (late)' if o.late else ''}"
     if o.request_id is not None:
-        text += f", {o.seats_before} → {o.seats_after} licenses"
+        text += f", {o.seats_before} → {plural(o.seats_after, 'license')}"
         if o.deactivated:
             text += f", {plural(len(o.deactivated), 'user')} deactivated"
         if o.unresolved:

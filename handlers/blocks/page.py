@@ -10,6 +10,7 @@ from bot.core import policy
 from bot.core.page import LicensePage
 from bot.core.results import Viewer
 from bot.core.wording import (
+    DEADLINE_LABEL,
     deadline_phrase,
     fmt_date,
     last_sync_line,
@@ -17,6 +18,7 @@ from bot.core.wording import (
     plural,
     reconnect_banner,
     unreachable_line,
+    users_are_active,
 )
 from handlers.blocks.activity import Entry, activity_lines
 from handlers.blocks.mrkdwn import (
@@ -60,7 +62,7 @@ def summary_fields(page: LicensePage, *, dates: bool = True) -> Block:
         return fields(*_seats_and_plan(page))
     return fields(
         f"*Next renewal*\n{fmt_date(page.next_renewal)} ({days_phrase((page.next_renewal - page.today).days)})",
-        f"*Deadline for changes*\n{fmt_date(page.next_deadline)} ({deadline_phrase(page.days_to_deadline)})",
+        f"*{DEADLINE_LABEL}*\n{fmt_date(page.next_deadline)} ({deadline_phrase(page.days_to_deadline)})",
         *_seats_and_plan(page),
     )
 
@@ -119,14 +121,14 @@ def deactivation_block(page: LicensePage) -> Block | None:
         return None
     if d.shortfall == 0:
         return section(
-            f"Active users fit the {page.new_seat_count} licenses left after the renewal: "
+            f"Active users fit the {plural(page.new_seat_count or 0, 'license')} left after the renewal: "
             "nobody will be deactivated automatically.",
             block_id=BlockId.BANNER,
         )
     when = f"{fmt_date(p.renewal)} ({days_phrase((p.renewal - page.today).days)})"
     lines = [
         f":warning: *{plural(d.shortfall, 'user')} must still be deactivated by {when}.* "
-        f"{page.active} users are active for {page.new_seat_count} licenses.",
+        f"{users_are_active(page.active)} for {plural(page.new_seat_count or 0, 'license')}.",
         "If nobody is deactivated by then, these users are deactivated automatically on the renewal day "
         "(the most recently added first):",
         *(f"• {_member(m, page.terms.timezone)}" for m in d.chosen),
@@ -251,7 +253,7 @@ def home_view(
         header(f"Licenses · {t.name}"),
         section(
             f"*Next renewal: {fmt_date(page.next_renewal)}* ({days_phrase((page.next_renewal - page.today).days)})"
-            f"\nDeadline to remove licenses for it: {fmt_date(page.next_deadline)} "
+            f"\n{DEADLINE_LABEL}: {fmt_date(page.next_deadline)} "
             f"({deadline_phrase(page.days_to_deadline)})"
         ),
     ]

@@ -22,7 +22,7 @@ def test_status_for_an_admin_is_an_ephemeral_page_with_the_buttons(
     assert answer["response_type"] == "ephemeral"
     text = last_reply(standin)
     assert "Next renewal: Fri 01 Jan 2027" in text
-    assert "Deadline for changes: Thu 17 Dec 2026 (21 days left)" in text
+    assert "Deadline to remove licenses: Thu 17 Dec 2026 (21 days left)" in text
     assert "10 licensed · 8 active · 2 unused" in text
     assert "Pending request: none" in text
     assert "does not lower the number of licenses" in text

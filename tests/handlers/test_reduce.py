@@ -33,7 +33,10 @@ def test_the_modal_opens_at_once_with_a_loading_view_then_shows_the_form(
     modal = slack.modal()
     assert modal["callback_id"] == View.REDUCE
     text = view_to_text(modal)
-    assert "This request applies to the renewal of Fri 01 Jan 2027. Deadline: Thu 17 Dec 2026 (21 days left)." in text
+    assert (
+        "This request applies to the renewal of Fri 01 Jan 2027. "
+        "Deadline to remove licenses: Thu 17 Dec 2026 (21 days left)." in text
+    )
     assert "Number of licenses to remove: [ 3 ]" in text
     assert "After removing 3: 7 licenses from Fri 01 Jan 2027. Saving: 270.00 EUR per quarterly period." in text
     assert "Charges for the removed licenses stop from the renewal date (Fri 01 Jan 2027)" in text
