@@ -14,7 +14,7 @@ from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
 from bot.core import policy
-from bot.core.audit import ActivityEntry, Actor, AuditAction
+from bot.core.audit import INTERNAL, ActivityEntry, Actor, AuditAction
 from bot.core.errors import NotFound
 from bot.core.page import AccountTerms, LicensePage, PendingRequest, TeamleaderLink, build_page, new_seat_count
 from bot.core.policy import Plan
@@ -158,10 +158,10 @@ def audit(s: Session, account_id: int | None, actor: Actor, action: AuditAction,
 
 
 def history(s: Session, account_id: int, limit: int) -> list[ActivityEntry]:
-    """The account's latest audit entries, newest first."""
+    """The account's latest audit entries people read (not the `INTERNAL` ones), newest first."""
     rows = s.scalars(
         select(models.AuditEntry)
-        .where(models.AuditEntry.account_id == account_id)
+        .where(models.AuditEntry.account_id == account_id, models.AuditEntry.action.not_in(INTERNAL))
         .order_by(models.AuditEntry.at.desc(), models.AuditEntry.id.desc())
         .limit(limit)
     )

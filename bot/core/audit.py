@@ -49,6 +49,7 @@ class AuditAction(enum.StrEnum):
     CONSENT_REVOKED = "consent.revoked"
     CONSENT_REFUSED = "consent.refused"
     CONSENTS_EXPORTED = "consents.exported"
+    AUDIT_EXPORTED = "audit.exported"
     MESSAGE_QUEUED = "message.queued"
     MESSAGE_FAILED = "message.failed"
     WORKER_FAILED = "worker.failed"
@@ -58,6 +59,10 @@ class AuditAction(enum.StrEnum):
     TEAMLEADER_SYNCED = "teamleader.synced"
     TEAMLEADER_INTERVAL_CHANGED = "teamleader.interval_changed"
     TEAMLEADER_RECONNECT_NEEDED = "teamleader.reconnect_needed"
+
+
+INTERNAL: frozenset[str] = frozenset({AuditAction.MESSAGE_QUEUED.value})
+"""Entries for the operator's audit export only: the history and "Recent activity" people read leave them out."""
 
 
 class MessageKind(enum.StrEnum):
