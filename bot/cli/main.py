@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bot import usecases
-from bot.cli import consents, serve, teamleader, worker
+from bot.cli import audit, consents, serve, teamleader, worker
 from bot.cli.args import Parser, instant, iso_date, now_of, open_db, whole
 from bot.cli.output import printable_output
 from bot.cli.text import render_outbox, render_page
@@ -165,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(func=cmd_demo)
 
-    for feature in (serve, worker, consents, teamleader):
+    for feature in (serve, worker, consents, audit, teamleader):
         feature.add_commands(sub)
     return parser
 
