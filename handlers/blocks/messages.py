@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from bot.core import policy
 from bot.core.page import AccountTerms, PendingRequest
 from bot.core.results import DeactivationResult, Submitted, UsersOverview
 from bot.core.wording import fmt_date, money, plural
@@ -108,12 +109,27 @@ def _request_phrase(request: PendingRequest, seats_before: int, seats_after: int
     )
 
 
+def late_line(done: Submitted) -> str | None:
+    """A late request: the nearer renewal's deadline had passed, so it applies to a later renewal."""
+    missed = done.target.missed
+    if missed is None:
+        return None
+    return (
+        f":hourglass: The deadline for the renewal of {fmt_date(missed)} ({fmt_date(policy.deadline_for(missed))}) "
+        f"had passed, so this request applies to the renewal of *{fmt_date(done.request.renewal)}* instead; "
+        f"the renewal of {fmt_date(missed)} keeps the current number of licenses."
+    )
+
+
 def submitted_message(done: Submitted, terms: AccountTerms) -> Message:
     """The confirmation to the requester, with a Cancel button."""
     r, t = done.request, terms
     lines = [
         f":white_check_mark: Request #{r.id} is saved: {_request_phrase(r, t.licensed_seats, done.new_seat_count)}."
     ]
+    late = late_line(done)
+    if late:
+        lines.append(late)
     if done.saving is not None:
         lines.append(f"Saving: {escape(money(done.saving, t.currency))} per {t.plan.value} period.")
     lines.append(
@@ -139,6 +155,9 @@ def submitted_post(done: Submitted, terms: AccountTerms, requester: str) -> Mess
     """The admin-channel post about a new request."""
     r, t = done.request, terms
     text = f"{mention(requester)} requested to {_request_phrase(r, t.licensed_seats, done.new_seat_count)} (#{r.id})."
+    late = late_line(done)
+    if late:
+        text += f"\n{late}"
     if done.deactivation.shortfall:
         text += (
             f"\n{plural(done.deactivation.shortfall, 'user')} must be deactivated by {fmt_date(r.renewal)}, "
