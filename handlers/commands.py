@@ -15,7 +15,8 @@ from slack_sdk import WebClient
 
 from bot import usecases
 from bot.core.audit import Actor
-from bot.core.ids import CHANNEL_ID
+from bot.core.errors import UserError
+from bot.core.ids import CHANNEL_ID, MENTION
 from bot.usecases import people
 from handlers import cancel as cancel_feature
 from handlers import consent as consent_feature
@@ -36,6 +37,7 @@ from handlers.context import Ctx
 from handlers.deps import Deps
 from handlers.errors import after_saving
 from handlers.followup import at_once, later
+from handlers.home import refresh_admin_homes
 from handlers.ids import Command
 from handlers.reduce import open_reduce
 
@@ -65,6 +67,26 @@ def users(ctx: Ctx, _args: str, _command: dict[str, Any]) -> None:
 
 def deactivate(ctx: Ctx, args: str, command: dict[str, Any]) -> None:
     deactivate_feature.from_command(ctx, args, str(command.get("trigger_id") or ""))
+
+
+def reactivate(ctx: Ctx, args: str, _command: dict[str, Any]) -> None:
+    """`/licenses reactivate @user`: one user deactivated by hand, if a license is free."""
+    user_ids = MENTION.findall(args)
+    if len(user_ids) != 1 or MENTION.sub(" ", args).strip():
+        ctx.reply(message("Use `/licenses reactivate @user`: one user at a time; nothing was changed."))
+        return
+    if ctx.require_admin() is None:
+        return
+    try:
+        done = usecases.reactivate_member(
+            ctx.deps.db, team=ctx.team, actor=Actor.slack(ctx.user), slack_user_id=user_ids[0], now=ctx.now()
+        )
+    except UserError as exc:
+        ctx.reply(message(escape(exc.message)))
+        return
+    with after_saving("The reactivation"):
+        ctx.reply(message(f":arrows_counterclockwise: {escape(done.summary)}."))
+        refresh_admin_homes(ctx)
 
 
 def channel(ctx: Ctx, _args: str, command: dict[str, Any]) -> None:
@@ -105,6 +127,7 @@ SUBCOMMANDS: dict[str, SubCommand] = {
     "cancel": cancel,
     "users": users,
     "deactivate": deactivate,
+    "reactivate": reactivate,
     "consent": consent_feature.from_command,
     "channel": channel,
     "history": history,

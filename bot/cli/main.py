@@ -15,6 +15,7 @@ from bot.cli.args import Parser, instant, iso_date, now_of, open_db, whole
 from bot.cli.output import printable_output
 from bot.cli.text import render_outbox, render_page
 from bot.cli.wiring import slack_notices
+from bot.core.audit import OPERATOR
 from bot.core.errors import Unavailable, UserError
 from bot.core.members_csv import parse_members_csv
 from bot.core.policy import PolicyError
@@ -75,6 +76,12 @@ def cmd_users_import(args: argparse.Namespace) -> int:
     rows = parse_members_csv(content, page.terms.timezone, now=now_of(args))
     result = usecases.import_members(db, team=args.team, rows=rows, now=now_of(args))
     print(f"{path.name}: {result.summary}")
+    return 0
+
+
+def cmd_users_reactivate(args: argparse.Namespace) -> int:
+    done = usecases.reactivate_member(open_db(args), team=args.team, actor=OPERATOR, email=args.email, now=now_of(args))
+    print(f"{args.team}: {done.summary}")
     return 0
 
 
@@ -150,6 +157,16 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--now", type=instant, help="pretend it is this instant (ISO-8601)")
     imp.add_argument("file", metavar="FILE.csv")
     imp.set_defaults(func=cmd_users_import)
+    react = users.add_parser(
+        "reactivate",
+        help="reactivate a user deactivated by hand (needs a free license)",
+        description="Reactivate a user deactivated by hand or automatically. It takes a free license: refused "
+        "when every license is in use. Users deactivated by the Teamleader sync are reactivated in Teamleader.",
+    )
+    react.add_argument("--team", required=True)
+    react.add_argument("--email", required=True, help="the user's email, as in the member list")
+    react.add_argument("--now", type=instant, help=argparse.SUPPRESS)
+    react.set_defaults(func=cmd_users_reactivate)
 
     status = sub.add_parser("status", help="print the license page of an account")
     status.add_argument("--team", required=True)

@@ -173,3 +173,28 @@ class RequestChange:
             f"pending request #{self.request_id} kept going to {policy.plural_of(self.keeps, 'license')}: "
             + "; ".join(parts)
         )
+
+
+@dataclass(frozen=True)
+class Reactivated:
+    """A user reactivated by hand (it takes a free license; the seat count does not change)."""
+
+    name: str
+    active: int
+    """Active users after it."""
+    licensed_seats: int
+    over_at_renewal: int = 0
+    """With a pending request: how many more users must go by its renewal because of it (0: none)."""
+
+    @property
+    def summary(self) -> str:
+        line = (
+            f"{self.name} is active again: {policy.plural_of(self.active, 'active user')} for "
+            f"{policy.plural_of(self.licensed_seats, 'license')}"
+        )
+        if self.over_at_renewal:
+            line += (
+                f"; with the pending request {policy.plural_of(self.over_at_renewal, 'user')} must still be "
+                "deactivated by its renewal"
+            )
+        return line

@@ -47,6 +47,7 @@ def help_message() -> Message:
         "*`/licenses users`*: active users, and who would be deactivated automatically at the renewal.",
         "*`/licenses deactivate @user …`*: deactivate users now (without names: opens a form). "
         "Admins are deactivated only after they give written consent.",
+        "*`/licenses reactivate @user`*: reactivate a user deactivated by hand (needs a free license).",
         "*`/licenses consent @admin`*: ask an admin for written consent that their admin rights may be removed.",
         "*`/licenses channel`*: run in a channel to make it the admin channel (posts about requests).",
         "*`/licenses history`*: the latest changes.",
