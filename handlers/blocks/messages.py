@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.core import policy
 from bot.core.page import AccountTerms, PendingRequest
-from bot.core.results import DeactivationResult, Submitted, UsersOverview
+from bot.core.results import DeactivationResult, Person, Submitted, UsersOverview
 from bot.core.wording import fmt_date, money, plural
 from handlers.blocks.activity import Entry, activity_lines
 from handlers.blocks.mrkdwn import (
@@ -237,3 +237,30 @@ def channel_welcome(account_name: str) -> Message:
 
 def error_message(text_escaped: str) -> Message:
     return message(f":no_entry: {text_escaped}")
+
+
+def deactivate_question(people: Sequence[Person], unknown: Sequence[str] = ()) -> Message:
+    """`/licenses deactivate @a @b` asks first: who exactly, and a button that does it."""
+    names = [f"• {escape(p.name)}{' (admin: only with their written consent)' if p.is_admin else ''}" for p in people]
+    text = f"Deactivate {plural(len(people), 'user')}? They lose access to Teamleader Focus."
+    lines = [f"*{text}*", *names]
+    if unknown:
+        lines.append("Not users of this account (left out): " + ", ".join(mention(u) for u in unknown))
+    value = ",".join(str(p.member_id) for p in people)
+    return message(
+        text,
+        [
+            section("\n".join(lines)),
+            context(NOT_LOWERING),
+            actions(
+                [
+                    button(
+                        f"Yes, deactivate {plural(len(people), 'user')}",
+                        Action.CONFIRM_DEACTIVATE,
+                        value=value,
+                        style="danger",
+                    )
+                ]
+            ),
+        ],
+    )
