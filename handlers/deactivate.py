@@ -107,7 +107,8 @@ def open_modal(ctx: Ctx, trigger_id: str) -> None:
             return message_view(TITLE, not_admin_text(viewer))
         page = usecases.license_page(ctx.deps.db, team=ctx.team, now=ctx.now())
         active = people.active_people(ctx.deps.db, team=ctx.team)
-        return deactivate_view(active, has_pending=page.pending is not None)
+        automatic = {m.id for m in page.deactivation.chosen} if page.deactivation else set()
+        return deactivate_view(active, has_pending=page.pending is not None, automatic=automatic)
 
     open_then_fill(ctx, trigger_id, TITLE, fill)
 

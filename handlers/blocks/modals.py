@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -130,30 +130,42 @@ def reduce_view(page: LicensePage, *, prefill: int | None = None, note: str | No
     }
 
 
-def _option(p: Person) -> dict[str, Any]:
-    label = f"{p.name}{' (admin)' if p.is_admin else ''}"
+AUTOMATIC_MARK = " · goes automatically"
+"""Marks the users the renewal would otherwise deactivate automatically."""
+
+
+def _option(p: Person, automatic: Collection[int] = ()) -> dict[str, Any]:
+    mark = AUTOMATIC_MARK if p.member_id in automatic else ""
+    label = f"{p.name[: 75 - len(mark) - 8]}{' (admin)' if p.is_admin else ''}{mark}"
     return {"text": plain(label, 75), "value": str(p.member_id)}
 
 
-def user_options(people: Sequence[Person]) -> dict[str, Any]:
-    """`options` (up to 100) or alphabetical `option_groups` of at most 100 each."""
+def user_options(people: Sequence[Person], automatic: Collection[int] = ()) -> dict[str, Any]:
+    """`options` (up to 100) or alphabetical `option_groups` of at most 100 each; `automatic` marked."""
     ordered = sorted(people, key=lambda p: (p.name.casefold(), p.member_id))
     if len(ordered) <= OPTIONS_LIMIT:
-        return {"options": [_option(p) for p in ordered]}
+        return {"options": [_option(p, automatic) for p in ordered]}
     groups = []
     for i in range(0, min(len(ordered), OPTIONS_LIMIT * OPTIONS_LIMIT), OPTIONS_LIMIT):
         chunk = ordered[i : i + OPTIONS_LIMIT]
         label = f"{chunk[0].name[:30]} – {chunk[-1].name[:30]}"
-        groups.append({"label": plain(label, 75), "options": [_option(p) for p in chunk]})
+        groups.append({"label": plain(label, 75), "options": [_option(p, automatic) for p in chunk]})
     return {"option_groups": groups}
 
 
-def deactivate_view(people: Sequence[Person], *, has_pending: bool) -> View_:
+def deactivate_view(people: Sequence[Person], *, has_pending: bool, automatic: Collection[int] = ()) -> View_:
+    """`automatic`: the member ids the pending request's renewal would deactivate automatically (marked)."""
+    intro = (
+        "Choose the users to deactivate now. They lose access to the account.\n"
+        "Admins are only deactivated after they give written consent that their admin rights may be removed."
+    )
+    if automatic:
+        intro += (
+            f"\nMarked “{AUTOMATIC_MARK.strip(' ·')}”: the {plural(len(automatic), 'user')} deactivated "
+            "automatically at the renewal if nobody else is (the most recently added first)."
+        )
     blocks: list[Block] = [
-        section(
-            "Choose the users to deactivate now. They lose access to the account.\n"
-            "Admins are only deactivated after they give written consent that their admin rights may be removed."
-        ),
+        section(intro),
         {
             "type": "input",
             "block_id": BlockId.USERS,
@@ -162,7 +174,7 @@ def deactivate_view(people: Sequence[Person], *, has_pending: bool) -> View_:
                 "type": "multi_static_select",
                 "action_id": Action.USERS_INPUT,
                 "placeholder": plain("Choose users"),
-                **user_options(people),
+                **user_options(people, automatic),
             },
         },
         context(

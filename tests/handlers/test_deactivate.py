@@ -114,3 +114,14 @@ def test_the_command_asks_first_and_only_the_button_deactivates(
     assert "Deactivated: User 5, User 6." in last_reply(standin)
     slack.click(ADMIN, Action.CONFIRM_DEACTIVATE, "5,x")
     assert "That button does not name users" in last_reply(standin)
+
+
+def test_the_modal_marks_who_would_otherwise_go_automatically(
+    slack: SlackSim, standin: SlackStandIn, team: str, db: Database
+) -> None:
+    usecases.submit_reduction(db, team=team, actor=Actor.slack(ADMIN), seats=4, now=NOW)  # 10 → 6: 2 of 8 go
+    slack.command(ADMIN, "deactivate")
+    modal = slack.modal()
+    labels = [o["text"]["text"] for o in modal["blocks"][1]["element"]["options"]]
+    assert labels[-3:] == ["User 5", "User 6 · goes automatically", "User 7 · goes automatically"]
+    assert "the 2 users deactivated automatically at the renewal" in str(modal["blocks"][0])
