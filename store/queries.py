@@ -218,7 +218,16 @@ def page_of(
     """The license page of an account loaded in `s`: the terms, the pending request, the roster it needs."""
     terms, pending = terms_of(account), pending_of(s, account.id)
     roster = roster_of(s, account.id, new_seat_count(terms, pending))
-    return build_page(terms, roster, pending, now, teamleader, unreachable_admins(s, account.id))
+    unknown = s.scalar(
+        select(func.count())
+        .select_from(models.Member)
+        .where(
+            models.Member.account_id == account.id,
+            models.Member.status == MemberStatus.ACTIVE.value,
+            models.Member.added_at == policy.UNKNOWN_ADDED,
+        )
+    )
+    return build_page(terms, roster, pending, now, teamleader, unreachable_admins(s, account.id), int(unknown or 0))
 
 
 def unreachable_admins(s: Session, account_id: int) -> tuple[str, ...]:

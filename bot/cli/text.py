@@ -10,6 +10,7 @@ from bot.core.wording import (
     money,
     plural,
     reconnect_banner,
+    unknown_added_line,
     unreachable_line,
 )
 from bot.worker.outbox import OutboxStatus
@@ -37,6 +38,8 @@ def render_page(page: LicensePage) -> str:
         lines.append(f"  teamleader       {line}")
     if page.unreachable_admins:
         lines.append(f"  ! unreachable    {unreachable_line(page.unreachable_admins)}")
+    if page.unknown_added:
+        lines.append(f"  added dates      {unknown_added_line(page.unknown_added)}")
     if t.price_per_seat is not None:
         lines.append(f"  price            {money(t.price_per_seat, t.currency)} per license per month")
     p = page.pending

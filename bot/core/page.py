@@ -71,6 +71,8 @@ class LicensePage:
     """None: the account is not connected to Teamleader (members are kept by CSV import)."""
     unreachable_admins: tuple[str, ...] = ()
     """Active admins licensebot cannot reach in Slack (no Slack user id, none found by email): no DM, no Home."""
+    unknown_added: int = 0
+    """Active users with no known added date (policy.UNKNOWN_ADDED): last in line for automatic deactivation."""
 
     @property
     def active(self) -> int:
@@ -97,6 +99,7 @@ def build_page(
     now: datetime,
     teamleader: TeamleaderLink | None = None,
     unreachable_admins: tuple[str, ...] = (),
+    unknown_added: int = 0,
 ) -> LicensePage:
     today = policy.local_date(now, terms.timezone)
     upcoming = policy.renewal_on_or_after(terms.anchor, terms.plan, today)
@@ -116,4 +119,5 @@ def build_page(
         saving=policy.saving(pending.seats_removed, terms.price_per_seat, terms.plan) if pending else None,
         teamleader=teamleader,
         unreachable_admins=unreachable_admins,
+        unknown_added=unknown_added,
     )

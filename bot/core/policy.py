@@ -11,10 +11,15 @@ import enum
 import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import pendulum
+
+UNKNOWN_ADDED = datetime(1970, 1, 1, tzinfo=UTC)
+"""The added date of a user nobody knows it of (the first Teamleader sync brings in existing users): the oldest
+possible, so such users come last in the newest-first order of automatic deactivations until their real date
+is imported (`licensebot users import`)."""
 
 DEADLINE_DAYS = 15
 """A reduction for renewal R must be submitted on or before the local date R - 15 days."""

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pendulum
 
 from bot.core.page import TeamleaderLink
+from bot.core.policy import UNKNOWN_ADDED
 
 
 def fmt_date(d: date) -> str:
@@ -60,6 +61,23 @@ def last_sync_line(link: TeamleaderLink, timezone: str) -> str:
     """The license page's line for a connected account: when the members were last synced."""
     last = fmt_local_time(link.last_sync_at, timezone) if link.last_sync_at else "not yet"
     return f"Members are synced from Teamleader; last sync {last}"
+
+
+def added_phrase(added_at: datetime, timezone: str) -> str:
+    """ "added Thu 26 Nov 2026", or that nobody knows when (users the first Teamleader sync brought in)."""
+    if added_at == UNKNOWN_ADDED:
+        return "added date unknown"
+    local = pendulum.instance(added_at).in_timezone(timezone)
+    return f"added {fmt_date(local.date())}"
+
+
+def unknown_added_line(count: int) -> str:
+    """The page's note about users with no known added date."""
+    return (
+        f"{plural(count, 'user')} synced from Teamleader {'has' if count == 1 else 'have'} no known added date: "
+        "they are deactivated automatically only after every user with a known date. An operator imports the real "
+        "dates with `licensebot users import` (the added_on column)."
+    )
 
 
 def unreachable_line(names: tuple[str, ...], shown: int = 5) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 from bot.core import policy
 from bot.core.page import AccountTerms, PendingRequest
 from bot.core.results import DeactivationResult, Person, Submitted, UsersOverview
-from bot.core.wording import fmt_date, money, plural
+from bot.core.wording import added_phrase, fmt_date, money, plural
 from handlers.blocks.activity import Entry, activity_lines
 from handlers.blocks.mrkdwn import (
     Block,
@@ -23,7 +23,7 @@ from handlers.blocks.mrkdwn import (
     mention,
     section,
 )
-from handlers.blocks.page import NOT_LOWERING, cancel_button, local_day
+from handlers.blocks.page import NOT_LOWERING, cancel_button
 from handlers.ids import Action
 
 Message = dict[str, Any]
@@ -68,7 +68,7 @@ def users_message(ov: UsersOverview) -> Message:
     automatic = {m.id for m in ov.automatic.chosen}
     lines = [
         f"{'*' if p.member_id in automatic else ''}{escape(p.name)}{'*' if p.member_id in automatic else ''}"
-        f"{' · admin' if p.is_admin else ''} · added {local_day(p.added_at, page.terms.timezone)}"
+        f"{' · admin' if p.is_admin else ''} · {added_phrase(p.added_at, page.terms.timezone)}"
         f"{' · :warning: would be deactivated' if p.member_id in automatic else ''}"
         for p in ov.people
     ]

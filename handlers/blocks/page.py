@@ -11,12 +11,14 @@ from bot.core.page import LicensePage
 from bot.core.results import Viewer
 from bot.core.wording import (
     DEADLINE_LABEL,
+    added_phrase,
     deadline_phrase,
     fmt_date,
     last_sync_line,
     money,
     plural,
     reconnect_banner,
+    unknown_added_line,
     unreachable_line,
     users_are_active,
 )
@@ -156,13 +158,14 @@ def teamleader_block(page: LicensePage) -> Block | None:
 
 def unreachable_blocks(page: LicensePage) -> list[Block]:
     """Admins no reminder reaches in Slack, named."""
-    if not page.unreachable_admins:
-        return []
-    return [context(f":warning: {escape(unreachable_line(page.unreachable_admins))}")]
+    notes = [f":warning: {escape(unreachable_line(page.unreachable_admins))}"] if page.unreachable_admins else []
+    if page.unknown_added:
+        notes.append(escape(unknown_added_line(page.unknown_added)))
+    return [context(n) for n in notes]
 
 
 def _member(m: policy.Member, timezone: str) -> str:
-    return f"{escape(m.name)}{' (admin)' if m.is_admin else ''}, added {local_day(m.added_at, timezone)}"
+    return f"{escape(m.name)}{' (admin)' if m.is_admin else ''}, {added_phrase(m.added_at, timezone)}"
 
 
 def admins_phrase(viewer: Viewer) -> str:
