@@ -8,10 +8,13 @@ import pytest
 from sqlalchemy import select
 
 from bot import usecases
+from bot.cli.wiring import slack_notices
 from bot.core.audit import Actor, MessageKind
+from bot.worker.loop import run_once
 from store import models
 from store.db import Database
 from tests.bot.cli.test_main import run
+from tests.bot.worker.scenario import RENEWAL_OVER
 from tests.conftest import NOW
 from tests.factories import add_account, add_members
 
@@ -85,3 +88,12 @@ def test_a_past_renews_is_an_error(capsys: pytest.CaptureFixture[str], db_url: s
     code, _, err = run(capsys, db_url, "account", "set", "--team", "T0001", "--renews", "2026-11-01", "--now", AT)
     assert code == 2
     assert "--renews 2026-11-01 is in the past (today is 2026-11-26 in Europe/Brussels)" in err
+
+
+def test_the_renewal_applies_the_adjusted_request(
+    capsys: pytest.CaptureFixture[str], db_url: str, pending: Database
+) -> None:
+    assert run(capsys, db_url, "account", "set", "--team", "T0001", "--seats", "5", "--now", AT)[0] == 0
+    run_once(pending, None, RENEWAL_OVER, notices=slack_notices())
+    with pending.transaction() as s:
+        assert s.scalars(select(models.Account.licensed_seats)).one() == 3  # what the admins asked for, not 1
