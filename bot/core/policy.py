@@ -232,7 +232,7 @@ def validate_reduction(raw: object, licensed_seats: int, members: Sequence[Membe
             Problem(
                 Violation.ADMINS_WITHOUT_CONSENT,
                 f"{admins} admin{_s(admins)} {'has' if admins == 1 else 'have'} not consented to losing admin "
-                f"rights, so at least {admins} licenses must remain (remove at most {most}), "
+                f"rights, so at least {plural_of(admins, 'license')} must remain (remove at most {most}), "
                 "or ask an admin for written consent first.",
             ),
         )
