@@ -114,6 +114,8 @@ def unused_seats_message(page: LicensePage) -> Message:
         f"To change the renewal of {fmt_date(target.renewal)}, request by *{fmt_date(target.deadline)}* "
         f"({deadline_phrase(target.days_left)})."
     )
+    if page.unreachable_admins:
+        lines.append(f":warning: {escape(unreachable_line(page.unreachable_admins))}")
     blocks: list[Block] = [
         header(f"{plural(unused, 'unused license')}"),
         *line_sections(lines),
