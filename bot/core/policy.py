@@ -402,8 +402,8 @@ def retarget_request(
         return renewal_on_or_after(anchor, plan, day) == day
 
     today = local_date(now, timezone)
-    if on_schedule(renewal) and renewal >= today and (last_processed is None or renewal > last_processed):
-        return None
+    if on_schedule(renewal) and (last_processed is None or renewal > last_processed):
+        return None  # still a renewal of the schedule, not processed yet (even if its day is over: it will be)
     target = request_target(anchor, plan, requested_at, timezone)
     if target.renewal < today or (last_processed is not None and target.renewal <= last_processed):
         target = request_target(anchor, plan, now, timezone)

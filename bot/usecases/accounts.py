@@ -144,7 +144,8 @@ def update_account(
         diff = _apply_changes(account, changes)
         _check_renews(changes.renews, now, account.timezone)
         if diff:
-            change = reconcile_pending(s, account, seats_before, now, word)
+            moved = bool({"renewal_anchor", "plan", "timezone"} & set(diff))
+            change = reconcile_pending(s, account, seats_before, now, word, schedule_changed=moved)
             if change is not None:
                 diff["pending_request"] = change.summary
             account.updated_at = now

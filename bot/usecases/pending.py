@@ -33,10 +33,17 @@ def plain_text(change: RequestChange) -> dict[str, Any]:
 
 
 def reconcile_pending(
-    s: Session, account: models.Account, seats_before: int, now: datetime, word: Word | None
+    s: Session,
+    account: models.Account,
+    seats_before: int,
+    now: datetime,
+    word: Word | None,
+    *,
+    schedule_changed: bool,
 ) -> RequestChange | None:
-    """After `account`'s seats or schedule changed (not yet committed): adjust, re-target or refuse
-    (Conflict: the caller's transaction rolls back, nothing is changed). Queues the admins' notice."""
+    """After `account`'s seats or schedule (anchor, plan, timezone: `schedule_changed`) changed, not yet
+    committed: adjust, re-target or refuse (Conflict: the caller's transaction rolls back, nothing is changed).
+    Queues the admins' notice."""
     row = pending_row(s, account.id)
     if row is None:
         return None
@@ -51,14 +58,18 @@ def reconcile_pending(
                 "(an admin: `/licenses cancel`)"
             )
         removed = rebase.seats_removed
-    target = policy.retarget_request(
-        row.renewal_date,
-        row.created_at,
-        account.renewal_anchor,
-        Plan(account.plan),
-        now,
-        account.timezone,
-        account.last_processed_renewal,
+    target = (
+        policy.retarget_request(
+            row.renewal_date,
+            row.created_at,
+            account.renewal_anchor,
+            Plan(account.plan),
+            now,
+            account.timezone,
+            account.last_processed_renewal,
+        )
+        if schedule_changed
+        else None
     )
     renewal = target.renewal if target else row.renewal_date
     if removed == row.seats_removed and renewal == row.renewal_date and account.licensed_seats == seats_before:

@@ -97,3 +97,14 @@ def test_the_renewal_applies_the_adjusted_request(
     run_once(pending, None, RENEWAL_OVER, notices=slack_notices())
     with pending.transaction() as s:
         assert s.scalars(select(models.Account.licensed_seats)).one() == 3  # what the admins asked for, not 1
+
+
+def test_other_settings_never_move_a_request_whose_renewal_waits_to_be_processed(
+    capsys: pytest.CaptureFixture[str], db_url: str, pending: Database
+) -> None:
+    after = "2027-01-02T12:00:00Z"  # the renewal day is over; the worker has not processed it yet
+    code, out, err = run(capsys, db_url, "account", "set", "--team", "T0001", "--name", "Acme NV", "--now", after)
+    assert code == 0, err
+    assert "pending request" not in out
+    (_, removed, renewal), sent = request_and_notices(pending)
+    assert (removed, renewal, sent) == (7, date(2027, 1, 1), [])
