@@ -14,11 +14,12 @@ from bot.cli import audit, consents, serve, teamleader, worker
 from bot.cli.args import Parser, instant, iso_date, now_of, open_db, whole
 from bot.cli.output import printable_output
 from bot.cli.text import render_outbox, render_page
-from bot.cli.wiring import slack_notices
+from bot.cli.wiring import slack_directory, slack_notices
 from bot.core.audit import OPERATOR
 from bot.core.errors import Unavailable, UserError
 from bot.core.members_csv import parse_members_csv
 from bot.core.policy import PolicyError
+from bot.usecases.admin_links import link_admins
 from bot.worker.outbox import outbox_status
 from store.db import Database, StoreError, database_url, upgrade
 
@@ -87,6 +88,9 @@ def cmd_users_reactivate(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     db = open_db(args)
+    directory = slack_directory()  # with SLACK_BOT_TOKEN: admins without a Slack id are looked up by email first
+    if directory is not None:
+        link_admins(db, team=args.team, lookup=directory.user_id_for_email, now=now_of(args))
     print(render_page(usecases.license_page(db, team=args.team, now=now_of(args))))
     outbox = render_outbox(outbox_status(db, team=args.team))
     if outbox:

@@ -52,3 +52,20 @@ def test_an_admin_nobody_can_reach_is_named_in_the_channel_post_and_the_status(
     assert "Zoe (1 admin) has no Slack user licensebot can find" in post
     assert main(["--database", db_url, "status", "--team", TEAM, "--now", D14.isoformat()]) == 0
     assert "! unreachable    Zoe (1 admin) has no Slack user licensebot can find" in capsys.readouterr().out
+
+
+def test_status_looks_the_admin_up_by_email_when_it_has_the_token(
+    db: Database,
+    team: str,
+    standin: SlackStandIn,
+    db_url: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    add_zoe(db)
+    standin.add_user("U0ZOE", name="Zoe", email="zoe@acme.test")
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    monkeypatch.setenv("SLACK_API_URL", standin.api_url)
+    assert main(["--database", db_url, "status", "--team", TEAM, "--now", D14.isoformat()]) == 0
+    assert "unreachable" not in capsys.readouterr().out
+    assert [c.params["email"] for c in standin.calls_to("users.lookupByEmail")] == ["zoe@acme.test"]
