@@ -38,7 +38,8 @@ def _check_admin_flags(
         if member.id not in consented:
             raise UserError(
                 f"line {row.line}: {row.email} is an admin and has not given written consent to lose admin rights: "
-                f"ask them in Slack (`/licenses consent @{member.name}`), then import again; or keep admin=yes. "
+                f"another admin asks for it in Slack (`/licenses consent @{member.name}`) and, once {member.name} "
+                "has signed, import again; or keep admin=yes. "
                 "Nothing was imported."
             )
         demoted.append(member.name)
