@@ -1,4 +1,4 @@
-"""The worker's `Directory` port over Slack's Web API: a user's timezone from users.info (users:read)."""
+"""The worker's `Timezones` port over Slack's Web API: a user's timezone from users.info (users:read)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Callable
 from slack_sdk import WebClient
 
 
-class SlackDirectory:
+class SlackTimezones:
     def __init__(self, client_for: Callable[[str], WebClient]) -> None:
         """`client_for(team)`: the Web API client of that workspace."""
         self._client_for = client_for

@@ -9,6 +9,7 @@ sender on a later tick.
 from __future__ import annotations
 
 import http.client
+import logging
 import threading
 from collections.abc import Callable
 from datetime import datetime
@@ -25,6 +26,7 @@ from bot.worker.ports import DeliveryError, Posted
 from bot.worker.sender import DeliveryReport, Sender
 from handlers.observe import CountRateLimits
 
+log = logging.getLogger(__name__)
 RATE_LIMIT_RETRIES = 3
 
 
@@ -124,3 +126,29 @@ class ClientPoster:
 def deliver_now(client: WebClient, db: Database, key: str, now: datetime) -> DeliveryReport:
     """Send the messages queued under `key` at once with `client` (what fails, the worker retries)."""
     return Sender(ClientPoster(client), threads=1, pacer=Pacer(0)).deliver_now(db, key, now)
+
+
+class SlackDirectory:
+    """The worker's `Directory` port: users.lookupByEmail (users:read.email). Not found, or any failure
+    (logged): None, and the admin is named as unreachable."""
+
+    def __init__(self, client_factory: Callable[[], WebClient]) -> None:
+        self._factory = client_factory
+
+    def user_id_for_email(self, email: str) -> str | None:
+        return user_id_for_email(self._factory(), email)
+
+
+def user_id_for_email(client: WebClient, email: str) -> str | None:
+    try:
+        user = client.users_lookupByEmail(email=email).get("user") or {}
+    except SlackApiError as exc:
+        error = exc.response.get("error")
+        if error != "users_not_found":
+            log.warning("users.lookupByEmail failed: %s", error)
+        return None
+    except (OSError, SlackClientError, http.client.HTTPException) as exc:
+        log.warning("users.lookupByEmail failed: %s: %s", type(exc).__name__, exc)
+        return None
+    user_id = user.get("id")
+    return user_id if isinstance(user_id, str) and USER_ID.match(user_id) and not user.get("deleted") else None

@@ -16,20 +16,34 @@ from functools import partial
 
 from bot.core.errors import UserError
 from bot.teamleader import jobs
+from bot.worker.admins import link_due_admins
 from bot.worker.loop import DEFAULT_INTERVAL, Background, Hooks, Step, start, worker_database
 from bot.worker.pacing import Pacer
 from bot.worker.ports import Notices
 from bot.worker.sender import DEFAULT_THREADS, Sender
 from bot.worker.timezones import refresh_timezones
 from handlers.blocks import notices
-from handlers.directory import SlackDirectory
-from handlers.webapi import SlackPoster, make_client
+from handlers.directory import SlackTimezones
+from handlers.webapi import SlackDirectory, SlackPoster, make_client
 from store.db import Database
 
 
 def installed_hooks(env: dict[str, str] | None = None) -> Hooks:
-    """The Teamleader sync, and (with SLACK_BOT_TOKEN) the refresh of admins' Slack timezones."""
-    return Hooks(before_renewal=jobs.before_renewal, each_pass=(jobs.run_due_syncs, *timezone_steps(env)))
+    """The Teamleader sync; with SLACK_BOT_TOKEN set, also admins without a Slack id looked up by email and
+    the refresh of admins' Slack timezones."""
+    directory = slack_directory(env)
+    linking = (link_due_admins(directory),) if directory else ()
+    return Hooks(before_renewal=jobs.before_renewal, each_pass=(*linking, jobs.run_due_syncs, *timezone_steps(env)))
+
+
+def slack_directory(env: dict[str, str] | None = None) -> SlackDirectory | None:
+    """Slack's users.lookupByEmail with SLACK_BOT_TOKEN at SLACK_API_URL; None without a token."""
+    environ = dict(os.environ) if env is None else env
+    token = environ.get("SLACK_BOT_TOKEN", "").strip()
+    if not token:
+        return None
+    base_url = environ.get("SLACK_API_URL") or None
+    return SlackDirectory(lambda: make_client(token, base_url))
 
 
 def timezone_steps(env: dict[str, str] | None = None) -> tuple[Step, ...]:
@@ -39,8 +53,8 @@ def timezone_steps(env: dict[str, str] | None = None) -> tuple[Step, ...]:
     if not token:
         return ()
     base_url = environ.get("SLACK_API_URL") or None
-    directory = SlackDirectory(lambda _team: make_client(token, base_url))
-    return (partial(refresh_timezones, directory=directory),)
+    timezones = SlackTimezones(lambda _team: make_client(token, base_url))
+    return (partial(refresh_timezones, directory=timezones),)
 
 
 def slack_notices() -> Notices:
@@ -50,6 +64,7 @@ def slack_notices() -> Notices:
         unused_seats=notices.unused_seats_message,
         renewal_summary=notices.renewal_summary_message,
         teamleader_reconnect=notices.teamleader_reconnect_message,
+        request_changed=notices.request_changed_message,
     )
 
 

@@ -49,6 +49,7 @@ class AuditAction(enum.StrEnum):
     CONSENT_REVOKED = "consent.revoked"
     CONSENT_REFUSED = "consent.refused"
     CONSENTS_EXPORTED = "consents.exported"
+    AUDIT_EXPORTED = "audit.exported"
     MESSAGE_QUEUED = "message.queued"
     REMINDER_SNOOZED = "reminder.snoozed"
     REMINDER_ESCALATED = "reminder.escalated"
@@ -61,6 +62,10 @@ class AuditAction(enum.StrEnum):
     TEAMLEADER_SYNCED = "teamleader.synced"
     TEAMLEADER_INTERVAL_CHANGED = "teamleader.interval_changed"
     TEAMLEADER_RECONNECT_NEEDED = "teamleader.reconnect_needed"
+
+
+INTERNAL: frozenset[str] = frozenset({AuditAction.MESSAGE_QUEUED.value})
+"""Entries for the operator's audit export only: the history and "Recent activity" people read leave them out."""
 
 
 class MessageKind(enum.StrEnum):
@@ -76,6 +81,8 @@ class MessageKind(enum.StrEnum):
     DEACTIVATION = "deactivation"
     CONSENT = "consent"
     CHANNEL = "channel"
+    REQUEST_CHANGED = "request_changed"
+    """An operator changed the seats or the renewal under a pending request (bot/usecases/pending.py)."""
 
 
 def announcement_key(kind: MessageKind, account_id: int, ref: object) -> str:
