@@ -6,6 +6,7 @@ command's response_url (ephemeral). Add a sub-command by adding it to SUBCOMMAND
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
 from typing import Any
 
@@ -14,11 +15,13 @@ from slack_sdk import WebClient
 
 from bot import usecases
 from bot.core.audit import Actor
-from bot.core.ids import CHANNEL_ID
+from bot.core.errors import UserError
+from bot.core.ids import CHANNEL_ID, MENTION
 from handlers import cancel as cancel_feature
 from handlers import consent as consent_feature
 from handlers import deactivate as deactivate_feature
 from handlers import link as link_feature
+from handlers.admins import with_admins_linked
 from handlers.blocks.consent import consent_section
 from handlers.blocks.messages import (
     channel_set_message,
@@ -33,6 +36,7 @@ from handlers.context import Ctx
 from handlers.deps import Deps
 from handlers.errors import after_saving
 from handlers.followup import at_once, later
+from handlers.home import refresh_admin_homes
 from handlers.ids import Command
 from handlers.reduce import open_reduce
 from handlers.users_args import users_reply
@@ -43,7 +47,7 @@ HISTORY_LENGTH = 15
 
 
 def status(ctx: Ctx, _args: str, _command: dict[str, Any]) -> None:
-    snap = ctx.snapshot()
+    snap = with_admins_linked(ctx, ctx.snapshot())
     consents = consent_section(snap.viewer, snap.consents)
     ctx.reply(message(page_text(snap.page), page_blocks(snap.page, snap.viewer, consents)))
 
@@ -64,6 +68,26 @@ def users(ctx: Ctx, args: str, _command: dict[str, Any]) -> None:
 
 def deactivate(ctx: Ctx, args: str, command: dict[str, Any]) -> None:
     deactivate_feature.from_command(ctx, args, str(command.get("trigger_id") or ""))
+
+
+def reactivate(ctx: Ctx, args: str, _command: dict[str, Any]) -> None:
+    """`/licenses reactivate @user`: one user deactivated by hand, if a license is free."""
+    user_ids = MENTION.findall(args)
+    if len(user_ids) != 1 or MENTION.sub(" ", args).strip():
+        ctx.reply(message("Use `/licenses reactivate @user`: one user at a time; nothing was changed."))
+        return
+    if ctx.require_admin() is None:
+        return
+    try:
+        done = usecases.reactivate_member(
+            ctx.deps.db, team=ctx.team, actor=Actor.slack(ctx.user), slack_user_id=user_ids[0], now=ctx.now()
+        )
+    except UserError as exc:
+        ctx.reply(message(escape(exc.message)))
+        return
+    with after_saving("The reactivation"):
+        ctx.reply(message(f":arrows_counterclockwise: {escape(done.summary)}."))
+        refresh_admin_homes(ctx)
 
 
 def channel(ctx: Ctx, _args: str, command: dict[str, Any]) -> None:
@@ -104,6 +128,7 @@ SUBCOMMANDS: dict[str, SubCommand] = {
     "cancel": cancel,
     "users": users,
     "deactivate": deactivate,
+    "reactivate": reactivate,
     "consent": consent_feature.from_command,
     "channel": channel,
     "history": history,
@@ -117,8 +142,10 @@ def dispatch(ctx: Ctx, command: dict[str, Any]) -> None:
     handler = SUBCOMMANDS.get(name.lower())
     if handler is None:
         msg = help_message()
+        close = difflib.get_close_matches(name.lower()[:40], [n for n in SUBCOMMANDS if n], n=1, cutoff=0.6)
+        hint = f" Did you mean `{close[0]}`?" if close else ""
         msg["blocks"].insert(
-            0, {"type": "section", "text": {"type": "mrkdwn", "text": f"I do not know `{escape(name)}`."}}
+            0, {"type": "section", "text": {"type": "mrkdwn", "text": f"I do not know `{escape(name)}`.{hint}"}}
         )
         ctx.reply(msg)
         return

@@ -19,18 +19,21 @@ from bot.core.ids import MENTION
 from bot.core.results import DeactivationResult
 from bot.usecases import people
 from handlers import consent as consent_feature
-from handlers.blocks.messages import Message, deactivated_message, message
+from handlers.blocks.messages import Message, deactivate_question, deactivated_message, message
 from handlers.blocks.modals import STATIC_LIMIT, deactivate_view, message_view, selected_member_ids
 from handlers.blocks.mrkdwn import escape, line_sections
 from handlers.blocks.page import not_admin_text
+from handlers.blocks.state import action_value, parse_id
 from handlers.context import Ctx
 from handlers.deps import Deps
 from handlers.errors import after_saving
-from handlers.followup import later, open_then_fill
+from handlers.followup import acked, later, open_then_fill
 from handlers.home import refresh_admin_homes
 from handlers.ids import Action, Block, View
 
 TITLE = "Deactivate users"
+MAX_AT_ONCE = 50
+"""Users one `/licenses deactivate @a @b …` may name (the confirm button carries their ids)."""
 
 
 def start_consent_flow(ctx: Ctx, admins: Sequence[tuple[int, str]]) -> list[str]:
@@ -70,12 +73,30 @@ def from_command(ctx: Ctx, text: str, trigger_id: str) -> None:
             )
         )
         return
+    if len(set(user_ids)) > MAX_AT_ONCE:
+        ctx.reply(message(f"At most {MAX_AT_ONCE} users at a time: nothing was deactivated."))
+        return
     if ctx.require_admin() is None:
         return
     found = people.resolve_many(ctx.deps.db, team=ctx.team, user_ids=user_ids, now=ctx.now(), email_of=ctx.email_of)
-    result = deactivate(ctx, [p.member_id for p in found.members.values()])
-    with after_saving("The deactivation"):
+    chosen = [p for p in found.members.values() if p.active]
+    if not chosen:
+        result = deactivate(ctx, [p.member_id for p in found.members.values()])  # only "already" / unknown: said
         ctx.reply(answer(ctx, result, found.unknown))
+        return
+    ctx.reply(deactivate_question(chosen, found.unknown))  # confirmed with the button: on_confirm
+
+
+def on_confirm(ctx: Ctx, body: dict[str, Any]) -> None:
+    """The "Yes, deactivate" button of the question: deactivate exactly the users it names."""
+    parts = str(action_value(body) or "").split(",")
+    ids = [parse_id(p) for p in parts[: MAX_AT_ONCE + 1]]
+    if not parts or len(parts) > MAX_AT_ONCE or any(i is None for i in ids):
+        ctx.reply(message("That button does not name users; run `/licenses deactivate` again."))
+        return
+    result = deactivate(ctx, [i for i in ids if i is not None])
+    with after_saving("The deactivation"):
+        ctx.reply(answer(ctx, result), replace=True)
         refresh_admin_homes(ctx)
 
 
@@ -87,7 +108,10 @@ def open_modal(ctx: Ctx, trigger_id: str) -> None:
         page = usecases.license_page(ctx.deps.db, team=ctx.team, now=ctx.now())
         listed = people.active_people(ctx.deps.db, team=ctx.team, limit=STATIC_LIMIT + 1)
         small = len(listed) <= STATIC_LIMIT
-        return deactivate_view(listed if small else None, active=page.active, has_pending=page.pending is not None)
+        automatic = {m.id for m in page.deactivation.chosen} if page.deactivation else set()
+        return deactivate_view(
+            listed if small else None, active=page.active, has_pending=page.pending is not None, automatic=automatic
+        )
 
     open_then_fill(ctx, trigger_id, TITLE, fill)
 
@@ -127,6 +151,8 @@ def register(app: App, deps: Deps) -> None:
     def open_button(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
         ack()
         open_modal(Ctx.of(deps, context, client), str(body.get("trigger_id") or ""))
+
+    app.action(Action.CONFIRM_DEACTIVATE)(acked(deps, on_confirm))
 
     @app.view(View.DEACTIVATE)
     def submit(ack: Ack, view: dict[str, Any], context: BoltContext, client: WebClient) -> None:

@@ -1,4 +1,4 @@
-"""The worker's `Directory` port over Slack's Web API: a user's timezone from users.info (users:read)."""
+"""The worker's `Timezones` port over Slack's Web API: a user's timezone from users.info (users:read)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from slack_sdk.errors import SlackApiError
 from handlers.webapi import REFUSED_TOKEN
 
 
-class SlackDirectory:
+class SlackTimezones:
     def __init__(
         self, client_for: Callable[[str], WebClient | None], *, refused: Callable[[str], None] | None = None
     ) -> None:

@@ -20,6 +20,7 @@ from bot.core.page import LicensePage
 from bot.core.results import Viewer
 from bot.usecases import snapshot
 from bot.usecases.snapshot import AdminsView
+from handlers.admins import with_admins_linked
 from handlers.blocks.consent import consent_section
 from handlers.blocks.page import home_view, unlinked_home_view
 from handlers.context import Ctx
@@ -50,6 +51,7 @@ def build_home(ctx: Ctx, user_id: str, shared: Shared | None = None, viewer: Vie
             )
         except NotFound as exc:
             return unlinked_home_view(exc.message, link=True)
+        snap = with_admins_linked(ctx, snap, RECENT)
         viewer, shared = snap.viewer, Shared(snap.page, snap.activity, snap.consents)
     return home_view(shared.page, viewer, shared.activity, consent_section(viewer, shared.consents))
 

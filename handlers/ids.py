@@ -17,6 +17,7 @@ class Action(enum.StrEnum):
     CANCEL_REQUEST = "licenses_cancel_request"
     CONFIRM_CANCEL = "licenses_confirm_cancel"
     OPEN_DEACTIVATE = "licenses_open_deactivate"
+    CONFIRM_DEACTIVATE = "licenses_confirm_deactivate"
     REQUEST_CONSENT = "licenses_request_consent"
     REVIEW_CONSENT = "licenses_review_consent"
     DECLINE_CONSENT = "licenses_decline_consent"

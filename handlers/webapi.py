@@ -14,6 +14,7 @@ by the sender on a later tick.
 from __future__ import annotations
 
 import http.client
+import logging
 import threading
 from collections.abc import Callable
 from datetime import datetime
@@ -31,6 +32,7 @@ from bot.worker.sender import DeliveryReport, Sender
 from handlers import redact
 from handlers.observe import CountRateLimits
 
+log = logging.getLogger(__name__)
 RATE_LIMIT_RETRIES = 3
 
 
@@ -211,3 +213,29 @@ def _retry_after(headers: Any) -> float:
             text = str(value[0] if isinstance(value, list) and value else value).strip()
             return float(text) if text.replace(".", "", 1).isdigit() else 1.0
     return 1.0
+
+
+class SlackDirectory:
+    """The worker's `Directory` port: users.lookupByEmail (users:read.email). Not found, or any failure
+    (logged): None, and the admin is named as unreachable."""
+
+    def __init__(self, client_factory: Callable[[], WebClient]) -> None:
+        self._factory = client_factory
+
+    def user_id_for_email(self, email: str) -> str | None:
+        return user_id_for_email(self._factory(), email)
+
+
+def user_id_for_email(client: WebClient, email: str) -> str | None:
+    try:
+        user = client.users_lookupByEmail(email=email).get("user") or {}
+    except SlackApiError as exc:
+        error = exc.response.get("error")
+        if error != "users_not_found":
+            log.warning("users.lookupByEmail failed: %s", error)
+        return None
+    except (OSError, SlackClientError, http.client.HTTPException) as exc:
+        log.warning("users.lookupByEmail failed: %s: %s", type(exc).__name__, exc)
+        return None
+    user_id = user.get("id")
+    return user_id if isinstance(user_id, str) and USER_ID.match(user_id) and not user.get("deleted") else None

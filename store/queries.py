@@ -14,7 +14,7 @@ from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
 from bot.core import policy
-from bot.core.audit import ActivityEntry, Actor, AuditAction
+from bot.core.audit import INTERNAL, ActivityEntry, Actor, AuditAction
 from bot.core.errors import NotFound
 from bot.core.page import PREVIEW, AccountTerms, LicensePage, PendingRequest, TeamleaderLink, build_page, new_seat_count
 from bot.core.policy import Plan
@@ -160,10 +160,10 @@ def audit(s: Session, account_id: int | None, actor: Actor, action: AuditAction,
 
 
 def history(s: Session, account_id: int, limit: int) -> list[ActivityEntry]:
-    """The account's latest audit entries, newest first."""
+    """The account's latest audit entries people read (not the `INTERNAL` ones), newest first."""
     rows = s.scalars(
         select(models.AuditEntry)
-        .where(models.AuditEntry.account_id == account_id)
+        .where(models.AuditEntry.account_id == account_id, models.AuditEntry.action.not_in(INTERNAL))
         .order_by(models.AuditEntry.at.desc(), models.AuditEntry.id.desc())
         .limit(limit)
     )
@@ -226,4 +226,39 @@ def page_of(
     Its deactivation lists the first `preview` users who would go automatically (None: all of them)."""
     terms, pending = terms_of(account), pending_of(s, account.id)
     roster = roster_of(s, account.id, new_seat_count(terms, pending), preview)
-    return build_page(terms, roster, pending, now, teamleader, preview=preview)
+    unknown = s.scalar(
+        select(func.count())
+        .select_from(models.Member)
+        .where(
+            models.Member.account_id == account.id,
+            models.Member.status == MemberStatus.ACTIVE.value,
+            models.Member.added_at == policy.UNKNOWN_ADDED,
+        )
+    )
+    return build_page(
+        terms,
+        roster,
+        pending,
+        now,
+        teamleader,
+        preview=preview,
+        unreachable_admins=unreachable_admins(s, account.id),
+        unknown_added=int(unknown or 0),
+    )
+
+
+def unreachable_admins(s: Session, account_id: int) -> tuple[str, ...]:
+    """The names of the active admins without a Slack user id (they get no DM and no App Home)."""
+    m = models.Member
+    return tuple(
+        s.scalars(
+            select(m.name)
+            .where(
+                m.account_id == account_id,
+                m.is_admin.is_(True),
+                m.status == MemberStatus.ACTIVE.value,
+                m.slack_user_id.is_(None),
+            )
+            .order_by(m.name, m.id)
+        )
+    )

@@ -63,3 +63,12 @@ def audit_actions(db: Database) -> list[tuple[str, str, dict[str, Any]]]:
     with db.transaction() as s:
         entries = s.scalars(select(models.AuditEntry).order_by(models.AuditEntry.id)).all()
         return [(e.actor, e.action, dict(e.details)) for e in entries]
+
+
+def demote(db: Database, *indexes: int, team: str = TEAM) -> None:
+    """Take the admin flag from factory members straight in the table (the import refuses it without consent):
+    the states the consent rules must still hold in."""
+    ids = [member_id(db, i, team) for i in indexes]
+    with db.transaction() as s:
+        for id_ in ids:
+            s.get_one(models.Member, id_).is_admin = False

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import os
+import tempfile
 from datetime import date, datetime
+from pathlib import Path
 from typing import NoReturn
 
 import pendulum
 
+from bot.core.errors import UserError
 from store.db import Database, database_url
 
 
@@ -63,3 +67,21 @@ def add_no_migrate(parser: argparse.ArgumentParser) -> None:
         help="do not upgrade the database schema at start; refuse to start unless it is at the latest "
         "(run `licensebot db upgrade` as a release step)",
     )
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write the whole file or nothing (a temporary file next to it, then renamed)."""
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise UserError(f"cannot write {path}: the folder {directory} does not exist")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+    except OSError as exc:
+        raise UserError(f"cannot write {path}: {exc.strerror}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise UserError(f"cannot write {path}: {exc.strerror}") from None

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from bot.cli.args import now_of, open_db
-from bot.core.errors import UserError
-from bot.usecases.consent_export import FORMATS, export_consents
+from bot.cli.args import now_of, open_db, write_atomically
+from bot.usecases.consent_export import export_consents
 from bot.usecases.consents import list_consents
+from bot.usecases.export_formats import FORMATS
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -21,28 +19,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
         return 0
     path = Path(args.output)
-    _write_atomically(path, text)
+    write_atomically(path, text)
     noun = "consent" if count == 1 else "consents"
     print(f"{count} {noun} of {args.team} written to {path} ({args.format})", file=sys.stderr)
     return 0
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Write the whole file or nothing (a temporary file next to it, then renamed)."""
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise UserError(f"cannot write {path}: the folder {directory} does not exist")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
-    except OSError as exc:
-        raise UserError(f"cannot write {path}: {exc.strerror}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise UserError(f"cannot write {path}: {exc.strerror}") from None
 
 
 def cmd_list(args: argparse.Namespace) -> int:

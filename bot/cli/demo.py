@@ -232,6 +232,18 @@ class Scene:
         self.show(self.standin.since(mark), user)
         return response
 
+    def click_last_button(self, user: str) -> Response:
+        """Click the first button of the last answer `user` saw (e.g. "Yes, deactivate 1 user")."""
+        answer = [c for c in self.standin.calls if c.method == "response_url"][-1].params
+        button = next(
+            el for b in answer.get("blocks") or [] for el in b.get("elements") or [] if el.get("type") == "button"
+        )
+        self.out(f"\n » {self.name(user)} clicks [{button['text']['text']}]")
+        mark = self.standin.mark()
+        response = self.slack.click(user, str(button["action_id"]), str(button.get("value") or ""))
+        self.show(self.standin.since(mark), user)
+        return response
+
     def open_home(self, user: str) -> None:
         self.out(f"\n » {self.name(user)} opens licensebot's Home tab")
         mark = self.standin.mark()
@@ -320,7 +332,8 @@ def the_worker_escalates(scene: Scene) -> None:
 
 def ann_deactivates_a_user(scene: Scene) -> None:
     scene.clock.now += timedelta(hours=1)
-    scene.command(ANN, f"deactivate <@{CHLOE}|chloe.maes>")
+    scene.command(ANN, f"deactivate <@{CHLOE}|chloe.maes>")  # licensebot asks first
+    scene.click_last_button(ANN)
 
 
 def the_worker_processes_the_renewal(scene: Scene) -> None:

@@ -9,14 +9,17 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bot import usecases
-from bot.cli import consents, logs, secrets, serve, teamleader, worker
+from bot.cli import audit, consents, logs, secrets, serve, teamleader, worker
 from bot.cli.args import Parser, instant, iso_date, now_of, open_db, whole
 from bot.cli.output import printable_output
 from bot.cli.text import render_outbox, render_page
+from bot.cli.wiring import slack_directory, slack_notices
+from bot.core.audit import OPERATOR
 from bot.core.errors import Unavailable, UserError
 from bot.core.members_csv import parse_members_csv
 from bot.core.policy import PolicyError
 from bot.usecases import linking, workspaces
+from bot.usecases.admin_links import link_admins
 from bot.worker.outbox import outbox_status
 from store.db import Database, StoreError, database_url, upgrade
 
@@ -73,8 +76,12 @@ def cmd_account_link_code(args: argparse.Namespace) -> int:
 
 
 def cmd_account_set(args: argparse.Namespace) -> int:
-    diff = usecases.update_account(open_db(args), team=args.team, changes=_changes(args), now=now_of(args))
+    word = slack_notices().request_changed
+    diff = usecases.update_account(open_db(args), team=args.team, changes=_changes(args), now=now_of(args), word=word)
+    pending = diff.pop("pending_request", None)
     print(f"account {args.team}: " + (", ".join(f"{k}={v}" for k, v in diff.items()) if diff else "nothing changed"))
+    if pending:
+        print(f"account {args.team}: {pending}; the admins are told in Slack")
     return 0
 
 
@@ -86,14 +93,23 @@ def cmd_users_import(args: argparse.Namespace) -> int:
         raise UserError(f"cannot read {path}: {exc}") from None
     db = open_db(args)
     page = usecases.license_page(db, team=args.team, now=now_of(args))
-    rows = parse_members_csv(content, page.terms.timezone)
-    added, updated = usecases.import_members(db, team=args.team, rows=rows, now=now_of(args))
-    print(f"{path.name}: {len(rows)} rows, {added} added, {updated} updated")
+    rows = parse_members_csv(content, page.terms.timezone, now=now_of(args))
+    result = usecases.import_members(db, team=args.team, rows=rows, now=now_of(args))
+    print(f"{path.name}: {result.summary}")
+    return 0
+
+
+def cmd_users_reactivate(args: argparse.Namespace) -> int:
+    done = usecases.reactivate_member(open_db(args), team=args.team, actor=OPERATOR, email=args.email, now=now_of(args))
+    print(f"{args.team}: {done.summary}")
     return 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:
     db = open_db(args)
+    directory = slack_directory()  # with SLACK_BOT_TOKEN: admins without a Slack id are looked up by email first
+    if directory is not None:
+        link_admins(db, team=args.team, lookup=directory.user_id_for_email, now=now_of(args))
     print(render_page(usecases.license_page(db, team=args.team, now=now_of(args))))
     slack = workspaces.slack_state(db, team=args.team)
     if slack.uninstalled_at is not None:
@@ -143,6 +159,7 @@ def _account_options(p: argparse.ArgumentParser, *, required: bool, team_require
         help="whether the reminder 3 days before the renewal escalates when users must still be deactivated and "
         "no admin acted since the 7-day reminder (default on)",
     )
+    p.add_argument("--now", type=instant, help="pretend it is this instant (ISO-8601)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -186,8 +203,19 @@ def build_parser() -> argparse.ArgumentParser:
         description="Upsert users by email. A bad row is reported with its line number and nothing is written.",
     )
     imp.add_argument("--team", required=True)
+    imp.add_argument("--now", type=instant, help="pretend it is this instant (ISO-8601)")
     imp.add_argument("file", metavar="FILE.csv")
     imp.set_defaults(func=cmd_users_import)
+    react = users.add_parser(
+        "reactivate",
+        help="reactivate a user deactivated by hand (needs a free license)",
+        description="Reactivate a user deactivated by hand or automatically. It takes a free license: refused "
+        "when every license is in use. Users deactivated by the Teamleader sync are reactivated in Teamleader.",
+    )
+    react.add_argument("--team", required=True)
+    react.add_argument("--email", required=True, help="the user's email, as in the member list")
+    react.add_argument("--now", type=instant, help=argparse.SUPPRESS)
+    react.set_defaults(func=cmd_users_reactivate)
 
     status = sub.add_parser("status", help="print the license page of an account")
     status.add_argument("--team", required=True)
@@ -203,7 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(func=cmd_demo)
 
-    for feature in (serve, worker, consents, teamleader, secrets):
+    for feature in (serve, worker, consents, audit, teamleader, secrets):
         feature.add_commands(sub)
     return parser
 

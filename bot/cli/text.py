@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from bot.core.page import LicensePage
-from bot.core.wording import deadline_phrase, fmt_date, last_sync_line, money, plural, reconnect_banner
+from bot.core.wording import (
+    deadline_phrase,
+    fmt_date,
+    last_sync_line,
+    money,
+    plural,
+    reconnect_banner,
+    unknown_added_line,
+    unreachable_line,
+)
 from bot.worker.outbox import OutboxStatus
 
 
@@ -12,7 +21,7 @@ def render_page(page: LicensePage) -> str:
     lines = [
         f"{t.name} ({t.team_id})",
         f"  plan             {t.plan.value}",
-        f"  licenses         {t.licensed_seats} licensed, {page.active} active users"
+        f"  licenses         {t.licensed_seats} licensed, {plural(page.active, 'active user')}"
         + (f", {page.unused_seats} unused" if page.unused_seats else ""),
         f"  next renewal     {fmt_date(page.next_renewal)} ({t.timezone})",
         f"  deadline         {fmt_date(page.next_deadline)} ({deadline_phrase(page.days_to_deadline)})",
@@ -27,6 +36,10 @@ def render_page(page: LicensePage) -> str:
         if link.last_error:
             line += f"; the last try failed: {link.last_error}"
         lines.append(f"  teamleader       {line}")
+    if page.unreachable_admins:
+        lines.append(f"  ! unreachable    {unreachable_line(page.unreachable_admins)}")
+    if page.unknown_added:
+        lines.append(f"  added dates      {unknown_added_line(page.unknown_added)}")
     if t.price_per_seat is not None:
         lines.append(f"  price            {money(t.price_per_seat, t.currency)} per license per month")
     p = page.pending

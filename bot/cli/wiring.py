@@ -21,6 +21,7 @@ from slack_sdk import WebClient
 from bot.core.errors import UserError
 from bot.slack_installs import BotTokens, Installations, OAuthStates
 from bot.teamleader import jobs
+from bot.worker.admins import link_due_admins
 from bot.worker.loop import DEFAULT_INTERVAL, Background, Hooks, Step, start, worker_database
 from bot.worker.pacing import Pacer
 from bot.worker.ports import Notices
@@ -28,13 +29,25 @@ from bot.worker.sender import DEFAULT_THREADS, Sender
 from bot.worker.timezones import refresh_timezones
 from handlers.app import Settings
 from handlers.blocks import notices
-from handlers.directory import SlackDirectory
-from handlers.webapi import SlackPoster, TeamPosters, make_client
+from handlers.directory import SlackTimezones
+from handlers.webapi import SlackDirectory, SlackPoster, TeamPosters, make_client
 from store import secrets
 from store.db import Database
 
 TOKEN_TTL = 60.0
 """How long the worker keeps a workspace's bot token before it looks it up again."""
+
+
+def slack_directory(env: dict[str, str] | None = None) -> SlackDirectory | None:
+    """Slack's users.lookupByEmail with SLACK_BOT_TOKEN at SLACK_API_URL; None without a token, and in OAuth
+    mode (one token cannot look people up in every workspace; the listeners look them up with their own
+    workspace's token: handlers/admins.py)."""
+    environ = dict(os.environ) if env is None else env
+    token = environ.get("SLACK_BOT_TOKEN", "").strip()
+    if not token or oauth_settings(environ) is not None:
+        return None
+    base_url = environ.get("SLACK_API_URL") or None
+    return SlackDirectory(lambda: make_client(token, base_url))
 
 
 def slack_installations(settings: Settings, db: Database) -> tuple[Installations, OAuthStates]:
@@ -69,9 +82,13 @@ def oauth_settings(environ: dict[str, str]) -> Settings | None:
 
 
 def installed_hooks(env: dict[str, str] | None = None, *, db: Database | None = None) -> Hooks:
-    """The Teamleader sync, and the refresh of admins' Slack timezones: with SLACK_BOT_TOKEN, or in OAuth
-    mode with each workspace's token (then `db` holds the installations; without it, no refresh)."""
-    return Hooks(before_renewal=jobs.before_renewal, each_pass=(jobs.run_due_syncs, *timezone_steps(env, db=db)))
+    """The Teamleader sync; with SLACK_BOT_TOKEN set, also admins without a Slack id looked up by email; and
+    the refresh of admins' Slack timezones: with SLACK_BOT_TOKEN, or in OAuth mode with each workspace's
+    token (then `db` holds the installations; without it, no refresh)."""
+    directory = slack_directory(env)
+    linking = (link_due_admins(directory),) if directory else ()
+    steps = (*linking, jobs.run_due_syncs, *timezone_steps(env, db=db))
+    return Hooks(before_renewal=jobs.before_renewal, each_pass=steps)
 
 
 def timezone_steps(env: dict[str, str] | None = None, *, db: Database | None = None) -> tuple[Step, ...]:
@@ -90,13 +107,13 @@ def timezone_steps(env: dict[str, str] | None = None, *, db: Database | None = N
             token = tokens(team)
             return make_client(token, base_url, rate_limit_retries=0) if token else None
 
-        directory = SlackDirectory(client_of, refused=tokens.forget)
-        return (partial(refresh_timezones, directory=directory),)
+        timezones = SlackTimezones(client_of, refused=tokens.forget)
+        return (partial(refresh_timezones, directory=timezones),)
     token = environ.get("SLACK_BOT_TOKEN", "").strip()
     if not token:
         return ()
-    directory = SlackDirectory(lambda _team: make_client(token, base_url))
-    return (partial(refresh_timezones, directory=directory),)
+    timezones = SlackTimezones(lambda _team: make_client(token, base_url))
+    return (partial(refresh_timezones, directory=timezones),)
 
 
 def slack_notices() -> Notices:
@@ -106,6 +123,7 @@ def slack_notices() -> Notices:
         unused_seats=notices.unused_seats_message,
         renewal_summary=notices.renewal_summary_message,
         teamleader_reconnect=notices.teamleader_reconnect_message,
+        request_changed=notices.request_changed_message,
     )
 
 

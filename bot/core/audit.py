@@ -49,6 +49,7 @@ class AuditAction(enum.StrEnum):
     CONSENT_REVOKED = "consent.revoked"
     CONSENT_REFUSED = "consent.refused"
     CONSENTS_EXPORTED = "consents.exported"
+    AUDIT_EXPORTED = "audit.exported"
     MESSAGE_QUEUED = "message.queued"
     REMINDER_SNOOZED = "reminder.snoozed"
     REMINDER_ESCALATED = "reminder.escalated"
@@ -68,6 +69,10 @@ class AuditAction(enum.StrEnum):
     LINK_CODE_ISSUED = "slack.link_code_issued"
 
 
+INTERNAL: frozenset[str] = frozenset({AuditAction.MESSAGE_QUEUED.value})
+"""Entries for the operator's audit export only: the history and "Recent activity" people read leave them out."""
+
+
 class MessageKind(enum.StrEnum):
     """What an outbox message is about (stored with it; `licensebot status` and the logs show it)."""
 
@@ -81,6 +86,8 @@ class MessageKind(enum.StrEnum):
     DEACTIVATION = "deactivation"
     CONSENT = "consent"
     CHANNEL = "channel"
+    REQUEST_CHANGED = "request_changed"
+    """An operator changed the seats or the renewal under a pending request (bot/usecases/pending.py)."""
 
 
 def announcement_key(kind: MessageKind, account_id: int, ref: object) -> str:

@@ -43,8 +43,9 @@ def parse_added_on(text: str, timezone: str) -> datetime:
     return parsed.astimezone(UTC)
 
 
-def parse_members_csv(content: str, timezone: str) -> list[MemberRow]:
-    """Every row or an error naming the first bad line: nothing partial."""
+def parse_members_csv(content: str, timezone: str, *, now: datetime | None = None) -> list[MemberRow]:
+    """Every row or an error naming the first bad line: nothing partial. With `now`, an `added_on` after it
+    is an error (a future date would put the user first in line to be deactivated automatically)."""
     reader = csv.DictReader(io.StringIO(content.lstrip("\ufeff")))
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED if c not in header]
@@ -85,6 +86,10 @@ def parse_members_csv(content: str, timezone: str) -> list[MemberRow]:
             raise UserError(
                 f"line {line}: added_on {values['added_on']!r} is not a date (YYYY-MM-DD) or ISO timestamp"
             ) from None
+        if now is not None and added > now:
+            raise UserError(
+                f"line {line}: added_on {values['added_on']!r} is in the future; give the day the user was added"
+            )
         seen[email] = line
         if slack_id is not None:
             seen_slack[slack_id] = line

@@ -75,6 +75,10 @@ class LicensePage:
     saving: Decimal | None
     teamleader: TeamleaderLink | None = None
     """None: the account is not connected to Teamleader (members are kept by CSV import)."""
+    unreachable_admins: tuple[str, ...] = ()
+    """Active admins licensebot cannot reach in Slack (no Slack user id, none found by email): no DM, no Home."""
+    unknown_added: int = 0
+    """Active users with no known added date (policy.UNKNOWN_ADDED): last in line for automatic deactivation."""
 
     @property
     def active(self) -> int:
@@ -102,6 +106,8 @@ def build_page(
     teamleader: TeamleaderLink | None = None,
     *,
     preview: int | None = None,
+    unreachable_admins: tuple[str, ...] = (),
+    unknown_added: int = 0,
 ) -> LicensePage:
     today = policy.local_date(now, terms.timezone)
     upcoming = policy.renewal_on_or_after(terms.anchor, terms.plan, today)
@@ -122,4 +128,6 @@ def build_page(
         ),
         saving=policy.saving(pending.seats_removed, terms.price_per_seat, terms.plan) if pending else None,
         teamleader=teamleader,
+        unreachable_admins=unreachable_admins,
+        unknown_added=unknown_added,
     )

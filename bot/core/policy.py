@@ -11,10 +11,15 @@ import enum
 import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import pendulum
+
+UNKNOWN_ADDED = datetime(1970, 1, 1, tzinfo=UTC)
+"""The added date of a user nobody knows it of (the first Teamleader sync brings in existing users): the oldest
+possible, so such users come last in the newest-first order of automatic deactivations until their real date
+is imported (`licensebot users import`)."""
 
 DEADLINE_DAYS = 15
 """A reduction for renewal R must be submitted on or before the local date R - 15 days."""
@@ -227,7 +232,7 @@ def validate_reduction(raw: object, licensed_seats: int, members: Sequence[Membe
             Problem(
                 Violation.ADMINS_WITHOUT_CONSENT,
                 f"{admins} admin{_s(admins)} {'has' if admins == 1 else 'have'} not consented to losing admin "
-                f"rights, so at least {admins} licenses must remain (remove at most {most}), "
+                f"rights, so at least {plural_of(admins, 'license')} must remain (remove at most {most}), "
                 "or ask an admin for written consent first.",
             ),
         )
@@ -349,3 +354,85 @@ def saving(seats_removed: int, price_per_seat: Decimal | None, plan: Plan) -> De
 
 def _s(n: int) -> str:
     return "" if n == 1 else "s"
+
+
+# --- changes under a pending request --------------------------------------------------------------
+
+
+class Rebase(enum.StrEnum):
+    UNCHANGED = "unchanged"
+    ADJUSTED = "adjusted"
+    REFUSED = "refused"
+
+
+@dataclass(frozen=True)
+class SeatRebase:
+    """What a pending request becomes when the licensed seat count changes under it."""
+
+    outcome: Rebase
+    seats_removed: int
+    """What the request removes from the new seat count (the old number when refused)."""
+    keeps: int
+    """The seat count the request goes to at its renewal: what the admins asked to pay for."""
+    reason: str = ""
+    """Why it was refused (one line)."""
+
+
+def rebase_request(seats_before: int, seats_removed: int, new_seats: int, members: Sequence[Member]) -> SeatRebase:
+    """The rule for a seat change under a pending request: a request is "go to M licenses".
+
+    The admins asked to pay for M = seats_before - seats_removed licenses from the renewal. When the licensed
+    count changes to `new_seats`, the request keeps M and removes new_seats - M: the customer pays for what they
+    asked, and no more users are deactivated than they planned for. When new_seats <= M nothing is left to
+    remove (the change is refused: cancel the request first); a changed request is validated again.
+    """
+    keeps = seats_before - seats_removed
+    if new_seats == seats_before:
+        return SeatRebase(Rebase.UNCHANGED, seats_removed, keeps)
+    removed = new_seats - keeps
+    if removed < 1:
+        return SeatRebase(
+            Rebase.REFUSED,
+            seats_removed,
+            keeps,
+            f"the pending request goes to {plural_of(keeps, 'license')}; with {new_seats} there is nothing left to "
+            "remove: cancel the request first",
+        )
+    problems = validate_reduction(removed, new_seats, members)
+    if problems:
+        return SeatRebase(
+            Rebase.REFUSED, seats_removed, keeps, f"the pending request would break a rule: {problems[0].message}"
+        )
+    return SeatRebase(Rebase.ADJUSTED, removed, keeps)
+
+
+def retarget_request(
+    renewal: date,
+    requested_at: datetime,
+    anchor: date,
+    plan: Plan,
+    now: datetime,
+    timezone: str,
+    last_processed: date | None = None,
+) -> Target | None:
+    """The renewal a pending request applies to after the renewal schedule changed; None: it stays on `renewal`.
+
+    The same rule as for a new request, with the instant the request was made: the first renewal on the new
+    schedule whose deadline (15 days before) had not passed when the request arrived. A renewal already
+    behind us (or processed) cannot be a target: then the rule is applied at `now`.
+    """
+
+    def on_schedule(day: date) -> bool:
+        return renewal_on_or_after(anchor, plan, day) == day
+
+    today = local_date(now, timezone)
+    if on_schedule(renewal) and (last_processed is None or renewal > last_processed):
+        return None  # still a renewal of the schedule, not processed yet (even if its day is over: it will be)
+    target = request_target(anchor, plan, requested_at, timezone)
+    if target.renewal < today or (last_processed is not None and target.renewal <= last_processed):
+        target = request_target(anchor, plan, now, timezone)
+    return target
+
+
+def plural_of(n: int, word: str) -> str:
+    return f"{n} {word}{_s(n)}"

@@ -38,6 +38,32 @@ class DeactivationResult:
 
 
 @dataclass(frozen=True)
+class ImportResult:
+    """What `licensebot users import` did (the summary line)."""
+
+    rows: int
+    added: int
+    updated: int
+    inactive: tuple[str, ...] = ()
+    """Rows naming a deactivated member: left deactivated (reactivating is its own step, seat count checked)."""
+    admin_removed: tuple[str, ...] = ()
+    """Admins whose admin flag the file removed (each had given written consent)."""
+
+    @property
+    def summary(self) -> str:
+        line = f"{policy.plural_of(self.rows, 'row')}, {self.added} added, {self.updated} updated"
+        if self.admin_removed:
+            line += f", admin rights removed from {', '.join(self.admin_removed)} (with their written consent)"
+        if self.inactive:
+            line += (
+                f", {len(self.inactive)} deactivated and left so ({', '.join(self.inactive[:5])}"
+                + (f" and {len(self.inactive) - 5} more" if len(self.inactive) > 5 else "")
+                + "): reactivate with `licensebot users reactivate`"
+            )
+        return line
+
+
+@dataclass(frozen=True)
 class Deactivated:
     member_id: int
     name: str
@@ -187,3 +213,74 @@ class Snoozed:
     days_before: int
     until: datetime
     timezone: str
+
+
+@dataclass(frozen=True)
+class RequestChange:
+    """An operator changed the seats or the renewal schedule under a pending request: what it became."""
+
+    account_name: str
+    timezone: str
+    request_id: int
+    requested_by: str
+    seats_before: int
+    """The licensed seats before the change."""
+    seats_removed_before: int
+    renewal_before: date
+    licensed_seats: int
+    """The licensed seats after the change."""
+    seats_removed: int
+    renewal: date
+    deadline: date
+    missed: date | None = None
+    """The nearer renewal whose deadline had passed when the request was made (it moved past it)."""
+
+    @property
+    def keeps(self) -> int:
+        return policy.seats_after(self.licensed_seats, self.seats_removed)
+
+    @property
+    def summary(self) -> str:
+        """One line for the operator and the notification text."""
+        parts = []
+        if self.licensed_seats != self.seats_before:
+            parts.append(
+                f"the licenses changed from {self.seats_before} to {self.licensed_seats}, so it now removes "
+                f"{policy.plural_of(self.seats_removed, 'license')} ({self.licensed_seats} → {self.keeps}; it was "
+                f"{self.seats_removed_before})"
+            )
+        if self.renewal != self.renewal_before:
+            moved = f"the renewal moved: it now applies to the renewal of {self.renewal.isoformat()}"
+            moved += f" (was {self.renewal_before.isoformat()})"
+            if self.missed is not None:
+                moved += f"; the deadline for the renewal of {self.missed.isoformat()} had passed when it was made"
+            parts.append(moved)
+        return (
+            f"pending request #{self.request_id} kept going to {policy.plural_of(self.keeps, 'license')}: "
+            + "; ".join(parts)
+        )
+
+
+@dataclass(frozen=True)
+class Reactivated:
+    """A user reactivated by hand (it takes a free license; the seat count does not change)."""
+
+    name: str
+    active: int
+    """Active users after it."""
+    licensed_seats: int
+    over_at_renewal: int = 0
+    """With a pending request: how many more users must go by its renewal because of it (0: none)."""
+
+    @property
+    def summary(self) -> str:
+        line = (
+            f"{self.name} is active again: {policy.plural_of(self.active, 'active user')} for "
+            f"{policy.plural_of(self.licensed_seats, 'license')}"
+        )
+        if self.over_at_renewal:
+            line += (
+                f"; with the pending request {policy.plural_of(self.over_at_renewal, 'user')} must still be "
+                "deactivated by its renewal"
+            )
+        return line

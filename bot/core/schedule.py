@@ -1,7 +1,8 @@
 """What the background handler must do for one account at an instant: pure, `now` passed in.
 
 Given an account's terms and state, `due_at(state, now)` says which reminder is due (only the latest
-one: after downtime there is no flood of missed reminders), whether the unused-seats note is due,
+one: after downtime there is no flood of missed reminders, and a missed one is skipped when the next is
+less than CATCH_UP_SKIP away), whether the unused-seats note is due,
 whether a renewal must be processed (and whether that is late), and `next_wakeup`: the next instant
 at which anything could become due, which the worker stores in `accounts.next_tick_at`.
 
@@ -300,9 +301,12 @@ def due_at(state: AccountState, now: datetime) -> Due:
         times = reminder_times(pending.renewal, state.reminder_days, tz)
         wakeups.extend(at for _, at in times)
         past = [(d, at) for d, at in times if at <= now]
+        upcoming = [at for _, at in times if at > now]
         if past and today <= pending.renewal and state.active_users > pending.new_seat_count:
             d, at = past[-1]
-            reminder = Occasion(key=reminder_key(pending.renewal, d), renewal=pending.renewal, at=at, days_before=d)
+            next_is_near = bool(upcoming) and upcoming[0] - now <= CATCH_UP_SKIP
+            if not (now - at > LATE_AFTER and next_is_near):  # else the next reminder is the one catch-up
+                reminder = Occasion(key=reminder_key(pending.renewal, d), renewal=pending.renewal, at=at, days_before=d)
 
     per_recipient: list[ReminderDue] = []
     if pending is not None:

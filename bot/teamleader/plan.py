@@ -3,7 +3,8 @@
 Rules (docs/teamleader.md):
 - A user is matched to a member by Teamleader id, else by email (case-insensitive) among members not
   matched by id; a member matched by email gets the Teamleader id ("linked").
-- An active user with no member is added (added date: now). Deactivated users are never added.
+- An active user with no member is added (added date: now; on the first sync of an account it is unknown,
+  policy.UNKNOWN_ADDED, so existing users are not all "added today"). Deactivated users are never added.
 - Names and emails follow Teamleader. An email that another member holds (or another change wants)
   is left as it is and reported as a clash; a later sync settles it once the other side moved.
 - A member whose user is deactivated in Teamleader, or who is no longer listed, is deactivated

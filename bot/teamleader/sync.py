@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.core import policy
 from bot.core.audit import OPERATOR, Actor, AuditAction
 from bot.core.errors import UserError
 from bot.core.statuses import DeactivatedHow, MemberStatus, TeamleaderStatus
@@ -145,9 +146,11 @@ def _write(db: Database, *, team: str, users: Sequence[User], now: datetime, dry
             report = _report(team, users, plan, members, dry_run)
             if dry_run:
                 return report
-            _apply(s, account, members, plan, now, actor)
             conn = queries.teamleader_connection(s, account.id, lock=True)
             assert conn is not None
+            # The first sync brings in users who were there long before: their added date is unknown, not today.
+            added_at = policy.UNKNOWN_ADDED if conn.last_sync_at is None else now
+            _apply(s, account, members, plan, now, actor, added_at)
             conn.last_sync_at = now
             conn.last_error = None
             conn.next_sync_at = now + timedelta(minutes=conn.sync_interval_minutes)
@@ -201,6 +204,7 @@ def _apply(
     plan: SyncPlan,
     now: datetime,
     actor: Actor,
+    added_at: datetime,
 ) -> None:
     for change in plan.change:
         m = members[change.member_id]
@@ -232,7 +236,7 @@ def _apply(
                 email=user.email,
                 teamleader_id=user.id,
                 is_admin=False,
-                added_at=now,
+                added_at=added_at,
                 status=MemberStatus.ACTIVE.value,
                 created_at=now,
                 updated_at=now,

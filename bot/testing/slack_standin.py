@@ -402,6 +402,10 @@ class SlackStandIn:
             case "users.info":
                 user = self.users.get(str(params.get("user")))
                 return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+            case "users.lookupByEmail":
+                email = str(params.get("email", "")).lower()
+                match = [u for u in self.users.values() if str(u["profile"].get("email", "")).lower() == email]
+                return {"ok": True, "user": match[0]} if match else {"ok": False, "error": "users_not_found"}
             case "chat.postMessage" | "chat.postEphemeral" | "chat.update":
                 ts = f"1700000000.{n:06d}"
                 channel = str(params.get("channel", ""))

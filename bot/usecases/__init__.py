@@ -5,6 +5,7 @@ the use cases, with their input type `AccountChanges` and the `Database` port th
 return are core types (bot/core/results.py, bot/core/page.py); the reads they share are store/queries.py.
 
 - accounts.py: account settings, the admin channel; members.py: the CSV import, deactivating by hand;
+- reactivate.py: reactivate a user deactivated by hand (a free license needed);
 - requests.py: submit and cancel a reduction; pages.py: the license page, the request target, history;
 - people.py: who a Slack user is, the users list; snapshot.py: a license page as one user sees it;
 - consent.py (asking, answering) and consents.py (reading, export): written consent of admins;
@@ -18,6 +19,7 @@ from bot.usecases.members import deactivate_members, import_members
 from bot.usecases.operations import outbox_counts
 from bot.usecases.pages import history, license_page, request_target
 from bot.usecases.ports import Database
+from bot.usecases.reactivate import reactivate_member
 from bot.usecases.requests import cancel_request, submit_reduction
 
 __all__ = [
@@ -30,6 +32,7 @@ __all__ = [
     "import_members",
     "license_page",
     "outbox_counts",
+    "reactivate_member",
     "request_target",
     "set_admin_channel",
     "submit_reduction",

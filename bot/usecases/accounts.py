@@ -18,6 +18,7 @@ from bot.core.policy import Plan
 from bot.core.text import clean_name
 from bot.usecases.common import check_team_id, require_admin, require_operator
 from bot.usecases.linking import placeholder_team
+from bot.usecases.pending import Word, reconcile_pending
 from bot.usecases.ports import Announce, Database
 from bot.worker import outbox
 from store import models
@@ -85,6 +86,16 @@ def _apply_changes(account: models.Account, changes: AccountChanges) -> dict[str
     return {k: str(v) for k, v in diff.items()}
 
 
+def _check_renews(renews: date | None, now: datetime, timezone: str) -> None:
+    """`--renews` is the next renewal: a day already behind us is refused (it used to become next year's)."""
+    today = policy.local_date(now, timezone)
+    if renews is not None and renews < today:
+        raise UserError(
+            f"--renews {renews.isoformat()} is in the past (today is {today.isoformat()} in {timezone}): "
+            "give the date of the next renewal"
+        )
+
+
 def add_account(
     db: Database, *, team: str | None, changes: AccountChanges, now: datetime, actor: Actor = OPERATOR
 ) -> int:
@@ -113,6 +124,7 @@ def add_account(
                 next_tick_at=now,  # due at once: the worker works out its schedule
             )
             diff = _apply_changes(account, changes)
+            _check_renews(changes.renews, now, account.timezone)
             if account.price_per_seat is not None and account.currency is None:
                 account.currency = "EUR"
                 diff["currency"] = "EUR"
@@ -125,13 +137,27 @@ def add_account(
 
 
 def update_account(
-    db: Database, *, team: str, changes: AccountChanges, now: datetime, actor: Actor = OPERATOR
+    db: Database,
+    *,
+    team: str,
+    changes: AccountChanges,
+    now: datetime,
+    actor: Actor = OPERATOR,
+    word: Word | None = None,
 ) -> dict[str, Any]:
+    """Change the settings; a pending request follows the new seats or schedule (bot/usecases/pending.py),
+    reported under the key "pending_request", or the change is refused (Conflict) and nothing is stored."""
     require_operator(actor)
     with db.transaction() as s:
         account = load_account(s, team, lock=True)
+        seats_before = account.licensed_seats
         diff = _apply_changes(account, changes)
+        _check_renews(changes.renews, now, account.timezone)
         if diff:
+            moved = bool({"renewal_anchor", "plan", "timezone"} & set(diff))
+            change = reconcile_pending(s, account, seats_before, now, word, schedule_changed=moved)
+            if change is not None:
+                diff["pending_request"] = change.summary
             account.updated_at = now
             wake(account, now)
             audit(s, account.id, actor, AuditAction.ACCOUNT_CHANGED, now, **diff)

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import datetime
 from typing import Any
 
 from bot.core.audit import OPERATOR, Actor, AuditAction
 from bot.core.consent import Consent
 from bot.core.errors import UserError
+from bot.usecases import export_formats as formats
 from bot.usecases.consents import list_consents
+from bot.usecases.export_formats import FORMATS
 from bot.usecases.ports import Database
 from store.queries import audit, load_account
 
-FORMATS = ("csv", "json")
 FIELDS = (
     "consent_id",
     "account",
@@ -38,15 +36,6 @@ FIELDS = (
     "declined_at",
     "revoked_at",
 )
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _value(v: object) -> Any:
-    if isinstance(v, datetime):
-        return v.astimezone(UTC).isoformat().replace("+00:00", "Z")
-    if isinstance(v, date):
-        return v.isoformat()
-    return v
 
 
 def record(c: Consent) -> dict[str, Any]:
@@ -73,34 +62,15 @@ def record(c: Consent) -> dict[str, Any]:
         "declined_at": c.declined_at,
         "revoked_at": c.revoked_at,
     }
-    return {k: _value(raw[k]) for k in FIELDS}
-
-
-def _cell(v: Any) -> str:
-    """A CSV cell; text that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if v is None:
-        return ""
-    text = str(v)
-    return "'" + text if isinstance(v, str) and text.startswith(FORMULA_START) else text
+    return {k: formats.value(raw[k]) for k in FIELDS}
 
 
 def to_csv(consents: Sequence[Consent]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(FIELDS)
-    for c in consents:
-        rec = record(c)
-        writer.writerow([_cell(rec[k]) for k in FIELDS])
-    return out.getvalue()
+    return formats.to_csv(FIELDS, (record(c) for c in consents))
 
 
 def to_json(consents: Sequence[Consent], *, team: str, exported_at: datetime) -> str:
-    doc = {
-        "team_id": team,
-        "exported_at": _value(exported_at),
-        "consents": [record(c) for c in consents],
-    }
-    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+    return formats.to_json("consents", (record(c) for c in consents), team=team, exported_at=exported_at)
 
 
 def export_consents(db: Database, *, team: str, fmt: str, now: datetime, actor: Actor = OPERATOR) -> tuple[str, int]:

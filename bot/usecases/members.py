@@ -8,11 +8,12 @@ from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.core.audit import OPERATOR, Actor, AuditAction, MessageKind
 from bot.core.errors import NotFound, UserError
 from bot.core.members_csv import MemberRow
-from bot.core.results import DeactivationResult
+from bot.core.results import DeactivationResult, ImportResult
 from bot.core.statuses import DeactivatedHow, MemberStatus
 from bot.usecases.common import require_admin, require_operator
 from bot.usecases.ports import Announce, Database
@@ -22,20 +23,54 @@ from store.db import Clash
 from store.queries import audit, consented_member_ids, load_account, pending_of, terms_of, wake
 
 
+def _check_admin_flags(
+    s: Session, account_id: int, existing: dict[str, models.Member], rows: Sequence[MemberRow]
+) -> list[str]:
+    """Admin rights leave through the CSV only with the admin's written consent, and one admin always remains.
+    Returns the names of the admins the file demotes; raises UserError (with the line) otherwise."""
+    consented = consented_member_ids(s, account_id)
+    demoted: list[str] = []
+    active = MemberStatus.ACTIVE.value
+    for row in rows:
+        member = existing.get(row.email)
+        if member is None or not member.is_admin or row.admin or member.status != active:
+            continue
+        if member.id not in consented:
+            raise UserError(
+                f"line {row.line}: {row.email} is an admin and has not given written consent to lose admin rights: "
+                f"another admin asks for it in Slack (`/licenses consent @{member.name}`) and, once {member.name} "
+                "has signed, import again; or keep admin=yes. "
+                "Nothing was imported."
+            )
+        demoted.append(member.name)
+    stays = {m.email for m in existing.values() if m.is_admin and m.status == active}
+    stays -= {r.email for r in rows if not r.admin}
+    if demoted and not stays and not any(r.admin and r.email not in existing for r in rows):
+        raise UserError(
+            "the file removes the admin flag from every admin: at least one admin must remain. Nothing was imported."
+        )
+    return demoted
+
+
 def import_members(
     db: Database, *, team: str, rows: Sequence[MemberRow], now: datetime, actor: Actor = OPERATOR
-) -> tuple[int, int]:
-    """Upsert members by email in one transaction. Returns (added, updated)."""
+) -> ImportResult:
+    """Upsert members by email in one transaction. Deactivated members stay deactivated (said in the result)."""
     require_operator(actor)
     added = updated = 0
+    inactive: list[str] = []
     try:
         with db.transaction() as s:
             account = load_account(s, team, lock=True)
             existing = {
                 m.email: m for m in s.scalars(select(models.Member).where(models.Member.account_id == account.id))
             }
+            demoted = _check_admin_flags(s, account.id, existing, rows)
             for row in rows:
                 member = existing.get(row.email)
+                if member is not None and member.status != MemberStatus.ACTIVE.value:
+                    inactive.append(member.name)
+                    continue
                 if member is None:
                     s.add(
                         models.Member(
@@ -63,10 +98,17 @@ def import_members(
                     updated += 1
             s.flush()
             wake(account, now)
-            audit(s, account.id, actor, AuditAction.MEMBERS_IMPORTED, now, added=added, updated=updated, rows=len(rows))
+            details: dict[str, object] = {"added": added, "updated": updated, "rows": len(rows)}
+            if demoted:
+                details["admin_removed"] = demoted
+            if inactive:
+                details["left_deactivated"] = len(inactive)
+            audit(s, account.id, actor, AuditAction.MEMBERS_IMPORTED, now, **details)
     except Clash as exc:
         raise UserError(f"the file clashes with members already stored (a Slack user id used twice?): {exc}") from None
-    return added, updated
+    return ImportResult(
+        rows=len(rows), added=added, updated=updated, inactive=tuple(inactive), admin_removed=tuple(demoted)
+    )
 
 
 def deactivate_members(

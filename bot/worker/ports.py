@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from bot.core.errors import Unavailable
 from bot.core.page import AccountTerms, LicensePage, TeamleaderLink
-from bot.core.results import ReminderNote, RenewalOutcome
+from bot.core.results import ReminderNote, RenewalOutcome, RequestChange
 
 Message = dict[str, Any]
 """What the outbox stores and the Poster sends: the fallback `text` and the `blocks`."""
@@ -39,6 +39,14 @@ class Postponed(DeliveryError):
         self.workspace = workspace
 
 
+class Directory(Protocol):
+    """Slack's user directory: the Slack user id of an email (users.lookupByEmail, users:read.email)."""
+
+    def user_id_for_email(self, email: str) -> str | None:
+        """None when Slack has no user with that email (or cannot say now)."""
+        ...
+
+
 class Poster(Protocol):
     def post(self, target: str, message: dict[str, Any]) -> Posted: ...
 
@@ -60,6 +68,8 @@ class Notices:
     unused_seats: Callable[[LicensePage], Message]
     renewal_summary: Callable[[RenewalOutcome], Message]
     teamleader_reconnect: Callable[[AccountTerms, TeamleaderLink], Message]
+    request_changed: Callable[[RequestChange], Message]
+    """An operator changed the seats or the renewal under the pending request (bot/usecases/pending.py)."""
 
 
 def log_failure(log: logging.Logger, exc: BaseException, message: str, *args: object) -> None:
@@ -71,7 +81,7 @@ def log_failure(log: logging.Logger, exc: BaseException, message: str, *args: ob
         log.error(message, *args, exc_info=exc)
 
 
-class Directory(Protocol):
+class Timezones(Protocol):
     """Who people are in Slack: the worker refreshes admins' timezones through it (handlers/directory.py)."""
 
     def timezone(self, team: str, user_id: str) -> str | None:

@@ -3,7 +3,7 @@
 A step of every worker pass (bot/cli/wiring.py installs it when a bot token is set): the admins whose
 timezone was never read, or read more than REFRESH_AFTER ago, oldest first, at most BATCH per pass (a
 partial index holds only admins with a Slack id). Slack is asked outside any transaction through the
-`Directory` port; a change is stored, audited and wakes the account (its reminders move with it).
+`Timezones` port; a change is stored, audited and wakes the account (its reminders move with it).
 `user_change` events update a timezone at once (handlers/timezones.py).
 """
 
@@ -16,7 +16,7 @@ from sqlalchemy import select, text
 
 from bot.core.audit import WORKER
 from bot.usecases.people import store_timezone
-from bot.worker.ports import Directory
+from bot.worker.ports import Timezones
 from store import models
 from store.db import Database
 
@@ -26,7 +26,7 @@ REFRESH_AFTER = timedelta(days=1)
 BATCH = 50
 
 
-def refresh_timezones(db: Database, now: datetime, *, directory: Directory, batch: int = BATCH) -> int:
+def refresh_timezones(db: Database, now: datetime, *, directory: Timezones, batch: int = BATCH) -> int:
     """Read up to `batch` admins' timezones from Slack; how many changed."""
     m, a = models.Member, models.Account
     with db.transaction(read_only=True) as s:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from bot.core import policy
 from bot.core.page import AccountTerms, PendingRequest
-from bot.core.results import DeactivationResult, ListKind, PagedList, Submitted, UsersOverview
-from bot.core.wording import fmt_date, money, plural
+from bot.core.results import DeactivationResult, ListKind, PagedList, Person, Submitted, UsersOverview
+from bot.core.wording import added_phrase, fmt_date, money, plural
 from handlers.blocks.activity import Entry, activity_lines
 from handlers.blocks.lists import ListRef, list_message_parts, preview_lines, see_all_button
 from handlers.blocks.mrkdwn import (
@@ -25,7 +26,7 @@ from handlers.blocks.mrkdwn import (
     name_text,
     section,
 )
-from handlers.blocks.page import NOT_LOWERING, cancel_button, local_day
+from handlers.blocks.page import NOT_LOWERING, cancel_button
 from handlers.ids import Action
 
 Message = dict[str, Any]
@@ -49,6 +50,7 @@ def help_message() -> Message:
         "*`/licenses users`*: active users, and who would be deactivated automatically at the renewal.",
         "*`/licenses deactivate @user …`*: deactivate users now (without names: opens a form). "
         "Admins are deactivated only after they give written consent.",
+        "*`/licenses reactivate @user`*: reactivate a user deactivated by hand (needs a free license).",
         "*`/licenses consent @admin`*: ask an admin for written consent that their admin rights may be removed.",
         "*`/licenses channel`*: run in a channel to make it the admin channel (posts about requests).",
         "*`/licenses history`*: the latest changes.",
@@ -74,12 +76,14 @@ def users_message(ov: UsersOverview) -> Message:
     renewal = page.pending.renewal if page.pending else page.next_renewal
     if auto.shortfall == 0:
         summary = (
-            f"{page.active} active users fit the {ov.seat_count} licenses at the renewal of {fmt_date(renewal)}: "
+            f"{plural(page.active, 'active user')} fit the {plural(ov.seat_count, 'license')} at the renewal of "
+            f"{fmt_date(renewal)}: "
             "nobody would be deactivated automatically."
         )
     else:
         summary = (
-            f"{page.active} active users for {ov.seat_count} licenses at the renewal of {fmt_date(renewal)}: "
+            f"{plural(page.active, 'active user')} for {plural(ov.seat_count, 'license')} at the renewal of "
+            f"{fmt_date(renewal)}: "
             f"if it were processed now, {plural(auto.total, 'user')} would be deactivated automatically, the most "
             "recently added first" + (":" if auto.total else ".")
         )
@@ -89,7 +93,7 @@ def users_message(ov: UsersOverview) -> Message:
     if auto.unresolved:
         lines.append(f"{plural(auto.unresolved, 'more user')} cannot be chosen: only admins without consent are left.")
     people = [
-        f"{name_text(p.name)}{' · admin' if p.is_admin else ''} · added {local_day(p.added_at, tz)}" for p in ov.people
+        f"{name_text(p.name)}{' · admin' if p.is_admin else ''} · {added_phrase(p.added_at, tz)}" for p in ov.people
     ]
     blocks = [header(f"Active users · {page.terms.name}"), *line_sections(lines), *line_sections(people)]
     if ov.pages > 1:
@@ -100,7 +104,7 @@ def users_message(ov: UsersOverview) -> Message:
         blocks.append(context(footer))
     if auto.more:
         blocks.append(actions([see_all_button(ListRef(ListKind.AT_RISK), auto.total)]))
-    return message(f"{page.active} active users of {escape(page.terms.name)}", blocks)
+    return message(f"{plural(page.active, 'active user')} of {escape(page.terms.name)}", blocks)
 
 
 def at_risk_message(paged: PagedList) -> Message:
@@ -124,12 +128,27 @@ def _request_phrase(request: PendingRequest, seats_before: int, seats_after: int
     )
 
 
+def late_line(done: Submitted) -> str | None:
+    """A late request: the nearer renewal's deadline had passed, so it applies to a later renewal."""
+    missed = done.target.missed
+    if missed is None:
+        return None
+    return (
+        f":hourglass: The deadline for the renewal of {fmt_date(missed)} ({fmt_date(policy.deadline_for(missed))}) "
+        f"had passed, so this request applies to the renewal of *{fmt_date(done.request.renewal)}* instead; "
+        f"the renewal of {fmt_date(missed)} keeps the current number of licenses."
+    )
+
+
 def submitted_message(done: Submitted, terms: AccountTerms) -> Message:
     """The confirmation to the requester, with a Cancel button."""
     r, t = done.request, terms
     lines = [
         f":white_check_mark: Request #{r.id} is saved: {_request_phrase(r, t.licensed_seats, done.new_seat_count)}."
     ]
+    late = late_line(done)
+    if late:
+        lines.append(late)
     if done.saving is not None:
         lines.append(f"Saving: {escape(money(done.saving, t.currency))} per {t.plan.value} period.")
     lines.append(
@@ -162,6 +181,9 @@ def submitted_post(done: Submitted, terms: AccountTerms, requester: str) -> Mess
     """The admin-channel post about a new request."""
     r, t = done.request, terms
     text = f"{mention(requester)} requested to {_request_phrase(r, t.licensed_seats, done.new_seat_count)} (#{r.id})."
+    late = late_line(done)
+    if late:
+        text += f"\n{late}"
     if done.deactivation.shortfall:
         text += (
             f"\n{plural(done.deactivation.shortfall, 'user')} must be deactivated by {fmt_date(r.renewal)}, "
@@ -251,3 +273,30 @@ def channel_welcome(account_name: str) -> Message:
 
 def error_message(text_escaped: str) -> Message:
     return message(f":no_entry: {text_escaped}")
+
+
+def deactivate_question(people: Sequence[Person], unknown: Sequence[str] = ()) -> Message:
+    """`/licenses deactivate @a @b` asks first: who exactly, and a button that does it."""
+    names = [f"• {escape(p.name)}{' (admin: only with their written consent)' if p.is_admin else ''}" for p in people]
+    text = f"Deactivate {plural(len(people), 'user')}? They lose access to Teamleader Focus."
+    lines = [f"*{text}*", *names]
+    if unknown:
+        lines.append("Not users of this account (left out): " + ", ".join(mention(u) for u in unknown))
+    value = ",".join(str(p.member_id) for p in people)
+    return message(
+        text,
+        [
+            section("\n".join(lines)),
+            context(NOT_LOWERING),
+            actions(
+                [
+                    button(
+                        f"Yes, deactivate {plural(len(people), 'user')}",
+                        Action.CONFIRM_DEACTIVATE,
+                        value=value,
+                        style="danger",
+                    )
+                ]
+            ),
+        ],
+    )

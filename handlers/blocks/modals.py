@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -11,7 +11,7 @@ from typing import Any
 from bot.core import policy
 from bot.core.page import LicensePage
 from bot.core.results import Person
-from bot.core.wording import deadline_phrase, fmt_date, money
+from bot.core.wording import DEADLINE_LABEL, deadline_phrase, fmt_date, money, plural
 from handlers.blocks.mrkdwn import Block, context, escape, plain, section
 from handlers.blocks.page import NOT_LOWERING
 from handlers.blocks.state import parse_id, selected_values, state_field
@@ -69,12 +69,12 @@ def reduce_view(page: LicensePage, *, prefill: int | None = None, note: str | No
         blocks.append(
             section(
                 f"This request applies to the renewal of *{fmt_date(tg.renewal)}*. "
-                f"Deadline: {fmt_date(tg.deadline)} ({deadline_phrase(tg.days_left)})."
+                f"{DEADLINE_LABEL}: {fmt_date(tg.deadline)} ({deadline_phrase(tg.days_left)})."
             )
         )
     blocks.append(
         section(
-            f"You have *{t.licensed_seats}* licenses and *{page.active}* active users. "
+            f"You have *{plural(t.licensed_seats, 'license')}* and *{plural(page.active, 'active user')}*. "
             f"You can remove at most {most}: at least one license stays, and one for each admin who has not "
             "consented to losing admin rights."
         )
@@ -137,36 +137,42 @@ MAX_CHOSEN = 100
 """Users chosen at once in the Deactivate users modal."""
 LABEL_LIMIT = 75
 ADMIN_MARK = " (admin)"
+AUTOMATIC_MARK = " · goes automatically"
+"""Marks the users the renewal would otherwise deactivate automatically."""
 
 
-def option_label(name: str, is_admin: bool) -> str:
-    """An option's label within Slack's 75 characters; a long name is cut, never the "(admin)" mark."""
-    mark = ADMIN_MARK if is_admin else ""
+def option_label(name: str, is_admin: bool, automatic: bool = False) -> str:
+    """An option's label within Slack's 75 characters; a long name is cut, never its marks."""
+    mark = (ADMIN_MARK if is_admin else "") + (AUTOMATIC_MARK if automatic else "")
     room = LABEL_LIMIT - len(mark)
     short = name if len(name) <= room else name[: room - 1] + "…"
     return short + mark
 
 
-def _option(p: Person) -> dict[str, Any]:
-    return {"text": plain(option_label(p.name, p.is_admin), LABEL_LIMIT), "value": str(p.member_id)}
+def _option(p: Person, automatic: Collection[int] = ()) -> dict[str, Any]:
+    label = option_label(p.name, p.is_admin, p.member_id in automatic)
+    return {"text": plain(label, LABEL_LIMIT), "value": str(p.member_id)}
 
 
-def user_options(people: Sequence[Person]) -> dict[str, Any]:
-    """`options` (up to 100), admins first then by name."""
+def user_options(people: Sequence[Person], automatic: Collection[int] = ()) -> dict[str, Any]:
+    """`options` (up to 100), admins first then by name; `automatic` marked."""
     ordered = sorted(people, key=lambda p: (not p.is_admin, p.name.casefold(), p.member_id))
-    return {"options": [_option(p) for p in ordered[:OPTIONS_LIMIT]]}
+    return {"options": [_option(p, automatic) for p in ordered[:OPTIONS_LIMIT]]}
 
 
-def suggestions(people: Sequence[Person]) -> list[dict[str, Any]]:
+def suggestions(people: Sequence[Person], automatic: Collection[int] = ()) -> list[dict[str, Any]]:
     """The options answering a type-ahead (block_suggestion): at most 100, admins first, as given."""
-    return [_option(p) for p in people[:OPTIONS_LIMIT]]
+    return [_option(p, automatic) for p in people[:OPTIONS_LIMIT]]
 
 
-def deactivate_view(people: Sequence[Person] | None, *, active: int, has_pending: bool) -> View_:
-    """`people`: every active user when they fit a static list (`active` <= STATIC_LIMIT); None: a type-ahead."""
+def deactivate_view(
+    people: Sequence[Person] | None, *, active: int, has_pending: bool, automatic: Collection[int] = ()
+) -> View_:
+    """`people`: every active user when they fit a static list (`active` <= STATIC_LIMIT); None: a type-ahead.
+    `automatic`: the member ids the pending request's renewal would deactivate automatically (marked)."""
     element: dict[str, Any]
     if people is not None and len(people) <= STATIC_LIMIT:
-        element = {"type": "multi_static_select", **user_options(people)}
+        element = {"type": "multi_static_select", **user_options(people, automatic)}
         hint = None
     else:
         element = {"type": "multi_external_select", "min_query_length": 1}
@@ -184,11 +190,17 @@ def deactivate_view(people: Sequence[Person] | None, *, active: int, has_pending
     }
     if hint:
         block["hint"] = plain(hint, 2000)
+    intro = (
+        "Choose the users to deactivate now. They lose access to the account.\n"
+        "Admins are only deactivated after they give written consent that their admin rights may be removed."
+    )
+    if automatic:
+        intro += (
+            f"\nMarked “{AUTOMATIC_MARK.strip(' ·')}”: the {plural(len(automatic), 'user')} deactivated "
+            "automatically at the renewal if nobody else is (the most recently added first)."
+        )
     blocks: list[Block] = [
-        section(
-            "Choose the users to deactivate now. They lose access to the account.\n"
-            "Admins are only deactivated after they give written consent that their admin rights may be removed."
-        ),
+        section(intro),
         block,
         context(
             NOT_LOWERING + ("" if has_pending else " No request is pending: use `/licenses reduce` to remove licenses.")

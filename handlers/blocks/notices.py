@@ -4,6 +4,7 @@
 - unused_seats_message: the account pays for more licenses than it has active users.
 - renewal_summary_message: what processing the renewal did.
 - teamleader_reconnect_message: Teamleader revoked our access; an admin must connect again.
+- request_changed_message: the operator changed the seats or the renewal under the pending request.
 
 People's text (names, account names) goes through `escape()` (handlers/blocks/mrkdwn.py).
 """
@@ -18,8 +19,17 @@ import pendulum
 
 from bot.core import policy
 from bot.core.page import PREVIEW, AccountTerms, LicensePage, TeamleaderLink
-from bot.core.results import ListKind, ReminderNote, RenewalOutcome
-from bot.core.wording import deadline_phrase, fmt_date, fmt_local_time, money, plural, reconnect_banner
+from bot.core.results import ListKind, ReminderNote, RenewalOutcome, RequestChange
+from bot.core.wording import (
+    deadline_phrase,
+    fmt_date,
+    fmt_local_time,
+    money,
+    plural,
+    reconnect_banner,
+    unreachable_line,
+    users_are_active,
+)
 from handlers.blocks.lists import ListRef, preview_lines, see_all_button
 from handlers.blocks.mrkdwn import (
     Block,
@@ -94,8 +104,8 @@ def reminder_message(page: LicensePage, days_before: int, note: ReminderNote | N
         calls.append(section(":alarm_clock: You asked to be reminded again today."))
     lines.append(
         f"*{escape(t.name)}* removes {plural(p.seats_removed, 'license')} at the renewal of *{renewal}* "
-        f"({when}): {t.licensed_seats} → {page.new_seat_count} licenses. "
-        f"{page.active} users are active, so *{plural(d.shortfall, 'user')} must still be deactivated*, "
+        f"({when}): {t.licensed_seats} → {plural(page.new_seat_count, 'license')}. "
+        f"{users_are_active(page.active)}, so *{plural(d.shortfall, 'user')} must still be deactivated*, "
         f"at the latest on {renewal} (until 23:59, {escape(t.timezone)}).",
     )
     if d.total:
@@ -109,6 +119,8 @@ def reminder_message(page: LicensePage, days_before: int, note: ReminderNote | N
             f":warning: {plural(d.unresolved, 'more user')} cannot be deactivated automatically: only admins without "
             "written consent are left. Deactivate users yourself, or ask an admin for consent."
         )
+    if page.unreachable_admins:
+        lines.append(f":warning: {escape(unreachable_line(page.unreachable_admins))}")
     buttons = [
         button("Deactivate users", Action.OPEN_DEACTIVATE, value=str(p.id), style="primary"),
         *([see_all_button(ListRef(ListKind.AT_RISK), d.total)] if d.more else []),
@@ -170,6 +182,8 @@ def unused_seats_message(page: LicensePage) -> Message:
         f"To change the renewal of {fmt_date(target.renewal)}, request by *{fmt_date(target.deadline)}* "
         f"({deadline_phrase(target.days_left)})."
     )
+    if page.unreachable_admins:
+        lines.append(f":warning: {escape(unreachable_line(page.unreachable_admins))}")
     blocks: list[Block] = [
         header(f"{plural(unused, 'unused license')}"),
         *line_sections(lines),
@@ -202,7 +216,7 @@ def renewal_summary_message(outcome: RenewalOutcome) -> Message:
             else f" (request #{o.request_id})"
         )
         lines.append(
-            f"The renewal of *{renewal}* is processed{who}: *{o.seats_before} → {o.seats_after} licenses*. "
+            f"The renewal of *{renewal}* is processed{who}: *{o.seats_before} → {plural(o.seats_after, 'license')}*. "
             "The removed licenses are no longer charged."
         )
         if o.deactivated:
@@ -214,7 +228,7 @@ def renewal_summary_message(outcome: RenewalOutcome) -> Message:
             lines.append(
                 f":warning: *{plural(o.unresolved, 'user')} could not be deactivated automatically*: only admins "
                 f"without written consent were left, and an admin is never deactivated without it. "
-                f"{o.active_after} users are active for {plural(o.seats_after, 'license')}: deactivate "
+                f"{users_are_active(o.active_after)} for {plural(o.seats_after, 'license')}: deactivate "
                 f"{plural(o.unresolved, 'user')} yourself, or ask an admin for consent."
             )
     blocks: list[Block] = [header(f"Renewal of {renewal} processed{' late' if o.late else ''}"), *line_sections(lines)]
@@ -224,7 +238,7 @@ def renewal_summary_message(outcome: RenewalOutcome) -> Message:
         blocks.append(context(NOT_LOWERING))
     text = f"{escape(o.account_name)}: the renewal of {renewal} is processed{' (late)' if o.late else ''}"
     if o.request_id is not None:
-        text += f", {o.seats_before} → {o.seats_after} licenses"
+        text += f", {o.seats_before} → {plural(o.seats_after, 'license')}"
         if o.deactivated:
             text += f", {plural(len(o.deactivated), 'user')} deactivated"
         if o.unresolved:
@@ -255,3 +269,32 @@ def teamleader_reconnect_message(terms: AccountTerms, link: TeamleaderLink) -> M
     ]
     text = f"{escape(t.name)}: Teamleader access was revoked; an admin must reconnect it."
     return _message(text, blocks)
+
+
+def request_changed_message(change: RequestChange) -> Message:
+    """The pending request follows a change of the licensed seats or of the renewal date."""
+    c = change
+    lines = [
+        f"*{escape(c.account_name)}*: the account's terms changed under request #{c.request_id} "
+        f"(by {actor(c.requested_by)}). It still goes to *{plural(c.keeps, 'license')}*."
+    ]
+    if c.licensed_seats != c.seats_before:
+        lines.append(
+            f"The licenses changed from {c.seats_before} to {c.licensed_seats}: the request now removes "
+            f"*{plural(c.seats_removed, 'license')}* ({c.licensed_seats} → {c.keeps}) "
+            f"instead of {c.seats_removed_before}."
+        )
+    if c.renewal != c.renewal_before:
+        line = (
+            f"The renewal moved: the request now applies to the renewal of *{fmt_date(c.renewal)}* "
+            f"(it was {fmt_date(c.renewal_before)})."
+        )
+        if c.missed is not None:
+            line += f" The deadline for the renewal of {fmt_date(c.missed)} had passed when the request was made."
+        lines.append(line)
+    blocks: list[Block] = [
+        header(f"Request #{c.request_id} changed"),
+        *line_sections(lines),
+        context("Until the renewal is processed the request can still be cancelled (`/licenses cancel`)."),
+    ]
+    return _message(f"{escape(c.account_name)}: {escape(c.summary)}.", blocks)

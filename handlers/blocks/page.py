@@ -9,7 +9,18 @@ from typing import Any
 from bot.core import policy
 from bot.core.page import LicensePage
 from bot.core.results import ListKind, Viewer
-from bot.core.wording import deadline_phrase, fmt_date, last_sync_line, money, plural, reconnect_banner
+from bot.core.wording import (
+    DEADLINE_LABEL,
+    deadline_phrase,
+    fmt_date,
+    last_sync_line,
+    money,
+    plural,
+    reconnect_banner,
+    unknown_added_line,
+    unreachable_line,
+    users_are_active,
+)
 from handlers.blocks.activity import Entry, activity_lines
 from handlers.blocks.lists import ListRef, preview_lines, see_all_button
 from handlers.blocks.mrkdwn import (
@@ -59,7 +70,7 @@ def summary_fields(page: LicensePage, *, dates: bool = True) -> Block:
         return fields(*_seats_and_plan(page))
     return fields(
         f"*Next renewal*\n{fmt_date(page.next_renewal)} ({days_phrase((page.next_renewal - page.today).days)})",
-        f"*Deadline for changes*\n{fmt_date(page.next_deadline)} ({deadline_phrase(page.days_to_deadline)})",
+        f"*{DEADLINE_LABEL}*\n{fmt_date(page.next_deadline)} ({deadline_phrase(page.days_to_deadline)})",
         *_seats_and_plan(page),
     )
 
@@ -120,7 +131,7 @@ def deactivation_blocks(page: LicensePage) -> list[Block]:
     if d.shortfall == 0:
         return [
             section(
-                f"Active users fit the {page.new_seat_count} licenses left after the renewal: "
+                f"Active users fit the {plural(page.new_seat_count or 0, 'license')} left after the renewal: "
                 "nobody will be deactivated automatically.",
                 block_id=BlockId.BANNER,
             )
@@ -128,7 +139,7 @@ def deactivation_blocks(page: LicensePage) -> list[Block]:
     when = f"{fmt_date(p.renewal)} ({days_phrase((p.renewal - page.today).days)})"
     lines = [
         f":warning: *{plural(d.shortfall, 'user')} must still be deactivated by {when}.* "
-        f"{page.active} users are active for {page.new_seat_count} licenses.",
+        f"{users_are_active(page.active)} for {plural(page.new_seat_count or 0, 'license')}.",
     ]
     if d.total:
         lines.append(
@@ -161,13 +172,39 @@ def teamleader_block(page: LicensePage) -> Block | None:
     return context(last_sync_line(link, t.timezone) + failed)
 
 
+def unreachable_blocks(page: LicensePage) -> list[Block]:
+    """Admins no reminder reaches in Slack, named."""
+    notes = [f":warning: {escape(unreachable_line(page.unreachable_admins))}"] if page.unreachable_admins else []
+    if page.unknown_added:
+        notes.append(escape(unknown_added_line(page.unknown_added)))
+    return [context(n) for n in notes]
+
+
 def admins_phrase(viewer: Viewer) -> str:
     names = [escape(a.name) for a in viewer.admins]
     return ", ".join(names) if names else "nobody yet (an operator sets admins)"
 
 
+def is_outsider(viewer: Viewer) -> bool:
+    """Not an active member of the account: they see no page and no names, only whom to ask."""
+    return viewer.member is None or not viewer.member.active
+
+
+def outsider_text(viewer: Viewer) -> str:
+    return (
+        f"You are not an active user in the member list of {escape(viewer.account_name)}, so licensebot shows "
+        "you nothing of its licenses. Ask your account admin to add you if you should be."
+    )
+
+
+def outsider_blocks(viewer: Viewer) -> list[Block]:
+    return [header(f"Licenses · {viewer.account_name}"), section(outsider_text(viewer))]
+
+
 def not_admin_text(viewer: Viewer) -> str:
     """The answer to anybody but an admin who tries to change something."""
+    if is_outsider(viewer):
+        return outsider_text(viewer)
     return (
         f"Only account admins can change licenses. The admins of {escape(viewer.account_name)} are: "
         f"{admins_phrase(viewer)}."
@@ -192,6 +229,8 @@ def admin_buttons(page: LicensePage) -> Block:
 
 def page_blocks(page: LicensePage, viewer: Viewer, consent: Sequence[Block] = ()) -> list[Block]:
     """The `/licenses status` answer (`consent`: the admin consent section, handlers/blocks/consent.py)."""
+    if is_outsider(viewer):
+        return outsider_blocks(viewer)
     blocks: list[Block] = [header(f"Licenses · {page.terms.name}"), summary_fields(page)]
     note = target_note(page)
     if note:
@@ -201,6 +240,7 @@ def page_blocks(page: LicensePage, viewer: Viewer, consent: Sequence[Block] = ()
         blocks.append(directory)
     blocks.append(pending_block(page, admin=viewer.is_admin))
     blocks.extend(deactivation_blocks(page))
+    blocks.extend(unreachable_blocks(page))
     blocks.append(context(NOT_LOWERING))
     blocks.append(admin_buttons(page) if viewer.is_admin else read_only_note(viewer))
     blocks.extend(consent)
@@ -219,12 +259,14 @@ def home_view(
     page: LicensePage, viewer: Viewer, activity: Sequence[Entry] = (), consent: Sequence[Block] = ()
 ) -> dict[str, Any]:
     """The App Home tab: renewal and deadline first, the banner, seats, the request, buttons, activity."""
+    if is_outsider(viewer):
+        return {"type": "home", "blocks": outsider_blocks(viewer)}
     t = page.terms
     blocks: list[Block] = [
         header(f"Licenses · {t.name}"),
         section(
             f"*Next renewal: {fmt_date(page.next_renewal)}* ({days_phrase((page.next_renewal - page.today).days)})"
-            f"\nDeadline to remove licenses for it: {fmt_date(page.next_deadline)} "
+            f"\n{DEADLINE_LABEL}: {fmt_date(page.next_deadline)} "
             f"({deadline_phrase(page.days_to_deadline)})"
         ),
     ]
@@ -235,6 +277,7 @@ def home_view(
     if directory:
         blocks.append(directory)
     blocks.extend(deactivation_blocks(page))
+    blocks.extend(unreachable_blocks(page))
     blocks.append(summary_fields(page, dates=False))
     blocks.append(pending_block(page, admin=viewer.is_admin))
     blocks.append(context(NOT_LOWERING))

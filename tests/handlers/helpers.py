@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.testing.blocktext import message_to_text, view_to_text
+from bot.testing.slack_sim import SlackSim
 from bot.testing.slack_standin import Call, SlackStandIn
 from handlers.ids import Action, Block
 from store import models
@@ -82,3 +83,17 @@ def member(db: Database, email: str) -> models.Member:
 def audit_actions(db: Database) -> list[str]:
     with db.transaction() as s:
         return list(s.scalars(select(models.AuditEntry.action).order_by(models.AuditEntry.id)))
+
+
+def deactivate_confirmed(slack: SlackSim, standin: SlackStandIn, user: str, text: str) -> None:
+    """`/licenses <text>` (deactivate @a …), then "Yes, deactivate" on the question it answers with (if any)."""
+    slack.command(user, text)
+    answer = replies(standin)[-1].params
+    values = [
+        el.get("value")
+        for block in answer.get("blocks") or []
+        for el in block.get("elements") or []
+        if el.get("action_id") == Action.CONFIRM_DEACTIVATE
+    ]
+    if values:
+        slack.click(user, Action.CONFIRM_DEACTIVATE, values[0])

@@ -23,7 +23,7 @@ def test_status_for_an_admin_is_an_ephemeral_page_with_the_buttons(
     assert answer["response_type"] == "ephemeral"
     text = last_reply(standin)
     assert "Next renewal: Fri 01 Jan 2027" in text
-    assert "Deadline for changes: Thu 17 Dec 2026 (21 days left)" in text
+    assert "Deadline to remove licenses: Thu 17 Dec 2026 (21 days left)" in text
     assert "10 licensed · 8 active · 2 unused" in text
     assert "Pending request: none" in text
     assert "does not lower the number of licenses" in text
@@ -76,8 +76,13 @@ def test_help_names_every_sub_command_and_the_second_request_rule(
 def test_unknown_text_shows_the_help(slack: SlackSim, standin: SlackStandIn, team: str) -> None:
     slack.command(ADMIN, "frobnicate <!channel>")
     text = last_reply(standin)
-    assert "I do not know `frobnicate`" in text
+    assert "I do not know `frobnicate`" in text and "Did you mean" not in text
     assert "/licenses reduce [N]" in text
+
+
+def test_a_typo_gets_did_you_mean(slack: SlackSim, standin: SlackStandIn, team: str) -> None:
+    slack.command(ADMIN, "redcue 3")
+    assert "I do not know `redcue`. Did you mean `reduce`?" in last_reply(standin)
 
 
 def test_users_lists_active_users_and_who_would_go_automatically(

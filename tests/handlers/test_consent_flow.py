@@ -18,7 +18,7 @@ from tests.conftest import NOW
 from tests.consent_factories import consent_rows
 from tests.handlers.conftest import ADMIN, ADMIN2, USER
 from tests.handlers.consent_steps import DM_TS, dms, request_dm_value, review, sign, value_in
-from tests.handlers.helpers import action_ids, chosen, home_text, last_reply, member, posts
+from tests.handlers.helpers import action_ids, chosen, deactivate_confirmed, home_text, last_reply, member, posts
 
 CHANNEL = "C0ADMINS"  # the admin channel of the factory account
 
@@ -58,7 +58,7 @@ def test_the_full_flow(slack: SlackSim, standin: SlackStandIn, team: str, db: Da
     assert "User 1: ✅ consented on Thu 26 Nov 2026" in home_text(standin, ADMIN)  # the license page
     assert Action.REVOKE_CONSENT in action_ids(standin.homes[ADMIN2]["blocks"])
 
-    slack.command(ADMIN, "deactivate <@U0001>")  # now it can be done by hand
+    deactivate_confirmed(slack, standin, ADMIN, "deactivate <@U0001>")  # now it can be done by hand
     assert "Deactivated: User 1." in last_reply(standin)
     assert member(db, "user1@example.com").status == "deactivated"
 
@@ -118,7 +118,9 @@ def test_revoke_from_the_app_home(slack: SlackSim, standin: SlackStandIn, team: 
     assert "You revoked your consent" in message_to_text(dms(standin, ADMIN2)[-1].params)
     assert "@U0001 revoked their consent" in message_to_text(dms(standin, ADMIN)[-1].params)
     assert "User 1: revoked on" in home_text(standin, ADMIN)
-    slack.command(ADMIN, "deactivate <@U0001>")  # without consent again: asked anew, not deactivated
+    deactivate_confirmed(
+        slack, standin, ADMIN, "deactivate <@U0001>"
+    )  # without consent again: asked anew, not deactivated
     assert member(db, "user1@example.com").status == "active"
     assert "I asked @U0001 for it in a direct message" in last_reply(standin)
     assert [r["status"] for r in consent_rows(db)] == ["revoked", "requested"]
@@ -129,7 +131,7 @@ def test_no_revoke_after_deactivation(slack: SlackSim, standin: SlackStandIn, te
     consent_id = request_dm_value(standin, ADMIN2)
     review(slack, ADMIN2, consent_id)
     sign(slack, ADMIN2, slack.last_modal_id())
-    slack.command(ADMIN, "deactivate <@U0001>")
+    deactivate_confirmed(slack, standin, ADMIN, "deactivate <@U0001>")
     slack.click(ADMIN2, Action.REVOKE_CONSENT, consent_id, channel=f"D{ADMIN2}")
     assert "Your user has been deactivated already" in last_reply(standin)
     assert [r["status"] for r in consent_rows(db)] == ["granted"]
@@ -149,7 +151,7 @@ def test_choosing_an_admin_in_the_deactivate_modal_starts_the_consent_flow(
     assert "asks for your written consent" in message_to_text(dms(standin, ADMIN2)[-1].params)
     assert [r["status"] for r in consent_rows(db)] == ["requested"]
     # Asking again while the request is open only explains.
-    slack.command(ADMIN, "deactivate <@U0001>")
+    deactivate_confirmed(slack, standin, ADMIN, "deactivate <@U0001>")
     assert "User 1 was already asked by User 0 on Thursday 26 November 2026 and has not answered yet." in last_reply(
         standin
     )

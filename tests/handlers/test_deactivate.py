@@ -11,7 +11,7 @@ from handlers.ids import Action, Block, View
 from store.db import Database
 from tests.conftest import NOW
 from tests.handlers.conftest import ADMIN, ADMIN2, USER
-from tests.handlers.helpers import chosen, last_reply, member, posts
+from tests.handlers.helpers import chosen, deactivate_confirmed, last_reply, member, posts
 
 NOT_LOWERING = "Deactivating users does not lower the number of licenses"
 
@@ -23,7 +23,7 @@ def status(db: Database, email: str) -> str:
 def test_deactivating_a_user_by_mention_says_it_does_not_lower_the_licenses(
     slack: SlackSim, standin: SlackStandIn, team: str, db: Database
 ) -> None:
-    slack.command(ADMIN, "deactivate <@U0005|user5> <@U0006>")
+    deactivate_confirmed(slack, standin, ADMIN, "deactivate <@U0005|user5> <@U0006>")
     assert status(db, "user5@example.com") == "deactivated"
     assert status(db, "user6@example.com") == "deactivated"
     text = last_reply(standin)
@@ -38,7 +38,7 @@ def test_an_admin_is_not_deactivated_and_the_consent_step_is_named(
     slack: SlackSim, standin: SlackStandIn, team: str, db: Database
 ) -> None:
     usecases.submit_reduction(db, team=team, actor=Actor.slack(ADMIN), seats=2, now=NOW)
-    slack.command(ADMIN, "deactivate <@U0001> <@U0004>")
+    deactivate_confirmed(slack, standin, ADMIN, "deactivate <@U0001> <@U0004>")
     assert status(db, "user1@example.com") == "active"
     assert status(db, "user4@example.com") == "deactivated"
     text = last_reply(standin)
@@ -70,7 +70,7 @@ def test_a_non_admin_cannot_deactivate(slack: SlackSim, standin: SlackStandIn, t
 def test_the_modal_lists_active_users_and_deactivates_the_chosen_ones(
     slack: SlackSim, standin: SlackStandIn, team: str, db: Database
 ) -> None:
-    slack.command(ADMIN, "deactivate <@U0007>")
+    deactivate_confirmed(slack, standin, ADMIN, "deactivate <@U0007>")
     slack.command(ADMIN, "deactivate")  # without names: the modal
     assert [c.method for c in standin.calls][-2:] == ["views.open", "views.update"]
     modal = slack.modal()
@@ -96,3 +96,32 @@ def test_the_modal_shows_problems_under_the_field(
     stranger = slack.submit(ADMIN, view_id, chosen(99999)).json()
     assert stranger["errors"][Block.USERS] == "Some of those users are not members of this account."
     assert posts(standin, ADMIN) == []
+
+
+def test_the_command_asks_first_and_only_the_button_deactivates(
+    slack: SlackSim, standin: SlackStandIn, team: str, db: Database
+) -> None:
+    slack.command(ADMIN, "deactivate <@U0005> <@U0006>")
+    assert status(db, "user5@example.com") == "active"  # nothing yet
+    question = last_reply(standin)
+    assert "Deactivate 2 users? They lose access" in question and "• User 5" in question and "• User 6" in question
+    assert "[Yes, deactivate 2 users]" in question
+    value = ",".join(str(member(db, f"user{i}@example.com").id) for i in (5, 6))
+    slack.click(USER, Action.CONFIRM_DEACTIVATE, value)  # a forged click by a non-admin
+    assert status(db, "user5@example.com") == "active"
+    slack.click(ADMIN, Action.CONFIRM_DEACTIVATE, value)
+    assert status(db, "user5@example.com") == "deactivated" and status(db, "user6@example.com") == "deactivated"
+    assert "Deactivated: User 5, User 6." in last_reply(standin)
+    slack.click(ADMIN, Action.CONFIRM_DEACTIVATE, "5,x")
+    assert "That button does not name users" in last_reply(standin)
+
+
+def test_the_modal_marks_who_would_otherwise_go_automatically(
+    slack: SlackSim, standin: SlackStandIn, team: str, db: Database
+) -> None:
+    usecases.submit_reduction(db, team=team, actor=Actor.slack(ADMIN), seats=4, now=NOW)  # 10 → 6: 2 of 8 go
+    slack.command(ADMIN, "deactivate")
+    modal = slack.modal()
+    labels = [o["text"]["text"] for o in modal["blocks"][1]["element"]["options"]]
+    assert labels[-3:] == ["User 5", "User 6 · goes automatically", "User 7 · goes automatically"]
+    assert "the 2 users deactivated automatically at the renewal" in str(modal["blocks"][0])

@@ -22,7 +22,7 @@ def test_an_admin_home_has_dates_first_seats_buttons_and_recent_activity(
     text = home_text(standin, ADMIN)
     lines = text.splitlines()
     assert lines[2].startswith("Next renewal: Fri 01 Jan 2027")
-    assert lines[3] == "Deadline to remove licenses for it: Thu 17 Dec 2026 (21 days left)"
+    assert lines[3] == "Deadline to remove licenses: Thu 17 Dec 2026 (21 days left)"
     assert "Licenses: 10 licensed · 8 active · 2 unused" in text
     assert "Recent activity" in text and "an operator imported users" in text
     assert action_ids(standin.homes[ADMIN]["blocks"]) == [

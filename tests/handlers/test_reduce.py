@@ -33,7 +33,10 @@ def test_the_modal_opens_at_once_with_a_loading_view_then_shows_the_form(
     modal = slack.modal()
     assert modal["callback_id"] == View.REDUCE
     text = view_to_text(modal)
-    assert "This request applies to the renewal of Fri 01 Jan 2027. Deadline: Thu 17 Dec 2026 (21 days left)." in text
+    assert (
+        "This request applies to the renewal of Fri 01 Jan 2027. "
+        "Deadline to remove licenses: Thu 17 Dec 2026 (21 days left)." in text
+    )
     assert "Number of licenses to remove: [ 3 ]" in text
     assert "After removing 3: 7 licenses from Fri 01 Jan 2027. Saving: 270.00 EUR per quarterly period." in text
     assert "Charges for the removed licenses stop from the renewal date (Fri 01 Jan 2027)" in text
@@ -191,3 +194,17 @@ def test_two_submits_at_the_same_moment_store_one_request(slack: SlackSim, team:
     assert len(requests(db)) == 1
     assert sorted(bodies, key=len)[0] == b""  # one succeeded
     assert b"already pending (request #1)" in sorted(bodies, key=len)[1]  # the other is told which one
+
+
+def test_a_late_request_says_the_nearer_deadline_passed_in_the_dm_and_the_channel_post(
+    slack: SlackSim, standin: SlackStandIn, team: str, db: Database, clock: Clock
+) -> None:
+    clock.now = datetime(2026, 12, 18, 9, 0, tzinfo=UTC)  # the day after the deadline of 2027-01-01
+    assert slack.submit(ADMIN, open_modal(slack), seats("2")).body == b""
+    assert [r.renewal_date for r in requests(db)] == [date(2027, 4, 1)]
+    late = (
+        "The deadline for the renewal of Fri 01 Jan 2027 (Thu 17 Dec 2026) had passed, so this request applies to "
+        "the renewal of Thu 01 Apr 2027 instead"
+    )
+    assert any(late in text for text in posts(standin, ADMIN)), posts(standin, ADMIN)
+    assert any(late in text for text in posts(standin, "C0ADMINS")), posts(standin, "C0ADMINS")

@@ -60,15 +60,17 @@ def reminder_at(s: AccountState, now: datetime) -> str | None:
 # --- reminders -----------------------------------------------------------------------------------
 
 # Renewal Fri 1 Jan 2027 in Brussels (CET = UTC+1): reminders at 08:00 UTC on the reminder days.
+# At 08:59 on a reminder day the previous reminder (a day or more behind) is not due again: had the worker
+# been down, the 09:00 one is the single catch-up (CATCH_UP_SKIP); running, it was sent at its time.
 BRUSSELS_DAYS = [
     pytest.param(utc(2026, 12, 18, 7, 59), None, id="before-d14"),
     pytest.param(utc(2026, 12, 18, 8, 0), "reminder:2027-01-01:d14", id="d14-0900"),
-    pytest.param(utc(2026, 12, 24, 23, 0), "reminder:2027-01-01:d14", id="d14-still-latest"),
-    pytest.param(utc(2026, 12, 25, 7, 59), "reminder:2027-01-01:d14", id="d7-0859"),
+    pytest.param(utc(2026, 12, 24, 23, 0), None, id="d14-still-latest"),
+    pytest.param(utc(2026, 12, 25, 7, 59), None, id="d7-0859"),
     pytest.param(utc(2026, 12, 25, 8, 0), "reminder:2027-01-01:d7", id="d7-0900"),
     pytest.param(utc(2026, 12, 29, 8, 0), "reminder:2027-01-01:d3", id="d3-0900"),
     pytest.param(utc(2026, 12, 31, 8, 0), "reminder:2027-01-01:d1", id="d1-0900"),
-    pytest.param(utc(2027, 1, 1, 7, 59), "reminder:2027-01-01:d1", id="d0-0859"),
+    pytest.param(utc(2027, 1, 1, 7, 59), None, id="d0-0859"),
     pytest.param(utc(2027, 1, 1, 8, 0), "reminder:2027-01-01:d0", id="d0-0900"),
     pytest.param(utc(2027, 1, 1, 22, 59), "reminder:2027-01-01:d0", id="renewal-day-2359"),
     pytest.param(utc(2027, 1, 1, 23, 0), None, id="renewal-day-over"),
@@ -86,7 +88,7 @@ def test_each_reminder_day_at_0900_brussels(now: datetime, key: str | None) -> N
     [
         pytest.param(utc(2026, 12, 18, 13, 59), None, id="d14-0859"),
         pytest.param(utc(2026, 12, 18, 14, 0), "reminder:2027-01-01:d14", id="d14-0900"),
-        pytest.param(utc(2026, 12, 25, 13, 59), "reminder:2027-01-01:d14", id="d7-0859"),
+        pytest.param(utc(2026, 12, 25, 13, 59), None, id="d7-0859"),
         pytest.param(utc(2026, 12, 25, 14, 0), "reminder:2027-01-01:d7", id="d7-0900"),
         pytest.param(utc(2027, 1, 1, 14, 0), "reminder:2027-01-01:d0", id="d0-0900"),
         pytest.param(utc(2027, 1, 2, 4, 59), "reminder:2027-01-01:d0", id="renewal-day-2359"),
@@ -101,13 +103,13 @@ def test_reminder_boundary_new_york(now: datetime, key: str | None) -> None:
 @pytest.mark.parametrize(
     ("renewal", "tz", "now", "key"),
     [
-        pytest.param(date(2027, 4, 1), BXL, utc(2027, 3, 25, 7, 59), "reminder:2027-04-01:d14", id="bxl-d7-cet-0859"),
+        pytest.param(date(2027, 4, 1), BXL, utc(2027, 3, 25, 7, 59), None, id="bxl-d7-cet-0859"),
         pytest.param(date(2027, 4, 1), BXL, utc(2027, 3, 25, 8, 0), "reminder:2027-04-01:d7", id="bxl-d7-cet-0900"),
-        pytest.param(date(2027, 4, 1), BXL, utc(2027, 3, 29, 6, 59), "reminder:2027-04-01:d7", id="bxl-d3-cest-0859"),
+        pytest.param(date(2027, 4, 1), BXL, utc(2027, 3, 29, 6, 59), None, id="bxl-d3-cest-0859"),
         pytest.param(date(2027, 4, 1), BXL, utc(2027, 3, 29, 7, 0), "reminder:2027-04-01:d3", id="bxl-d3-cest-0900"),
-        pytest.param(date(2027, 3, 20), NY, utc(2027, 3, 13, 13, 59), "reminder:2027-03-20:d14", id="ny-d7-est-0859"),
+        pytest.param(date(2027, 3, 20), NY, utc(2027, 3, 13, 13, 59), None, id="ny-d7-est-0859"),
         pytest.param(date(2027, 3, 20), NY, utc(2027, 3, 13, 14, 0), "reminder:2027-03-20:d7", id="ny-d7-est-0900"),
-        pytest.param(date(2027, 3, 20), NY, utc(2027, 3, 17, 12, 59), "reminder:2027-03-20:d7", id="ny-d3-edt-0859"),
+        pytest.param(date(2027, 3, 20), NY, utc(2027, 3, 17, 12, 59), None, id="ny-d3-edt-0859"),
         pytest.param(date(2027, 3, 20), NY, utc(2027, 3, 17, 13, 0), "reminder:2027-03-20:d3", id="ny-d3-edt-0900"),
     ],
 )
@@ -150,6 +152,28 @@ def test_catch_up_after_downtime_gives_only_the_latest_reminder(now: datetime, k
     due = due_at(state(), now)
     assert due.reminder is not None and due.reminder.key == key
     assert due.renewal is None
+
+
+def test_a_restart_at_0859_on_a_reminder_day_sends_one_reminder_not_two() -> None:
+    """Down since before d14; back at 08:59 on the d7 day: d14 is not sent a minute before d7 (issue 15)."""
+    s = state()
+    back = utc(2026, 12, 25, 7, 59)
+    first = due_at(s, back)
+    assert first.reminder is None and first.next_wakeup == utc(2026, 12, 25, 8, 0)
+    assert reminder_at(s, first.next_wakeup) == "reminder:2027-01-01:d7"
+
+
+@pytest.mark.parametrize(
+    ("now", "key"),
+    [
+        pytest.param(utc(2026, 12, 18, 9, 0), "reminder:2027-01-01:d14", id="on-time-is-never-skipped"),
+        pytest.param(utc(2026, 12, 24, 19, 59), "reminder:2027-01-01:d14", id="missed-next-12h-01m-away"),
+        pytest.param(utc(2026, 12, 24, 20, 0), None, id="missed-next-12h-away"),
+        pytest.param(utc(2027, 1, 1, 20), "reminder:2027-01-01:d0", id="last-one-has-no-next"),
+    ],
+)
+def test_a_missed_reminder_is_skipped_only_when_the_next_is_near(now: datetime, key: str | None) -> None:
+    assert reminder_at(state(), now) == key
 
 
 # --- unused-seats note ---------------------------------------------------------------------------

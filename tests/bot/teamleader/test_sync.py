@@ -9,8 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from bot import usecases
+from bot.cli.text import render_page
 from bot.core.audit import Actor
 from bot.core.errors import UserError
+from bot.core.policy import UNKNOWN_ADDED
 from bot.teamleader import sync
 from bot.teamleader.client import ApiError
 from bot.teamleader.sync import sync_account
@@ -60,7 +62,8 @@ def test_first_sync_links_csv_members_and_adds_new_users(db: Database, fake: Fak
     ]
     with db.transaction() as s:
         nora = s.scalar(select(models.Member).where(models.Member.email == "user3@example.com"))
-        assert nora is not None and nora.added_at == NOW and nora.slack_user_id is None
+        # The first sync does not know when Nora was added: not "today" (issue 15), the unknown date.
+        assert nora is not None and nora.added_at == UNKNOWN_ADDED and nora.slack_user_id is None
     action, details = audit(db)[-1]
     assert action == "teamleader.synced"
     assert (details["added"], details["updated"], details["deactivated"]) == (1, 0, 0)
@@ -196,3 +199,23 @@ def test_not_connected_is_one_clear_line(db: Database, fake: FakeTeamleader) -> 
     with pytest.raises(UserError, match=r"T0001 is not connected to Teamleader; connect it with"):
         run(db, fake)
     assert len(fake.rsps.calls) == 0
+
+
+def test_only_the_first_sync_leaves_the_added_date_unknown_and_the_page_says_so(
+    db: Database, fake: FakeTeamleader, connected: str
+) -> None:
+    fake.users = [tl_user(0), tl_user(1), tl_user(2), tl_user(3, first="Nora")]
+    run(db, fake)
+    later = NOW + timedelta(days=2)
+    fake.users = [*fake.users, tl_user(4, first="Olga")]
+    sync_account(db, team="T0001", client=fake.client(), now=later)
+    with db.transaction() as s:
+        added = {m.name: m.added_at for m in s.scalars(select(models.Member))}
+    assert (added["Nora 3"], added["Olga 4"]) == (UNKNOWN_ADDED, later)
+    usecases.submit_reduction(db, team="T0001", actor=Actor.slack("U0000"), seats=7, now=later)  # 10 → 3: 2 go
+    page = usecases.license_page(db, team="T0001", now=later)
+    assert page.deactivation is not None
+    # Olga (really new) goes first, then the newest CSV user; Nora (date unknown) is not first in line.
+    assert [m.name for m in page.deactivation.chosen] == ["Olga 4", "User 2"]
+    assert page.unknown_added == 1
+    assert "1 user synced from Teamleader has no known added date" in render_page(page)

@@ -25,6 +25,7 @@ from tests.consent_factories import (
     ask,
     audit_actions,
     consent_rows,
+    demote,
     granted,
     member_id,
     member_rows,
@@ -313,7 +314,7 @@ def test_the_last_admin_cannot_be_removed(db: Database) -> None:
     add_members(db, TEAM, 3, admins=(0, 1))
     granted(db, 0, 1)
     # User 0 stops being an admin (an import): User 1, who consented, is the only admin left.
-    usecases.import_members(db, team=TEAM, rows=csv_rows(3, admins=(1,)), now=NOW)
+    demote(db, 0)
     result = usecases.deactivate_members(
         db, team=TEAM, actor=Actor.slack("U0001"), member_ids=[member_id(db, 1)], now=NOW
     )
@@ -324,7 +325,7 @@ def test_the_last_admin_cannot_be_removed(db: Database) -> None:
 def test_granting_is_refused_when_it_would_leave_no_admin_without_consent(acme: Database) -> None:
     first, second = ask(acme, 0, 1), ask(acme, 0, 2)
     # User 0, the one admin not asked, stops being an admin before User 1 and User 2 answer.
-    usecases.import_members(acme, team=TEAM, rows=csv_rows(6, admins=(1, 2)), now=NOW)
+    demote(acme, 0)
     with pytest.raises(Conflict, match="last admin of Account T0001 who has not consented"):
         consent.grant(acme, consent_id=first.id, who=who(1), agreed=True, signature="User 1", now=NOW)
     assert [r["status"] for r in consent_rows(acme)] == ["requested", "requested"]

@@ -12,7 +12,7 @@ from bot.cli.main import main
 from bot.usecases import linking
 from store.db import Database
 from tests.conftest import NOW
-from tests.factories import add_account
+from tests.factories import add_account, add_members
 from tests.handlers.conftest import Clock
 from tests.handlers.helpers import audit_actions, last_reply
 from tests.handlers.oauth.conftest import Deployment
@@ -51,6 +51,9 @@ def test_account_add_without_team_prints_a_code_that_links_from_slack(
     sim = installed.sim("TAAAA")
     sim.command(ADMIN, f"link {found.group(1).lower()}")  # typed in lower case: still the code
     assert "now linked to Acme NV" in last_reply(installed.standin)
+    sim.command(ADMIN, "status")  # the workspace is Acme NV's now; its admin is not in the member list yet
+    assert "not an active user in the member list of Acme NV" in last_reply(installed.standin)
+    add_members(db, "TAAAA", 3)  # the operator imports the member list (U0000 an admin)
     sim.command(ADMIN, "status")
     assert "Acme NV" in last_reply(installed.standin) and "10 licensed" in last_reply(installed.standin)
     assert "slack.linked" in audit_actions(db)
@@ -136,5 +139,10 @@ def test_the_code_can_be_pasted_on_the_app_home(installed: Deployment, db: Datab
     sim.click(ADMIN, Action.LINK_WORKSPACE, where="home", state=typed("WRONG-WRONG-WRONG"))
     assert "does not work" in view_to_text(installed.standin.homes[ADMIN])
     sim.click(ADMIN, Action.LINK_WORKSPACE, where="home", state=typed(code))
+    text = view_to_text(installed.standin.homes[ADMIN])  # Acme NV's Home now; its admin is not a member yet
+    assert "not an active user in the member list of Acme NV" in text
+    assert Action.LINK_WORKSPACE not in str(installed.standin.homes[ADMIN]["blocks"])
+    add_members(db, "TAAAA", 3)  # the operator imports the member list (U0000 an admin)
+    sim.open_home(ADMIN)
     text = view_to_text(installed.standin.homes[ADMIN])
     assert "Acme NV" in text and "10 licensed" in text  # the Home is the license page now

@@ -1,0 +1,76 @@
+"""Reactivate a user who was deactivated by hand (an admin in Slack, or the operator): it takes a free license.
+
+Refused when every license is in use (the seat count is the limit: only the operator changes it), and for a
+user the Teamleader sync deactivated (Teamleader is the source: reactivate them there). Audited.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from bot.core import policy
+from bot.core.audit import Actor, AuditAction
+from bot.core.errors import Conflict, NotFound
+from bot.core.results import Reactivated
+from bot.core.statuses import DeactivatedHow, MemberStatus
+from bot.usecases.common import require_admin
+from bot.usecases.ports import Database
+from store import models
+from store.queries import audit, load_account, member_for_slack_user, pending_of, wake
+
+
+def reactivate_member(
+    db: Database,
+    *,
+    team: str,
+    actor: Actor,
+    now: datetime,
+    email: str | None = None,
+    slack_user_id: str | None = None,
+) -> Reactivated:
+    """Reactivate the member with this email or Slack user id (one of them)."""
+    with db.transaction() as s:
+        account = load_account(s, team, lock=True)
+        require_admin(s, account, actor)
+        m = models.Member
+        if slack_user_id:
+            member = member_for_slack_user(s, account.id, slack_user_id)
+        else:
+            address = (email or "").strip().lower()
+            member = s.scalar(select(m).where(m.account_id == account.id, func.lower(m.email) == address))
+        if member is None:
+            raise NotFound(f"{email or slack_user_id} is not a user of {account.name}: nothing was reactivated.")
+        if member.status == MemberStatus.ACTIVE.value:
+            raise Conflict(f"{member.name} is active already: nothing was changed.")
+        if member.deactivated_how == DeactivatedHow.TEAMLEADER.value:
+            raise Conflict(
+                f"{member.name} was deactivated in Teamleader (the sync): reactivate them in Teamleader; "
+                "the next sync brings them back."
+            )
+        active = s.scalar(
+            select(func.count()).select_from(m).where(m.account_id == account.id, m.status == MemberStatus.ACTIVE.value)
+        )
+        active = int(active or 0)
+        if active >= account.licensed_seats:
+            raise Conflict(
+                f"No free license: {policy.plural_of(active, 'active user')} for "
+                f"{policy.plural_of(account.licensed_seats, 'license')}. Deactivate someone first; "
+                f"{member.name} stays deactivated."
+            )
+        member.status = MemberStatus.ACTIVE.value
+        member.deactivated_at = None
+        member.deactivated_how = None
+        member.updated_at = now
+        wake(account, now)
+        audit(
+            s, account.id, actor, AuditAction.MEMBER_REACTIVATED, now, member=member.id, name=member.name, how="manual"
+        )
+        pending = pending_of(s, account.id)
+        over = 0
+        if pending is not None:
+            over = max(0, active + 1 - policy.seats_after(account.licensed_seats, pending.seats_removed))
+        return Reactivated(
+            name=member.name, active=active + 1, licensed_seats=account.licensed_seats, over_at_renewal=over
+        )
