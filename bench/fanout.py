@@ -49,8 +49,9 @@ D3 = datetime(2026, 12, 29, 8, 0, tzinfo=UTC)
 PACING_ACCOUNTS = 50
 PACING_MESSAGES = 3
 MIN_GAP = 1.0
-JITTER = 0.05
-"""Allowed difference between the sender's clock and the stand-in's arrival times (thread scheduling)."""
+JITTER = 0.1
+"""Allowed difference between the sender's clock and the stand-in's arrival times (thread scheduling: up to 0.07 s
+was seen with other test runs loading both cores). The pacer itself is tested with a fake clock (test_sender.py)."""
 
 
 def setup(db: Database, accounts: int) -> None:

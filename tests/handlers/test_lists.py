@@ -3,6 +3,8 @@ real Bolt app."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot import usecases
 from bot.core.audit import Actor
 from bot.core.results import ListKind
@@ -77,3 +79,33 @@ def test_the_deactivate_modal_of_a_small_account_lists_everyone(slack: SlackSim,
     element = slack.modal()["blocks"][1]["element"]
     assert element["type"] == "multi_static_select"
     assert [o["text"]["text"] for o in element["options"]][:3] == ["User 0 (admin)", "User 1 (admin)", "User 2"]
+
+
+def test_the_renewal_summary_lists_everyone_deactivated_page_by_page(
+    slack: SlackSim, standin: SlackStandIn, team: str, db: Database
+) -> None:
+    from datetime import UTC, date, datetime
+
+    from bot.cli.wiring import slack_notices
+    from bot.worker.tick import tick_accounts
+
+    _big(db, team)  # 128 of 130 go automatically
+    tick_accounts(db, datetime(2027, 1, 2, 1, tzinfo=UTC), notices=slack_notices())
+    [summary] = [d for d in deliveries_of(db) if d.key == "renewal:2027-01-01" and d.target == "C0ADMINS"]
+    buttons = [e for b in summary.payload["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert [b["text"]["text"] for b in buttons] == ["See all 128"]
+    assert "…and 118 more users" in str(summary.payload["blocks"])
+    assert ListRef.load(buttons[0]["value"]) == ListRef(ListKind.RENEWAL, date(2027, 1, 1))
+    slack.click(ADMIN, Action.OPEN_LIST, buttons[0]["value"], channel="C0ADMINS")
+    text = view_to_text(slack.modal())
+    assert "128 users of Account T0001 were deactivated automatically when the renewal of Fri 01 Jan 2027" in text
+    assert "1–50 of 128 · page 1 of 3." in text and "User 129" in text
+
+
+def deliveries_of(db: Database) -> list[Any]:
+    from sqlalchemy import select
+
+    from store import models
+
+    with db.transaction() as s:
+        return list(s.scalars(select(models.Delivery)))
