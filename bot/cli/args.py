@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import tempfile
 from datetime import date, datetime
 from pathlib import Path
@@ -85,3 +86,25 @@ def write_atomically(path: Path, text: str) -> None:
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise UserError(f"cannot write {path}: {exc.strerror}") from None
+
+
+def add_export_options(parser: argparse.ArgumentParser, formats: tuple[str, ...]) -> None:
+    """--team, --format and --output of an `… export` command."""
+    parser.add_argument("--team", required=True, help="Slack team (workspace) id, e.g. T0123ABCD")
+    parser.add_argument("--format", choices=formats, default="csv", help="csv (default) or json")
+    parser.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
+
+
+def write_export(args: argparse.Namespace, text: str, count: int, noun: tuple[str, str]) -> int:
+    """An export to standard output, or to --output as a whole file (atomically) with one line saying so;
+    `noun`: (singular, plural) of what was exported."""
+    if args.output in (None, "-"):
+        sys.stdout.write(text)
+        return 0
+    path = Path(args.output)
+    write_atomically(path, text)
+    print(
+        f"{count} {noun[0] if count == 1 else noun[1]} of {args.team} written to {path} ({args.format})",
+        file=sys.stderr,
+    )
+    return 0

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 from typing import Any
 
-from bot.cli.args import now_of, open_db, write_atomically
+from bot.cli.args import add_export_options, now_of, open_db, write_export
 from bot.usecases.consent_export import export_consents
 from bot.usecases.consents import list_consents
 from bot.usecases.export_formats import FORMATS
@@ -15,14 +13,7 @@ from bot.usecases.export_formats import FORMATS
 
 def cmd_export(args: argparse.Namespace) -> int:
     text, count = export_consents(open_db(args), team=args.team, fmt=args.format, now=now_of(args))
-    if args.output in (None, "-"):
-        sys.stdout.write(text)
-        return 0
-    path = Path(args.output)
-    write_atomically(path, text)
-    noun = "consent" if count == 1 else "consents"
-    print(f"{count} {noun} of {args.team} written to {path} ({args.format})", file=sys.stderr)
-    return 0
+    return write_export(args, text, count, ("consent", "consents"))
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -51,9 +42,7 @@ def add_commands(sub: Any) -> None:
         description="Every consent request of the account with its exact statement, signature, who signed "
         "and when it was granted, declined or revoked. Times are UTC.",
     )
-    export.add_argument("--team", required=True, help="Slack team (workspace) id, e.g. T0123ABCD")
-    export.add_argument("--format", choices=FORMATS, default="csv", help="csv (default) or json")
-    export.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
+    add_export_options(export, FORMATS)
     export.set_defaults(func=cmd_export)
     listing = consents.add_parser("list", help="one line per consent of an account")
     listing.add_argument("--team", required=True)
