@@ -97,3 +97,21 @@ def deactivate_confirmed(slack: SlackSim, standin: SlackStandIn, user: str, text
     ]
     if values:
         slack.click(user, Action.CONFIRM_DEACTIVATE, values[0])
+
+
+BUTTONS = [
+    Action.OPEN_REDUCE,
+    Action.CANCEL_REQUEST,
+    Action.CONFIRM_CANCEL,
+    Action.OPEN_DEACTIVATE,
+    Action.CONFIRM_DEACTIVATE,
+    Action.REQUEST_CONSENT,
+    Action.REVIEW_CONSENT,
+    Action.DECLINE_CONSENT,
+    Action.REVOKE_CONSENT,
+    Action.OPEN_LIST,
+    Action.LIST_PAGE,
+    Action.SNOOZE,
+    Action.LINK_WORKSPACE,
+]
+"""Every button the app shows (the abuse suites press each one; test_workspaces checks none is missing)."""

@@ -20,19 +20,10 @@ from handlers.ids import Action
 from store.db import Database
 from tests.conftest import NOW
 from tests.handlers.conftest import ADMIN, ADMIN2, TEAM, USER
+from tests.handlers.helpers import BUTTONS
 from tests.handlers.test_after_ack import production_sim, wait_until
 
-ALL_BUTTONS = [
-    Action.OPEN_REDUCE,
-    Action.CANCEL_REQUEST,
-    Action.CONFIRM_CANCEL,
-    Action.OPEN_DEACTIVATE,
-    Action.CONFIRM_DEACTIVATE,
-    Action.REQUEST_CONSENT,
-    Action.REVIEW_CONSENT,
-    Action.DECLINE_CONSENT,
-    Action.REVOKE_CONSENT,
-]
+ALL_BUTTONS = BUTTONS
 
 
 @pytest.fixture
@@ -53,7 +44,8 @@ def settle(slack: SlackSim, standin: SlackStandIn, user: str, action: Action, va
 
 
 def replied(methods: list[str]) -> bool:
-    return bool({"response_url", "chat.postMessage", "views.open", "views.update"} & set(methods))
+    # An answer: ephemeral, a DM, a modal, or the App Home the button sits on (Link this workspace).
+    return bool({"response_url", "chat.postMessage", "views.open", "views.update", "views.publish"} & set(methods))
 
 
 def test_stale_buttons_pressed_by_their_owners(live: SlackSim, standin: SlackStandIn, db: Database) -> None:

@@ -19,24 +19,9 @@ from store.db import Database
 from tests.conftest import NOW
 from tests.dbsnapshot import changes, snapshot
 from tests.handlers.conftest import ADMIN, TEAM
-from tests.handlers.helpers import chosen, last_reply, seats
+from tests.handlers.helpers import BUTTONS, chosen, last_reply, seats
 
 OTHER = "T0OTHER"
-BUTTONS = [
-    Action.OPEN_REDUCE,
-    Action.CANCEL_REQUEST,
-    Action.CONFIRM_CANCEL,
-    Action.OPEN_DEACTIVATE,
-    Action.CONFIRM_DEACTIVATE,
-    Action.REQUEST_CONSENT,
-    Action.REVIEW_CONSENT,
-    Action.DECLINE_CONSENT,
-    Action.REVOKE_CONSENT,
-    Action.OPEN_LIST,
-    Action.LIST_PAGE,
-    Action.SNOOZE,
-    Action.LINK_WORKSPACE,
-]
 INPUTS = {View.REDUCE: seats("2"), View.DEACTIVATE: chosen(5), View.CONSENT: {}, View.LIST: {}}
 
 
