@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import Message
 from typing import Any
-from urllib.error import HTTPError
+from urllib.error import HTTPError, URLError
 from urllib.parse import urlsplit
 from urllib.request import Request
 
@@ -124,11 +124,11 @@ class Connections:
             conn.timeout = timeout
             try:
                 conn.request("POST", path, body=body, headers=dict(headers))
-            except (ConnectionError, http.client.CannotSendRequest, OSError):
+            except (OSError, http.client.HTTPException) as exc:
                 conn.close()
                 if reused and attempt == 1:
                     continue  # the server closed it under us before taking the request: once more, anew
-                raise
+                raise URLError(exc) from exc  # as urllib: connecting or sending failed
             try:
                 resp = conn.getresponse()
                 data = resp.read()

@@ -173,22 +173,30 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cur.close()
 
         @event.listens_for(engine, "checkin")
-        def _sqlite_writable(dbapi_conn: Any, _record: Any) -> None:
+        def _sqlite_writable(dbapi_conn: Any, record: Any) -> None:
             # A connection goes back to the pool writable, whatever its last transaction was.
-            dbapi_conn.execute("PRAGMA query_only=OFF")
+            if record.info.get("query_only") is not False:
+                dbapi_conn.execute("PRAGMA query_only=OFF")
+                record.info["query_only"] = False
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
+            # Straight on the driver's connection (the statements of every transaction: no SQLAlchemy
+            # execution around them); its record remembers the busy timeout and query_only, so a PRAGMA
+            # runs only when one changes.
             options = conn.get_execution_options()
-            conn.exec_driver_sql(f"PRAGMA busy_timeout={int(options.get(LOCK_TIMEOUT) or SQLITE_BUSY_TIMEOUT_MS)}")
-            if options.get(READ_ONLY):
+            state, raw = conn.connection.info, conn.connection.dbapi_connection
+            timeout = int(options.get(LOCK_TIMEOUT) or SQLITE_BUSY_TIMEOUT_MS)
+            if state.get("busy_timeout") != timeout:
+                raw.execute(f"PRAGMA busy_timeout={timeout}")
+                state["busy_timeout"] = timeout
+            read_only = bool(options.get(READ_ONLY))
+            if state.get("query_only") is not read_only:
                 # WAL: readers never wait for the writer; query_only makes a stray write fail at once.
-                conn.exec_driver_sql("PRAGMA query_only=ON")
-                conn.exec_driver_sql("BEGIN")
-                return
-            # Take the write lock up front: no deadlock between two read-then-write transactions.
-            conn.exec_driver_sql("PRAGMA query_only=OFF")
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+                raw.execute(f"PRAGMA query_only={'ON' if read_only else 'OFF'}")
+                state["query_only"] = read_only
+            # A writer takes the write lock up front: no deadlock between two read-then-write transactions.
+            raw.execute("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
     if make_url(url).get_backend_name() == "postgresql":
