@@ -123,12 +123,13 @@ PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5
 
 class ScratchDatabase:
     """A fresh database for one run: a SQLite file in a temporary directory, or a PostgreSQL database
-    `lb_bench_<name>` created on BENCH_PG_URL's server (trust auth) and dropped at the end."""
+    `lb_bench_<name>` (BENCH_DB_PREFIX replaces `lb_bench_`: one database per person) created on
+    BENCH_PG_URL's server (trust auth) and dropped at the end."""
 
     def __init__(self, kind: str, name: str) -> None:
         if kind not in ("sqlite", "postgresql"):
             raise ValueError(kind)
-        self.kind, self.name = kind, f"lb_bench_{name}"
+        self.kind, self.name = kind, f"{os.environ.get('BENCH_DB_PREFIX') or 'lb_bench_'}{name}"
         self.url = ""
         self._tmp: Any = None
         self._logs: Any = None
