@@ -181,9 +181,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            # Straight on the driver's connection (the statements of every transaction: no SQLAlchemy
-            # execution around them); its record remembers the busy timeout and query_only, so a PRAGMA
-            # runs only when one changes.
+            # The PRAGMAs straight on the driver's connection (no SQLAlchemy execution around them); its
+            # record remembers the busy timeout and query_only, so a PRAGMA runs only when one changes.
             options = conn.get_execution_options()
             state, raw = conn.connection.info, conn.connection.dbapi_connection
             timeout = int(options.get(LOCK_TIMEOUT) or SQLITE_BUSY_TIMEOUT_MS)
@@ -196,7 +195,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
                 raw.execute(f"PRAGMA query_only={'ON' if read_only else 'OFF'}")
                 state["query_only"] = read_only
             # A writer takes the write lock up front: no deadlock between two read-then-write transactions.
-            raw.execute("BEGIN" if read_only else "BEGIN IMMEDIATE")
+            # (Through SQLAlchemy: "database is locked" must become its OperationalError, then Busy.)
+            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
     if make_url(url).get_backend_name() == "postgresql":
