@@ -30,7 +30,7 @@ from bot.core.results import ReminderNote, RenewalOutcome
 from bot.core.statuses import MemberStatus
 from bot.worker.outbox import queue, recipients
 from bot.worker.ports import Message, Notices, log_failure
-from bot.worker.renewal import process_renewal
+from bot.worker.renewal import deactivate_in_chunks, process_renewal
 from store import models
 from store.db import Database
 from store.queries import audit, page_of, pending_of
@@ -116,7 +116,8 @@ def _handle(
     db: Database, account_id: int, now: datetime, *, notices: Notices, before_renewal: BeforeRenewal, dry_run: bool
 ) -> AccountReport | None:
     synced = before_renewal is no_sync or dry_run
-    for _ in range(2):
+    chunked = dry_run  # a dry run processes everything in its one transaction (rolled back)
+    for _ in range(3):
         try:
             with db.transaction() as s:
                 account = _claim(s, account_id, now)
@@ -124,10 +125,11 @@ def _handle(
                     return None  # another worker has it, or did it already
                 report = AccountReport(team=account.slack_team_id, name=account.name)
                 due = schedule.due_at(state_of(s, account), now)
-                if not synced and due.renewal is not None:
+                renewal = due.renewal
+                if renewal is not None and not (synced and chunked):
                     team = account.slack_team_id
-                    # Release the row (nothing changed) and sync outside any transaction: the sync
-                    # takes its own locks and may be slow.
+                    # Release the row (nothing changed): sync outside any transaction (the sync takes its
+                    # own locks and may be slow), then deactivate chunk by chunk (bot/worker/renewal.py).
                 else:
                     _process(s, account, due, now, report, notices)
                     if dry_run:
@@ -137,12 +139,20 @@ def _handle(
             return report
         except Exception as exc:  # one account's failure never blocks the others
             return _failed(db, account_id, now, exc, dry_run=dry_run)
+        if not synced:
+            try:
+                before_renewal(db, team, now)
+            except Exception as exc:
+                return _failed(db, account_id, now, exc, dry_run=dry_run, during="syncing before the renewal")
+            synced = True
+            continue  # the sync may have changed what is due: look again
         try:
-            before_renewal(db, team, now)
+            assert renewal is not None
+            deactivate_in_chunks(db, account_id, renewal, now)
         except Exception as exc:
-            return _failed(db, account_id, now, exc, dry_run=dry_run, during="syncing before the renewal")
-        synced = True
-    return None  # not reached: the second round always processes
+            return _failed(db, account_id, now, exc, dry_run=dry_run)
+        chunked = True
+    return None  # not reached: the third round always processes
 
 
 def due_account_ids(db: Database, now: datetime) -> list[int]:
