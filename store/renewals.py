@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import ARRAY, Integer, String, any_, func, insert, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.core import policy
@@ -44,15 +44,21 @@ def applying_request(s: Session, account: models.Account, renewal: date) -> mode
 def deactivate_automatically(
     s: Session, account_id: int, chosen: Sequence[policy.Member], renewal: date, now: datetime
 ) -> int:
-    """Deactivate `chosen` (still active) as the renewal's automatic deactivations: one UPDATE and one batched
-    audit insert, however many. Returns how many rows changed."""
+    """Deactivate `chosen` (still active) as the renewal's automatic deactivations, and audit each: one UPDATE
+    and one INSERT ... SELECT, however many (the ids go as one array parameter on PostgreSQL). Returns how
+    many were deactivated."""
     if not chosen:
         return 0
-    m = models.Member
+    m, a = models.Member, models.AuditEntry
     ids = [c.id for c in chosen]
-    changed = s.execute(
+    postgresql = s.get_bind().dialect.name == "postgresql"
+    picked = m.id == any_(literal(ids, ARRAY(Integer))) if postgresql else m.id.in_(ids)
+    of_account = (m.account_id == account_id, picked)
+
+    at, actor, action = literal(now, a.at.type), _const(WORKER.label), _const(AuditAction.MEMBER_DEACTIVATED.value)
+    deactivation = (
         update(m)
-        .where(m.account_id == account_id, m.id.in_(ids), m.status == MemberStatus.ACTIVE.value)
+        .where(*of_account, m.status == MemberStatus.ACTIVE.value)
         .values(
             status=MemberStatus.DEACTIVATED.value,
             deactivated_at=now,
@@ -61,18 +67,55 @@ def deactivate_automatically(
         )
         .execution_options(synchronize_session=False)
     )
-    entries: list[dict[str, Any]] = [
-        {
-            "account_id": account_id,
-            "at": now,
-            "actor": WORKER.label,
-            "action": AuditAction.MEMBER_DEACTIVATED.value,
-            "details": {"member": c.id, "name": c.name, "how": "automatic", "renewal": str(renewal)},
-        }
-        for c in chosen
-    ]
-    s.execute(insert(models.AuditEntry), entries)
-    return int(getattr(changed, "rowcount", len(ids)))
+    columns = ["account_id", "at", "actor", "action", "details"]
+    if postgresql:
+        # One statement: the UPDATE's RETURNING feeds the audit insert (one pass over the rows).
+        moved = deactivation.returning(m.id, m.name, m.account_id, m.added_at).cte("moved")
+        entries: Any = select(
+            moved.c.account_id, at, actor, action, _details(postgresql, moved.c.id, moved.c.name, renewal)
+        ).order_by(moved.c.added_at.desc(), moved.c.id.desc())
+        return int(getattr(s.execute(insert(a).from_select(columns, entries)), "rowcount", len(ids)))
+    entries = (
+        select(m.account_id, at, actor, action, _details(postgresql, m.id, m.name, renewal))
+        .where(*of_account, m.status == MemberStatus.ACTIVE.value)
+        .order_by(m.added_at.desc(), m.id.desc())
+    )
+    audited = s.execute(insert(a).from_select(columns, entries))
+    s.execute(deactivation)
+    return int(getattr(audited, "rowcount", len(ids)))
+
+
+def _const(value: str) -> Any:
+    return literal(value, String, literal_execute=True)
+
+
+def _details(postgresql: bool, member: Any, name: Any, renewal: date) -> Any:
+    """The audit entry's details of one automatic deactivation, built by the database."""
+    return (func.json_build_object if postgresql else func.json_object)(
+        _const("member"),
+        member,
+        _const("name"),
+        name,
+        _const("how"),
+        _const(DeactivatedHow.AUTOMATIC.value),
+        _const("renewal"),
+        _const(str(renewal)),
+    )
+
+
+def _since(account_id: int, since: datetime) -> tuple[Any, ...]:
+    m = models.Member
+    return (
+        m.account_id == account_id,
+        m.status == MemberStatus.DEACTIVATED.value,
+        m.deactivated_how == DeactivatedHow.AUTOMATIC.value,
+        m.deactivated_at >= since,
+    )
+
+
+def count_deactivated_since(s: Session, account_id: int, since: datetime) -> int:
+    """How many members were deactivated automatically at or after `since` (a renewal in progress)."""
+    return int(s.scalar(select(func.count()).select_from(models.Member).where(*_since(account_id, since))) or 0)
 
 
 def deactivated_since(s: Session, account_id: int, since: datetime) -> list[policy.Member]:
@@ -81,12 +124,7 @@ def deactivated_since(s: Session, account_id: int, since: datetime) -> list[poli
     m = models.Member
     rows = s.execute(
         select(m.id, m.name, m.added_at, m.is_admin)
-        .where(
-            m.account_id == account_id,
-            m.status == MemberStatus.DEACTIVATED.value,
-            m.deactivated_how == DeactivatedHow.AUTOMATIC.value,
-            m.deactivated_at >= since,
-        )
+        .where(*_since(account_id, since))
         .order_by(m.added_at.desc(), m.id.desc())
     )
     return [

@@ -15,7 +15,7 @@ second worker or a crash never queues a message twice; bot/worker/sender.py deli
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from bot.core import policy, schedule
 from bot.core.audit import WORKER, AuditAction, MessageKind
 from bot.core.page import LicensePage
-from bot.core.results import ReminderNote, RenewalOutcome
+from bot.core.results import Deactivated, ReminderNote, RenewalOutcome
 from bot.core.statuses import MemberStatus
 from bot.worker.outbox import queue, recipients
 from bot.worker.ports import Message, Notices, log_failure
@@ -117,6 +117,7 @@ def _handle(
 ) -> AccountReport | None:
     synced = before_renewal is no_sync or dry_run
     chunked = dry_run  # a dry run processes everything in its one transaction (rolled back)
+    earlier: list[Deactivated] = []
     for _ in range(3):
         try:
             with db.transaction() as s:
@@ -131,7 +132,7 @@ def _handle(
                     # Release the row (nothing changed): sync outside any transaction (the sync takes its
                     # own locks and may be slow), then deactivate chunk by chunk (bot/worker/renewal.py).
                 else:
-                    _process(s, account, due, now, report, notices)
+                    _process(s, account, due, now, report, notices, earlier)
                     if dry_run:
                         raise _DryRun
                     return report
@@ -148,7 +149,7 @@ def _handle(
             continue  # the sync may have changed what is due: look again
         try:
             assert renewal is not None
-            deactivate_in_chunks(db, account_id, renewal, now)
+            earlier = deactivate_in_chunks(db, account_id, renewal, now)
         except Exception as exc:
             return _failed(db, account_id, now, exc, dry_run=dry_run)
         chunked = True
@@ -308,13 +309,21 @@ def _escalation_due(s: Session, account: models.Account, renewal: date, days: tu
 
 
 def _process(
-    s: Session, account: models.Account, due: schedule.Due, now: datetime, report: AccountReport, notices: Notices
+    s: Session,
+    account: models.Account,
+    due: schedule.Due,
+    now: datetime,
+    report: AccountReport,
+    notices: Notices,
+    earlier: Sequence[Deactivated] = (),
 ) -> None:
-    """Act on `due` (what is due for `account` at `now`) in the caller's transaction."""
+    """Act on `due` (what is due for `account` at `now`) in the caller's transaction; `earlier`: who the
+    chunks before it deactivated for the first due renewal."""
     for _ in range(MAX_RENEWALS_PER_ACCOUNT):
         if due.renewal is None:
             break
-        outcome = process_renewal(s, account, due.renewal, now)
+        outcome = process_renewal(s, account, due.renewal, now, earlier)
+        earlier = ()
         report.renewals.append(outcome)
         if outcome.changed:
             key = schedule.renewal_key(outcome.renewal)

@@ -17,12 +17,12 @@ import pytest
 from sqlalchemy import event, select
 
 from bot import usecases
-from bot.usecases import consent
 from bot.core import policy
-from bot.core.errors import NotFound
 from bot.core.consent import SlackIdentity
+from bot.core.errors import NotFound
 from bot.core.statuses import RequestStatus
 from bot.testing.slack_standin import SlackStandIn
+from bot.usecases import consent
 from bot.worker import renewal as renewal_module
 from bot.worker.sender import Sender
 from bot.worker.tick import tick_accounts
@@ -67,9 +67,9 @@ def big_team(
                     models.Member, models.Member.id == models.AdminConsent.member_id
                 )
             ).all()
-        for consent_id, user in granted:
-            assert user is not None
-            consent.revoke(db, consent_id=consent_id, who=SlackIdentity(user_id=user, team_id=team), now=NOW)
+        for consent_id, admin in granted:
+            who = SlackIdentity(user_id=str(admin), team_id=team)
+            consent.revoke(db, consent_id=consent_id, who=who, now=NOW)
     return team
 
 
@@ -93,6 +93,7 @@ def deactivation_audits(db: Database, team: str = TEAM) -> Counter[str]:
 def chunk(monkeypatch: pytest.MonkeyPatch) -> int:
     size = 4
     monkeypatch.setattr(renewal_module, "CHUNK", {"sqlite": size, "postgresql": size})
+    monkeypatch.setattr(renewal_module, "LAST", 2)
     return size
 
 
@@ -141,7 +142,7 @@ def test_the_request_is_applied_from_the_first_chunk_so_it_cannot_be_cancelled_h
     monkeypatch.setattr("bot.worker.tick.process_renewal", die)
     [failed] = tick_accounts(db, RENEWAL_OVER, notices=NOTICES).accounts
     assert failed.error is not None and "died before" in failed.error
-    assert len(automatic(db)) == 25 - 25 % chunk - (chunk if 25 % chunk == 0 else 0)  # whole chunks, the last left
+    assert len(automatic(db)) == 24  # 6 chunks of 4; the last one left to the renewal's own transaction
     with db.transaction() as s:
         assert s.scalars(select(models.ReductionRequest.status)).one() == RequestStatus.APPLIED.value
     with pytest.raises(NotFound, match="no pending license reduction"):
@@ -164,32 +165,26 @@ def _statements_of_tick(db: Database) -> int:
     return count
 
 
-@pytest.mark.parametrize("size", [5, 20])
-def test_statements_grow_with_the_chunks_not_with_the_members(
-    db: Database, monkeypatch: pytest.MonkeyPatch, size: int
-) -> None:
-    """Two accounts deactivate 5x4 and 20x4 users in 4 chunks each: the same number of statements."""
-    monkeypatch.setattr(renewal_module, "CHUNK", {"sqlite": size, "postgresql": size})
-    add_account(db, TEAM, seats=4 * size + 2, renews=RENEWAL)
-    add_members(db, TEAM, 4 * size + 2)
-    usecases.submit_reduction(db, team=TEAM, actor=ADMIN, seats=4 * size, now=NOW)
+def _renewal_statements(db: Database, monkeypatch: pytest.MonkeyPatch, team: str, per_chunk: int, last: int) -> int:
+    """Statements of the tick that processes `team`'s renewal deactivating 4 x `per_chunk` users."""
+    monkeypatch.setattr(renewal_module, "CHUNK", {"sqlite": per_chunk, "postgresql": per_chunk})
+    monkeypatch.setattr(renewal_module, "LAST", last)
+    add_account(db, team, seats=4 * per_chunk + 2, renews=RENEWAL)
+    add_members(db, team, 4 * per_chunk + 2)
+    usecases.submit_reduction(db, team=team, actor=ADMIN, seats=4 * per_chunk, now=NOW)
     statements = _statements_of_tick(db)
-    assert len(automatic(db)) == 4 * size
-    monkeypatch.setattr(renewal_module, "CHUNK", {"sqlite": 1000, "postgresql": 1000})
-    add_account(db, "T0002", seats=4 * size + 2, renews=RENEWAL)
-    add_members(db, "T0002", 4 * size + 2)
-    usecases.submit_reduction(db, team="T0002", actor=ADMIN, seats=4 * size, now=NOW)
-    one_go = _statements_of_tick(db)
-    assert len(automatic(db, "T0002")) == 4 * size
-    # 3 chunks before the renewal's own transaction, a constant number of statements each.
-    BASELINE.setdefault("chunked", statements)
-    BASELINE.setdefault("one_go", one_go)
-    assert statements == BASELINE["chunked"] and one_go == BASELINE["one_go"]
-    assert statements - one_go <= 3 * 12
+    assert len(automatic(db, team)) == 4 * per_chunk
+    return statements
 
 
-BASELINE: dict[str, int] = {}
-"""The statement counts of the first size: the second must need exactly as many."""
+def test_statements_grow_with_the_chunks_not_with_the_members(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """20 and 80 users deactivated in 4 chunks each need the same statements; so do both in one transaction."""
+    small = _renewal_statements(db, monkeypatch, "T0001", 5, last=1)
+    large = _renewal_statements(db, monkeypatch, "T0002", 20, last=1)
+    small_one_go = _renewal_statements(db, monkeypatch, "T0003", 5, last=1000)
+    large_one_go = _renewal_statements(db, monkeypatch, "T0004", 20, last=1000)
+    assert small == large and small_one_go == large_one_go
+    assert small - small_one_go <= 4 * 12  # a few statements per chunk
 
 
 KILLER = textwrap.dedent(
@@ -203,6 +198,7 @@ KILLER = textwrap.dedent(
     from tests.bot.worker.scenario import NOTICES, RENEWAL_OVER
 
     renewal.CHUNK = {"sqlite": 4, "postgresql": 4}
+    renewal.LAST = 2
     chunks = []
     real = renewal.deactivate_automatically
 
