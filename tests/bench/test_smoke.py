@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
         ("bench.limits", "| submission under a held lock"),
         ("bench.answers", "| x capacity | offered req/s"),
         ("bench.page_cost", "| what | 100 members ms"),
+        ("bench.renewal", "| database | code "),
     ],
 )
 def test_the_script_runs_at_a_tiny_size(script: str, table_header: str) -> None:
