@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
         ("bench.limits", "| submission under a held lock"),
         ("bench.answers", "| x capacity | offered req/s"),
         ("bench.page_cost", "| what | 100 members ms"),
+        ("bench.webapi_calls", "| call | client"),
         ("bench.renewal", "| database | code "),
     ],
 )
