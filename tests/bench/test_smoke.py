@@ -23,8 +23,8 @@ ROOT = Path(__file__).resolve().parents[2]
         ("bench.tick_cost", "| database | accounts"),
         ("bench.limits", "| submission under a held lock"),
         ("bench.answers", "| x capacity | offered req/s"),
-        ("bench.page_cost", "| what | 100 members ms"),
-        ("bench.webapi_calls", "| call | client"),
+        ("bench.page_cost", "100 members ms"),
+        ("bench.webapi_calls", "CPU vs slack_sdk"),
         ("bench.renewal", "| database | code "),
     ],
 )
