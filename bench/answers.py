@@ -17,7 +17,9 @@ signs them.
 
 Reported per round: offered and sent req/s, ack p50/p99, pages/s (sustained answers), busy %, answer
 p50/p99 (every answer, busy ones included) and how many came after 3 s, unanswered, server CPU ms per
-request, load average. With --workers N the app is N gunicorn workers (bot/wsgi.py) instead of serve.
+request, load average, "late sends" (requests the client's 64 threads sent more than 0.1 s after their
+slot, all of them waiting for acks: the offered rate is then partly the app's pace) and errors (HTTP
+errors, refused connections). With --workers N the app is N gunicorn workers (bot/wsgi.py) instead of serve.
 
     .venv/bin/python -m bench.answers [--seconds 30] [--rates 0.5,1,2] [--postgres] [--workers 2] [--smoke]
 """
@@ -239,6 +241,7 @@ def main(argv: list[str] | None = None) -> int:
                 "unanswered",
                 "CPU ms/req",
                 "load avg",
+                "late sends",
                 "errors",
             ],
             rows,
@@ -270,7 +273,8 @@ def report(factor: float, rnd: Round, answered: dict[int, tuple[float, bool]]) -
         sum(1 for n in rnd.sent if n not in answered),
         f"{rnd.cpu / max(1, len(rnd.sent)) * 1000:.2f}",
         rnd.load,
-        len(rnd.errors) + rnd.late_sends,
+        rnd.late_sends,
+        len(rnd.errors),
     ]
 
 
