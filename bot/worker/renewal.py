@@ -21,6 +21,7 @@ from bot.core.audit import WORKER, AuditAction
 from bot.core.results import Deactivated, RenewalOutcome
 from bot.core.schedule import RenewalDue
 from bot.core.statuses import DeactivatedHow, RequestStatus
+from bot.worker.line_renewal import apply_addon_requests, apply_switch
 from store import models, queries
 from store.queries import audit, policy_members
 
@@ -39,6 +40,7 @@ def process_renewal(s: Session, account: models.Account, due: RenewalDue, now: d
         select(models.ReductionRequest)
         .where(
             models.ReductionRequest.account_id == account.id,
+            models.ReductionRequest.line_id.is_(None),  # the package line (add-on lines: line_renewal.py)
             models.ReductionRequest.status == RequestStatus.PENDING.value,
             # A request for this renewal (or, if the anchor moved, for an earlier date) applies now.
             models.ReductionRequest.renewal_date <= due.renewal,
@@ -74,6 +76,8 @@ def process_renewal(s: Session, account: models.Account, due: RenewalDue, now: d
                 how="automatic",
                 renewal=str(due.renewal),
             )
+    addons = apply_addon_requests(s, account, due.renewal, now)
+    switch = apply_switch(s, account, due.renewal, now)
     account.last_processed_renewal = due.renewal
     account.updated_at = now
     audit(
@@ -122,4 +126,6 @@ def process_renewal(s: Session, account: models.Account, due: RenewalDue, now: d
         deactivated=tuple(Deactivated(member_id=c.id, name=c.name, is_admin=c.is_admin) for c in chosen),
         unresolved=unresolved,
         active_after=len(active) - len(chosen),
+        addons=addons,
+        switch=switch,
     )
