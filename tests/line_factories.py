@@ -37,7 +37,9 @@ def package_team(
     add_catalog(db)
     lines.set_package(db, team=team, name="Grow", now=NOW)
     line = lines.add_line(db, team=team, name=ADDON, seats=addon_seats, price="10.00", now=NOW)
-    rows = [replace(r, addons=(ADDON,) if i in holders else ()) for i, r in enumerate(member_rows(members, admins=(0, 1)))]
+    rows = [
+        replace(r, addons=(ADDON,) if i in holders else ()) for i, r in enumerate(member_rows(members, admins=(0, 1)))
+    ]
     usecases.import_members(db, team=team, rows=rows, now=NOW)
     assert line.line_id is not None
     return line.line_id

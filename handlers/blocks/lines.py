@@ -191,7 +191,7 @@ def plan_message(page: LicensePage, *, admin: bool) -> Message:
     if tier.features:
         text += "\nIncludes: " + escape(", ".join(tier.features))
     blocks.append(section(text))
-    blocks.extend(package_blocks(page, admin=admin)[1:] if pkg.pending else [])
+    blocks.extend(package_blocks(page, admin=admin) if pkg.pending else [])
     if pkg.pending is None and pkg.smaller and admin:
         blocks.append(
             actions(
@@ -327,3 +327,31 @@ def lines_renewal_sentences(o: RenewalOutcome) -> list[str]:
 
 def package_key() -> str:
     return PACKAGE_LINE
+
+
+def line_reminder_message(page: LicensePage, ls: LineState, days_before: int) -> Message:
+    """Holders of an add-on line are over its new count: who loses the add-on at the renewal, unless changed."""
+    p, d = ls.pending, ls.deactivation
+    if p is None or d is None or ls.new_seat_count is None:
+        raise ValueError("a line reminder needs a pending request")
+    renewal, when = fmt_date(p.renewal), ("today" if days_before == 0 else f"in {plural(days_before, 'day')}")
+    over = max(0, ls.assigned - ls.new_seat_count)
+    lines = [
+        f"*{escape(page.terms.name)}* removes {plural(p.seats_removed, 'license')} of *{_label(ls)}* at the renewal "
+        f"of *{renewal}* ({when}): {ls.line.licensed} → {ls.new_seat_count}. {ls.assigned} users hold it, so "
+        f"*{plural(over, 'user')} lose this add-on* (not their account) when the renewal day ends, the most "
+        "recently assigned first:",
+        *preview_lines(d.chosen, d.more, how="see the license page"),
+    ]
+    blocks: list[Block] = [
+        header(f"{plural(over, 'user')} lose {line_label(ls.line)}"[:150]),
+        section("\n".join(lines)),
+        context(
+            "An operator changes who holds the add-on (`licensebot users import`, the addons column); "
+            "an admin can still cancel the request until the renewal is processed."
+        ),
+    ]
+    return {
+        "text": f"{escape(page.terms.name)}: {plural(over, 'user')} lose {escape(line_label(ls.line))} on {renewal}",
+        "blocks": blocks,
+    }

@@ -12,8 +12,8 @@ from bot.core.statuses import MemberStatus, RequestStatus
 from bot.usecases import lines
 from store import models, queries
 from store.db import Database
-from store.models_lines import LineAssignment, PackageChange
 from store.models_lines import LicenseLine as LineRow
+from store.models_lines import LineAssignment, PackageChange
 from tests.bot.worker.scenario import ADMIN, NOTICES, RENEWAL_OVER, TEAM, audit_actions, member_states, run
 from tests.conftest import NOW
 from tests.line_factories import ADDON, package_team
@@ -93,3 +93,34 @@ def test_an_account_without_lines_renews_as_before(db: Database) -> None:
     with db.transaction() as s:
         assert queries.load_account(s, TEAM).licensed_seats == 7
         assert s.scalars(select(PackageChange)).first() is None
+
+
+def test_reminders_per_line_exactly_once(db: Database) -> None:
+    from tests.bot.worker.scenario import D3, D7, deliveries
+
+    line = package_team(db, holders=(0, 2, 3, 4), addon_seats=4)
+    usecases.submit_reduction(db, team=TEAM, actor=ADMIN, seats=2, now=NOW, line=line)
+    run(db, None, D7)
+    run(db, None, D7)  # again: nothing new
+    keys = [(k, t) for k, t, _, _ in deliveries(db) if k.startswith("reminder:")]
+    assert sorted(keys) == sorted(
+        (f"reminder:2027-01-01:d7:line{line}", target) for target in ("C0ADMINS", "U0000", "U0001")
+    )  # the add-on line's reminder to the channel and each admin; no package reminder (nothing pending there)
+    with db.transaction() as s:
+        payload = str(
+            s.scalars(select(models.Delivery).where(models.Delivery.key == f"reminder:2027-01-01:d7:line{line}"))
+            .first()
+            .payload  # type: ignore[union-attr]
+        )
+    assert "lose this add-on" in payload and "User 4" in payload and "User 3" in payload and ADDON in payload
+    run(db, None, D3)
+    assert [k for k, _, _, _ in deliveries(db)].count(f"reminder:2027-01-01:d3:line{line}") == 3
+
+
+def test_no_line_reminder_when_the_holders_fit(db: Database) -> None:
+    from tests.bot.worker.scenario import D7, deliveries
+
+    line = package_team(db, holders=(0, 2), addon_seats=4)
+    usecases.submit_reduction(db, team=TEAM, actor=ADMIN, seats=2, now=NOW, line=line)  # 2 holders fit 2
+    run(db, None, D7)
+    assert not [k for k, _, _, _ in deliveries(db) if k.startswith("reminder:")]
