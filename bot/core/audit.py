@@ -95,7 +95,7 @@ class MessageKind(enum.StrEnum):
     CONSENT = "consent"
     CHANNEL = "channel"
     SWITCH = "switch"
-    SWITCH_CANCELLATION = "switch_cancellation"
+    SWITCH_CANCELLATION = "switch_cancel"
     REQUEST_CHANGED = "request_changed"
     """An operator changed the seats or the renewal under a pending request (bot/usecases/pending.py)."""
 
