@@ -32,6 +32,9 @@ from store.models_lines import PackageChange
 from store.models_lines import PackageTier as TierRow
 from store.queries import audit, load_account, pending_of, terms_of, wake
 
+MAX_ADDON_LINES = 10
+"""Add-on lines per account: the license page shows every line (two blocks each) within Block Kit's limits."""
+
 
 def parse_price(text: str, flag: str = "--price-per-seat") -> Decimal:
     try:
@@ -137,7 +140,10 @@ def add_line(
     try:
         with db.transaction() as s:
             account = load_account(s, team, lock=True)
-            if any(r.name.lower() == name.lower() for r in line_store.addon_rows(s, account.id)):
+            existing = line_store.addon_rows(s, account.id)
+            if len(existing) >= MAX_ADDON_LINES:
+                raise UserError(f"{team} has {MAX_ADDON_LINES} add-on lines already: that is the most an account has")
+            if any(r.name.lower() == name.lower() for r in existing):
                 raise Conflict(f"{team} has a line named {name} already; change it with `licensebot lines set`")
             row = LineRow(
                 account_id=account.id,

@@ -130,3 +130,34 @@ def test_plan_without_a_package_says_who_sets_it(slack: SlackSim, standin: Slack
 def test_a_single_line_account_opens_the_form_at_once(slack: SlackSim, standin: SlackStandIn, team: str) -> None:
     slack.command(ADMIN, "reduce")
     assert slack.modal()["callback_id"] == View.REDUCE
+
+
+def test_a_late_addon_request_moves_to_the_following_renewal_and_says_so(
+    slack: SlackSim, standin: SlackStandIn, db: Database, addon: int, clock: object
+) -> None:
+    from datetime import UTC, date, datetime
+
+    clock.now = datetime(2026, 12, 18, 9, 0, tzinfo=UTC)  # type: ignore[attr-defined]  # the day after the deadline
+    slack.command(ADMIN, "reduce")
+    slack.click(ADMIN, Action.CHOOSE_LINE, str(addon), where="modal")
+    text = view_to_text(slack.modal())
+    assert "The 15-day deadline for the renewal of Fri 01 Jan 2027 has passed." in text
+    assert "This request applies to the renewal after it: Thu 01 Apr 2027." in text
+    slack.submit(ADMIN, slack.last_modal_id(), seats("1"))
+    (stored,) = requests(db)
+    assert stored.renewal_date == date(2027, 4, 1) and stored.line_id == addon
+
+
+def test_many_addon_lines_stay_within_block_kit_limits(
+    slack: SlackSim, standin: SlackStandIn, db: Database, addon: int
+) -> None:
+    from bot.usecases import lines
+    from tests.conftest import NOW
+
+    for i in range(9):
+        lines.add_line(db, team=TEAM, name=f"Add-on {i} · " + "x" * 100, seats=3, price="1.00", now=NOW)
+    slack.command(ADMIN, "")
+    answer = standin.calls_to("response_url")[-1].params
+    assert len(answer["blocks"]) <= 50 and "Add-on 8" in message_to_text(answer)
+    slack.open_home(ADMIN)
+    assert len(standin.homes[ADMIN]["blocks"]) <= 100 and "Add-on 8" in home_text(standin, ADMIN)
