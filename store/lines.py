@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.core import page as pages
@@ -156,9 +156,15 @@ def assign(s: Session, line_id: int, member_id: int, at: datetime) -> bool:
 
 
 def unassign(s: Session, line_id: int, member_ids: list[int], now: datetime, how: str) -> int:
-    """Take the add-on licenses of `member_ids` away (rows kept, `removed_at` set); how many were held."""
+    """Take the add-on licenses of `member_ids` away (rows kept, `removed_at` set), in one UPDATE however many;
+    how many were held."""
+    if not member_ids:
+        return 0
     a = LineAssignment
-    rows = list(s.scalars(select(a).where(a.line_id == line_id, a.member_id.in_(member_ids), a.removed_at.is_(None))))
-    for r in rows:
-        r.removed_at, r.removed_how = now, how
-    return len(rows)
+    result = s.execute(
+        update(a)
+        .where(a.line_id == line_id, a.member_id.in_(member_ids), a.removed_at.is_(None))
+        .values(removed_at=now, removed_how=how)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", len(member_ids)))
