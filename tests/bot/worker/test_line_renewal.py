@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
 
 from bot import usecases
@@ -124,3 +125,26 @@ def test_no_line_reminder_when_the_holders_fit(db: Database) -> None:
     usecases.submit_reduction(db, team=TEAM, actor=ADMIN, seats=2, now=NOW, line=line)  # 2 holders fit 2
     run(db, None, D7)
     assert not [k for k, _, _, _ in deliveries(db) if k.startswith("reminder:")]
+
+
+def test_a_chunked_renewal_applies_the_addon_line_and_the_switch_once(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The package line's deactivations run in chunks (issue 17); the add-on line and the switch go with the
+    renewal's last transaction, once."""
+    from bot.worker import renewal as renewal_module
+
+    monkeypatch.setattr(renewal_module, "CHUNK", {"sqlite": 3, "postgresql": 3})
+    monkeypatch.setattr(renewal_module, "LAST", 2)
+    line = package_team(db, members=20, holders=(0, 2, 3, 4), addon_seats=4, seats=20)
+    usecases.submit_reduction(db, team=TEAM, actor=ADMIN, seats=10, now=NOW)  # 20 -> 10: chunks of 3
+    usecases.submit_reduction(db, team=TEAM, actor=ADMIN, seats=3, now=NOW, line=line)  # 4 -> 1
+    lines.request_switch(db, team=TEAM, actor=ADMIN, to="Go", now=NOW)
+    run(db, None, RENEWAL_OVER)
+    run(db, None, RENEWAL_OVER)
+    states = member_states(db, TEAM)
+    assert sum(st == MemberStatus.ACTIVE.value for st, _ in states.values()) == 10
+    assert holders(db, line) == ["User 0"]  # users 2, 3, 4 lost the add-on (none of them deactivated)
+    actions = [a for a, _ in audit_actions(db, TEAM)]
+    assert actions.count("line.reduced") == 1 and actions.count("package.switched") == 1
+    assert actions.count("renewal.processed") == 1
