@@ -134,13 +134,15 @@ def addons_of(
     return tuple(states)
 
 
-def package_of(s: Session, account: models.Account, terms: pages.AccountTerms) -> pages.PackageState | None:
-    """The account's package on the page (None: no package from the catalog)."""
-    if account.package_tier_id is None:
+def package_of(
+    s: Session, account_id: int, tier_id: int | None, terms: pages.AccountTerms
+) -> pages.PackageState | None:
+    """The account's package on the page (None: no package from the catalog: nothing is read)."""
+    if tier_id is None:
         return None
-    tier = s.get(TierRow, account.package_tier_id)
+    tier = s.get(TierRow, tier_id)
     assert tier is not None
-    row = pending_switch_row(s, account.id)
+    row = pending_switch_row(s, account_id)
     pending = as_switch(s, row) if row else None
     return pages.package_state(terms, as_tier(tier), tuple(as_tier(t) for t in catalog(s)), pending)
 

@@ -230,7 +230,7 @@ def list_lines(db: Database, *, team: str) -> tuple[AccountTerms, list[LineListi
     with db.transaction(read_only=True) as s:
         account = load_account(s, team)
         terms = terms_of(account)
-        package = line_store.package_of(s, account, terms)
+        package = line_store.package_of(s, account.id, account.package_tier_id, terms)
         active = s.scalar(
             select(func.count())
             .select_from(models.Member)

@@ -11,7 +11,7 @@ from bot.core import lines, policy
 from bot.core.audit import Actor, AuditAction, MessageKind
 from bot.core.errors import Conflict, Invalid, NotFound
 from bot.core.lines import LicenseLine
-from bot.core.page import PendingRequest
+from bot.core.page import PREVIEW, PendingRequest
 from bot.core.results import Submitted
 from bot.core.statuses import RequestStatus
 from bot.usecases.common import require_admin
@@ -44,8 +44,14 @@ def submit_reduction(
             licensed = addon.licensed if addon else account.licensed_seats
             n = policy.parse_seat_count(seats)
             new_count = policy.seats_after(licensed, n) if n is not None and n > 0 else None
-            # Every admin (all that validation reads); an add-on line protects nobody, its holders are plain.
-            roster = line_store.addon_roster(s, line, new_count) if line else roster_of(s, account.id, new_count)
+            # every admin (all that validation reads) and the first PREVIEW the renewal would take, whatever
+            # the shortfall: the messages name those and count the rest ("and N more"); an add-on line protects
+            # nobody, its holders are plain
+            roster = (
+                line_store.addon_roster(s, line, new_count, PREVIEW)
+                if line
+                else roster_of(s, account.id, new_count, PREVIEW)
+            )
             problems = policy.validate_reduction(seats, licensed, roster.members)
             if problems:
                 raise Invalid(problems)
@@ -84,7 +90,7 @@ def submit_reduction(
                 request=line_store.as_pending_line(row),
                 target=target,
                 new_seat_count=new_count,
-                deactivation=policy.automatic_deactivations(roster, new_count),
+                deactivation=policy.automatic_deactivations(roster, new_count, preview=PREVIEW),
                 saving=(
                     lines.line_saving(n, addon, terms.plan)
                     if addon

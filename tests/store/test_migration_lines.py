@@ -1,4 +1,4 @@
-"""Migration 0010 (license lines) keeps every figure of an existing account: its package line is the account's
+"""Migration 0011 (license lines) keeps every figure of an existing account: its package line is the account's
 seat count and price as they were, its pending request applies to that line, it has no add-on line."""
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def empty_url(tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'old.db'}"
         return
     base = make_url(PG_URL)
-    name = f"{base.database}_m0010_{os.getpid()}"[:63]
+    name = f"{base.database}_m0011_{os.getpid()}"[:63]
     admin = base.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -43,7 +43,7 @@ def empty_url(tmp_path: Path) -> Iterator[str]:
 
 def test_existing_accounts_keep_every_figure(empty_url: str) -> None:
     engine = make_engine(empty_url)
-    upgrade(engine, "0009")
+    upgrade(engine, "0010")
     stamp = {"t": T.replace(tzinfo=None) if engine.dialect.name == "sqlite" else T}
     with engine.begin() as conn:
         conn.execute(

@@ -5,8 +5,8 @@ Existing accounts keep every figure: their package line *is* the account row (li
 price_per_seat stay where they are), their pending request applies to it (line_id NULL), they have no add-on
 line and no named package. Nothing is copied, so nothing can drift.
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-07 15:00:00
 """
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010"
-down_revision = "0009"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
