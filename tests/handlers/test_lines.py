@@ -56,6 +56,7 @@ def test_reducing_the_addon_line_asks_which_line_then_stores_it_for_that_line(
     assert any(ADDON in p for p in posts(standin, "C0ADMINS"))
     home = home_text(standin, ADMIN)
     assert "Pending request #1: remove 2 licenses at the renewal of Fri 01 Jan 2027 (5 → 3)" in home
+    assert "User licenses (Grow package): no pending request" in home  # the add-on's request is not the package's
 
     # A second request for the same line is refused; the package line is free.
     slack.command(ADMIN, "reduce")
