@@ -47,7 +47,7 @@ from bot.core.audit import WORKER, AuditAction
 from bot.core.ids import USER_ID
 from bot.core.statuses import DeliveryStatus
 from bot.usecases.ports import Database as Transactions
-from bot.worker.pacing import Pacer
+from bot.worker.pacing import BURST, Pacer
 from bot.worker.ports import DeliveryError, Posted, Poster, PosterFor, Postponed
 from store import models
 from store.db import Database
@@ -168,7 +168,7 @@ class Sender:
         """Workspace -> until when (clock) it is not posted to (Retry-After, not installed)."""
         self._waiting_lock = threading.Lock()
         self.threads = threads
-        self.pacer = pacer or Pacer()
+        self.pacer = pacer or Pacer(burst=BURST)
         self.max_attempts = max_attempts
         self._sqlite_writer = threading.Lock()
         """SQLite has one writer: our threads queue here rather than in SQLite's sleeping busy handler."""
