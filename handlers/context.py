@@ -17,6 +17,7 @@ from bot.worker.sender import DeliveryReport
 from handlers.blocks.messages import Message, message
 from handlers.blocks.page import not_admin_text
 from handlers.deps import Deps
+from handlers.keepalive import KeepAliveRespond
 from handlers.webapi import deliver_now
 
 log = logging.getLogger(__name__)
@@ -34,10 +35,8 @@ class Ctx:
     @classmethod
     def of(cls, deps: Deps, context: BoltContext, client: WebClient, respond: Respond | None = None) -> Ctx:
         team = context.team_id or context.enterprise_id or ""
-        has_url = respond is not None and respond.response_url is not None
-        return cls(
-            deps=deps, client=client, team=team, user=context.user_id or "", respond=respond if has_url else None
-        )
+        answer = KeepAliveRespond.of(respond) if respond is not None and respond.response_url is not None else None
+        return cls(deps=deps, client=client, team=team, user=context.user_id or "", respond=answer)
 
     def now(self) -> datetime:
         return self.deps.now()

@@ -124,6 +124,8 @@ class Member(Base):
         CheckConstraint(_in("status", MemberStatus), name="status"),
         CheckConstraint(f"deactivated_how IS NULL OR {_in('deactivated_how', DeactivatedHow)}", name="deactivated_how"),
         Index("ix_members_account_status_added", "account_id", "status", "added_at"),
+        # Every license page reads the active admins (store/page_reads.py): a few rows, found without a walk.
+        Index("ix_members_account_admin_status", "account_id", "is_admin", "status"),
         # The worker refreshes admins' Slack timezones, oldest check first: only those rows are in this index.
         Index(
             "ix_members_timezone_due",
