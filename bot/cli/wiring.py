@@ -23,11 +23,12 @@ from bot.slack_installs import BotTokens, Installations, OAuthStates
 from bot.teamleader import jobs
 from bot.worker.admins import link_due_admins
 from bot.worker.loop import DEFAULT_INTERVAL, Background, Hooks, Step, start, worker_database
-from bot.worker.pacing import Pacer
+from bot.worker.pacing import BURST, Pacer
 from bot.worker.ports import Notices
 from bot.worker.sender import DEFAULT_THREADS, Sender
 from bot.worker.timezones import refresh_timezones
 from handlers.app import Settings
+from handlers.blocks import lines as line_blocks
 from handlers.blocks import notices
 from handlers.directory import SlackTimezones
 from handlers.webapi import SlackDirectory, SlackPoster, TeamPosters, make_client
@@ -124,6 +125,7 @@ def slack_notices() -> Notices:
         renewal_summary=notices.renewal_summary_message,
         teamleader_reconnect=notices.teamleader_reconnect_message,
         request_changed=notices.request_changed_message,
+        line_reminder=line_blocks.line_reminder_message,
     )
 
 
@@ -139,7 +141,7 @@ def team_sender(
     in the installation store, cached `ttl` seconds, refreshed when it rotates)."""
     tokens = BotTokens(installations, ttl=ttl)
     posters = TeamPosters(tokens, base_url, forget=tokens.forget)
-    return Sender(posters=posters, threads=threads, pacer=Pacer(interval=min_interval))
+    return Sender(posters=posters, threads=threads, pacer=Pacer(interval=min_interval, burst=BURST))
 
 
 def slack_sender(
@@ -167,7 +169,9 @@ def slack_sender(
         raise UserError("SLACK_BOT_TOKEN is not set: the worker needs the bot token (xoxb-...) to post to Slack.")
     base_url = environ.get("SLACK_API_URL") or None
     return Sender(
-        SlackPoster(lambda: make_client(token, base_url)), threads=threads, pacer=Pacer(interval=min_interval)
+        SlackPoster(lambda: make_client(token, base_url)),
+        threads=threads,
+        pacer=Pacer(interval=min_interval, burst=BURST),
     )
 
 

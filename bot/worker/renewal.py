@@ -37,6 +37,7 @@ from bot.core.audit import WORKER, AuditAction
 from bot.core.results import Deactivated, RenewalOutcome
 from bot.core.schedule import RenewalDue
 from bot.core.statuses import RequestStatus
+from bot.worker.line_renewal import apply_addon_requests, apply_switch
 from store import models
 from store.db import Database
 from store.queries import audit, roster_of
@@ -44,14 +45,14 @@ from store.renewals import applying_request, count_deactivated_since, deactivate
 
 log = logging.getLogger(__name__)
 
-CHUNK = {"sqlite": 2_000, "postgresql": 10_000}
+CHUNK = {"sqlite": 1_000, "postgresql": 10_000}
 """Users deactivated per transaction: on SQLite a chunk holds the one write lock well under 250 ms (see
 bench/renewal.py); PostgreSQL locks only the account's rows, so its chunks are larger."""
-DEFAULT_CHUNK = 2_000
+DEFAULT_CHUNK = 1_000
 LAST = 100
 """A renewal that deactivates at most this many does it all in its own transaction (no chunks); a larger one
 leaves the renewal's own transaction nothing to deactivate (its last chunk takes the rest)."""
-PAUSE = 0.02
+PAUSE = 0.01
 """SQLite: seconds the worker leaves the write lock free between two chunks (a lock has no queue: without a
 pause the worker would take it again before a waiting request's thread wakes up)."""
 
@@ -138,6 +139,8 @@ def process_renewal(
         active += len(chosen)  # as the renewal found them
         chosen.extend(_deactivated(plan.chosen))  # in the order chosen: chunk after chunk, newest first
         unresolved = plan.unresolved
+    addons = apply_addon_requests(s, account, due.renewal, now)
+    switch = apply_switch(s, account, due.renewal, now)
     account.last_processed_renewal = due.renewal
     account.updated_at = now
     audit(
@@ -186,4 +189,6 @@ def process_renewal(
         deactivated=tuple(chosen),
         unresolved=unresolved,
         active_after=active - len(chosen),
+        addons=addons,
+        switch=switch,
     )
