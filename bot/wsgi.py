@@ -31,17 +31,20 @@ _services: list[Service] = []
 _app: WsgiApp | None = None
 
 
-def create_app() -> WsgiApp:
-    """A new WSGI app from the environment (the schema upgraded first, one process at a time); UserError
-    (one line) for a missing or bad setting. Its answers after acks are drained by `shutdown`."""
+def create_app(database: str | None = None, *, migrate: bool = True, ready: str = "") -> WsgiApp:
+    """A new WSGI app from the environment over `database` (default DATABASE_URL), the schema upgraded first
+    (one process at a time) unless not `migrate` (`licensebot serve --workers N` upgrades it once, before
+    its workers start); UserError (one line) for a missing or bad setting. Its answers after acks are
+    drained by `shutdown`. `ready`: the line logged once it is built."""
     logs.configure()
-    service = build_service(Database.connect(database_url()), worker=False)
+    db = Database.connect(database or database_url(), migrate=migrate, check=not migrate)
+    service = build_service(db, worker=False)
     with _lock:
         first = not _services
         _services.append(service)
     if first:
         atexit.register(shutdown)
-    logs.say("licensebot: WSGI app ready (no background worker in this process: run `licensebot worker`)")
+    logs.say(ready or "licensebot: WSGI app ready (no background worker in this process: run `licensebot worker`)")
     return service.wsgi
 
 

@@ -20,6 +20,7 @@ from slack_bolt.error import BoltError
 
 from bot.cli import logs, wiring
 from bot.cli.args import add_no_migrate, open_db, whole
+from bot.cli.serve_workers import MAX_WORKERS, check_workers, require_gunicorn, serve_processes
 from bot.cli.signals import STOP_SIGNALS, on_stop_signals
 from bot.core.errors import UserError
 from bot.teamleader.web import wsgi_routes
@@ -30,7 +31,7 @@ from handlers.deps import Deps
 from handlers.health import LIVE_PATH, READY_PATH, Readiness
 from handlers.http import MAX_BODY, SLACK_PATH, WsgiApp, build_wsgi
 from handlers.metrics import process_ended
-from store.db import Database
+from store.db import Database, database_url
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +127,10 @@ def stop_service(service: Service) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    check_workers(args.workers)
     settings = Settings.from_env()
+    if args.workers > 1:
+        return serve_several(args, settings)
     db = open_db(args)
     service = build_service(db, worker=not args.no_worker, settings=settings)
     wsgi = service.wsgi
@@ -146,6 +150,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 logs.say(f"licensebot: {stopped[0]}: finishing the answers after acks")
             left = stop_service(service)
     return 0 if not left else 1
+
+
+def serve_several(args: argparse.Namespace, settings: Settings) -> int:
+    """`serve --workers N`, N > 1: gunicorn's master here (bot/cli/serve_workers.py), over HTTP only."""
+    if settings.socket_mode:
+        raise UserError(
+            "--workers N > 1 serves HTTP only: Socket Mode (SLACK_APP_TOKEN) is one connection to Slack, "
+            "so one process; unset SLACK_APP_TOKEN (and set SLACK_SIGNING_SECRET) or use --workers 1"
+        )
+    require_gunicorn()
+    db = open_db(args)  # the schema upgraded (or checked) once, before the workers start
+    database = args.database or database_url()
+    db.engine.dispose()  # no connection of this process crosses the fork
+    return serve_processes(args, database)
 
 
 DRAIN_SECONDS = 20.0
@@ -186,6 +204,16 @@ def add_commands(sub: Any) -> None:
     serve.add_argument("--port", type=whole, default=3000, help="HTTP port (default 3000)")
     serve.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")
     serve.add_argument("--threads", type=whole, default=8, help="worker threads of the HTTP server (default 8)")
+    serve.add_argument(
+        "--workers",
+        type=whole,
+        default=1,
+        metavar="N",
+        help=f"HTTP processes serving the port (default 1; at most {MAX_WORKERS}). N > 1 runs gunicorn (the "
+        "licensebot[gunicorn] extra) with N workers of --threads threads, HTTP only (not with SLACK_APP_TOKEN); "
+        "the background worker still runs once, as a child process. SIGTERM/SIGINT: requests in progress and "
+        "the answers after acks end, then exit 0",
+    )
     serve.add_argument("--no-worker", action="store_true", help="do not start the background worker")
     add_no_migrate(serve)
     serve.set_defaults(func=cmd_serve)
