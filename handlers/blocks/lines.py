@@ -314,7 +314,11 @@ def lines_renewal_sentences(o: RenewalOutcome) -> list[str]:
         )
         if a.removed:
             names = ", ".join(escape(r.name) for r in a.removed[:10])
-            more = f" and {len(a.removed) - 10} more" if len(a.removed) > 10 else ""
+            more = (
+                f" and {len(a.removed) - 10} more (the operator's `licensebot audit export` names them all)"
+                if len(a.removed) > 10
+                else ""
+            )
             out.append(f"They lost this add-on (not their account): {names}{more}.")
     if o.switch is not None:
         sw = o.switch
