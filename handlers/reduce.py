@@ -19,7 +19,7 @@ from bot.core.page import AccountTerms, LicensePage
 from bot.core.policy import PolicyError
 from bot.core.results import Submitted
 from bot.core.wording import fmt_date
-from handlers.blocks.lines import line_choice_view
+from handlers.blocks.lines import CHOOSE_IN_THE_FORM, LINE_GONE, line_choice_view
 from handlers.blocks.messages import Message, message, submitted_message, submitted_post
 from handlers.blocks.modals import ReduceMeta, addon_reduce_view, message_view, reduce_view, seats_value
 from handlers.blocks.page import not_admin_text
@@ -55,7 +55,7 @@ def line_view(page: LicensePage, key: str, *, prefill: int | None = None, note: 
     """The form that reduces line `key` (the package line's is the original one)."""
     state = page.line(key)
     if state is None:
-        return message_view(TITLE, "That license line is gone; open the license page again.")
+        return message_view(TITLE, LINE_GONE)
     if state.line.is_package:
         return reduce_view(page, prefill=prefill, note=note)
     return addon_reduce_view(page, state, prefill=prefill, note=note)
@@ -66,7 +66,7 @@ def choose_line(ctx: Ctx, body: dict[str, Any]) -> None:
     view_id = str((body.get("view") or {}).get("id") or "")
     key = str(action_value(body) or "")[:12]
     if not view_id:  # the button lives in the Remove licenses form only
-        ctx.reply(message("Choose the licenses in the Remove licenses form: `/licenses reduce`."))
+        ctx.reply(message(CHOOSE_IN_THE_FORM))
         return
     viewer = ctx.viewer()
     if not viewer.is_admin:

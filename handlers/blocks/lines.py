@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.core import lines as line_rules
 from bot.core import policy
-from bot.core.lines import PACKAGE_LINE, PackageTier
+from bot.core.lines import PackageTier
 from bot.core.page import AccountTerms, LicensePage, LineState, PendingSwitch
 from bot.core.results import RenewalOutcome
 from bot.core.wording import (
@@ -40,6 +40,10 @@ from handlers.ids import Block as BlockId
 
 View_ = dict[str, Any]
 Message = dict[str, Any]
+SWITCH_TITLE = "Switch package"
+NO_SWITCH_NAMED = "That button does not name a package switch; run `/licenses plan` again."
+LINE_GONE = "That license line is gone; open the license page again."
+CHOOSE_IN_THE_FORM = "Choose the licenses in the Remove licenses form: `/licenses reduce`."
 MAX_TIERS = 20
 """Packages offered in the switch form (the catalog is the operator's: a few)."""
 
@@ -205,6 +209,18 @@ def plan_message(page: LicensePage, *, admin: bool) -> Message:
     return {"text": f"Package of {escape(t.name)}: {escape(tier.name)}", "blocks": blocks}
 
 
+def switch_refusal(page: LicensePage) -> str | None:
+    """Why the Switch package form cannot open (None: it can)."""
+    pkg = page.package
+    if pkg is None or pkg.tier is None:
+        return escape(plan_message(page, admin=True)["text"])
+    if not pkg.smaller:
+        return "There is no smaller package in the catalog."
+    if pkg.pending is not None:
+        return f"Switch #{pkg.pending.id} is already pending: cancel it first (`/licenses plan`)."
+    return None
+
+
 def switch_view(page: LicensePage) -> View_:
     """Switch to a smaller package at the renewal: every smaller tier with what it loses and saves."""
     t, tg, pkg = page.terms, page.target, page.package
@@ -314,7 +330,11 @@ def lines_renewal_sentences(o: RenewalOutcome) -> list[str]:
         )
         if a.removed:
             names = ", ".join(escape(r.name) for r in a.removed[:10])
-            more = f" and {len(a.removed) - 10} more" if len(a.removed) > 10 else ""
+            more = (
+                f" and {len(a.removed) - 10} more (the operator's `licensebot audit export` names them all)"
+                if len(a.removed) > 10
+                else ""
+            )
             out.append(f"They lost this add-on (not their account): {names}{more}.")
     if o.switch is not None:
         sw = o.switch
@@ -323,10 +343,6 @@ def lines_renewal_sentences(o: RenewalOutcome) -> list[str]:
             f"No longer included: {escape(lost_features_phrase(sw.lost_features))}."
         )
     return out
-
-
-def package_key() -> str:
-    return PACKAGE_LINE
 
 
 def line_reminder_message(page: LicensePage, ls: LineState, days_before: int) -> Message:
