@@ -11,6 +11,7 @@ from bot import usecases
 from bot.core.audit import Actor
 from bot.core.errors import UserError
 from bot.core.page import AccountTerms, PendingRequest
+from bot.i18n import variants
 from handlers.blocks.messages import Message, cancel_question, cancelled_message, cancelled_post, message
 from handlers.blocks.state import action_value, parse_id
 from handlers.context import Ctx
@@ -52,7 +53,7 @@ def cancel(ctx: Ctx, value: object, *, replace: bool) -> None:
 
 def announcements(by: str, done: PendingRequest, terms: AccountTerms) -> list[tuple[str, Message]]:
     """What tells about a cancellation (queued with it): a post in the admin channel."""
-    return [(terms.admin_channel, cancelled_post(done, by))] if terms.admin_channel else []
+    return [(terms.admin_channel, variants(lambda: cancelled_post(done, by)))] if terms.admin_channel else []
 
 
 def _from_button(ctx: Ctx, body: dict[str, Any]) -> None:

@@ -17,9 +17,11 @@ from bot import usecases
 from bot.core.audit import Actor
 from bot.core.errors import UserError
 from bot.core.ids import CHANNEL_ID, MENTION
+from bot.i18n import variants
 from handlers import cancel as cancel_feature
 from handlers import consent as consent_feature
 from handlers import deactivate as deactivate_feature
+from handlers import language as language_feature
 from handlers import link as link_feature
 from handlers.admins import with_admins_linked
 from handlers.blocks.consent import consent_section
@@ -103,7 +105,7 @@ def channel(ctx: Ctx, _args: str, command: dict[str, Any]) -> None:
         actor=Actor.slack(ctx.user),
         channel=channel_id,
         now=ctx.now(),
-        announce=lambda channel, terms: [(channel, channel_welcome(terms.name))],
+        announce=lambda channel, terms: [(channel, variants(lambda: channel_welcome(terms.name)))],
     )
     with after_saving("The admin channel"):
         ctx.reply(channel_set_message(channel_id, posted=ctx.deliver(key)))
@@ -134,6 +136,7 @@ SUBCOMMANDS: dict[str, SubCommand] = {
     "history": history,
     "help": show_help,
     "link": link_feature.from_command,
+    "language": language_feature.from_command,
 }
 
 

@@ -22,6 +22,7 @@ from bot.core.consent import AGREE, SIGNATURE, Consent, SlackIdentity
 from bot.core.errors import NotAllowed, UserError
 from bot.core.ids import MENTION, USER_ID
 from bot.core.page import AccountTerms
+from bot.i18n import variants
 from bot.usecases import consent, people
 from bot.usecases.consent import REFUSAL, ConsentInvalid
 from handlers.blocks import consent as blocks
@@ -59,7 +60,7 @@ def _consent_id(value: object) -> int:
 
 def answer_announcements(c: Consent, _terms: AccountTerms) -> list[tuple[str, Message]]:
     """What tells about an answer (queued with it): the requester (DM) and the admin channel."""
-    note = blocks.notice(c)
+    note = variants(lambda: blocks.notice(c))
     messages = []
     if USER_ID.match(c.requested_by) and c.requested_by != c.member_user_id:
         messages.append((c.requested_by, note))
@@ -70,9 +71,9 @@ def answer_announcements(c: Consent, _terms: AccountTerms) -> list[tuple[str, Me
 
 def request_announcements(c: Consent, _terms: AccountTerms) -> list[tuple[str, Message]]:
     """What tells about a request for consent (queued with it): the admin asked (DM), the admin channel."""
-    messages = [(c.member_user_id, blocks.request_dm(c))] if c.member_user_id else []
+    messages = [(c.member_user_id, variants(lambda: blocks.request_dm(c)))] if c.member_user_id else []
     if c.admin_channel:
-        messages.append((c.admin_channel, blocks.notice(c)))
+        messages.append((c.admin_channel, variants(lambda: blocks.notice(c))))
     return messages
 
 

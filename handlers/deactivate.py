@@ -17,6 +17,7 @@ from bot.core.audit import Actor
 from bot.core.errors import UserError
 from bot.core.ids import MENTION
 from bot.core.results import DeactivationResult
+from bot.i18n import T_, variants
 from bot.usecases import people
 from handlers import consent as consent_feature
 from handlers.blocks.messages import Message, deactivate_question, deactivated_message, message
@@ -31,7 +32,7 @@ from handlers.followup import acked, later, open_then_fill
 from handlers.home import refresh_admin_homes
 from handlers.ids import Action, Block, View
 
-TITLE = "Deactivate users"
+TITLE = T_("modal title", "Deactivate users")
 MAX_AT_ONCE = 50
 """Users one `/licenses deactivate @a @b …` may name (the confirm button carries their ids)."""
 
@@ -128,7 +129,7 @@ def on_submit(ctx: Ctx, ack: Ack, view: dict[str, Any]) -> None:
             actor=Actor.slack(ctx.user),
             member_ids=ids,
             now=ctx.now(),
-            announce=lambda done, _terms: [(ctx.user, deactivated_message(done))],
+            announce=lambda done, _terms: [(ctx.user, variants(lambda: deactivated_message(done)))],
         )
     except UserError as exc:
         ack(response_action="errors", errors={Block.USERS: exc.message})

@@ -172,7 +172,7 @@ def open_then_fill(ctx: Ctx, trigger_id: str, title: str, fill: Callable[[], dic
     input or a failure (the database away) becomes the modal's text."""
 
     def opened() -> None:
-        view = ctx.client.views_open(trigger_id=trigger_id, view=loading_view(title))["view"]
+        view = ctx.client.views_open(trigger_id=trigger_id, view=loading_view())["view"]
 
         def work() -> None:
             try:

@@ -13,6 +13,7 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot import i18n
 from bot.core.audit import ActivityEntry
 from bot.core.consent import Consent
 from bot.core.errors import NotFound
@@ -96,7 +97,10 @@ def refresh_admin_homes(ctx: Ctx, view: AdminsView | None = None, *, along: Sequ
     """
     view = view or admins_view(ctx)
     shared = Shared(view.page, view.activity, view.consents)
-    homes = [(v.user_id, _home_or_unavailable(ctx, v.user_id, shared, v)) for v in view.viewers]
+    homes = []
+    for v in view.viewers:
+        with i18n.use(view.languages.get(v.user_id)):  # each admin reads their Home in their own language
+            homes.append((v.user_id, _home_or_unavailable(ctx, v.user_id, shared, v)))
     sent = ctx.deps.together([*along, *(partial(_publish, ctx, user_id, home) for user_id, home in homes)])
     return sum(sent[len(along) :])
 

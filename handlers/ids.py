@@ -30,6 +30,8 @@ class Action(enum.StrEnum):
     """"Remind me later" on an early reminder (handlers/snooze.py)."""
     LINK_WORKSPACE = "licenses_link_workspace"
     """App Home of a workspace not linked yet: link it with the code typed above the button."""
+    CHOOSE_LANGUAGE = "licenses_choose_language"
+    """The App Home's language selector (handlers/language.py)."""
     # Inputs inside modals (their values are read from view.state).
     SEATS_INPUT = "licenses_seats_input"
     USERS_INPUT = "licenses_users_input"
@@ -56,3 +58,4 @@ class Block(enum.StrEnum):
     TEAMLEADER = "licenses_teamleader"
     LINK_CODE = "licenses_link_code"
     ACTIONS = "licenses_actions"
+    LANGUAGE = "licenses_language"

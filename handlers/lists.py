@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 
 from bot.core.errors import UserError
 from bot.core.results import ListKind, PagedList
+from bot.i18n import T_
 from bot.usecases import lists
 from handlers.blocks.lists import ListRef, list_view
 from handlers.blocks.modals import message_view
@@ -25,7 +26,7 @@ from handlers.deps import Deps
 from handlers.followup import acked, open_then_fill
 from handlers.ids import Action
 
-TITLE = "Users"
+TITLE = T_("modal title", "Users")
 UNREADABLE = "That button does not name a list I know. Open the license page again (`/licenses`)."
 
 

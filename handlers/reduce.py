@@ -17,6 +17,7 @@ from bot.core.errors import UserError
 from bot.core.page import AccountTerms
 from bot.core.results import Submitted
 from bot.core.wording import fmt_date
+from bot.i18n import T_, variants
 from handlers.blocks.messages import Message, submitted_message, submitted_post
 from handlers.blocks.modals import ReduceMeta, message_view, reduce_view, seats_value
 from handlers.blocks.page import not_admin_text
@@ -28,7 +29,7 @@ from handlers.home import admins_view, refresh_admin_homes
 from handlers.ids import Action, Block, View
 
 log = logging.getLogger(__name__)
-TITLE = "Remove user licenses"
+TITLE = T_("modal title", "Remove user licenses")
 
 
 def open_reduce(ctx: Ctx, trigger_id: str, prefill: str | None = None) -> None:
@@ -77,9 +78,9 @@ def on_submit(ctx: Ctx, ack: Ack, view: dict[str, Any]) -> None:
 
 def announcements(requester: str, done: Submitted, terms: AccountTerms) -> list[tuple[str, Message]]:
     """What tells about a stored request (queued with it): a DM to the requester, a post in the admin channel."""
-    messages = [(requester, submitted_message(done, terms))]
+    messages = [(requester, variants(lambda: submitted_message(done, terms)))]
     if terms.admin_channel:
-        messages.append((terms.admin_channel, submitted_post(done, terms, requester)))
+        messages.append((terms.admin_channel, variants(lambda: submitted_post(done, terms, requester))))
     return messages
 
 

@@ -141,7 +141,7 @@ class Scene:
                 self._box(f"App Home of {self.name(p['user_id'])}:", self._view(p["view"]))
             elif c.method == "views.publish":
                 refreshed.append(self.name(p["user_id"]))
-            elif c.method == "users.info":
+            elif c.method == "users.info" and str(p.get("include_locale", "")).lower() not in ("1", "true"):
                 self.out(
                     f"   ↳ licensebot asks Slack for {self.name(p['user'])}'s email (users.info) to find the member"
                 )

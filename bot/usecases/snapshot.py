@@ -8,7 +8,7 @@ write), then read as usual.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -17,7 +17,7 @@ from bot.core.audit import ActivityEntry
 from bot.core.consent import Consent
 from bot.core.page import LicensePage
 from bot.core.results import Viewer
-from bot.usecases import consents, people
+from bot.usecases import consents, languages, people
 from bot.usecases.people import EmailLookup
 from bot.usecases.ports import Database
 from store import models
@@ -63,14 +63,18 @@ class AdminsView:
     page: LicensePage
     consents: dict[int, Consent]
     activity: list[ActivityEntry]
+    languages: dict[str, str] = field(default_factory=dict)
+    """Each admin's language (Slack user id -> nl/fr/en), read in the same transaction."""
 
 
 def for_admins(db: Database, *, team: str, now: datetime, activity: int) -> AdminsView:
     with db.transaction(read_only=True) as s:
         account = load_account(s, team)
+        viewers = people.admin_viewers_in(s, account)
         return AdminsView(
-            viewers=people.admin_viewers_in(s, account),
+            viewers=viewers,
             page=page_of(s, account, now, teamleader=teamleader_link(s, account.id)),
             consents=consents.latest_of(consents.consents_in(s, account)),
             activity=history(s, account.id, activity),
+            languages=languages.languages_in(s, team, [v.user_id for v in viewers]),
         )
