@@ -119,6 +119,8 @@ def say(text: str) -> None:
 
 PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 """Where the scripts create (and drop) their own PostgreSQL databases, lb_bench_<name>."""
+DB_PREFIX = os.environ.get("BENCH_DB_PREFIX", "lb_bench_")
+"""The start of those databases' names: give each person running benchmarks on one server their own."""
 
 
 class ScratchDatabase:
@@ -128,7 +130,7 @@ class ScratchDatabase:
     def __init__(self, kind: str, name: str) -> None:
         if kind not in ("sqlite", "postgresql"):
             raise ValueError(kind)
-        self.kind, self.name = kind, f"lb_bench_{name}"
+        self.kind, self.name = kind, f"{DB_PREFIX}{name}"
         self.url = ""
         self._tmp: Any = None
         self._logs: Any = None

@@ -31,6 +31,7 @@ def compact(call: Call) -> dict[str, Any]:
         "users": p.get("users"),
         "user_id": p.get("user_id"),
         "text": p.get("text"),
+        "path": call.path,
         "at": call.at,
         "ok": call.ok,
     }

@@ -73,6 +73,10 @@ AFTER_ACK_PENDING = Gauge(
     "Work after acks queued or running (summed over live processes).",
     multiprocess_mode="livesum",
 )
+AFTER_ACK_SHED = Counter(
+    "licensebot_after_ack_shed",
+    'Work after acks that could not start in time and was answered "busy, try again" instead.',
+)
 SLACK_RATE_LIMITED = Counter(
     "licensebot_slack_rate_limited",
     "Slack Web API answers 429 (rate limited), by method.",

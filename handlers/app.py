@@ -9,7 +9,6 @@ from dataclasses import dataclass, replace
 
 from slack_bolt import App
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
-from slack_sdk import WebClient
 from slack_sdk.http_retry import HttpRequest, HttpResponse, RetryState
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.oauth.installation_store import InstallationStore
@@ -19,6 +18,7 @@ from bot.core.errors import UserError
 from handlers import install, redact, register
 from handlers.deps import Deps
 from handlers.followup import AfterAck, Together
+from handlers.keepalive import KeepAliveWebClient
 from handlers.observe import ContextExecutor, CountRateLimits, TrackedApp
 
 DEFAULT_API_URL = "https://slack.com/api/"
@@ -161,7 +161,7 @@ def build_app(
     its workspace; the app also listens to app_uninstalled and tokens_revoked (handlers/install.py).
     """
     redact.install()
-    client = WebClient(token=settings.bot_token or None, base_url=settings.api_url)
+    client = KeepAliveWebClient(token=settings.bot_token or None, base_url=settings.api_url)
     client.retry_handlers[:0] = [CountRateLimits()]
     client.retry_handlers.append(BriefRateLimitRetry())
     oauth_settings = None

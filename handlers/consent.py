@@ -214,7 +214,7 @@ def on_submit(ctx: Ctx, ack: Ack, who: SlackIdentity, view: dict[str, Any]) -> N
             ctx.dm(who.user_id, answered)
         _tell_others(ctx, c)
 
-    later(ctx, announce)
+    later(ctx, announce, saved="Your answer")
 
 
 Answer = Callable[[Ctx, SlackIdentity, dict[str, Any]], None]

@@ -18,6 +18,7 @@ from bot.worker.sender import DeliveryReport
 from handlers.blocks.messages import Message, message
 from handlers.blocks.page import not_admin_text
 from handlers.deps import Deps
+from handlers.keepalive import KeepAliveRespond
 from handlers.webapi import deliver_now
 
 log = logging.getLogger(__name__)
@@ -35,14 +36,14 @@ class Ctx:
     @classmethod
     def of(cls, deps: Deps, context: BoltContext, client: WebClient, respond: Respond | None = None) -> Ctx:
         team = context.team_id or context.enterprise_id or ""
-        has_url = respond is not None and respond.response_url is not None
-        ctx = cls(deps=deps, client=client, team=team, user=context.user_id or "", respond=respond if has_url else None)
+        answer = KeepAliveRespond.of(respond) if respond is not None and respond.response_url is not None else None
+        ctx = cls(deps=deps, client=client, team=team, user=context.user_id or "", respond=answer)
         i18n.bind(ctx.language)  # found when the first text needs it: after the ack, one stored row at most
         return ctx
 
     def language(self) -> str:
         """The language of this request's user: their choice, else their Slack locale (asked of Slack once a
-        week at most, then stored), else the account's."""
+        week at most, kept in memory), else the account's."""
         return languages.language_of(
             self.deps.db, team=self.team, user_id=self.user, now=self.now(), locale_of=self.locale_of
         )

@@ -144,7 +144,7 @@ def on_submit(ctx: Ctx, ack: Ack, view: dict[str, Any]) -> None:
                 ctx.dm(ctx.user, message(asked[0], line_sections(asked)))
             refresh_admin_homes(ctx)
 
-    later(ctx, announce)
+    later(ctx, announce, saved="The deactivation")
 
 
 def register(app: App, deps: Deps) -> None:

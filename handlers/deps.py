@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Protocol
 
 from bot.usecases.ports import Database
 
@@ -27,9 +28,17 @@ def in_turn(calls: Sequence[Call]) -> list[bool]:
     return [call() for call in calls]
 
 
-def run_inline(work: Work, on_error: OnError) -> None:
-    """Run a listener's after-ack work at once, in the listener (tests: process_before_response). A failure
-    is reported exactly as on the after-ack pool: never raised after the ack."""
+class AfterAckRunner(Protocol):
+    """Where the work after an ack runs: `work`, with `on_error` for its failure; `shed` (optional) runs
+    instead when it cannot start in time after `since` (the request's arrival, time.monotonic)."""
+
+    def __call__(self, work: Work, on_error: OnError, shed: Work | None = None, since: float | None = None) -> None:
+        pass
+
+
+def run_inline(work: Work, on_error: OnError, shed: Work | None = None, since: float | None = None) -> None:
+    """Run a listener's after-ack work at once, in the listener (tests: process_before_response): it is never
+    late, so never shed. A failure is reported exactly as on the after-ack pool: never raised after the ack."""
     try:
         work()
     except Exception as exc:
@@ -40,7 +49,7 @@ def run_inline(work: Work, on_error: OnError) -> None:
 class Deps:
     db: Database
     clock: Callable[[], datetime] = field(default=utc_now)
-    after_ack: Callable[[Work, OnError], None] = field(default=run_inline)
+    after_ack: AfterAckRunner = field(default=run_inline)
     """Runs what a listener does after its ack (handlers/followup.py): inline in tests
     (process_before_response), on a pool of its own in `build_app` otherwise."""
     together: Callable[[Sequence[Call]], list[bool]] = field(default=in_turn)

@@ -35,6 +35,20 @@ log = logging.getLogger(__name__)
 UNAVAILABLE = "The license database cannot be reached right now: nothing was saved. Try again in a minute."
 BUSY = "The license database is busy right now: nothing was saved. Try again in a moment."
 INTERNAL = "Something went wrong on our side; it was logged. Look at `/licenses` before you try again."
+OVERLOADED = (
+    "licensebot is busy right now and could not get to this in time: nothing was changed. Try again in a minute."
+)
+"""The answer when the work after an ack could not start in time (handlers/followup.py sheds it)."""
+
+
+def saved_but_busy(what: str) -> str:
+    """The answer when the work after a stored change was shed: the change stands, its messages follow."""
+    return (
+        f"{what} was saved. licensebot is busy right now: the messages about it follow within a few "
+        "minutes. Nothing needs to be done again: `/licenses` shows it."
+    )
+
+
 MODAL_METHODS = ("views.open", "views.update", "views.push")
 
 

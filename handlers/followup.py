@@ -8,9 +8,13 @@ So every listener has one of a few shapes: `acked(deps, work)` (ack, then `work`
 through `later`), `open_then_fill` (views.open with the trigger id at once, the modal filled after the
 ack), `at_once` (the rare call bound to a trigger id, which lives 3 s). A failure after the ack is told to
 the user as the error handler would (handlers/errors.py `explain` + `tell`): nothing raises after an ack.
-A bounded backlog is the back-pressure: when it is full, listeners wait for room rather than queueing
-without limit. Tests run with process_before_response=True: `Deps.after_ack` then runs the work inline,
-with the same error reporting.
+
+Overload is bounded by age, not by count: work that has not started `MAX_WAIT` s after its request reached
+the app is not done late but shed, and the person is answered at once that licensebot is busy (try again
+in a minute); when the change was already stored before the ack, the answer says it was saved and that its
+messages follow (they are in the outbox, which the worker sends). Listeners never wait for room, so acks
+stay fast however long the queue. Tests run with process_before_response=True: `Deps.after_ack` then runs
+the work inline, with the same error reporting.
 """
 
 from __future__ import annotations
@@ -26,12 +30,12 @@ from typing import Any, ClassVar
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.metrics import AFTER_ACK_PENDING
+from bot.metrics import AFTER_ACK_PENDING, AFTER_ACK_SHED
 from handlers import observe
 from handlers.blocks.modals import loading_view, message_view
 from handlers.context import Ctx
 from handlers.deps import Call, Deps, OnError, Work
-from handlers.errors import explain, tell
+from handlers.errors import OVERLOADED, explain, saved_but_busy, tell
 from handlers.observe import ContextExecutor
 
 log = logging.getLogger(__name__)
@@ -39,42 +43,55 @@ log = logging.getLogger(__name__)
 AFTER_ACK_THREADS = 8
 """Most after-ack work waits on the Web API, so more threads than cores; but the CPU-bound part (license
 pages) competes with the acks for the GIL (the choice is measured in bench/README.md)."""
-BACKLOG = 512
-"""Work items that may wait for a thread before listeners are held up."""
+MAX_WAIT = 2.0
+"""Seconds from a request reaching the app after which its work after the ack, not yet started, is shed
+(answered "busy"): the answer to a person comes within ~3 s or says why not."""
 
 
 class AfterAck:
-    """`Deps.after_ack` over HTTP: a thread pool with a bounded backlog.
+    """`Deps.after_ack` over HTTP: a thread pool whose queue is bounded by age (`max_wait`, see the module
+    docstring). `clock`: time.monotonic (tests pass a fake one).
 
-    Every AfterAck of the process is known to `drain`, which `licensebot serve` calls when it is told to
-    stop (SIGTERM, Ctrl-C): work after an ack often announces a change already stored (a reduction's DM
-    and admin-channel post), and a restart must not drop it."""
+    Every AfterAck of the process is known to `drain`, which `licensebot serve` (and a gunicorn worker,
+    bot/wsgi.py) calls when it is told to stop (SIGTERM, Ctrl-C): work after an ack often announces a
+    change already stored (a reduction's DM and admin-channel post), and a restart must not drop it."""
 
     _all: ClassVar[weakref.WeakSet[AfterAck]] = weakref.WeakSet()
 
-    def __init__(self, threads: int = AFTER_ACK_THREADS, backlog: int = BACKLOG) -> None:
+    def __init__(
+        self,
+        threads: int = AFTER_ACK_THREADS,
+        *,
+        max_wait: float = MAX_WAIT,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._pool = ContextExecutor(max_workers=threads, thread_name_prefix="after-ack")
-        self._room = threading.BoundedSemaphore(threads + backlog)
         self._idle = threading.Condition()
         self._pending = 0
+        self.max_wait = max_wait
+        self._clock = clock
         AfterAck._all.add(self)
 
-    def __call__(self, work: Work, on_error: OnError) -> None:
-        self._room.acquire()  # back-pressure: a full backlog holds the listener (never drops the work)
+    def __call__(self, work: Work, on_error: OnError, shed: Work | None = None, since: float | None = None) -> None:
+        """Queue `work`; `shed` is what runs instead when it has not started `max_wait` s after `since` (the
+        request's arrival, on `clock`; default now). Without `shed` the work is never shed."""
+        queued = self._clock() if since is None else since
         with self._idle:
             self._pending += 1
         AFTER_ACK_PENDING.inc()
 
         def run() -> None:
             try:
-                work()
+                late = shed is not None and self._clock() - queued > self.max_wait
+                if late:
+                    AFTER_ACK_SHED.inc()
+                (shed if late and shed is not None else work)()
             except Exception as exc:
                 try:
                     on_error(exc)
                 except Exception:
                     log.exception("could not report a failure after the ack")
             finally:
-                self._room.release()
                 AFTER_ACK_PENDING.dec()
                 with self._idle:
                     self._pending -= 1
@@ -128,8 +145,12 @@ class Together:
         self._pool.shutdown(wait=True)
 
 
-def later(ctx: Ctx, work: Callable[[], None]) -> None:
-    """Run `work` after the ack (see the module docstring); a failure is logged and told to the user."""
+def later(ctx: Ctx, work: Callable[[], None], *, saved: str | None = None, busy: Work | None = None) -> None:
+    """Run `work` after the ack (see the module docstring); a failure is logged and told to the user.
+
+    When the work cannot start in time it is shed: the user is told licensebot is busy (`busy`: another way
+    to say it, e.g. a modal's or the App Home's text). `saved`: what was stored before the ack (e.g. "Your
+    request"): the answer then says it was saved and that its messages follow."""
     request = observe.current()
 
     def work_then_answered() -> None:
@@ -138,7 +159,18 @@ def later(ctx: Ctx, work: Callable[[], None]) -> None:
         finally:
             observe.answered(request)
 
-    ctx.deps.after_ack(work_then_answered, lambda exc: tell(ctx, explain(exc)))
+    def shed() -> None:
+        try:
+            if busy is not None:
+                busy()
+            else:
+                tell(ctx, saved_but_busy(saved) if saved else OVERLOADED)
+        finally:
+            observe.answered(request)
+
+    ctx.deps.after_ack(
+        work_then_answered, lambda exc: tell(ctx, explain(exc)), shed, request.started if request else None
+    )
 
 
 def at_once(ctx: Ctx, work: Callable[[], None]) -> None:
@@ -174,13 +206,16 @@ def open_then_fill(ctx: Ctx, trigger_id: str, title: str, fill: Callable[[], dic
     def opened() -> None:
         view = ctx.client.views_open(trigger_id=trigger_id, view=loading_view())["view"]
 
+        def update(content: dict[str, Any]) -> None:
+            ctx.client.views_update(view_id=view["id"], hash=view.get("hash"), view=content)
+
         def work() -> None:
             try:
                 content = fill()
             except Exception as exc:  # the modal says what failed; it never stays on "Loading…"
                 content = message_view(title, explain(exc))
-            ctx.client.views_update(view_id=view["id"], hash=view.get("hash"), view=content)
+            update(content)
 
-        later(ctx, work)
+        later(ctx, work, busy=lambda: update(message_view(title, OVERLOADED)))
 
     at_once(ctx, opened)

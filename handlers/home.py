@@ -26,7 +26,7 @@ from handlers.blocks.consent import consent_section
 from handlers.blocks.page import home_view, unlinked_home_view
 from handlers.context import Ctx
 from handlers.deps import Call, Deps
-from handlers.errors import UNAVAILABLE, unavailable
+from handlers.errors import OVERLOADED, UNAVAILABLE, unavailable
 from handlers.followup import later
 
 log = logging.getLogger(__name__)
@@ -116,4 +116,7 @@ def register(app: App, deps: Deps) -> None:
         def publish() -> None:
             publish_home(ctx, user)
 
-        later(ctx, publish)
+        def busy() -> None:  # shed: the tab says so (a DM for opening a tab would be noise)
+            _publish(ctx, user, unlinked_home_view(OVERLOADED))
+
+        later(ctx, publish, busy=busy)

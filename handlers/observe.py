@@ -26,9 +26,11 @@ from typing import Any, ParamSpec, TypeVar
 from slack_bolt import App
 from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
+from slack_sdk import WebClient
 from slack_sdk.http_retry import HttpRequest, HttpResponse, RetryHandler, RetryState
 
 from bot import metrics
+from handlers.keepalive import KeepAliveWebClient
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +120,14 @@ class TrackedApp(App):
     counted by kind and outcome with its ack time. `dispatch` is what both the HTTP adapter and Socket
     Mode call; a global middleware would not do, as Bolt runs its middleware one after the other before
     the listeners, not around them."""
+
+    def _init_context(self, req: BoltRequest) -> None:
+        super()._init_context(req)
+        client = req.context.get("client")
+        if type(client) is WebClient:
+            # Bolt builds a plain WebClient for every request; the kept-alive one differs only in its
+            # transport step and holds nothing of its own, so the same object changes class (no copy).
+            client.__class__ = KeepAliveWebClient
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         info = request_info(req)

@@ -73,7 +73,7 @@ def on_submit(ctx: Ctx, ack: Ack, view: dict[str, Any]) -> None:
         ack(response_action="errors", errors={Block.SEATS: exc.message})
         return
     ack()
-    later(ctx, lambda: announce(ctx, done, now))
+    later(ctx, lambda: announce(ctx, done, now), saved="Your request")
 
 
 def announcements(requester: str, done: Submitted, terms: AccountTerms) -> list[tuple[str, Message]]:

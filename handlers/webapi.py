@@ -30,6 +30,7 @@ from bot.worker.pacing import Pacer
 from bot.worker.ports import DeliveryError, Posted, Poster, Postponed
 from bot.worker.sender import DeliveryReport, Sender
 from handlers import redact
+from handlers.keepalive import KeepAliveWebClient
 from handlers.observe import CountRateLimits
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ def make_client(
     to later ticks."""
     redact.install()
     url = base_url or "https://slack.com/api/"
-    return WebClient(
+    return KeepAliveWebClient(
         token=token,
         base_url=url if url.endswith("/") else url + "/",
         timeout=timeout,

@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.core.errors import Busy, Unavailable
+from bot.core.errors import Busy, Unavailable, UserError
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +25,8 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 PG_CONNECT_TIMEOUT = 10
 """Seconds a new PostgreSQL connection may take (libpq's connect_timeout)."""
 MIGRATIONS = Path(__file__).parent / "migrations"
+QUERY_CACHE_SIZE = 1200
+"""SQLAlchemy's compiled-statement cache per engine (its default 500 is enough; room for every query shape)."""
 READ_ONLY = "licensebot_read_only"
 """Execution option of `Database.transaction(read_only=True)` (see there)."""
 LOCK_TIMEOUT = "licensebot_lock_timeout_ms"
@@ -31,6 +34,47 @@ LOCK_TIMEOUT = "licensebot_lock_timeout_ms"
 REQUEST_LOCK_TIMEOUT = 2.0
 """Seconds a request from Slack waits for a lock or a statement before it is answered "busy": the answer
 (a modal submission acks with its errors) must reach Slack within its 3 s."""
+
+
+POOL_SIZE_ENV = "DATABASE_POOL_SIZE"
+MAX_OVERFLOW_ENV = "DATABASE_MAX_OVERFLOW"
+DEFAULT_POOL_SIZE = 10
+"""Connections a process keeps open (PostgreSQL). A `licensebot serve` process runs at most 8 after-ack
+threads (handlers/followup.AFTER_ACK_THREADS) and its embedded worker's pass (1-2) at once; the acks that
+write (submissions) hold one only for their short transaction. One GIL: more transactions at once than
+that only wait for the CPU. docs/operations.md "Scaling" has the arithmetic against max_connections."""
+DEFAULT_MAX_OVERFLOW = 5
+"""Connections opened beyond the pool in a burst, closed when returned: at most 15 per process."""
+MAX_POOL = 1000
+
+
+@dataclass(frozen=True)
+class PoolSettings:
+    size: int = DEFAULT_POOL_SIZE
+    max_overflow: int = DEFAULT_MAX_OVERFLOW
+
+    @property
+    def most(self) -> int:
+        """The most connections one process opens."""
+        return self.size + self.max_overflow
+
+
+def pool_settings(env: Mapping[str, str] | None = None) -> PoolSettings:
+    """DATABASE_POOL_SIZE (1-1000) and DATABASE_MAX_OVERFLOW (0-1000) from the environment; the defaults when
+    unset or empty. UserError (one line, naming the variable) for anything else."""
+    env = os.environ if env is None else env
+
+    def whole(name: str, default: int, least: int) -> int:
+        raw = (env.get(name) or "").strip()
+        if not raw:
+            return default
+        if not (raw.isascii() and raw.isdigit()) or not least <= int(raw) <= MAX_POOL:
+            raise UserError(f"{name} must be a whole number from {least} to {MAX_POOL}, not {raw[:40]!r}")
+        return int(raw)
+
+    return PoolSettings(
+        size=whole(POOL_SIZE_ENV, DEFAULT_POOL_SIZE, 1), max_overflow=whole(MAX_OVERFLOW_ENV, DEFAULT_MAX_OVERFLOW, 0)
+    )
 
 
 class StoreError(Exception):
@@ -108,9 +152,13 @@ logging.getLogger("sqlalchemy.engine.Engine").addFilter(_HideRows())
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine that never logs stored values (Teamleader tokens, emails): statement parameters are
-    hidden from SQLAlchemy's logs and error messages, result rows from its DEBUG log."""
+    hidden from SQLAlchemy's logs and error messages, result rows from its DEBUG log.
+
+    PostgreSQL: the pool holds DATABASE_POOL_SIZE connections and opens up to DATABASE_MAX_OVERFLOW more
+    (`pool_settings`) unless the caller passes pool_size / max_overflow (the worker sizes its own)."""
     url = normalize_url(url)
     kwargs.setdefault("hide_parameters", True)
+    kwargs.setdefault("query_cache_size", QUERY_CACHE_SIZE)
     if make_url(url).get_backend_name() == "sqlite":
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
 
@@ -125,27 +173,39 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cur.close()
 
         @event.listens_for(engine, "checkin")
-        def _sqlite_writable(dbapi_conn: Any, _record: Any) -> None:
+        def _sqlite_writable(dbapi_conn: Any, record: Any) -> None:
             # A connection goes back to the pool writable, whatever its last transaction was.
-            dbapi_conn.execute("PRAGMA query_only=OFF")
+            if record.info.get("query_only") is not False:
+                dbapi_conn.execute("PRAGMA query_only=OFF")
+                record.info["query_only"] = False
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
+            # The PRAGMAs straight on the driver's connection (no SQLAlchemy execution around them); its
+            # record remembers the busy timeout and query_only, so a PRAGMA runs only when one changes.
             options = conn.get_execution_options()
-            conn.exec_driver_sql(f"PRAGMA busy_timeout={int(options.get(LOCK_TIMEOUT) or SQLITE_BUSY_TIMEOUT_MS)}")
-            if options.get(READ_ONLY):
+            state, raw = conn.connection.info, conn.connection.dbapi_connection
+            timeout = int(options.get(LOCK_TIMEOUT) or SQLITE_BUSY_TIMEOUT_MS)
+            if state.get("busy_timeout") != timeout:
+                raw.execute(f"PRAGMA busy_timeout={timeout}")
+                state["busy_timeout"] = timeout
+            read_only = bool(options.get(READ_ONLY))
+            if state.get("query_only") is not read_only:
                 # WAL: readers never wait for the writer; query_only makes a stray write fail at once.
-                conn.exec_driver_sql("PRAGMA query_only=ON")
-                conn.exec_driver_sql("BEGIN")
-                return
-            # Take the write lock up front: no deadlock between two read-then-write transactions.
-            conn.exec_driver_sql("PRAGMA query_only=OFF")
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+                raw.execute(f"PRAGMA query_only={'ON' if read_only else 'OFF'}")
+                state["query_only"] = read_only
+            # A writer takes the write lock up front: no deadlock between two read-then-write transactions.
+            # (Through SQLAlchemy: "database is locked" must become its OperationalError, then Busy.)
+            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
     if make_url(url).get_backend_name() == "postgresql":
         # A server that does not answer fails a new connection after this long instead of hanging.
         kwargs["connect_args"] = {"connect_timeout": PG_CONNECT_TIMEOUT, **kwargs.get("connect_args", {})}
+        if "pool_size" not in kwargs or "max_overflow" not in kwargs:
+            pool = pool_settings()
+            kwargs.setdefault("pool_size", pool.size)
+            kwargs.setdefault("max_overflow", pool.max_overflow)
     engine = create_engine(url, pool_pre_ping=True, **kwargs)
 
     @event.listens_for(engine, "begin")

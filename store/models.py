@@ -127,6 +127,8 @@ class Member(Base):
         CheckConstraint(_in("status", MemberStatus), name="status"),
         CheckConstraint(f"deactivated_how IS NULL OR {_in('deactivated_how', DeactivatedHow)}", name="deactivated_how"),
         Index("ix_members_account_status_added", "account_id", "status", "added_at"),
+        # Every license page reads the active admins (store/page_reads.py): a few rows, found without a walk.
+        Index("ix_members_account_admin_status", "account_id", "is_admin", "status"),
         # The worker refreshes admins' Slack timezones, oldest check first: only those rows are in this index.
         Index(
             "ix_members_timezone_due",
@@ -236,7 +238,7 @@ class AdminConsent(Base):
     status: Mapped[str] = mapped_column(String(16), default=ConsentStatus.REQUESTED.value)
     statement: Mapped[str | None] = mapped_column(Text)
     statement_language: Mapped[str | None] = mapped_column(String(8))
-    """The language of the statement shown and signed (NULL before migration 0010: the English text)."""
+    """The language of the statement shown and signed (NULL before migration 0011: the English text)."""
     statement_version: Mapped[str | None] = mapped_column(String(32))
     """The version id of that statement's text in that language (bot/i18n/statements.py)."""
     signature: Mapped[str | None] = mapped_column(String(200))

@@ -38,12 +38,16 @@ def load_account(s: Session, team: str, *, lock: bool = False) -> models.Account
         query = query.with_for_update()
     account = s.scalar(query)
     if account is None:
-        raise NotFound(
-            f"No licensebot account is linked to the Slack workspace {team}. "
-            f"An operator links it with `licensebot account add --team {team} ...`. "
-            "With a link code from your provider, a workspace admin types `/licenses link CODE`."
-        )
+        raise not_linked(team)
     return account
+
+
+def not_linked(team: str) -> NotFound:
+    return NotFound(
+        f"No licensebot account is linked to the Slack workspace {team}. "
+        f"An operator links it with `licensebot account add --team {team} ...`. "
+        "With a link code from your provider, a workspace admin types `/licenses link CODE`."
+    )
 
 
 def terms_of(account: models.Account) -> AccountTerms:

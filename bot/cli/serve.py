@@ -12,6 +12,7 @@ import logging
 import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -64,9 +65,21 @@ def make_server(wsgi: WsgiApp, host: str, port: int, threads: int) -> Any:
     )
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
-    settings = Settings.from_env()
-    db = open_db(args)
+@dataclass
+class Service:
+    """What serves Slack in one process: the WSGI app, and what must be stopped with it."""
+
+    wsgi: WsgiApp
+    settings: Settings
+    background: Background | None = None
+    socket_handler: Any = None
+    mode: str = ""
+
+
+def build_service(db: Database, *, worker: bool, settings: Settings | None = None) -> Service:
+    """The Slack app and its routes over `db` (`worker`: the background worker in this process too). The
+    same for `licensebot serve` and a gunicorn worker (bot/wsgi.py)."""
+    settings = settings or Settings.from_env()
     deps = Deps(db=db.for_requests())  # Slack's requests wait 2 s at most for a lock, then "busy, try again"
     stores = wiring.slack_installations(settings, db) if settings.oauth else (None, None)
     try:
@@ -77,22 +90,47 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # build_app checked the token (auth.test) or we would not be here; in OAuth mode there is no one token:
     # each workspace's is checked when it is used (a refused one postpones that workspace's messages only)
     readiness.add("slack", lambda: None)
-    background = None if args.no_worker else start_worker(db, deps.clock)
+    background = start_worker(db, deps.clock) if worker else None
     if background is not None:
         logs.say("licensebot: background worker started")
         readiness.add("worker", background.problem)
     routes = extension_routes(db, deps.clock)
-    if settings.socket_mode:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-        handler = SocketModeHandler(app, settings.app_token, web_client=app.client)
-        handler.connect()  # type: ignore[no-untyped-call]
-        readiness.add("slack", lambda: socket_problem(handler))
-        wsgi = build_wsgi(None, deps, routes, readiness=readiness)
-        mode = "Socket Mode (no /slack/events over HTTP)"
-    else:
+    if not settings.socket_mode:
         wsgi = build_wsgi(app, deps, routes, signing_secret=settings.signing_secret, readiness=readiness)
-        mode = f"HTTP at http://{args.host}:{args.port}{SLACK_PATH}"
+        return Service(wsgi=wsgi, settings=settings, background=background)
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    handler = SocketModeHandler(app, settings.app_token, web_client=app.client)
+    handler.connect()  # type: ignore[no-untyped-call]
+    readiness.add("slack", lambda: socket_problem(handler))
+    return Service(
+        wsgi=build_wsgi(None, deps, routes, readiness=readiness),
+        settings=settings,
+        background=background,
+        socket_handler=handler,
+        mode="Socket Mode (no /slack/events over HTTP)",
+    )
+
+
+def stop_service(service: Service) -> int:
+    """Stop what `build_service` started, letting the answers after acks end first: how many were left."""
+    if service.socket_handler is not None:
+        service.socket_handler.close()
+    if service.background is not None:
+        service.background.stop_event.set()  # the worker ends after its current pass, while answers drain
+    left = followup.drain(DRAIN_SECONDS)
+    if service.background is not None:
+        service.background.stop(timeout=DRAIN_SECONDS)
+    process_ended()
+    return left
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    db = open_db(args)
+    service = build_service(db, worker=not args.no_worker, settings=settings)
+    wsgi = service.wsgi
+    mode = service.mode or f"HTTP at http://{args.host}:{args.port}{SLACK_PATH}"
     if settings.oauth:
         mode += f"; many workspaces (OAuth): install at http://{args.host}:{args.port}{install.INSTALL_PATH}"
     server = make_server(wsgi, args.host, args.port, args.threads)
@@ -104,16 +142,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
             pass  # the signal came outside the server loop
         finally:
             server.close()
-            if settings.socket_mode:
-                handler.close()  # type: ignore[no-untyped-call]
             if stopped:
                 logs.say(f"licensebot: {stopped[0]}: finishing the answers after acks")
-            if background is not None:
-                background.stop_event.set()  # the worker ends after its current pass, while answers drain
-            left = followup.drain(DRAIN_SECONDS)
-            if background is not None:
-                background.stop(timeout=DRAIN_SECONDS)
-            process_ended()
+            left = stop_service(service)
     return 0 if not left else 1
 
 

@@ -13,6 +13,7 @@ import base64
 import contextlib
 import itertools
 import json
+import socket
 import threading
 import time
 from collections.abc import Mapping
@@ -22,6 +23,10 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 JSON_FIELDS = ("blocks", "view", "attachments", "metadata")
+
+
+IDLE_TIMEOUT = 10.0
+"""Seconds the stand-in keeps an idle connection open."""
 
 
 class _Server(ThreadingHTTPServer):
@@ -92,6 +97,9 @@ class SlackStandIn:
         self._ids = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._open: set[socket.socket] = set()
+        self.connections = 0
+        """Connections accepted so far: HTTP/1.1 keep-alive lets a client send many calls over one."""
         self._codes: dict[str, str] = {}
         """code -> team id (single use)."""
         self.tokens: dict[str, str] = {}
@@ -108,6 +116,21 @@ class SlackStandIn:
         standin = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as Slack's API: a client may reuse its connection
+            timeout = IDLE_TIMEOUT  # an idle kept-alive connection is closed after this long
+            disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms delayed-ACK stall
+
+            def setup(self) -> None:
+                super().setup()
+                with standin._lock:
+                    standin.connections += 1
+                    standin._open.add(self.connection)
+
+            def finish(self) -> None:
+                with standin._lock:
+                    standin._open.discard(self.connection)
+                super().finish()
+
             def log_message(self, format: str, *args: Any) -> None:  # keep the output clean
                 pass
 
@@ -143,6 +166,15 @@ class SlackStandIn:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+        self.close_connections()  # kept-alive connections end with the stand-in
+
+    def close_connections(self) -> None:
+        """Close every connection clients hold open (as a server ending idle keep-alive connections)."""
+        with self._lock:
+            still_open, self._open = list(self._open), set()
+        for conn in still_open:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
 
     def __enter__(self) -> SlackStandIn:
         return self.start()

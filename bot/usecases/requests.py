@@ -8,7 +8,7 @@ from datetime import datetime
 from bot.core import policy
 from bot.core.audit import Actor, AuditAction, MessageKind
 from bot.core.errors import Conflict, Invalid, NotFound
-from bot.core.page import PendingRequest
+from bot.core.page import PREVIEW, PendingRequest
 from bot.core.results import Submitted
 from bot.core.statuses import RequestStatus
 from bot.usecases.common import require_admin
@@ -36,7 +36,9 @@ def submit_reduction(
             require_admin(s, account, actor)
             n = policy.parse_seat_count(seats)
             new_count = policy.seats_after(account.licensed_seats, n) if n is not None and n > 0 else None
-            roster = roster_of(s, account.id, new_count)  # every admin: all that validation reads
+            # every admin (all that validation reads) and the first PREVIEW the renewal would take, whatever
+            # the shortfall: the messages name those and count the rest ("and N more")
+            roster = roster_of(s, account.id, new_count, PREVIEW)
             problems = policy.validate_reduction(seats, account.licensed_seats, roster.members)
             if problems:
                 raise Invalid(problems)
@@ -73,7 +75,7 @@ def submit_reduction(
                 request=as_pending(row),
                 target=target,
                 new_seat_count=new_count,
-                deactivation=policy.automatic_deactivations(roster, new_count),
+                deactivation=policy.automatic_deactivations(roster, new_count, preview=PREVIEW),
                 saving=policy.saving(n, terms.price_per_seat, terms.plan),
             )
             if announce is None:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from bot.core.audit import ActivityEntry
@@ -20,8 +22,8 @@ from bot.core.results import Viewer
 from bot.usecases import consents, languages, people
 from bot.usecases.people import EmailLookup
 from bot.usecases.ports import Database
-from store import models
-from store.queries import history, load_account, page_of, teamleader_link
+from store import models, page_reads
+from store.queries import history
 
 
 @dataclass(frozen=True)
@@ -35,24 +37,38 @@ class Snapshot:
 
 
 def read(db: Database, *, team: str, user_id: str, now: datetime, email_of: EmailLookup, activity: int = 0) -> Snapshot:
-    """The snapshot for `user_id` (NotFound when the workspace is not linked)."""
+    """The snapshot for `user_id` (NotFound when the workspace is not linked). The usual case, someone known
+    by their Slack id, is one read-only transaction of prebuilt statements (store/page_reads.py)."""
     with db.transaction(read_only=True) as s:
-        account = load_account(s, team)
-        viewer = people.known_viewer(s, account, user_id)
+        account = page_reads.account_row(s, team)
+        admins = page_reads.admin_rows(s, account.id)
+        viewer = page_reads.viewer_of(s, account, user_id, admins)
         if viewer is not None:
-            return _snapshot(s, account, viewer, now, activity)
+            return _snapshot(s, account, admins, viewer, now, activity)
     viewer = people.identify(db, team=team, user_id=user_id, now=now, email_of=email_of)
     with db.transaction(read_only=True) as s:
-        return _snapshot(s, load_account(s, team), viewer, now, activity)
+        account = page_reads.account_row(s, team)
+        return _snapshot(s, account, page_reads.admin_rows(s, account.id), viewer, now, activity)
 
 
-def _snapshot(s: Session, account: models.Account, viewer: Viewer, now: datetime, activity: int) -> Snapshot:
+def _snapshot(
+    s: Session, account: Row[Any], admins: list[Row[Any]], viewer: Viewer, now: datetime, activity: int
+) -> Snapshot:
     return Snapshot(
         viewer=viewer,
-        page=page_of(s, account, now, teamleader=teamleader_link(s, account.id)),
-        consents=consents.latest_of(consents.consents_in(s, account)) if viewer.is_admin else None,
+        page=page_reads.page_of_row(s, account, now, admins),
+        consents=_consents(s, account.id) if viewer.is_admin else None,
         activity=history(s, account.id, activity) if activity else [],
     )
+
+
+def _consents(s: Session, account_id: int) -> dict[int, Consent]:
+    """Member id -> latest consent (the ORM account only here: the consent texts need it)."""
+    if not page_reads.has_consents(s, account_id):  # most accounts, most of the time: one indexed look
+        return {}
+    account = s.get(models.Account, account_id)
+    assert account is not None
+    return consents.latest_of(consents.consents_in(s, account))
 
 
 @dataclass(frozen=True)
@@ -69,12 +85,16 @@ class AdminsView:
 
 def for_admins(db: Database, *, team: str, now: datetime, activity: int) -> AdminsView:
     with db.transaction(read_only=True) as s:
-        account = load_account(s, team)
-        viewers = people.admin_viewers_in(s, account)
+        account = page_reads.account_row(s, team)
+        admins = page_reads.admin_rows(s, account.id)
+        people_ = tuple(page_reads.person(a) for a in admins)
+        viewers = [
+            Viewer(account.slack_team_id, account.name, p.slack_user_id, p, people_) for p in people_ if p.slack_user_id
+        ]
         return AdminsView(
             viewers=viewers,
-            page=page_of(s, account, now, teamleader=teamleader_link(s, account.id)),
-            consents=consents.latest_of(consents.consents_in(s, account)),
+            page=page_reads.page_of_row(s, account, now, admins),
+            consents=_consents(s, account.id),
             activity=history(s, account.id, activity),
             languages=languages.languages_in(s, team, [v.user_id for v in viewers]),
         )

@@ -1,9 +1,23 @@
-"""Processing one renewal, inside the caller's transaction (the account row is locked by the caller).
+"""Processing one renewal: set-based, and in chunks when it deactivates many users.
 
 The pending request for the renewal becomes applied, the licensed seats drop, the users still over the
 new count are deactivated automatically by the policy (most recently added first, admins only with
 consent, one admin always remains), and `last_processed_renewal` moves on. A renewal without a
 request is processed too: nothing changes but `last_processed_renewal`.
+
+Two parts, both over "a roster and its new count" (`deactivation_step`):
+- `deactivate_in_chunks` (outside the tick's transaction): when more than LAST users are to be
+  deactivated, one short transaction per CHUNK of them, each holding the account's row lock (SQLite:
+  the write lock) for a few statements: the roster the rule needs (a count, the admins, the CHUNK
+  newest others), one UPDATE, one batched audit insert. The first marks the request applied, so
+  nobody cancels it halfway. Every chunk is safe to stop after: the newest-first pick of the next one
+  starts where it ended, and `store.renewals.applying_request` finds the applied request again until
+  the renewal is processed.
+- `process_renewal` (inside the tick's transaction, the account row locked by the caller): what is
+  left (everything in a dry run or for a small renewal; nothing after chunks unless users were added
+  meanwhile), the seats, `last_processed_renewal`, the audit and the outcome the summary is built
+  from; its announcement is queued by the caller in the same transaction. So a crash leaves either
+  whole chunks (finished by the next tick, counted once) or nothing.
 
 `last_processed_renewal` is the guard: a renewal at or before it is never processed again.
 """
@@ -11,6 +25,8 @@ request is processed too: nothing changes but `last_processed_renewal`.
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -20,60 +36,108 @@ from bot.core import policy
 from bot.core.audit import WORKER, AuditAction
 from bot.core.results import Deactivated, RenewalOutcome
 from bot.core.schedule import RenewalDue
-from bot.core.statuses import DeactivatedHow, RequestStatus
-from store import models, queries
-from store.queries import audit, policy_members
+from bot.core.statuses import RequestStatus
+from store import models
+from store.db import Database
+from store.queries import audit, roster_of
+from store.renewals import applying_request, count_deactivated_since, deactivate_automatically, deactivated_since
 
 log = logging.getLogger(__name__)
+
+CHUNK = {"sqlite": 2_000, "postgresql": 10_000}
+"""Users deactivated per transaction: on SQLite a chunk holds the one write lock well under 250 ms (see
+bench/renewal.py); PostgreSQL locks only the account's rows, so its chunks are larger."""
+DEFAULT_CHUNK = 2_000
+LAST = 100
+"""A renewal that deactivates at most this many does it all in its own transaction (no chunks); a larger one
+leaves the renewal's own transaction nothing to deactivate (its last chunk takes the rest)."""
+PAUSE = 0.02
+"""SQLite: seconds the worker leaves the write lock free between two chunks (a lock has no queue: without a
+pause the worker would take it again before a waiting request's thread wakes up)."""
 
 
 class AlreadyProcessed(RuntimeError):
     """The renewal is at or before `last_processed_renewal` (a bug in the caller: it must not happen)."""
 
 
-def process_renewal(s: Session, account: models.Account, due: RenewalDue, now: datetime) -> RenewalOutcome:
-    """Process renewal `due.renewal` of the (locked) `account` in session `s`."""
-    if account.last_processed_renewal is not None and due.renewal <= account.last_processed_renewal:
+def chunk_size(db: Database) -> int:
+    return CHUNK.get(db.engine.dialect.name, DEFAULT_CHUNK)
+
+
+def deactivation_step(
+    s: Session, account_id: int, new_count: int, due: RenewalDue, now: datetime
+) -> tuple[int, policy.Deactivation]:
+    """Deactivate the users the rules choose when the active users of `account_id` (a roster) must fit
+    `new_count`: reads the roster the rule needs, never every member; one UPDATE and one audit insert.
+    Returns how many were active before and the rule's answer."""
+    roster = roster_of(s, account_id, new_count)
+    plan = policy.automatic_deactivations(roster, new_count)
+    deactivate_automatically(s, account_id, plan.chosen, due.renewal, now)
+    return roster.active, plan
+
+
+def deactivate_in_chunks(db: Database, account_id: int, due: RenewalDue, now: datetime) -> list[Deactivated]:
+    """The renewal's automatic deactivations while more than a chunk is left, one transaction per chunk;
+    the last chunk is left to `process_renewal`. Returns who this call deactivated, in order."""
+    chunk, done = chunk_size(db), list[Deactivated]()
+    while True:
+        with db.transaction() as s:
+            account = s.scalar(select(models.Account).where(models.Account.id == account_id).with_for_update())
+            if account is None or _processed(account, due):
+                return done
+            request = applying_request(s, account, due.renewal)
+            if request is None:
+                return done
+            new_count = policy.seats_after(account.licensed_seats, request.seats_removed)
+            plan = policy.automatic_deactivations(roster_of(s, account.id, new_count, chunk), new_count, preview=chunk)
+            if plan.total <= LAST:
+                return done  # a few left: they go with the renewal's own transaction
+            if request.status == RequestStatus.PENDING.value:
+                request.status = RequestStatus.APPLIED.value
+                request.applied_at = now
+                request.updated_at = now
+            deactivate_automatically(s, account.id, plan.chosen, due.renewal, now)
+        done.extend(_deactivated(plan.chosen))  # after the commit: outside the lock
+        if PAUSE and db.engine.dialect.name == "sqlite":
+            time.sleep(PAUSE)  # the write lock is free: a request waiting for it takes it now
+
+
+def _deactivated(members: Sequence[policy.Member]) -> list[Deactivated]:
+    return [Deactivated(member_id=m.id, name=m.name, is_admin=m.is_admin) for m in members]
+
+
+def _processed(account: models.Account, due: RenewalDue) -> bool:
+    return account.last_processed_renewal is not None and due.renewal <= account.last_processed_renewal
+
+
+def process_renewal(
+    s: Session, account: models.Account, due: RenewalDue, now: datetime, earlier: Sequence[Deactivated] = ()
+) -> RenewalOutcome:
+    """Process renewal `due.renewal` of the (locked) `account` in session `s` (see the module docstring);
+    `earlier`: who `deactivate_in_chunks` deactivated for it (read again when they are not all of them: a
+    crashed run's chunks, or another worker's)."""
+    if _processed(account, due):
         raise AlreadyProcessed(f"renewal {due.renewal} of {account.slack_team_id} is processed already")
-    request = s.scalar(
-        select(models.ReductionRequest)
-        .where(
-            models.ReductionRequest.account_id == account.id,
-            models.ReductionRequest.status == RequestStatus.PENDING.value,
-            # A request for this renewal (or, if the anchor moved, for an earlier date) applies now.
-            models.ReductionRequest.renewal_date <= due.renewal,
-        )
-        .order_by(models.ReductionRequest.renewal_date, models.ReductionRequest.id)
-        .limit(1)
-        .with_for_update()
-    )
-    seats_before = account.licensed_seats
-    active = policy_members(s, account.id, active_only=True)
-    seats_after = seats_before
-    chosen: tuple[policy.Member, ...] = ()
+    request = applying_request(s, account, due.renewal)
+    seats_before = seats_after = account.licensed_seats
+    chosen: list[Deactivated] = []
     unresolved = 0
-    if request is not None:
+    if request is None:
+        active = roster_of(s, account.id, None).active
+    else:
+        if request.status == RequestStatus.APPLIED.value and request.applied_at is not None:
+            chosen = list(earlier)  # the chunks before this transaction
+            if count_deactivated_since(s, account.id, request.applied_at) != len(chosen):
+                chosen = _deactivated(deactivated_since(s, account.id, request.applied_at))
         seats_after = policy.seats_after(seats_before, request.seats_removed)
         request.status = RequestStatus.APPLIED.value
-        request.applied_at = now
+        request.applied_at = request.applied_at or now
         request.updated_at = now
         account.licensed_seats = seats_after
-        plan = policy.automatic_deactivations(policy.Roster.of(active), seats_after)
-        chosen, unresolved = plan.chosen, plan.unresolved
-        rows = {m.id: m for m in s.scalars(select(models.Member).where(models.Member.id.in_([c.id for c in chosen])))}
-        for c in chosen:
-            queries.deactivate(rows[c.id], DeactivatedHow.AUTOMATIC, now)
-            audit(
-                s,
-                account.id,
-                WORKER,
-                AuditAction.MEMBER_DEACTIVATED,
-                now,
-                member=c.id,
-                name=c.name,
-                how="automatic",
-                renewal=str(due.renewal),
-            )
+        active, plan = deactivation_step(s, account.id, seats_after, due, now)
+        active += len(chosen)  # as the renewal found them
+        chosen.extend(_deactivated(plan.chosen))  # in the order chosen: chunk after chunk, newest first
+        unresolved = plan.unresolved
     account.last_processed_renewal = due.renewal
     account.updated_at = now
     audit(
@@ -87,7 +151,7 @@ def process_renewal(s: Session, account: models.Account, due: RenewalDue, now: d
         request=request.id if request else None,
         seats_before=seats_before,
         seats_after=seats_after,
-        deactivated=[c.id for c in chosen],
+        deactivated=[c.member_id for c in chosen],
         unresolved=unresolved,
     )
     if unresolved:
@@ -119,7 +183,7 @@ def process_renewal(s: Session, account: models.Account, due: RenewalDue, now: d
         requested_by=request.requested_by if request else None,
         seats_before=seats_before,
         seats_after=seats_after,
-        deactivated=tuple(Deactivated(member_id=c.id, name=c.name, is_admin=c.is_admin) for c in chosen),
+        deactivated=tuple(chosen),
         unresolved=unresolved,
-        active_after=len(active) - len(chosen),
+        active_after=active - len(chosen),
     )

@@ -15,7 +15,7 @@ second worker or a crash never queues a message twice; bot/worker/sender.py deli
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -26,11 +26,11 @@ from sqlalchemy.orm import Session
 from bot.core import policy, schedule
 from bot.core.audit import WORKER, AuditAction, MessageKind
 from bot.core.page import LicensePage
-from bot.core.results import ReminderNote, RenewalOutcome
+from bot.core.results import Deactivated, ReminderNote, RenewalOutcome
 from bot.core.statuses import MemberStatus
 from bot.worker.outbox import queue, recipients
 from bot.worker.ports import Message, Notices, log_failure
-from bot.worker.renewal import process_renewal
+from bot.worker.renewal import deactivate_in_chunks, process_renewal
 from store import models
 from store.db import Database
 from store.queries import audit, page_of, pending_of
@@ -116,7 +116,9 @@ def _handle(
     db: Database, account_id: int, now: datetime, *, notices: Notices, before_renewal: BeforeRenewal, dry_run: bool
 ) -> AccountReport | None:
     synced = before_renewal is no_sync or dry_run
-    for _ in range(2):
+    chunked = dry_run  # a dry run processes everything in its one transaction (rolled back)
+    earlier: list[Deactivated] = []
+    for _ in range(3):
         try:
             with db.transaction() as s:
                 account = _claim(s, account_id, now)
@@ -124,12 +126,13 @@ def _handle(
                     return None  # another worker has it, or did it already
                 report = AccountReport(team=account.slack_team_id, name=account.name)
                 due = schedule.due_at(state_of(s, account), now)
-                if not synced and due.renewal is not None:
+                renewal = due.renewal
+                if renewal is not None and not (synced and chunked):
                     team = account.slack_team_id
-                    # Release the row (nothing changed) and sync outside any transaction: the sync
-                    # takes its own locks and may be slow.
+                    # Release the row (nothing changed): sync outside any transaction (the sync takes its
+                    # own locks and may be slow), then deactivate chunk by chunk (bot/worker/renewal.py).
                 else:
-                    _process(s, account, due, now, report, notices)
+                    _process(s, account, due, now, report, notices, earlier)
                     if dry_run:
                         raise _DryRun
                     return report
@@ -137,12 +140,20 @@ def _handle(
             return report
         except Exception as exc:  # one account's failure never blocks the others
             return _failed(db, account_id, now, exc, dry_run=dry_run)
+        if not synced:
+            try:
+                before_renewal(db, team, now)
+            except Exception as exc:
+                return _failed(db, account_id, now, exc, dry_run=dry_run, during="syncing before the renewal")
+            synced = True
+            continue  # the sync may have changed what is due: look again
         try:
-            before_renewal(db, team, now)
+            assert renewal is not None
+            earlier = deactivate_in_chunks(db, account_id, renewal, now)
         except Exception as exc:
-            return _failed(db, account_id, now, exc, dry_run=dry_run, during="syncing before the renewal")
-        synced = True
-    return None  # not reached: the second round always processes
+            return _failed(db, account_id, now, exc, dry_run=dry_run)
+        chunked = True
+    return None  # not reached: the third round always processes
 
 
 def due_account_ids(db: Database, now: datetime) -> list[int]:
@@ -298,13 +309,21 @@ def _escalation_due(s: Session, account: models.Account, renewal: date, days: tu
 
 
 def _process(
-    s: Session, account: models.Account, due: schedule.Due, now: datetime, report: AccountReport, notices: Notices
+    s: Session,
+    account: models.Account,
+    due: schedule.Due,
+    now: datetime,
+    report: AccountReport,
+    notices: Notices,
+    earlier: Sequence[Deactivated] = (),
 ) -> None:
-    """Act on `due` (what is due for `account` at `now`) in the caller's transaction."""
+    """Act on `due` (what is due for `account` at `now`) in the caller's transaction; `earlier`: who the
+    chunks before it deactivated for the first due renewal."""
     for _ in range(MAX_RENEWALS_PER_ACCOUNT):
         if due.renewal is None:
             break
-        outcome = process_renewal(s, account, due.renewal, now)
+        outcome = process_renewal(s, account, due.renewal, now, earlier)
+        earlier = ()
         report.renewals.append(outcome)
         if outcome.changed:
             key = schedule.renewal_key(outcome.renewal)

@@ -22,6 +22,10 @@ ROOT = Path(__file__).resolve().parents[2]
         ("bench.fanout", "| round "),
         ("bench.tick_cost", "| database | accounts"),
         ("bench.limits", "| submission under a held lock"),
+        ("bench.answers", "| x capacity | offered req/s"),
+        ("bench.page_cost", "100 members ms"),
+        ("bench.webapi_calls", "CPU vs slack_sdk"),
+        ("bench.renewal", "| database | code "),
     ],
 )
 def test_the_script_runs_at_a_tiny_size(script: str, table_header: str) -> None:

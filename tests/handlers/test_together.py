@@ -103,7 +103,7 @@ def test_a_reduction_publishes_every_admin_home_from_the_call_pool(
 
 
 def test_drain_waits_for_the_work_after_acks_and_says_what_is_left(caplog: pytest.LogCaptureFixture) -> None:
-    pool = AfterAck(threads=1, backlog=4)
+    pool = AfterAck(threads=1)
     release = threading.Event()
     done: list[int] = []
 

@@ -1,0 +1,172 @@
+"""What a license page and a submission cost at 1,000 and at 100,000 members (issue 17: cost independent
+of the account's size and of the shortfall), in process, on SQLite (or `--postgres`).
+
+Two accounts: 1,000 members with a pending request leaving a shortfall of 100, and 100,000 members with a
+shortfall of 10,000 (members inserted in bulk; 3 admins each). Per account, the median CPU time
+(time.process_time) over --repeat runs of:
+
+- status: the read of `/licenses status` (bot/usecases/snapshot.read) and its Block Kit message;
+- App Home: the same read with the recent activity, and the Home view;
+- admins' Homes: the read after a change for every admin (snapshot.for_admins) and their views;
+- submission: the part of a reduce submission before its ack (the write transaction, its outbox rows),
+  cancelled untimed after each run.
+
+    .venv/bin/python -m bench.page_cost [--repeat 30] [--postgres] [--smoke]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert
+
+from bench.common import ScratchDatabase, machine, say, table
+from bench.load import cancel_pending
+from bot import usecases
+from bot.core.audit import Actor
+from bot.usecases import AccountChanges, snapshot
+from handlers.blocks.page import home_view, page_blocks, page_text
+from handlers.reduce import announcements
+from store import models, queries
+from store.db import Database
+
+ADMINS = 3
+ADMIN = "U0000000"
+
+
+def build(db: Database, team: str, members: int, shortfall: int, now: datetime) -> int:
+    usecases.add_account(
+        db,
+        team=team,
+        now=now,
+        changes=AccountChanges(
+            name=f"Bench {team}",
+            plan="annual",
+            seats=members,
+            renews=(now + timedelta(days=60)).date(),
+            timezone="Europe/Brussels",
+            admin_channel="C0ADMINS",
+            price_per_seat="30.00",
+            currency="EUR",
+        ),
+    )
+    with db.transaction(read_only=True) as s:
+        account_id = queries.load_account(s, team).id
+    start = datetime(2020, 1, 1, tzinfo=UTC)
+    rows = [
+        {
+            "account_id": account_id,
+            "name": f"User {i}",
+            "email": f"user{i}@example.com",
+            "slack_user_id": f"U{i:07d}",
+            "is_admin": i < ADMINS,
+            "added_at": start + timedelta(minutes=i),
+            "status": "active",
+            "created_at": now,
+            "updated_at": now,
+        }
+        for i in range(members)
+    ]
+    with db.engine.begin() as conn:
+        for k in range(0, len(rows), 10_000):
+            conn.execute(insert(models.Member.__table__), rows[k : k + 10_000])
+    submit(db, team, shortfall, now)  # the pending request: `shortfall` users over the new seat count
+    return account_id
+
+
+def submit(db: Database, team: str, seats: int, now: datetime) -> None:
+    usecases.submit_reduction(
+        db,
+        team=team,
+        actor=Actor.slack("U0000000"),
+        seats=str(seats),
+        now=now,
+        announce=partial(announcements, "U0000000"),
+    )
+
+
+def median_cpu(fn: Callable[[], Any], repeat: int, after: Callable[[], Any] | None = None) -> float:
+    times = []
+    for _ in range(repeat):
+        began = time.process_time()
+        fn()
+        times.append(time.process_time() - began)
+        if after is not None:
+            after()
+    return statistics.median(times) * 1000
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeat", type=int, default=30, help="runs of each measure (median; default 30)")
+    parser.add_argument("--postgres", action="store_true", help="PostgreSQL (a scratch database, dropped after)")
+    parser.add_argument("--smoke", action="store_true", help="a tiny run (tests): 100 and 1,000 members")
+    args = parser.parse_args(argv)
+    sizes = [(100, 10), (1000, 100)] if args.smoke else [(1000, 100), (100_000, 10_000)]
+    repeat = 3 if args.smoke else args.repeat
+    now = datetime.now(UTC)
+    results: dict[int, dict[str, float]] = {}
+    with ScratchDatabase("postgresql" if args.postgres else "sqlite", "page_cost") as scratch:
+        db = Database.connect(scratch.url)
+        for members, shortfall in sizes:
+            team = f"T0SIZE{members}"
+            began = time.perf_counter()
+            account_id = build(db, team, members, shortfall, now)
+            say(f"{members} members (shortfall {shortfall}) built in {time.perf_counter() - began:.1f} s")
+
+            def status(team: str = team) -> None:
+                snap = snapshot.read(db, team=team, user_id=ADMIN, now=now, email_of=lambda _u: None)
+                page_text(snap.page), page_blocks(snap.page, snap.viewer, [])
+
+            def home(team: str = team) -> None:
+                snap = snapshot.read(db, team=team, user_id=ADMIN, now=now, email_of=lambda _u: None, activity=6)
+                home_view(snap.page, snap.viewer, snap.activity, [])
+
+            def homes(team: str = team) -> None:
+                view = snapshot.for_admins(db, team=team, now=now, activity=6)
+                for v in view.viewers:
+                    home_view(view.page, v, view.activity, [])
+
+            def again(account_id: int = account_id, team: str = team, shortfall: int = shortfall) -> None:
+                cancel_pending(db, account_id)
+
+            cancel_pending(db, account_id)
+            results[members] = {
+                "submission": median_cpu(partial(submit, db, team, shortfall, now), repeat, again),
+            }
+            submit(db, team, shortfall, now)
+            results[members] |= {
+                "status": median_cpu(status, repeat),
+                "App Home": median_cpu(home, repeat),
+                "admins' Homes": median_cpu(homes, repeat),
+            }
+        db.dispose()
+    small, large = (m for m, _ in sizes)
+    print(
+        f"Page and submission cost by size ({scratch.kind}, in process): median CPU ms of {repeat} runs; "
+        f"{small:,} members (shortfall {sizes[0][1]:,}) against {large:,} (shortfall {sizes[1][1]:,})."
+    )
+    print(machine() + f"; load {Path('/proc/loadavg').read_text().split(' ')[0]}\n")
+    rows = [
+        [
+            what,
+            f"{results[small][what]:.2f}",
+            f"{results[large][what]:.2f}",
+            f"{results[large][what] / results[small][what]:.2f}",
+        ]
+        for what in ("status", "App Home", "admins' Homes", "submission")
+    ]
+    print(table(["what", f"{small:,} members ms", f"{large:,} members ms", "ratio"], rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

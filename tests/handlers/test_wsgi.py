@@ -1,0 +1,113 @@
+"""bot/wsgi.py under gunicorn (issue 17): an importable WSGI app for several processes, that lets the
+answers after its acks end when a worker is told to stop, as `licensebot serve` does."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from bot.testing.slack_standin import SlackStandIn
+from store.db import Database
+from tests.factories import add_account, add_members
+from tests.handlers.test_http import free_port, signed_command
+
+GUNICORN = Path(sys.executable).with_name("gunicorn")
+
+
+@contextmanager
+def gunicorn(
+    db_url: str, standin: SlackStandIn, tmp_path: Path, *options: str
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": "xoxb-t",
+        "SLACK_SIGNING_SECRET": "secret",
+        "SLACK_API_URL": standin.api_url,
+        "DATABASE_URL": db_url,
+    }
+    env.pop("SLACK_APP_TOKEN", None)
+    log = tmp_path / "gunicorn.log"
+    with log.open("wb") as err:
+        proc = subprocess.Popen(
+            [str(GUNICORN), *options, "--bind", f"127.0.0.1:{port}", "--workers", "2", "bot.wsgi:app"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/health", timeout=2):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(f"gunicorn did not start: {log.read_text()!r}") from None
+                time.sleep(0.1)
+        yield base, proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=30)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [("-c", "python:bot.gunicorn_conf"), ("--worker-class", "gthread", "--threads", "4")],
+    ids=["with-licensebot-config", "plain-gunicorn"],
+)
+def test_gunicorn_serves_the_app_and_a_stopped_worker_finishes_its_answers(
+    db: Database, db_url: str, tmp_path: Path, options: tuple[str, ...]
+) -> None:
+    add_account(db, "T0001")
+    add_members(db, "T0001", 3)  # U0000 is an admin
+    with SlackStandIn(delay=1.0) as standin, gunicorn(db_url, standin, tmp_path, *options) as (base, proc):
+        assert signed_command(base, "channel", standin.response_url("c1"), channel_id="C0NEWCHAN") == 200
+        assert signed_command(base, "status", standin.response_url("s1"), secret="wrong") == 401  # signed only
+        time.sleep(0.3)  # the follow-up now waits ~1 s in chat.postMessage; its answer comes after that
+        assert not standin.calls_to("response_url")
+        proc.send_signal(signal.SIGTERM)  # the master stops its workers gracefully
+        assert proc.wait(timeout=40) == 0
+    [welcome] = standin.calls_to("chat.postMessage")
+    assert welcome.params["channel"] == "C0NEWCHAN"
+    [answer] = standin.calls_to("response_url")
+    assert "C0NEWCHAN" in json.dumps(answer.params)
+    log = (tmp_path / "gunicorn.log").read_text()
+    assert "stopping: finishing the answers after acks" in log
+    assert "answers after acks still unsent" not in log
+
+
+def test_the_wsgi_module_builds_one_app_on_first_use(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`bot.wsgi.app` is built on first use from the environment, once; `shutdown` drains and forgets it."""
+    import bot.wsgi as wsgi
+
+    with SlackStandIn() as standin:
+        monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-t")
+        monkeypatch.setenv("SLACK_SIGNING_SECRET", "secret")
+        monkeypatch.setenv("SLACK_API_URL", standin.api_url)
+        monkeypatch.setenv("DATABASE_URL", db_url)
+        monkeypatch.delenv("SLACK_APP_TOKEN", raising=False)
+        monkeypatch.setattr(wsgi, "_app", None)
+        first = wsgi.app
+        assert wsgi.app is first
+        assert "/slack/events" in first.routes
+        assert standin.methods() == ["auth.test"]
+        assert wsgi.shutdown() == 0
+        assert wsgi.shutdown() == 0  # twice is harmless
+    monkeypatch.setattr(wsgi, "_app", None)
+    with pytest.raises(AttributeError):
+        _ = wsgi.nothing
