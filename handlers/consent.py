@@ -17,6 +17,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot import i18n
 from bot.core.audit import Actor
 from bot.core.consent import AGREE, SIGNATURE, Consent, SlackIdentity
 from bot.core.errors import NotAllowed, UserError
@@ -148,7 +149,9 @@ def from_command(ctx: Ctx, args: str, _command: dict[str, Any]) -> None:
 
 
 def review(ctx: Ctx, who: SlackIdentity, body: dict[str, Any]) -> None:
-    c = consent.review(ctx.deps.db, consent_id=_consent_id(action_value(body)), who=who, now=ctx.now())
+    c = consent.review(
+        ctx.deps.db, consent_id=_consent_id(action_value(body)), who=who, now=ctx.now(), language=i18n.language()
+    )
     container = body.get("container") or {}
     channel, ts = container.get("channel_id"), container.get("message_ts")
     ctx.client.views_open(
@@ -188,6 +191,7 @@ def on_submit(ctx: Ctx, ack: Ack, who: SlackIdentity, view: dict[str, Any]) -> N
             now=ctx.now(),
             shown_digest=meta.digest,
             announce=answer_announcements,
+            language=meta.language,
         )
     except ConsentInvalid as exc:
         ack(response_action="errors", errors={FIELD_BLOCKS[k]: v for k, v in exc.errors.items()})

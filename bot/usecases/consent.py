@@ -230,14 +230,14 @@ def _state_message(row: models.AdminConsent, member: models.Member) -> str:
     return "This consent request is still open."
 
 
-def review(db: Database, *, consent_id: int, who: SlackIdentity, now: datetime) -> Consent:
-    """The target admin opens the consent form: the statement they would sign."""
+def review(db: Database, *, consent_id: int, who: SlackIdentity, now: datetime, language: str = "en") -> Consent:
+    """The target admin opens the consent form: the statement they would sign, in their `language`."""
     try:
         with db.transaction() as s:
             row, account, member = _load(s, consent_id, who)
             if row.status != ConsentStatus.REQUESTED.value or member.status != MemberStatus.ACTIVE.value:
                 raise Conflict(_state_message(row, member))
-            return view_of(s, row, account, member)
+            return view_of(s, row, account, member, language)
     except _Refused as exc:
         raise _refused(db, exc, who, "review", now) from None
 
@@ -268,8 +268,10 @@ def grant(
     now: datetime,
     shown_digest: str | None = None,
     announce: Announce[Consent] | None = None,
+    language: str = "en",
 ) -> Consent:
-    """The target admin signs: stores the exact statement, the typed signature and who signed."""
+    """The target admin signs: stores the exact statement (in `language`, the one shown), its language and
+    version id, the typed signature and who signed."""
     try:
         with db.transaction() as s:
             row, account, member = _load(s, consent_id, who)
@@ -277,7 +279,7 @@ def grant(
                 raise Conflict(_state_message(row, member))
             if not member.is_admin:
                 raise Conflict("You are no longer an admin: your user can be deactivated without consent.")
-            view = view_of(s, row, account, member)
+            view = view_of(s, row, account, member, language)
             if shown_digest is not None and shown_digest != view.statement_digest:
                 raise Conflict("The statement changed since you opened it (a name or date changed): review it again.")
             errors = form_errors(view, agreed=agreed, signature=signature)
@@ -289,6 +291,8 @@ def grant(
                     "always keep their admin rights, so you cannot consent now."
                 )
             row.statement = view.statement
+            row.statement_language = view.statement_language
+            row.statement_version = view.statement_version
             row.signature = signature.strip()
             row.signed_by_user_id = who.user_id
             row.signed_by_team_id = who.team_id
@@ -303,6 +307,8 @@ def grant(
                 AuditAction.CONSENT_GRANTED,
                 now,
                 statement=row.statement,
+                statement_language=row.statement_language,
+                statement_version=row.statement_version,
                 signature=row.signature,
                 effective_on=row.effective_on.isoformat(),
             )

@@ -11,7 +11,7 @@ from bot.core import consent as rules
 from bot.core.consent import SIGNATURE_MAX, Consent
 from bot.core.results import Person, Viewer
 from bot.core.statuses import ConsentStatus
-from bot.i18n import _, n_
+from bot.i18n import LOCALES, _, n_
 from handlers.blocks.messages import Message, message
 from handlers.blocks.mrkdwn import (
     Block,
@@ -169,9 +169,14 @@ class ConsentMeta:
     digest: str
     channel: str | None = None
     ts: str | None = None
+    language: str = "en"
+    """The language of the statement shown: the one signed (whatever the reader's language is by then)."""
 
     def dump(self) -> str:
-        return json.dumps({"consent": self.consent_id, "digest": self.digest, "channel": self.channel, "ts": self.ts})
+        return json.dumps(
+            {"consent": self.consent_id, "digest": self.digest, "channel": self.channel, "ts": self.ts}
+            | {"lang": self.language}
+        )
 
     @classmethod
     def load(cls, text: str | None) -> ConsentMeta | None:
@@ -182,9 +187,13 @@ class ConsentMeta:
             return None
         if not isinstance(consent_id, int) or not isinstance(digest, str):
             return None
-        channel, ts = data.get("channel"), data.get("ts")
+        channel, ts, lang = data.get("channel"), data.get("ts"), data.get("lang")
         return cls(
-            consent_id, digest, channel if isinstance(channel, str) else None, ts if isinstance(ts, str) else None
+            consent_id,
+            digest,
+            channel if isinstance(channel, str) else None,
+            ts if isinstance(ts, str) else None,
+            lang if isinstance(lang, str) and lang in LOCALES else "en",
         )
 
 
@@ -196,7 +205,7 @@ def consent_view(c: Consent, *, channel: str | None = None, ts: str | None = Non
         "title": plain(_("Consent"), 24),
         "submit": plain(_("Sign")),
         "close": plain(_("Cancel")),
-        "private_metadata": ConsentMeta(c.id, c.statement_digest, channel, ts).dump(),
+        "private_metadata": ConsentMeta(c.id, c.statement_digest, channel, ts, c.statement_language).dump(),
         "blocks": [
             section(_("{who} asks for your consent. Read the statement you would sign:", who=actor(c.requested_by))),
             {"type": "section", "text": plain(c.statement)},

@@ -7,13 +7,15 @@ as it was stored.
 from __future__ import annotations
 
 from bot import usecases
+from bot.core.audit import MessageKind
 from bot.testing.blocktext import message_to_text
 from bot.testing.slack_standin import SlackStandIn
 from bot.usecases import languages
 from bot.worker import outbox
 from bot.worker.sender import Sender
 from store.db import Database
-from tests.bot.worker.scenario import CHANNEL, D7, NOW, TEAM, run
+from tests.bot.worker.scenario import CHANNEL, D7, TEAM, run
+from tests.conftest import NOW
 
 
 def texts(standin: SlackStandIn) -> dict[str, str]:
@@ -62,7 +64,7 @@ def test_a_message_queued_before_the_languages_is_sent_as_stored(
             s,
             account_id=account.id,
             key="old:1",
-            kind=outbox.MessageKind.REMINDER,
+            kind=MessageKind.REMINDER,
             targets=["U0000"],
             message={"text": "An English message queued earlier", "blocks": []},
             now=NOW,
