@@ -265,13 +265,15 @@ def scratch(kind: str, name: str) -> Iterator[str]:
 
 
 @contextmanager
-def worktree(ref: str) -> Iterator[Path]:
-    """The code of commit `ref` in a temporary `git worktree`, with this script copied into its bench/."""
+def worktree(ref: str, extra: list[Path] | None = None) -> Iterator[Path]:
+    """The code of commit `ref` in a temporary `git worktree`, with this script (and `extra` ones) copied into
+    its bench/."""
     tmp = Path(tempfile.mkdtemp(prefix="renewal-before-"))
     path = tmp / "code"
     subprocess.run(["git", "worktree", "add", "--detach", str(path), ref], cwd=ROOT, check=True, capture_output=True)
     try:
-        shutil.copy(Path(__file__), path / "bench" / "renewal.py")
+        for script in [Path(__file__), *(extra or [])]:
+            shutil.copy(script, path / "bench" / script.name)
         yield path
     finally:
         subprocess.run(["git", "worktree", "remove", "--force", str(path)], cwd=ROOT, capture_output=True)

@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from bench.common import python_env
+from bot.testing.ratelimits import RateLimits
 from bot.testing.slack_standin import Call, SlackStandIn
 
 
@@ -34,6 +35,7 @@ def compact(call: Call) -> dict[str, Any]:
         "path": call.path,
         "at": call.at,
         "ok": call.ok,
+        "token": call.token,
     }
 
 
@@ -71,14 +73,16 @@ class RecordingStandIn(SlackStandIn):
 class StandInProcess:
     """`with StandInProcess(delay=0.05) as s:` s.api_url, s.calls(), s.count(), s.clear()."""
 
-    def __init__(self, delay: float) -> None:
+    def __init__(self, delay: float, *, rate_limits: bool = False) -> None:
         self.delay = delay
+        self.rate_limits = rate_limits
         self.proc: subprocess.Popen[str] | None = None
         self.base_url = ""
 
     def __enter__(self) -> StandInProcess:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bench.standin", "--delay", str(self.delay)],
+            [sys.executable, "-m", "bench.standin", "--delay", str(self.delay)]
+            + (["--rate-limits"] if self.rate_limits else []),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -130,8 +134,9 @@ class StandInProcess:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--delay", type=float, default=0.0, help="seconds every Web API call waits")
+    parser.add_argument("--rate-limits", action="store_true", help="Slack's documented tiers: 429 + Retry-After")
     args = parser.parse_args()
-    standin = RecordingStandIn(delay=args.delay).start()
+    standin = RecordingStandIn(delay=args.delay, rate_limits=RateLimits() if args.rate_limits else None).start()
     print(standin.base_url, flush=True)
     sys.stdin.read()  # until the parent closes our stdin (or dies)
     standin.stop()

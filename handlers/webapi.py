@@ -166,14 +166,15 @@ class _WorkspacePoster(SlackPoster):
 
 
 def _call(method: str, call: Callable[[], Any], postpone: bool = False) -> Any:
-    """The call's answer; DeliveryError when it failed (`postpone`: Postponed for a 429 or a refused token)."""
+    """The call's answer; DeliveryError when it failed: Postponed (not an attempt: the message waits Retry-After)
+    for a 429, and with `postpone` for a refused token."""
     try:
         return call()
     except SlackApiError as exc:
         status = exc.response.status_code
         data = exc.response.data
         error = data.get("error") if isinstance(data, dict) else None
-        if postpone and status == 429:
+        if status == 429:  # many workspaces: at once; one: after the client's own retries waited Retry-After
             raise Postponed(f"{method}: HTTP 429 rate limited", wait=_retry_after(exc.response.headers)) from exc
         if postpone and error in REFUSED_TOKEN:
             raise Postponed(f"{method}: the workspace's token was refused ({error})", wait=NOT_INSTALLED_WAIT) from exc

@@ -25,7 +25,7 @@ from bot.slack_installs import BotTokens, Installations, OAuthStates
 from bot.teamleader import jobs
 from bot.worker.admins import link_due_admins
 from bot.worker.loop import DEFAULT_INTERVAL, Background, Hooks, Step, start, worker_database
-from bot.worker.pacing import Pacer
+from bot.worker.pacing import BURST, Pacer
 from bot.worker.ports import Message, Notices
 from bot.worker.sender import DEFAULT_THREADS, Sender
 from bot.worker.timezones import refresh_timezones
@@ -151,7 +151,7 @@ def team_sender(
     in the installation store, cached `ttl` seconds, refreshed when it rotates)."""
     tokens = BotTokens(installations, ttl=ttl)
     posters = TeamPosters(tokens, base_url, forget=tokens.forget)
-    return Sender(posters=posters, threads=threads, pacer=Pacer(interval=min_interval))
+    return Sender(posters=posters, threads=threads, pacer=Pacer(interval=min_interval, burst=BURST))
 
 
 def slack_sender(
@@ -179,7 +179,9 @@ def slack_sender(
         raise UserError("SLACK_BOT_TOKEN is not set: the worker needs the bot token (xoxb-...) to post to Slack.")
     base_url = environ.get("SLACK_API_URL") or None
     return Sender(
-        SlackPoster(lambda: make_client(token, base_url)), threads=threads, pacer=Pacer(interval=min_interval)
+        SlackPoster(lambda: make_client(token, base_url)),
+        threads=threads,
+        pacer=Pacer(interval=min_interval, burst=BURST),
     )
 
 

@@ -22,6 +22,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from bot.testing.ratelimits import RateLimits
+
 JSON_FIELDS = ("blocks", "view", "attachments", "metadata")
 
 
@@ -90,6 +92,9 @@ class SlackStandIn:
     their issued tokens are valid (`not_authed` / `invalid_auth` otherwise); with none, any token is."""
     client_id: str = "1111.2222"
     client_secret: str = "standin-client-secret"
+    rate_limits: RateLimits | None = None
+    """Slack's documented rate limits (bot/testing/ratelimits.py), per workspace (the token's, or the token
+    itself when no workspace issued it): past them a call is answered 429 with Retry-After."""
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -338,6 +343,10 @@ class SlackStandIn:
             time.sleep(self.delay)
         with self._lock:
             failure = self._failure_for(method, {**params, "_team": self.tokens.get(token or "")})
+            if failure is None and self.rate_limits is not None:
+                workspace = self.tokens.get(token or "") or str(token)
+                wait = self.rate_limits.retry_after(method, workspace, params.get("channel"))
+                failure = Failure("ratelimited", {}, None, 429, wait) if wait is not None else None
             self.calls.append(Call(method, params, url.path, token, ok=failure is None))
             if failure is not None:
                 extra = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}

@@ -44,14 +44,14 @@ from store.renewals import applying_request, count_deactivated_since, deactivate
 
 log = logging.getLogger(__name__)
 
-CHUNK = {"sqlite": 2_000, "postgresql": 10_000}
+CHUNK = {"sqlite": 1_000, "postgresql": 10_000}
 """Users deactivated per transaction: on SQLite a chunk holds the one write lock well under 250 ms (see
 bench/renewal.py); PostgreSQL locks only the account's rows, so its chunks are larger."""
-DEFAULT_CHUNK = 2_000
+DEFAULT_CHUNK = 1_000
 LAST = 100
 """A renewal that deactivates at most this many does it all in its own transaction (no chunks); a larger one
 leaves the renewal's own transaction nothing to deactivate (its last chunk takes the rest)."""
-PAUSE = 0.02
+PAUSE = 0.01
 """SQLite: seconds the worker leaves the write lock free between two chunks (a lock has no queue: without a
 pause the worker would take it again before a waiting request's thread wakes up)."""
 

@@ -1,30 +1,26 @@
 """Delivering the outbox to Slack: exactly once per row, concurrently, paced per channel.
 
-Claims.
-- PostgreSQL (several workers): a row is claimed with `SELECT ... FOR UPDATE SKIP LOCKED`, posted,
-  and marked sent (or scheduled for a retry) in the same transaction that holds the row lock, one
-  transaction per message. Another worker skips locked rows; a committed row is no longer pending.
-- SQLite (one worker): one `BEGIN IMMEDIATE` transaction claims every due row by moving its
-  `next_attempt_at` a LEASE ahead (another process that runs a pass by mistake skips them); after
-  each post the outcome is committed at once; when several posts finish together their outcomes
-  share one commit (group commit), since SQLite has one writer at a time.
+Claims. PostgreSQL (several workers): a row is claimed with `SELECT ... FOR UPDATE SKIP LOCKED`,
+posted, and marked sent (or scheduled for a retry) in the transaction that holds the row lock, one
+per message; another worker skips locked rows. SQLite (one worker): a `BEGIN IMMEDIATE` transaction
+claims the LEASE_PAGE oldest due rows by moving their `next_attempt_at` a LEASE ahead (a process that
+runs a pass by mistake skips them), page after page; each outcome is committed as soon as its post
+ends, several finishing together sharing one commit (SQLite has one writer).
 
 The one window for a duplicate: Slack accepted the post but the process died (or the database was
-lost) before the outcome was committed; the row is then posted again on a later pass (at once on
-PostgreSQL, after the LEASE on SQLite). It is kept small: nothing but the commit happens between
-the Slack call and the commit, and outcomes are never held back.
+lost) before the outcome was committed; the row is posted again on a later pass (at once on
+PostgreSQL, after the LEASE on SQLite). Nothing but the commit happens between the call and it.
 
-Failures. 429 is waited out inside the call (handlers/webapi.py). Anything else (HTTP 5xx,
-connection errors, `ok: false`) is retried on later passes with exponential backoff; after
-MAX_ATTEMPTS the row is marked failed, logged, audited and shown by `licensebot status`. A failing
-target never holds up the others.
+Failures. A 429 is waited out inside the call, or the row waits its Retry-After without counting an
+attempt (`Postponed`, handlers/webapi.py). Anything else (HTTP 5xx, connection errors, `ok: false`)
+is retried on later passes with exponential backoff; after MAX_ATTEMPTS the row is marked failed,
+logged, audited and shown by `licensebot status`. A failing target never holds up the others.
 
 Throughput. Targets (a channel, or a user for a DM) are delivered by a bounded thread pool in waves:
-each wave posts the next message of every target that has one, so a target with several messages
-never holds a thread asleep while the Pacer keeps at least a second between two posts into one
-channel. A DM goes to the channel stored in `members.dm_channel` when known; otherwise
-conversations.open finds it and it is stored with the outcome (any worker process reuses it). A post
-to a stored channel that fails clears it: the retry opens the conversation again.
+each wave posts the next message of every target that has one, so no thread sleeps in the Pacer
+(Slack's burst, then one post a second per channel). A DM goes to the channel stored in
+`members.dm_channel` when known; otherwise conversations.open finds it and it is stored with the
+outcome. A post to a stored channel that fails clears it: the retry opens the conversation again.
 """
 
 from __future__ import annotations
@@ -40,7 +36,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, literal, select, update
+from sqlalchemy import and_, literal, select
 from sqlalchemy.orm import Session
 
 from bot import i18n
@@ -48,10 +44,11 @@ from bot.core.audit import WORKER, AuditAction
 from bot.core.ids import USER_ID
 from bot.core.statuses import DeliveryStatus
 from bot.usecases.ports import Database as Transactions
-from bot.worker.pacing import Pacer
+from bot.worker.pacing import BURST, Pacer
 from bot.worker.ports import DeliveryError, Posted, Poster, PosterFor, Postponed
 from store import models
 from store.db import Database
+from store.deliveries import store_dm_channels
 from store.queries import audit
 
 log = logging.getLogger(__name__)
@@ -62,6 +59,7 @@ BACKOFF = timedelta(minutes=1)
 LEASE = timedelta(minutes=10)
 """SQLite only: how long a claimed row is hidden from other claims while it is being posted."""
 DEFAULT_THREADS = 16
+LEASE_PAGE = 500  # SQLite: due messages claimed (and held in memory) at a time
 
 Result = Posted | DeliveryError
 
@@ -183,7 +181,7 @@ class Sender:
         """Workspace -> until when (clock) it is not posted to (Retry-After, not installed)."""
         self._waiting_lock = threading.Lock()
         self.threads = threads
-        self.pacer = pacer or Pacer()
+        self.pacer = pacer or Pacer(burst=BURST)
         self.max_attempts = max_attempts
         self._sqlite_writer = threading.Lock()
         """SQLite has one writer: our threads queue here rather than in SQLite's sleeping busy handler."""
@@ -199,12 +197,15 @@ class Sender:
                 posted = self._run(targets, lambda target: self._post_next_locked(db, target, now, report), report)
                 targets = [t for t in targets if posted.get(t)]
         else:
-            work = {target: deque(jobs) for target, jobs in self._lease(db, now).items()}
             commits = _GroupCommit(self, db, now, report)
-            while work:
-                done = self._run(list(work), lambda target: commits.post(target, work[target].popleft()), report)
-                for target in [t for t, jobs in work.items() if not jobs or t not in done]:
-                    del work[target]  # done, or its task failed: the rest stays leased for a later pass
+            # A page of the due messages at a time (oldest first): memory stays bounded however many are due.
+            work: dict[str, deque[_Job]] = {}
+            while leased := self._lease(db, now):
+                work.update((target, deque(jobs)) for target, jobs in leased.items())
+                while work:
+                    done = self._run(list(work), lambda target: commits.post(target, work[target].popleft()), report)
+                    for target in [t for t, jobs in work.items() if not jobs or t not in done]:
+                        del work[target]  # done, or its task failed: the rest stays leased for a later pass
         return report
 
     def deliver_now(self, db: Transactions, key: str, now: datetime) -> DeliveryReport:
@@ -266,12 +267,16 @@ class Sender:
     # --- SQLite: one claim for the pass, then outcomes committed as they come -----------------------
 
     def _lease(self, db: Database, now: datetime) -> dict[str, list[_Job]]:
+        """Claim the LEASE_PAGE oldest due messages (their next attempt moves a LEASE ahead), by target."""
         work: dict[str, list[_Job]] = {}
+        due = models.Delivery.next_attempt_at
         with self._sqlite_writer, db.transaction() as s:
-            # Sorted here: with ORDER BY id SQLite walks the primary key (every row ever sent), not the index.
+            # ORDER BY the partial index's column first: ORDER BY id alone walks the primary key (every row ever sent).
             claimed: list[tuple[models.Delivery, str | None, str, str]] = [
                 (r, c, t, _language(choice, locale, lang))
-                for r, c, choice, locale, lang, t in s.execute(_claimable(now))
+                for r, c, choice, locale, lang, t in s.execute(
+                    _claimable(now).order_by(due, models.Delivery.id).limit(LEASE_PAGE)
+                )
             ]
             for row, dm_channel, team, language in sorted(claimed, key=lambda rc: rc[0].id):
                 row.next_attempt_at = now + LEASE
@@ -379,19 +384,6 @@ class Sender:
         else:
             found = None
         return {"a": row.account_id, "u": row.target, "c": found}
-
-
-def store_dm_channels(s: Session, changes: list[dict[str, Any]]) -> None:
-    """Set members.dm_channel, one statement for all (executemany): {"a": account id, "u": user, "c": channel}."""
-    if changes:
-        members = models.Base.metadata.tables["members"]
-        member = members.c
-        s.connection().execute(
-            update(members)
-            .where(member.account_id == bindparam("a"), member.slack_user_id == bindparam("u"))
-            .values(dm_channel=bindparam("c")),
-            changes,
-        )
 
 
 class _GroupCommit:

@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
         ("bench.page_cost", "100 members ms"),
         ("bench.webapi_calls", "CPU vs slack_sdk"),
         ("bench.renewal", "| database | code "),
+        ("bench.tick_due", "| database | code "),
     ],
 )
 def test_the_script_runs_at_a_tiny_size(script: str, table_header: str) -> None:
