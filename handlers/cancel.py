@@ -11,7 +11,7 @@ from bot import usecases
 from bot.core.audit import Actor
 from bot.core.errors import UserError
 from bot.core.page import AccountTerms, PendingRequest
-from bot.i18n import variants
+from bot.i18n import N_, _, variants
 from handlers.blocks.messages import Message, cancel_question, cancelled_message, cancelled_post, message
 from handlers.blocks.state import action_value, parse_id
 from handlers.context import Ctx
@@ -28,7 +28,7 @@ def ask(ctx: Ctx) -> None:
         return
     page = usecases.license_page(ctx.deps.db, team=ctx.team, now=ctx.now())
     if page.pending is None:
-        ctx.reply(message("There is no pending request to cancel."))
+        ctx.reply(message(_("There is no pending request to cancel.")))
         return
     ctx.reply(cancel_question(page.pending))
 
@@ -36,7 +36,7 @@ def ask(ctx: Ctx) -> None:
 def cancel(ctx: Ctx, value: object, *, replace: bool) -> None:
     request_id = parse_id(value)
     if request_id is None:
-        raise UserError("That button does not name a request; run `/licenses cancel` again.")
+        raise UserError(_("That button does not name a request; run `/licenses cancel` again."))
     db, now = ctx.deps.db, ctx.now()
     done = usecases.cancel_request(
         db,
@@ -46,7 +46,7 @@ def cancel(ctx: Ctx, value: object, *, replace: bool) -> None:
         request_id=request_id,
         announce=partial(announcements, ctx.user),
     )
-    with after_saving("The cancellation"):
+    with after_saving(N_("The cancellation")):
         ctx.reply(cancelled_message(done), replace=replace)
         refresh_admin_homes(ctx, admins_view(ctx, now), along=[partial(ctx.deliver, done.announced)])
 

@@ -23,13 +23,13 @@ from bot.core.consent import AGREE, SIGNATURE, Consent, SlackIdentity
 from bot.core.errors import NotAllowed, UserError
 from bot.core.ids import MENTION, USER_ID
 from bot.core.page import AccountTerms
-from bot.i18n import variants
+from bot.i18n import N_, T_, _, variants
 from bot.usecases import consent, people
 from bot.usecases.consent import REFUSAL, ConsentInvalid
 from handlers.blocks import consent as blocks
 from handlers.blocks.messages import Message, message
 from handlers.blocks.modals import message_view
-from handlers.blocks.mrkdwn import escape
+from handlers.blocks.mrkdwn import escape, mention
 from handlers.blocks.state import action_value, parse_id
 from handlers.context import Ctx
 from handlers.deps import Deps
@@ -41,7 +41,10 @@ from handlers.ids import Block as BlockId
 
 log = logging.getLogger(__name__)
 FIELD_BLOCKS = {AGREE: BlockId.CONSENT_CHECKBOX, SIGNATURE: BlockId.SIGNATURE}
-USAGE = "Mention the admin to ask: `/licenses consent @name`."
+CONSENT_TITLE = T_("modal title", "Consent")
+NOT_YOURS_TITLE = T_("modal title", "Not your consent")
+GIVEN_TITLE = T_("modal title", "Consent given")
+USAGE = N_("Mention the admin to ask: `/licenses consent @name`.")
 
 
 def identity(body: dict[str, Any], ctx: Ctx) -> SlackIdentity:
@@ -55,7 +58,7 @@ def identity(body: dict[str, Any], ctx: Ctx) -> SlackIdentity:
 def _consent_id(value: object) -> int:
     consent_id = parse_id(value)
     if consent_id is None:
-        raise UserError("That button does not name a consent request; open the license page again.")
+        raise UserError(_("That button does not name a consent request; open the license page again."))
     return consent_id
 
 
@@ -82,7 +85,7 @@ def _tell_others(ctx: Ctx, c: Consent) -> None:
     """The requester (DM), the admin channel (both queued with the answer) and every admin's license page
     learn about `c`."""
     team_ctx = dataclasses.replace(ctx, team=c.team_id)
-    with after_saving("Your answer"):
+    with after_saving(N_("Your answer")):
         refresh_admin_homes(team_ctx, along=[partial(team_ctx.deliver, c.announced)])
 
 
@@ -100,7 +103,7 @@ def ask(ctx: Ctx, *, member_id: int | None = None, user_id: str | None = None) -
         now=ctx.now(),
         announce=request_announcements,
     )
-    with after_saving("The consent request"):
+    with after_saving(N_("The consent request")):
         sent = ctx.deliver_report(c.announced)
         delivered = any(o.target == c.member_user_id for o in sent.sent)
         refresh_admin_homes(ctx)
@@ -111,20 +114,29 @@ def start_flow(ctx: Ctx, admins: Sequence[tuple[int, str]]) -> list[str]:
     """The Deactivate users hook: ask each admin without consent; the lines (mrkdwn) for the requester."""
     lines = []
     for member_id, name in admins:
-        why = (
-            f":lock: {escape(name)} is an admin and was not deactivated: an admin can only be deactivated after "
-            "they give written consent that their admin rights may be removed."
+        why = _(
+            ":lock: {name} is an admin and was not deactivated: an admin can only be deactivated after they give "
+            "written consent that their admin rights may be removed.",
+            name=escape(name),
         )
         try:
             c, delivered = ask(ctx, member_id=member_id)
         except UserError as exc:
             lines.append(f"{why} {escape(exc.message)}")
             continue
-        how = "in a direct message" if delivered else "on their licensebot Home tab (I could not message them)"
-        lines.append(
-            f"{why} I asked {blocks.target(c)} for it {how}; you will be told when they answer. "
-            "Deactivate them once they have consented."
-        )
+        if delivered:
+            asked = _(
+                "I asked {who} for it in a direct message; you will be told when they answer. Deactivate them once "
+                "they have consented.",
+                who=blocks.target(c),
+            )
+        else:
+            asked = _(
+                "I asked {who} for it on their licensebot Home tab (I could not message them); you will be told when "
+                "they answer. Deactivate them once they have consented.",
+                who=blocks.target(c),
+            )
+        lines.append(f"{why} {asked}")
     return lines
 
 
@@ -132,14 +144,23 @@ def from_command(ctx: Ctx, args: str, _command: dict[str, Any]) -> None:
     """`/licenses consent @admin`."""
     user_ids = MENTION.findall(args)
     if len(user_ids) != 1 or MENTION.sub(" ", args).strip():
-        ctx.reply(message(f"{USAGE} One admin at a time; nothing was asked."))
+        ctx.reply(message(_(USAGE) + " " + _("One admin at a time; nothing was asked.")))
         return
     viewer = ctx.require_admin()
     if viewer is None:
         return
     person = people.resolve(ctx.deps.db, team=ctx.team, user_id=user_ids[0], now=ctx.now(), email_of=ctx.email_of)
     if person is None:
-        ctx.reply(message(f"<@{user_ids[0]}> is not a member of {escape(viewer.account_name)}: nothing was asked."))
+        who = mention(user_ids[0])
+        ctx.reply(
+            message(
+                _(
+                    "{who} is not a member of {account}: nothing was asked.",
+                    who=who,
+                    account=escape(viewer.account_name),
+                )
+            )
+        )
         return
     c, delivered = ask(ctx, member_id=person.member_id)
     ctx.reply(blocks.requested_reply(c, delivered=delivered))
@@ -178,7 +199,10 @@ def revoke(ctx: Ctx, who: SlackIdentity, body: dict[str, Any]) -> None:
 def on_submit(ctx: Ctx, ack: Ack, who: SlackIdentity, view: dict[str, Any]) -> None:
     meta = blocks.ConsentMeta.load(view.get("private_metadata"))
     if meta is None:
-        ack(response_action="update", view=message_view("Consent", "This form is out of date: click Review again."))
+        ack(
+            response_action="update",
+            view=message_view(CONSENT_TITLE, _("This form is out of date: click Review again.")),
+        )
         return
     agreed, signature = blocks.form_values(view)
     try:
@@ -197,13 +221,13 @@ def on_submit(ctx: Ctx, ack: Ack, who: SlackIdentity, view: dict[str, Any]) -> N
         ack(response_action="errors", errors={FIELD_BLOCKS[k]: v for k, v in exc.errors.items()})
         return
     except NotAllowed:
-        ack(response_action="update", view=message_view("Not your consent", f":no_entry: {escape(REFUSAL)}"))
+        ack(response_action="update", view=message_view(NOT_YOURS_TITLE, f":no_entry: {escape(_(REFUSAL))}"))
         return
     except UserError as exc:
-        ack(response_action="update", view=message_view("Consent", f":no_entry: {escape(exc.message)}"))
+        ack(response_action="update", view=message_view(CONSENT_TITLE, f":no_entry: {escape(exc.message)}"))
         return
     answered = blocks.answered_dm(c)
-    ack(response_action="update", view=message_view("Consent given", answered["text"]))
+    ack(response_action="update", view=message_view(GIVEN_TITLE, answered["text"]))
 
     def announce() -> None:
         if meta.channel and meta.ts:
@@ -236,7 +260,7 @@ def _answer(answer: Answer) -> Callable[[Ctx, dict[str, Any]], None]:
 def _ask_from_button(ctx: Ctx, body: dict[str, Any]) -> None:
     member_id = parse_id(action_value(body))
     if member_id is None:
-        raise UserError("That button does not name an admin; open the license page again.")
+        raise UserError(_("That button does not name an admin; open the license page again."))
     c, delivered = ask(ctx, member_id=member_id)
     ctx.reply(blocks.requested_reply(c, delivered=delivered))
 

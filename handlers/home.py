@@ -16,9 +16,10 @@ from slack_sdk.errors import SlackApiError
 from bot import i18n
 from bot.core.audit import ActivityEntry
 from bot.core.consent import Consent
-from bot.core.errors import NotFound
+from bot.core.errors import NotFound, NotLinked
 from bot.core.page import LicensePage
 from bot.core.results import Viewer
+from bot.i18n import _
 from bot.usecases import snapshot
 from bot.usecases.snapshot import AdminsView
 from handlers.admins import with_admins_linked
@@ -26,7 +27,7 @@ from handlers.blocks.consent import consent_section
 from handlers.blocks.page import home_view, unlinked_home_view
 from handlers.context import Ctx
 from handlers.deps import Call, Deps
-from handlers.errors import OVERLOADED, UNAVAILABLE, unavailable
+from handlers.errors import OVERLOADED, UNAVAILABLE, not_linked, unavailable
 from handlers.followup import later
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,8 @@ def build_home(ctx: Ctx, user_id: str, shared: Shared | None = None, viewer: Vie
             snap = snapshot.read(
                 ctx.deps.db, team=ctx.team, user_id=user_id, now=ctx.now(), email_of=ctx.email_of, activity=RECENT
             )
+        except NotLinked as exc:
+            return unlinked_home_view(not_linked(exc.team), link=True)
         except NotFound as exc:
             return unlinked_home_view(exc.message, link=True)
         snap = with_admins_linked(ctx, snap, RECENT)
@@ -69,7 +72,7 @@ def _home_or_unavailable(ctx: Ctx, user_id: str, shared: Shared | None, viewer: 
         if not unavailable(exc):
             raise
         log.error("App Home for %s: database unavailable: %s", user_id, str(exc).splitlines()[0])
-        return unlinked_home_view(UNAVAILABLE)
+        return unlinked_home_view(_(UNAVAILABLE))
 
 
 def _publish(ctx: Ctx, user_id: str, view: dict[str, Any]) -> bool:
@@ -117,6 +120,6 @@ def register(app: App, deps: Deps) -> None:
             publish_home(ctx, user)
 
         def busy() -> None:  # shed: the tab says so (a DM for opening a tab would be noise)
-            _publish(ctx, user, unlinked_home_view(OVERLOADED))
+            _publish(ctx, user, unlinked_home_view(_(OVERLOADED)))
 
         later(ctx, publish, busy=busy)

@@ -16,8 +16,8 @@ from bot.core.audit import Actor
 from bot.core.errors import UserError
 from bot.core.page import AccountTerms
 from bot.core.results import Submitted
-from bot.core.wording import fmt_date
-from bot.i18n import T_, variants
+from bot.i18n import N_, T_, _, variants
+from bot.i18n.formats import day
 from handlers.blocks.messages import Message, submitted_message, submitted_post
 from handlers.blocks.modals import ReduceMeta, message_view, reduce_view, seats_value
 from handlers.blocks.page import not_admin_text
@@ -55,9 +55,11 @@ def on_submit(ctx: Ctx, ack: Ack, view: dict[str, Any]) -> None:
         target = usecases.request_target(db, team=ctx.team, now=now)
         if shown is not None and shown.renewal != target.renewal:
             page = usecases.license_page(db, team=ctx.team, now=now)
-            note = (
-                f"The deadline for the renewal of {fmt_date(shown.renewal)} passed while this form was open: "
-                f"the request now applies to the renewal of {fmt_date(page.target.renewal)}. Check and submit again."
+            note = _(
+                "The deadline for the renewal of {missed} passed while this form was open: the request now applies "
+                "to the renewal of {renewal}. Check and submit again.",
+                missed=day(shown.renewal),
+                renewal=day(page.target.renewal),
             )
             ack(response_action="update", view=reduce_view(page, prefill=policy.parse_seat_count(raw), note=note))
             return
@@ -73,7 +75,7 @@ def on_submit(ctx: Ctx, ack: Ack, view: dict[str, Any]) -> None:
         ack(response_action="errors", errors={Block.SEATS: exc.message})
         return
     ack()
-    later(ctx, lambda: announce(ctx, done, now), saved="Your request")
+    later(ctx, lambda: announce(ctx, done, now), saved=N_("Your request"))
 
 
 def announcements(requester: str, done: Submitted, terms: AccountTerms) -> list[tuple[str, Message]]:
@@ -87,7 +89,7 @@ def announcements(requester: str, done: Submitted, terms: AccountTerms) -> list[
 def announce(ctx: Ctx, done: Submitted, now: datetime) -> None:
     """After the ack (nothing here can lose the request or its announcements, stored together): send them
     now, and every admin's App Home."""
-    with after_saving("Your request"):
+    with after_saving(N_("Your request")):
         refresh_admin_homes(ctx, admins_view(ctx, now), along=[partial(ctx.deliver, done.announced)])
 
 

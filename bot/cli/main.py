@@ -237,6 +237,12 @@ def build_parser() -> argparse.ArgumentParser:
         default="licensebot-demo.db",
         help="the demo database file (recreated each run; default licensebot-demo.db)",
     )
+    demo.add_argument(
+        "--lang",
+        choices=list(LANGUAGES),
+        default="en",
+        help="the language of the account the story runs in: what people read in Slack (default en)",
+    )
     demo.set_defaults(func=cmd_demo)
 
     for feature in (serve, worker, consents, audit, teamleader, secrets):

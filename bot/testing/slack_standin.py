@@ -226,8 +226,9 @@ class SlackStandIn:
             "profile": profile,
             "is_admin": workspace_admin,
             "is_owner": False,
-            "locale": locale,
         }
+        if locale:  # Slack answers a locale (with include_locale); "" stands for one it does not say
+            self.users[user_id]["locale"] = locale
 
     def add_workspace(self, team_id: str, name: str, **how: Any) -> Workspace:
         """A workspace that can install the app (OAuth); returns it (see `grant` for a code)."""

@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.core import policy
 from bot.core.page import AccountTerms, PendingRequest
-from bot.core.results import DeactivationResult, ListKind, PagedList, Person, Submitted, UsersOverview
+from bot.core.results import DeactivationResult, ListKind, PagedList, Person, Reactivated, Submitted, UsersOverview
 from bot.i18n import _, n_
 from handlers.blocks.activity import Entry, activity_lines
 from handlers.blocks.lists import ListRef, list_message_parts, preview_lines, see_all_button
@@ -355,6 +355,23 @@ def channel_set_message(channel: str, posted: bool) -> Message:
 
 def channel_welcome(account_name: str) -> Message:
     return message(_("This channel now gets the license posts of {account}.", account=escape(account_name)))
+
+
+def reactivated_message(done: Reactivated) -> Message:
+    """`/licenses reactivate @user`: who is back, and what it means for the licenses."""
+    text = _(
+        ":arrows_counterclockwise: {name} is active again: {active} for {licenses}",
+        name=escape(done.name),
+        active=active_users(done.active),
+        licenses=licenses(done.licensed_seats),
+    )
+    if done.over_at_renewal:
+        text += "; " + n_(
+            "with the pending request {n} user must still be deactivated by its renewal",
+            "with the pending request {n} users must still be deactivated by its renewal",
+            done.over_at_renewal,
+        )
+    return message(text + ".")
 
 
 def error_message(text_escaped: str) -> Message:

@@ -93,3 +93,27 @@ def test_the_modal_opens_before_any_locale_lookup(slack: SlackSim, standin: Slac
     methods = [c.method for c in standin.calls if c.method != "auth.test"]
     assert methods[0] == "views.open" and "users.info" in methods  # the locale is asked after, for the form
     assert standin.views[slack.last_modal_id()]["title"]["text"] == "Retirer des licences"
+
+
+def test_errors_under_fields_and_refusals_are_in_the_readers_language(
+    slack: SlackSim, standin: SlackStandIn, team: str
+) -> None:
+    standin.add_user(ADMIN, name="User 0", locale="fr-FR")
+    slack.command(ADMIN, "reduce")
+    answer = slack.submit(ADMIN, slack.last_modal_id(), seats("zéro"))
+    assert "Indiquez un nombre entier de licences à retirer" in str(answer.json()["errors"])
+    answer = slack.submit(ADMIN, slack.last_modal_id(), seats("10"))
+    assert "Vous avez 10 licences et au moins 1 doit rester" in str(answer.json()["errors"])
+    standin.add_user("U0002", name="User 2", locale="fr-FR")
+    slack.command("U0002", "cancel")
+    assert "Seuls les administrateurs du compte peuvent modifier les licences." in last_reply(standin)
+    slack.command(ADMIN, "frobnicate")
+    assert "Je ne connais pas `frobnicate`." in last_reply(standin)
+
+
+def test_an_unlinked_workspace_is_told_how_to_link_in_its_readers_language(
+    slack: SlackSim, standin: SlackStandIn
+) -> None:
+    standin.add_user(ADMIN, name="User 0", locale="fr-FR")
+    slack.command(ADMIN, "")
+    assert f"Aucun compte licensebot n’est relié à l’espace de travail Slack {TEAM}." in last_reply(standin)

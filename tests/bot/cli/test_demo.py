@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.cli import demo
+from bot.cli import demo, demo_cast
 from bot.cli.main import main
 from store import models
 from store.db import Database
@@ -94,7 +94,7 @@ def test_a_step_appended_to_the_scenario_runs_last(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def bram_cancels(scene: demo.Scene) -> None:
-        scene.command(demo.BRAM, "cancel")
+        scene.command(demo_cast.BRAM, "cancel")
 
     monkeypatch.setattr(demo, "STEPS", [*demo.STEPS, ("Bram wants to cancel", bram_cancels)])
     assert main(["demo", "--keep", str(tmp_path / "d.db")]) == 0
@@ -103,3 +103,24 @@ def test_a_step_appended_to_the_scenario_runs_last(
     assert title in out
     # The renewal has been processed: the request can no longer be cancelled.
     assert "There is no pending request to cancel." in out.split(title)[1]
+
+
+def test_the_demo_in_dutch_tells_the_story_in_dutch(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`licensebot demo --lang nl`: the account speaks Dutch (Slack has no Dutch: the account's language), so
+    every answer, modal, DM, post and App Home reads Dutch; only the demo's own narration is English."""
+    assert main(["demo", "--keep", str(tmp_path / "demo.db"), "--lang", "nl"]) == 0
+    out = capsys.readouterr().out
+    flat = " ".join(out.replace("│", " ").replace("›", " ").split())
+    for seen in (
+        "--language nl",
+        "Volgende hernieuwing:",
+        "Aanvraag #1 is opgeslagen: 5 licenties schrappen bij de hernieuwing van",
+        "Voor de rest van de lopende periode komt er geen creditnota.",
+        "Gedeactiveerd: Chloé Maes.",
+        "Besparing:",
+        "€ per kwartaalperiode",
+    ):
+        assert seen in flat, seen
+    boxes = "\n".join(line for line in out.splitlines() if line.lstrip().startswith("│"))
+    for english in ("Request #", "Next renewal", "licenses at the renewal", "Deactivated", "credit note"):
+        assert english not in boxes, english
