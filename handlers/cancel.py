@@ -14,6 +14,7 @@ from bot.core.page import AccountTerms, PendingRequest
 from bot.i18n import N_, _, variants
 from handlers.blocks.messages import Message, cancel_question, cancelled_message, cancelled_post, message
 from handlers.blocks.state import action_value, parse_id
+from handlers.blocks.wording import line_label
 from handlers.context import Ctx
 from handlers.deps import Deps
 from handlers.errors import after_saving
@@ -27,10 +28,16 @@ def ask(ctx: Ctx) -> None:
     if ctx.require_admin() is None:
         return
     page = usecases.license_page(ctx.deps.db, team=ctx.team, now=ctx.now())
-    if page.pending is None:
+    pending = [ls for ls in page.lines if ls.pending is not None]
+    if not pending:
         ctx.reply(message(_("There is no pending request to cancel.")))
         return
-    ctx.reply(cancel_question(page.pending))
+    if len(pending) == 1 and not page.multi_line:
+        assert page.pending is not None
+        ctx.reply(cancel_question(page.pending))
+        return
+    questions = [cancel_question(ls.pending, line_label(ls.line)) for ls in pending if ls.pending is not None]
+    ctx.reply(message(questions[0]["text"], [b for q in questions for b in q["blocks"]]))
 
 
 def cancel(ctx: Ctx, value: object, *, replace: bool) -> None:

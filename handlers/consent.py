@@ -242,7 +242,7 @@ def on_submit(ctx: Ctx, ack: Ack, who: SlackIdentity, view: dict[str, Any]) -> N
             ctx.dm(who.user_id, answered)
         _tell_others(ctx, c)
 
-    later(ctx, announce, saved="Your answer")
+    later(ctx, announce, saved=N_("Your answer"))
 
 
 Answer = Callable[[Ctx, SlackIdentity, dict[str, Any]], None]

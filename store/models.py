@@ -105,6 +105,8 @@ class Account(Base):
     next_tick_at: Mapped[datetime | None] = mapped_column(index=True)
     """When the background handler next looks at this account; None: at once (`queries.wake` sets now)."""
     slack_uninstalled_at: Mapped[datetime | None]
+    package_tier_id: Mapped[int | None] = mapped_column(ForeignKey("package_tiers.id"))
+    """The account's package in the operator's catalog (None: none named; the package line still counts)."""
     """OAuth mode: when the workspace uninstalled the app or revoked its tokens (None: installed, or
     single-workspace mode). Its messages wait in the outbox until it is installed again."""
     language: Mapped[str] = mapped_column(String(8), default="en", server_default=text("'en'"))
@@ -165,19 +167,28 @@ class ReductionRequest(Base):
     __table_args__ = (
         CheckConstraint(_in("status", RequestStatus), name="status"),
         CheckConstraint("seats_removed >= 1", name="seats_removed_positive"),
-        # At most one pending request per account and renewal, enforced by the database.
+        # At most one pending request per line (the package line: line_id NULL), enforced by the database.
         Index(
             "uq_reduction_requests_one_pending",
             "account_id",
             "renewal_date",
             unique=True,
-            sqlite_where=text("status = 'pending'"),
-            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending' AND line_id IS NULL"),
+            postgresql_where=text("status = 'pending' AND line_id IS NULL"),
+        ),
+        Index(
+            "uq_reduction_requests_one_pending_line",
+            "line_id",
+            unique=True,
+            sqlite_where=text("status = 'pending' AND line_id IS NOT NULL"),
+            postgresql_where=text("status = 'pending' AND line_id IS NOT NULL"),
         ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    line_id: Mapped[int | None] = mapped_column(ForeignKey("license_lines.id"))
+    """The add-on line it reduces; None: the package's user licenses."""
     seats_removed: Mapped[int] = mapped_column(Integer)
     seats_before: Mapped[int] = mapped_column(Integer)
     renewal_date: Mapped[date] = mapped_column(Date)
@@ -238,7 +249,7 @@ class AdminConsent(Base):
     status: Mapped[str] = mapped_column(String(16), default=ConsentStatus.REQUESTED.value)
     statement: Mapped[str | None] = mapped_column(Text)
     statement_language: Mapped[str | None] = mapped_column(String(8))
-    """The language of the statement shown and signed (NULL before migration 0011: the English text)."""
+    """The language of the statement shown and signed (NULL before migration 0012: the English text)."""
     statement_version: Mapped[str | None] = mapped_column(String(32))
     """The version id of that statement's text in that language (bot/i18n/statements.py)."""
     signature: Mapped[str | None] = mapped_column(String(200))
@@ -480,3 +491,6 @@ class LinkAttempt(Base):
     team_id: Mapped[str] = mapped_column(String(32))
     user_id: Mapped[str] = mapped_column(String(32))
     at: Mapped[datetime]
+
+
+from store import models_lines as _lines  # noqa: E402, F401  (the line tables join the same metadata)

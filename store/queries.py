@@ -19,7 +19,7 @@ from bot.core.errors import NotLinked
 from bot.core.page import PREVIEW, AccountTerms, LicensePage, PendingRequest, TeamleaderLink, build_page, new_seat_count
 from bot.core.policy import Plan
 from bot.core.statuses import ConsentStatus, DeactivatedHow, MemberStatus, RequestStatus, TeamleaderStatus
-from store import models
+from store import lines, models
 
 
 def wake(account: models.Account, now: datetime) -> None:
@@ -131,6 +131,7 @@ def pending_row(s: Session, account_id: int) -> models.ReductionRequest | None:
         select(models.ReductionRequest)
         .where(
             models.ReductionRequest.account_id == account_id,
+            models.ReductionRequest.line_id.is_(None),  # the package line's (an add-on line's: store/lines.py)
             models.ReductionRequest.status == RequestStatus.PENDING.value,
         )
         .order_by(models.ReductionRequest.renewal_date)
@@ -249,6 +250,8 @@ def page_of(
         preview=preview,
         unreachable_admins=unreachable_admins(s, account.id),
         unknown_added=int(unknown or 0),
+        addons=lines.addons_of(s, account.id, terms.plan, preview=preview),
+        package=lines.package_of(s, account.id, account.package_tier_id, terms),
     )
 
 

@@ -59,8 +59,12 @@ def message(text: str, blocks: list[Block] | None = None) -> Message:
 def help_message() -> Message:
     lines = [
         _("*`/licenses`* or *`/licenses status`*: the license page (renewal, deadline, licenses, pending request)."),
-        _("*`/licenses reduce [N]`*: remove N user licenses at the next renewal (opens a form)."),
+        _(
+            "*`/licenses reduce [N]`*: remove N user licenses at the next renewal (opens a form); with add-on "
+            "licenses (such as Lead capture Booster · Beyond users) it asks which line first."
+        ),
         _("*`/licenses cancel`*: cancel the pending request (you confirm first)."),
+        _("*`/licenses plan`*: your package and its features; switch to a smaller package at the renewal."),
         _("*`/licenses users`*: active users, and who would be deactivated automatically at the renewal."),
         _(
             "*`/licenses deactivate @user …`*: deactivate users now (without names: opens a form). "
@@ -158,7 +162,16 @@ def history_message(account_name: str, entries: Sequence[Entry], timezone: str) 
     return message(_("The latest changes of {account}", account=escape(account_name)), blocks)
 
 
-def _request_phrase(request: PendingRequest, seats_before: int, seats_after: int) -> str:
+def _request_phrase(request: PendingRequest, seats_before: int, seats_after: int, line: str = "") -> str:
+    if line:
+        return _(
+            "remove {licenses} of *{line}* at the renewal of *{renewal}* ({before} → {after})",
+            licenses=licenses(request.seats_removed),
+            line=escape(line),
+            renewal=fmt_date(request.renewal),
+            before=seats_before,
+            after=seats_after,
+        )
     return _(
         "remove {licenses} at the renewal of *{renewal}* ({before} → {after})",
         licenses=licenses(request.seats_removed),
@@ -166,6 +179,11 @@ def _request_phrase(request: PendingRequest, seats_before: int, seats_after: int
         before=seats_before,
         after=seats_after,
     )
+
+
+def _before_and_line(done: Submitted, terms: AccountTerms) -> tuple[int, str]:
+    """The count the request starts from, and the add-on line's name (empty for the package line)."""
+    return (done.line.licensed, done.line.name) if done.line else (terms.licensed_seats, "")
 
 
 def late_line(done: Submitted) -> str | None:
@@ -185,11 +203,12 @@ def late_line(done: Submitted) -> str | None:
 def submitted_message(done: Submitted, terms: AccountTerms) -> Message:
     """The confirmation to the requester, with a Cancel button."""
     r, t = done.request, terms
+    before, line = _before_and_line(done, t)
     lines = [
         _(
             ":white_check_mark: Request #{id} is saved: {phrase}.",
             id=r.id,
-            phrase=_request_phrase(r, t.licensed_seats, done.new_seat_count),
+            phrase=_request_phrase(r, before, done.new_seat_count, line),
         )
     ]
     late = late_line(done)
@@ -210,7 +229,22 @@ def submitted_message(done: Submitted, terms: AccountTerms) -> Message:
             renewal=fmt_date(r.renewal),
         )
     )
-    if done.deactivation.shortfall:
+    if line and done.deactivation.total:
+        d = done.deactivation
+        lines.append(
+            n_(
+                "*{n} user holds this add-on over the new number.* Unless you change the assignments by {renewal}, "
+                "they lose the add-on (not their account), the most recently assigned first:",
+                "*{n} users hold this add-on over the new number.* Unless you change the assignments by {renewal}, "
+                "they lose the add-on (not their account), the most recently assigned first:",
+                d.total,
+                renewal=fmt_date(r.renewal),
+            )
+        )
+        lines.extend(preview_lines(d.chosen, d.more, how=_("see the license page")))
+    elif line:
+        lines.append(_("The users holding this add-on fit the new number of licenses: nobody loses it."))
+    elif done.deactivation.shortfall:
         d = done.deactivation
         must = _("*{users} must be deactivated by {renewal}.*", users=users(d.shortfall), renewal=fmt_date(r.renewal))
         then = (
@@ -228,22 +262,32 @@ def submitted_message(done: Submitted, terms: AccountTerms) -> Message:
         *rest,
         context(_("You can cancel the request until the renewal has been processed.") + " " + not_lowering()),
     ]
-    return message(_("Request #{id} saved: remove {licenses}", id=r.id, licenses=licenses(r.seats_removed)), blocks)
+    if line:
+        text = _(
+            "Request #{id} saved: remove {licenses} of {line}",
+            id=r.id,
+            licenses=licenses(r.seats_removed),
+            line=escape(line),
+        )
+    else:
+        text = _("Request #{id} saved: remove {licenses}", id=r.id, licenses=licenses(r.seats_removed))
+    return message(text, blocks)
 
 
 def submitted_post(done: Submitted, terms: AccountTerms, requester: str) -> Message:
     """The admin-channel post about a new request."""
     r, t = done.request, terms
+    before, line = _before_and_line(done, t)
     text = _(
         "{who} requested to {phrase} (#{id}).",
         who=mention(requester),
-        phrase=_request_phrase(r, t.licensed_seats, done.new_seat_count),
+        phrase=_request_phrase(r, before, done.new_seat_count, line),
         id=r.id,
     )
     late = late_line(done)
     if late:
         text += f"\n{late}"
-    if done.deactivation.shortfall:
+    if done.deactivation.shortfall and not line:
         text += "\n" + _(
             "{users} must be deactivated by {renewal}, otherwise the most recently added users are deactivated "
             "automatically.",
@@ -253,13 +297,22 @@ def submitted_post(done: Submitted, terms: AccountTerms, requester: str) -> Mess
     return message(text, [section(text), context(_("See the license page: `/licenses` or the app's Home tab."))])
 
 
-def cancel_question(p: PendingRequest) -> Message:
-    text = _(
-        "Cancel request #{id} to remove {licenses} at the renewal of {renewal}?",
-        id=p.id,
-        licenses=licenses(p.seats_removed),
-        renewal=fmt_date(p.renewal),
-    )
+def cancel_question(p: PendingRequest, line: str = "") -> Message:
+    if line:
+        text = _(
+            "Cancel request #{id} to remove {licenses} of {line} at the renewal of {renewal}?",
+            id=p.id,
+            licenses=licenses(p.seats_removed),
+            line=escape(line),
+            renewal=fmt_date(p.renewal),
+        )
+    else:
+        text = _(
+            "Cancel request #{id} to remove {licenses} at the renewal of {renewal}?",
+            id=p.id,
+            licenses=licenses(p.seats_removed),
+            renewal=fmt_date(p.renewal),
+        )
     more = _("The number of licenses then stays as it is. The request stays in the history.")
     return message(
         text,

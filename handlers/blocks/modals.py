@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from bot.core import lines as line_rules
 from bot.core import policy
-from bot.core.page import LicensePage
+from bot.core.lines import PACKAGE_LINE
+from bot.core.page import LicensePage, LineState
 from bot.core.results import Person
 from bot.i18n import TITLE, _, n_, p_
 from handlers.blocks.mrkdwn import Block, context, escape, plain, section
@@ -20,6 +22,7 @@ from handlers.blocks.wording import (
     deadline_phrase,
     fmt_date,
     licenses,
+    line_label,
     money,
     not_lowering,
     per_period,
@@ -36,16 +39,42 @@ class ReduceMeta:
     """What the reduce modal showed, carried in private_metadata to the submission."""
 
     renewal: date
+    line: str = PACKAGE_LINE
+    """The line the form reduces (an add-on line's key; the package's user licenses by default)."""
 
     def dump(self) -> str:
-        return json.dumps({"renewal": self.renewal.isoformat()})
+        if self.line == PACKAGE_LINE:
+            return json.dumps({"renewal": self.renewal.isoformat()})
+        return json.dumps({"renewal": self.renewal.isoformat(), "line": self.line})
 
     @classmethod
     def load(cls, text: str | None) -> ReduceMeta | None:
         try:
-            return cls(renewal=date.fromisoformat(json.loads(text or "")["renewal"]))
-        except (ValueError, KeyError, TypeError):
+            data = json.loads(text or "")
+            line = str(data.get("line") or PACKAGE_LINE)[:12]
+            return cls(renewal=date.fromisoformat(data["renewal"]), line=line)
+        except (ValueError, KeyError, TypeError, AttributeError):
             return None
+
+
+def seats_input(prefill: int | None) -> Block:
+    """The number field of a Remove licenses form."""
+    element: dict[str, Any] = {
+        "type": "number_input",
+        "is_decimal_allowed": False,
+        "action_id": Action.SEATS_INPUT,
+        "min_value": "1",
+        "placeholder": plain(_("e.g. 3")),
+    }
+    if prefill is not None and prefill >= 1:
+        element["initial_value"] = str(prefill)
+    return {
+        "type": "input",
+        "block_id": BlockId.SEATS,
+        "label": plain(_("Number of licenses to remove")),
+        "element": element,
+        "hint": plain(_("A whole number. The new number of licenses applies from the renewal date.")),
+    }
 
 
 def loading_view(title: str = "licensebot", callback_id: str | None = None) -> View_:
@@ -99,24 +128,7 @@ def reduce_view(page: LicensePage, *, prefill: int | None = None, note: str | No
             )
         )
     )
-    element: dict[str, Any] = {
-        "type": "number_input",
-        "is_decimal_allowed": False,
-        "action_id": Action.SEATS_INPUT,
-        "min_value": "1",
-        "placeholder": plain(_("e.g. 3")),
-    }
-    if prefill is not None and prefill >= 1:
-        element["initial_value"] = str(prefill)
-    blocks.append(
-        {
-            "type": "input",
-            "block_id": BlockId.SEATS,
-            "label": plain(_("Number of licenses to remove")),
-            "element": element,
-            "hint": plain(_("A whole number. The new number of licenses applies from the renewal date.")),
-        }
-    )
+    blocks.append(seats_input(prefill))
     per_license = policy.saving(1, t.price_per_seat, t.plan)
     effect = []
     if prefill is not None and 1 <= prefill < t.licensed_seats:
@@ -175,6 +187,87 @@ def reduce_view(page: LicensePage, *, prefill: int | None = None, note: str | No
         "submit": plain(_("Request")),
         "close": plain(_("Cancel")),
         "private_metadata": ReduceMeta(renewal=tg.renewal).dump(),
+        "blocks": blocks,
+    }
+
+
+def addon_reduce_view(
+    page: LicensePage, ls: LineState, *, prefill: int | None = None, note: str | None = None
+) -> View_:
+    """Remove licenses of an add-on line: the same deadline and rules; the holders over the new count lose
+    the add-on, not their account."""
+    t, tg = page.terms, page.target
+    blocks: list[Block] = [section(f":warning: {note}")] if note else []
+    if tg.missed:
+        blocks.append(
+            section(
+                _(
+                    "*The 15-day deadline for the renewal of {missed} has passed.* This request applies to the "
+                    "renewal after it: *{renewal}*.",
+                    missed=fmt_date(tg.missed),
+                    renewal=fmt_date(tg.renewal),
+                )
+            )
+        )
+    else:
+        blocks.append(
+            section(
+                _("This request applies to the renewal of *{renewal}*.", renewal=fmt_date(tg.renewal))
+                + f" {deadline_label()}: {fmt_date(tg.deadline)} ({deadline_phrase(tg.days_left)})."
+            )
+        )
+    most = max(0, ls.line.licensed - 1)
+    blocks.append(
+        section(
+            _(
+                "*{line}*: you have *{licenses}*, {assigned} assigned. You can remove at most {most}: at least one "
+                "license stays.",
+                line=escape(line_label(ls.line)),
+                licenses=licenses(ls.line.licensed),
+                assigned=ls.assigned,
+                most=most,
+            )
+        )
+    )
+    blocks.append(seats_input(prefill))
+    each = line_rules.line_saving(1, ls.line, t.plan)
+    if each is not None:
+        blocks.append(
+            section(
+                _(
+                    "Each license removed saves {saving} {period}.",
+                    saving=escape(money(each, t.currency)),
+                    period=per_period(t.plan.value),
+                )
+            )
+        )
+    blocks.append(
+        section(
+            "\n".join(
+                [
+                    "*{}*".format(_("The rules")),
+                    _(
+                        "• Charges for the removed licenses stop from the renewal date ({renewal}).",
+                        renewal=fmt_date(tg.renewal),
+                    ),
+                    _("• There is no credit note for the rest of the current period."),
+                    _(
+                        "• Users still holding this add-on over the new number on {renewal} lose the add-on "
+                        "automatically (not their account), the most recently assigned first.",
+                        renewal=fmt_date(tg.renewal),
+                    ),
+                    _("• You can cancel the request until the renewal has been processed."),
+                ]
+            )
+        )
+    )
+    return {
+        "type": "modal",
+        "callback_id": View.REDUCE,
+        "title": plain(p_("modal title", "Remove user licenses"), 24),
+        "submit": plain(_("Request")),
+        "close": plain(_("Cancel")),
+        "private_metadata": ReduceMeta(renewal=tg.renewal, line=ls.line.key).dump(),
         "blocks": blocks,
     }
 

@@ -21,6 +21,7 @@ from bot.core import policy
 from bot.core.page import PREVIEW, AccountTerms, LicensePage, TeamleaderLink
 from bot.core.results import ListKind, ReminderNote, RenewalOutcome, RequestChange
 from bot.i18n import _, n_
+from handlers.blocks.lines import lines_renewal_sentences
 from handlers.blocks.lists import ListRef, preview_lines, see_all_button
 from handlers.blocks.mrkdwn import (
     Block,
@@ -271,10 +272,12 @@ def renewal_summary_message(outcome: RenewalOutcome) -> Message:
                 timezone=escape(o.timezone),
             )
         )
-    if o.request_id is None:
+    if o.request_id is None and not o.changed:
         lines.append(
             _("The renewal of *{renewal}* is processed. No request was pending: nothing changed.", renewal=renewal)
         )
+    elif o.request_id is None:
+        lines.append(_("The renewal of *{renewal}* is processed.", renewal=renewal))
     else:
         if o.requested_by:
             who = _(" (request #{id} by {who})", id=o.request_id, who=actor(o.requested_by))
@@ -306,6 +309,7 @@ def renewal_summary_message(outcome: RenewalOutcome) -> Message:
                     licenses=licenses(o.seats_after),
                 )
             )
+    lines.extend(lines_renewal_sentences(o))
     title = (
         _("Renewal of {renewal} processed late", renewal=renewal)
         if o.late
@@ -328,6 +332,12 @@ def renewal_summary_message(outcome: RenewalOutcome) -> Message:
             text += ", " + n_("{n} user deactivated", "{n} users deactivated", len(o.deactivated))
         if o.unresolved:
             text += ", " + n_("{n} user still over the count", "{n} users still over the count", o.unresolved)
+    for a in o.addons:
+        text += f", {escape(a.line)} {a.seats_before} → {a.seats_after}"
+    if o.switch is not None:
+        text += ", " + _(
+            "package {before} → {after}", before=escape(o.switch.from_tier), after=escape(o.switch.to_tier)
+        )
     return _message(text + ".", blocks)
 
 

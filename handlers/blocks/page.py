@@ -11,6 +11,7 @@ from bot.core.page import LicensePage
 from bot.core.results import ListKind, Viewer
 from bot.i18n import LANGUAGES, NAMES, _, language
 from handlers.blocks.activity import Entry, activity_lines
+from handlers.blocks.lines import addon_blocks, package_blocks
 from handlers.blocks.lists import ListRef, preview_lines, see_all_button
 from handlers.blocks.mrkdwn import (
     Block,
@@ -34,6 +35,7 @@ from handlers.blocks.wording import (
     fmt_date,
     last_sync_line,
     licenses,
+    line_label,
     money,
     more_users,
     not_lowering,
@@ -119,12 +121,21 @@ def cancel_button(request_id: int, seats: int, renewal: date) -> Block:
 
 def pending_block(page: LicensePage, *, admin: bool) -> Block:
     p = page.pending
+    if p is None and page.multi_line:
+        return section(
+            _(
+                "*{line}:* no pending request; they stay as they are at the renewal.",
+                line=escape(line_label(page.package_line.line)),
+            )
+        )
     if p is None:
         return section(_("*Pending request:* none. The number of licenses stays as it is at the renewal."))
+    of = f" ({escape(line_label(page.package_line.line))})" if page.multi_line else ""
     text = _(
-        "*Pending request #{id}:* remove {licenses} at the renewal of *{renewal}* ({before} → {after}), "
+        "*Pending request #{id}{of}:* remove {licenses} at the renewal of *{renewal}* ({before} → {after}), "
         "requested by {who} on {day}.",
         id=p.id,
+        of=of,
         licenses=licenses(p.seats_removed),
         renewal=fmt_date(p.renewal),
         before=page.terms.licensed_seats,
@@ -256,11 +267,15 @@ def read_only_note(viewer: Viewer) -> Block:
 
 
 def admin_buttons(page: LicensePage) -> Block:
-    """Remove licenses and Deactivate users (Cancel request sits beside the pending request)."""
+    """Remove licenses and Deactivate users (Cancel request sits beside the pending request); Switch package
+    when the account has a package with a smaller one in the catalog and no switch pending."""
     elements = [
         button(_("Remove licenses"), Action.OPEN_REDUCE, style="primary"),
         button(_("Deactivate users"), Action.OPEN_DEACTIVATE),
     ]
+    pkg = page.package
+    if pkg is not None and pkg.smaller and pkg.pending is None:
+        elements.append(button(_("Switch package"), Action.OPEN_SWITCH))
     return actions(elements, block_id=BlockId.ACTIONS)
 
 
@@ -275,8 +290,10 @@ def page_blocks(page: LicensePage, viewer: Viewer, consent: Sequence[Block] = ()
     directory = teamleader_block(page)
     if directory:
         blocks.append(directory)
+    blocks.extend(package_blocks(page, admin=viewer.is_admin))
     blocks.append(pending_block(page, admin=viewer.is_admin))
     blocks.extend(deactivation_blocks(page))
+    blocks.extend(addon_blocks(page, admin=viewer.is_admin))
     blocks.extend(unreachable_blocks(page))
     blocks.append(context(not_lowering()))
     blocks.append(admin_buttons(page) if viewer.is_admin else read_only_note(viewer))
@@ -322,7 +339,9 @@ def home_view(
     blocks.extend(deactivation_blocks(page))
     blocks.extend(unreachable_blocks(page))
     blocks.append(summary_fields(page, dates=False))
+    blocks.extend(package_blocks(page, admin=viewer.is_admin))
     blocks.append(pending_block(page, admin=viewer.is_admin))
+    blocks.extend(addon_blocks(page, admin=viewer.is_admin))
     blocks.append(context(not_lowering()))
     blocks.append(admin_buttons(page) if viewer.is_admin else read_only_note(viewer))
     blocks.extend(consent)

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 import pendulum
 
+from bot.core.lines import LicenseLine
 from bot.core.page import TeamleaderLink
 from bot.core.policy import UNKNOWN_ADDED
 from bot.i18n import _, n_
@@ -147,3 +148,14 @@ def per_period(plan: str) -> str:
 
 def not_lowering() -> str:
     return _("Deactivating users does not lower the number of licenses: only a request to remove licenses does.")
+
+
+def line_label(line: LicenseLine) -> str:
+    """A license line as people read it: "User licenses (Grow package)", "Lead capture Booster · Beyond users"."""
+    if not line.is_package:
+        return line.name
+    return _("User licenses ({name} package)", name=line.name) if line.name else _("User licenses")
+
+
+def lost_features_phrase(features: tuple[str, ...]) -> str:
+    return ", ".join(features) if features else _("no feature the catalog lists")

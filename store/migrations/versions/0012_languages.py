@@ -1,8 +1,8 @@
 """Languages: accounts.language, slack_people (a person's choice and Slack locale), the consent statement's
 language and version
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-07 14:30:00
 
 Consents signed before this migration keep NULL in statement_language and statement_version: their
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011"
-down_revision = "0010"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
