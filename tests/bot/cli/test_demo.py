@@ -47,7 +47,7 @@ def test_the_demo_shows_what_each_person_sees(tmp_path: Path, capsys: pytest.Cap
         "Lead capture Booster · Beyond users: you have 4 licenses, 4 assigned.",
         "Request #3 is saved: remove 2 licenses of Lead capture Booster · Beyond users",
         "they lose the add-on (not their account), the most recently assigned first: • Inès Dubois • Hasan Yilmaz",
-        "• Go: loses Lead capture; saves 240.00 EUR per quarterly period",
+        "• Go: loses Lead capture; saves €240.00 per quarterly period",
         "Switch #1 is saved: from Grow to Go",
         "Lead capture Booster · Beyond users: 4 → 2 licenses (request #3)",
         "They lost this add-on (not their account): Inès Dubois, Hasan Yilmaz.",
