@@ -45,7 +45,7 @@ def test_reducing_the_addon_line_asks_which_line_then_stores_it_for_that_line(
     assert form["callback_id"] == View.REDUCE
     text = view_to_text(form)
     assert "you have 5 licenses, 5 assigned" in text and "lose the add-on automatically (not their account)" in text
-    assert "There is no credit note" in text and "Each license removed saves 30.00 EUR per quarterly period" in text
+    assert "There is no credit note" in text and "Each license removed saves €30.00 per quarterly period" in text
 
     assert slack.submit(ADMIN, slack.last_modal_id(), seats("2")).status == 200
     (stored,) = requests(db)
