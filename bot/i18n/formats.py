@@ -28,9 +28,13 @@ def day(d: date) -> str:
     return format_date(d, DAY_PATTERNS.get(language(), "full"), locale=locale())
 
 
+LONG_PATTERNS = {"en": "EEEE d MMMM y"}
+"""English writes a long date as licensebot always did ("Thursday 26 November 2026"); others: CLDR's full."""
+
+
 def long_day(d: date) -> str:
-    """A date written out in full in every language (the consent statement)."""
-    return format_date(d, "full", locale=locale())
+    """A date written out in full in every language (a consent request's date)."""
+    return format_date(d, LONG_PATTERNS.get(language(), "full"), locale=locale())
 
 
 def money(amount: Decimal, currency: str | None) -> str:
