@@ -20,7 +20,7 @@ from bot.core.policy import PolicyError
 from bot.core.results import Submitted
 from bot.i18n import N_, T_, _, variants
 from bot.i18n.formats import day
-from handlers.blocks.lines import line_choice_view
+from handlers.blocks.lines import CHOOSE_IN_THE_FORM, LINE_GONE, line_choice_view
 from handlers.blocks.messages import Message, message, submitted_message, submitted_post
 from handlers.blocks.modals import ReduceMeta, addon_reduce_view, message_view, reduce_view, seats_value
 from handlers.blocks.page import not_admin_text
@@ -56,7 +56,7 @@ def line_view(page: LicensePage, key: str, *, prefill: int | None = None, note: 
     """The form that reduces line `key` (the package line's is the original one)."""
     state = page.line(key)
     if state is None:
-        return message_view(TITLE, "That license line is gone; open the license page again.")
+        return message_view(TITLE, _(LINE_GONE))
     if state.line.is_package:
         return reduce_view(page, prefill=prefill, note=note)
     return addon_reduce_view(page, state, prefill=prefill, note=note)
@@ -67,7 +67,7 @@ def choose_line(ctx: Ctx, body: dict[str, Any]) -> None:
     view_id = str((body.get("view") or {}).get("id") or "")
     key = str(action_value(body) or "")[:12]
     if not view_id:  # the button lives in the Remove licenses form only
-        ctx.reply(message(_("Choose the licenses in the Remove licenses form: `/licenses reduce`.")))
+        ctx.reply(message(_(CHOOSE_IN_THE_FORM)))
         return
     viewer = ctx.viewer()
     if not viewer.is_admin:

@@ -13,15 +13,18 @@ from slack_sdk import WebClient
 from bot.core.audit import Actor
 from bot.core.errors import UserError
 from bot.core.page import AccountTerms, PendingSwitch
-from bot.i18n import N_, T_, _
+from bot.i18n import N_, _
 from bot.usecases import license_page, lines
 from bot.usecases.lines import SwitchRequested
 from handlers.blocks.lines import (
+    NO_SWITCH_NAMED,
+    SWITCH_TITLE,
     SwitchMeta,
     plan_message,
     switch_cancelled_message,
     switch_cancelled_post,
     switch_post,
+    switch_refusal,
     switch_requested_message,
     switch_view,
 )
@@ -37,7 +40,7 @@ from handlers.followup import acked, later, open_then_fill
 from handlers.home import admins_view, refresh_admin_homes
 from handlers.ids import Action, Block, View
 
-TITLE = T_("modal title", "Switch package")
+TITLE = SWITCH_TITLE
 
 
 def show_plan(ctx: Ctx, _args: str, _command: dict[str, Any]) -> None:
@@ -52,14 +55,8 @@ def open_switch(ctx: Ctx, trigger_id: str) -> None:
         if not viewer.is_admin:
             return message_view(TITLE, not_admin_text(viewer))
         page = license_page(ctx.deps.db, team=ctx.team, now=ctx.now())
-        pkg = page.package
-        if pkg is None or pkg.tier is None or not pkg.smaller:
-            return message_view(TITLE, escape(plan_message(page, admin=True)["text"]) + ": " + _("no smaller package."))
-        if pkg.pending is not None:
-            return message_view(
-                TITLE, _("Switch #{id} is already pending: cancel it first (`/licenses plan`).", id=pkg.pending.id)
-            )
-        return switch_view(page)
+        refusal = switch_refusal(page)
+        return message_view(TITLE, refusal) if refusal else switch_view(page)
 
     open_then_fill(ctx, trigger_id, TITLE, fill)
 
@@ -102,7 +99,7 @@ def announcements(requester: str, done: SwitchRequested, terms: AccountTerms) ->
 def cancel(ctx: Ctx, body: dict[str, Any]) -> None:
     change_id = parse_id(action_value(body))
     if change_id is None:
-        ctx.reply(message(_("That button does not name a package switch; run `/licenses plan` again.")))
+        ctx.reply(message(_(NO_SWITCH_NAMED)))
         return
     now = ctx.now()
     try:

@@ -122,14 +122,49 @@ def as_switch(s: Session, row: PackageChange) -> PendingSwitch:
 def addons_of(
     s: Session, account_id: int, plan: policy.Plan, *, preview: int | None = PREVIEW
 ) -> tuple[pages.LineState, ...]:
-    """Every add-on line's state (a few rows per line, whatever the account's size)."""
+    """Every add-on line's state: the lines with their pending request (one statement), every line's holder
+    count (one GROUP BY), and the newest holders of a line only when its request needs them (the depth the
+    preview shows): a few statements per account, whatever the size of the lines."""
+    r, a, m = models.ReductionRequest, LineAssignment, models.Member
+    pending_of_line = (r.line_id == LineRow.id) & (r.status == RequestStatus.PENDING.value)
+    rows = s.execute(
+        select(LineRow, r).outerjoin(r, pending_of_line).where(LineRow.account_id == account_id).order_by(LineRow.id)
+    ).all()
+    if not rows:
+        return ()
+    counts = dict(
+        s.execute(
+            select(a.line_id, func.count())
+            .join(m, m.id == a.member_id)
+            .where(
+                a.line_id.in_([row.id for row, _ in rows]),
+                a.removed_at.is_(None),
+                m.status == MemberStatus.ACTIVE.value,
+            )
+            .group_by(a.line_id)
+        ).all()
+    )
     states = []
-    for row in addon_rows(s, account_id):
-        pending_row = pending_line_row(s, row.id)
-        pending = as_pending_line(pending_row) if pending_row else None
+    for row, request in rows:
+        pending = as_pending_line(request) if request is not None else None
         line = as_line(row)
+        active = int(counts.get(row.id, 0))
         new = policy.seats_after(line.licensed, pending.seats_removed) if pending else None
-        roster = addon_roster(s, row.id, new, preview)
+        depth = policy.roster_depth(active, 0, new, preview)
+        newest = (
+            s.execute(
+                select(m.id, m.name, a.assigned_at)
+                .join(m, m.id == a.member_id)
+                .where(*_held(row.id))
+                .order_by(a.assigned_at.desc(), m.id.desc())
+                .limit(depth)
+            ).all()
+            if depth
+            else []
+        )
+        roster = policy.Roster(
+            active=active, members=tuple(policy.Member(id=x.id, name=x.name, added_at=x.assigned_at) for x in newest)
+        )
         states.append(pages.addon_state(line, roster, pending, plan, preview=preview))
     return tuple(states)
 

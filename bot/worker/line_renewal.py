@@ -65,6 +65,7 @@ def apply_addon_requests(s: Session, account: models.Account, renewal: date, now
             seats_before=before,
             seats_after=after,
             removed=[m.id for m in chosen],
+            lost=len(chosen),
             renewal=str(renewal),
         )
         done.append(

@@ -84,12 +84,68 @@ def describe(entry: Entry) -> str:
                 renewal=_renewal(d),
                 id=escape(d.get("request")),
             )
+        case AuditAction.REQUEST_SUBMITTED if d.get("line_name"):
+            return _(
+                "{who} requested to remove {seats} of {line} at the renewal of {renewal} (#{id})",
+                who=who,
+                seats=seats,
+                line=escape(d["line_name"]),
+                renewal=_renewal(d),
+                id=escape(d.get("request")),
+            )
         case AuditAction.REQUEST_CANCELLED:
             return _(
                 "{who} cancelled request #{id} ({seats}, renewal of {renewal})",
                 who=who,
                 id=escape(d.get("request")),
                 seats=seats,
+                renewal=_renewal(d),
+            )
+        case AuditAction.LINE_REDUCED:
+            lost = _n(d, "lost")
+            return _(
+                "licensebot applied request #{id} at the renewal of {renewal}: {name} {before} → {after}, {users} lost "
+                "the add-on",
+                id=escape(d.get("request")),
+                renewal=_renewal(d),
+                name=name,
+                before=escape(d.get("seats_before")),
+                after=escape(d.get("seats_after")),
+                users=users(lost) if lost is not None else escape(d.get("lost")),
+            )
+        case AuditAction.LINE_ADDED:
+            seats_n = _n(d, "seats")
+            return _(
+                "{who} added the license line {name} ({licenses})",
+                who=who,
+                name=name,
+                licenses=licenses(seats_n) if seats_n is not None else escape(d.get("seats")),
+            )
+        case AuditAction.LINE_CHANGED:
+            return _("{who} changed the license line #{line}", who=who, line=escape(d.get("line")))
+        case AuditAction.PACKAGE_SET:
+            return _("{who} set the package to {package}", who=who, package=escape(d.get("package", "?")))
+        case AuditAction.PACKAGE_SWITCH_REQUESTED:
+            return _(
+                "{who} requested to switch from {before} to {after} at the renewal of {renewal} (#{id})",
+                who=who,
+                before=escape(d.get("from_tier", "?")),
+                after=escape(d.get("to_tier", "?")),
+                renewal=_renewal(d),
+                id=escape(d.get("change")),
+            )
+        case AuditAction.PACKAGE_SWITCH_CANCELLED:
+            return _(
+                "{who} cancelled switch #{id} to {tier}",
+                who=who,
+                id=escape(d.get("change")),
+                tier=escape(d.get("to_tier", "?")),
+            )
+        case AuditAction.PACKAGE_SWITCHED:
+            return _(
+                "licensebot switched the package from {before} to {after} at the renewal of {renewal}",
+                before=escape(d.get("from_tier", "?")),
+                after=escape(d.get("to_tier", "?")),
                 renewal=_renewal(d),
             )
         case AuditAction.MEMBER_DEACTIVATED if d.get("how") == "automatic":

@@ -10,10 +10,10 @@ from typing import Any
 
 from bot.core import lines as line_rules
 from bot.core import policy
-from bot.core.lines import PACKAGE_LINE, PackageTier
+from bot.core.lines import PackageTier
 from bot.core.page import AccountTerms, LicensePage, LineState, PendingSwitch
 from bot.core.results import RenewalOutcome
-from bot.i18n import _, n_, p_
+from bot.i18n import N_, T_, _, n_, p_
 from handlers.blocks.lists import preview_lines
 from handlers.blocks.mrkdwn import (
     Block,
@@ -29,7 +29,6 @@ from handlers.blocks.mrkdwn import (
     section,
 )
 from handlers.blocks.wording import (
-    and_more,
     deadline_label,
     deadline_phrase,
     fmt_date,
@@ -45,6 +44,11 @@ from handlers.ids import Block as BlockId
 
 View_ = dict[str, Any]
 Message = dict[str, Any]
+SWITCH_TITLE = T_("modal title", "Switch package")
+NO_SWITCH_NAMED = N_("That button does not name a package switch; run `/licenses plan` again.")
+LINE_GONE = N_("That license line is gone; open the license page again.")
+CHOOSE_IN_THE_FORM = N_("Choose the licenses in the Remove licenses form: `/licenses reduce`.")
+"""Catalog ids: shown as `_(X)` (message_view translates its title, T_("modal title", …))."""
 MAX_TIERS = 20
 """Packages offered in the switch form (the catalog is the operator's: a few)."""
 
@@ -252,6 +256,18 @@ def plan_message(page: LicensePage, *, admin: bool) -> Message:
     return {"text": _("Package of {account}: {tier}", account=escape(t.name), tier=escape(tier.name)), "blocks": blocks}
 
 
+def switch_refusal(page: LicensePage) -> str | None:
+    """Why the Switch package form cannot open (None: it can)."""
+    pkg = page.package
+    if pkg is None or pkg.tier is None:
+        return escape(plan_message(page, admin=True)["text"])
+    if not pkg.smaller:
+        return _("There is no smaller package in the catalog.")
+    if pkg.pending is not None:
+        return _("Switch #{id} is already pending: cancel it first (`/licenses plan`).", id=pkg.pending.id)
+    return None
+
+
 def switch_view(page: LicensePage) -> View_:
     """Switch to a smaller package at the renewal: every smaller tier with what it loses and saves."""
     t, tg, pkg = page.terms, page.target, page.package
@@ -394,7 +410,13 @@ def lines_renewal_sentences(o: RenewalOutcome) -> list[str]:
             )
         )
         if a.removed:
-            names = and_more(", ".join(escape(r.name) for r in a.removed[:10]), len(a.removed) - 10)
+            names = ", ".join(escape(r.name) for r in a.removed[:10])
+            if len(a.removed) > 10:
+                names = _(
+                    "{listed} and {more} more (the operator's `licensebot audit export` names them all)",
+                    listed=names,
+                    more=len(a.removed) - 10,
+                )
             out.append(_("They lost this add-on (not their account): {names}.", names=names))
     if o.switch is not None:
         sw = o.switch
@@ -408,10 +430,6 @@ def lines_renewal_sentences(o: RenewalOutcome) -> list[str]:
             )
         )
     return out
-
-
-def package_key() -> str:
-    return PACKAGE_LINE
 
 
 def line_reminder_message(page: LicensePage, ls: LineState, days_before: int) -> Message:
