@@ -5,9 +5,11 @@ Web API stand-in in a process of its own adding --latency to every Web API call 
 once). `/licenses status` requests from an admin of an account of --members members, signed as Slack
 signs them.
 
-1. capacity: closed-loop clients (--clients, one keep-alive connection each) for --calibrate s; the
-   sustained rate is the statuses *answered* (their page reached the response URL) per second, counted
-   until the last answer: not the acks, which run ahead of the answers.
+1. capacity: closed-loop clients (--clients, one keep-alive connection each) for --calibrate s give a
+   first rate: the statuses *answered* (their page reached the response URL) per second, counted until
+   the last answer, not the acks, which run ahead of the answers. Those clients overload the app, whose
+   goodput then falls (the acks take the CPU), so open-loop probes of --probe s at 1.25 to 2 times that
+   rate follow: the capacity is the highest rate whose every request got its page within 1 s.
 2. open-loop rounds at --rates times that capacity (default 0.5, 1 and 2), --seconds each (30): requests
    sent at a fixed rate (a schedule, not a closed loop: Slack does not wait for our answers), so that the
    backlog reaches its steady state. Per request: the ack's latency, and the answer's (from the request
@@ -17,7 +19,9 @@ signs them.
 
 Reported per round: offered and sent req/s, ack p50/p99, pages/s (sustained answers), busy %, answer
 p50/p99 (every answer, busy ones included) and how many came after 3 s, unanswered, server CPU ms per
-request, load average. With --workers N the app is N gunicorn workers (bot/wsgi.py) instead of serve.
+request, load average, "late sends" (requests the client's 64 threads sent more than 0.1 s after their
+slot, all of them waiting for acks: the offered rate is then partly the app's pace) and errors (HTTP
+errors, refused connections). With --workers N the app is N gunicorn workers (bot/wsgi.py) instead of serve.
 
     .venv/bin/python -m bench.answers [--seconds 30] [--rates 0.5,1,2] [--postgres] [--workers 2] [--smoke]
 """
@@ -164,6 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rates", default="0.5,1,2", help="rounds' rates, times the capacity (default 0.5,1,2)")
     parser.add_argument("--calibrate", type=float, default=10.0, help="seconds of the capacity round (default 10)")
     parser.add_argument("--clients", type=int, default=16, help="closed-loop clients of the capacity round")
+    parser.add_argument("--probe", type=float, default=5.0, help="seconds of each capacity probe (default 5)")
     parser.add_argument("--members", type=int, default=1000, help="members of the account (default 1000)")
     parser.add_argument("--latency", type=float, default=0.1, help="seconds the stand-in adds to each Web API call")
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL (a scratch database, dropped after)")
@@ -172,6 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.smoke:
         args.seconds, args.rates, args.calibrate, args.clients, args.members, args.latency = 1, "1", 1, 2, 20, 0.0
+        args.probe = 0.5
     factors = [float(f) for f in args.rates.split(",")]
     now = datetime.now(UTC)
     rows: list[list[object]] = []
@@ -201,7 +207,25 @@ def main(argv: list[str] | None = None) -> int:
                 last = settle(standin, 0.1 if args.smoke else 1.0)
                 pages = sum(1 for _, busy in answers_of(standin).values() if not busy)
                 capacity = pages / max(0.001, (last or time.monotonic()) - began)
-                say(f"capacity: {capacity:.0f} answers/s ({len(cell.latencies)} acks)")
+                say(f"closed loop: {capacity:.0f} answers/s ({len(cell.latencies)} acks)")
+                base = 3 * 10**8
+                # Overloaded closed-loop clients measure a collapsed goodput: probe open-loop rates above it,
+                # each for a few seconds; the capacity is the highest one answered in full within 1 s.
+                first = capacity
+                for step in (1.25, 1.5, 1.75, 2.0):
+                    rate = first * step
+                    standin.clear()
+                    rnd = open_loop(port, rate, args.probe, base)
+                    settle(standin, 0.2 if args.smoke else 1.0)
+                    got = answers_of(standin)
+                    base += len(rnd.sent) + 10
+                    waits = [got[n][0] - t for n, t in rnd.sent.items() if n in got and not got[n][1]]
+                    full = len(waits) == len(rnd.sent) and percentile(waits, 99) < 1.0
+                    say(f"probe {rate:.0f} req/s: {'answered in full' if full else 'not in full'}")
+                    if not full:
+                        break
+                    capacity = rate
+                say(f"capacity: {capacity:.0f} answers/s")
                 base = 0
                 for factor in factors:
                     standin.clear()
@@ -239,6 +263,7 @@ def main(argv: list[str] | None = None) -> int:
                 "unanswered",
                 "CPU ms/req",
                 "load avg",
+                "late sends",
                 "errors",
             ],
             rows,
@@ -270,7 +295,8 @@ def report(factor: float, rnd: Round, answered: dict[int, tuple[float, bool]]) -
         sum(1 for n in rnd.sent if n not in answered),
         f"{rnd.cpu / max(1, len(rnd.sent)) * 1000:.2f}",
         rnd.load,
-        len(rnd.errors) + rnd.late_sends,
+        rnd.late_sends,
+        len(rnd.errors),
     ]
 
 

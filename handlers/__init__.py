@@ -28,6 +28,7 @@ def register(app: App, deps: Deps) -> None:
         retries,
         snooze,
         suggest,
+        switch,
         timezones,
     )
 
@@ -37,6 +38,7 @@ def register(app: App, deps: Deps) -> None:
     consent.register(app, deps)
     reduce.register(app, deps)
     cancel.register(app, deps)
+    switch.register(app, deps)
     deactivate.register(app, deps)
     home.register(app, deps)
     lists.register(app, deps)

@@ -11,6 +11,7 @@ from bot import usecases
 from bot.core.audit import Actor
 from bot.core.errors import UserError
 from bot.core.page import AccountTerms, PendingRequest
+from bot.core.wording import line_label
 from handlers.blocks.messages import Message, cancel_question, cancelled_message, cancelled_post, message
 from handlers.blocks.state import action_value, parse_id
 from handlers.context import Ctx
@@ -26,10 +27,16 @@ def ask(ctx: Ctx) -> None:
     if ctx.require_admin() is None:
         return
     page = usecases.license_page(ctx.deps.db, team=ctx.team, now=ctx.now())
-    if page.pending is None:
+    pending = [ls for ls in page.lines if ls.pending is not None]
+    if not pending:
         ctx.reply(message("There is no pending request to cancel."))
         return
-    ctx.reply(cancel_question(page.pending))
+    if len(pending) == 1 and not page.multi_line:
+        assert page.pending is not None
+        ctx.reply(cancel_question(page.pending))
+        return
+    questions = [cancel_question(ls.pending, line_label(ls.line)) for ls in pending if ls.pending is not None]
+    ctx.reply(message(questions[0]["text"], [b for q in questions for b in q["blocks"]]))
 
 
 def cancel(ctx: Ctx, value: object, *, replace: bool) -> None:

@@ -21,6 +21,7 @@ from handlers import cancel as cancel_feature
 from handlers import consent as consent_feature
 from handlers import deactivate as deactivate_feature
 from handlers import link as link_feature
+from handlers import switch as switch_feature
 from handlers.admins import with_admins_linked
 from handlers.blocks.consent import consent_section
 from handlers.blocks.messages import (
@@ -126,6 +127,7 @@ SUBCOMMANDS: dict[str, SubCommand] = {
     "status": status,
     "reduce": reduce,
     "cancel": cancel,
+    "plan": switch_feature.show_plan,
     "users": users,
     "deactivate": deactivate,
     "reactivate": reactivate,

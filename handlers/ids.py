@@ -29,6 +29,10 @@ class Action(enum.StrEnum):
     SNOOZE = "licenses_snooze"
     """"Remind me later" on an early reminder (handlers/snooze.py)."""
     LINK_WORKSPACE = "licenses_link_workspace"
+    CHOOSE_LINE = "licenses_choose_line"
+    """Remove licenses on an account with several lines: the line (its key in the value)."""
+    OPEN_SWITCH = "licenses_open_switch"
+    CANCEL_SWITCH = "licenses_cancel_switch"
     """App Home of a workspace not linked yet: link it with the code typed above the button."""
     # Inputs inside modals (their values are read from view.state).
     SEATS_INPUT = "licenses_seats_input"
@@ -36,6 +40,7 @@ class Action(enum.StrEnum):
     CONSENT_CHECKBOX = "licenses_consent_checkbox"
     SIGNATURE_INPUT = "licenses_signature_input"
     LINK_CODE_INPUT = "licenses_link_code_input"
+    PACKAGE_INPUT = "licenses_package_input"
 
 
 class View(enum.StrEnum):
@@ -45,6 +50,8 @@ class View(enum.StrEnum):
     DEACTIVATE = "licenses_deactivate_modal"
     CONSENT = "licenses_consent_modal"
     LIST = "licenses_list_modal"
+    CHOOSE_LINE = "licenses_choose_line_modal"
+    SWITCH = "licenses_switch_modal"
 
 
 class Block(enum.StrEnum):
@@ -56,3 +63,4 @@ class Block(enum.StrEnum):
     TEAMLEADER = "licenses_teamleader"
     LINK_CODE = "licenses_link_code"
     ACTIONS = "licenses_actions"
+    PACKAGE = "licenses_package"

@@ -14,12 +14,16 @@ from bot import usecases
 from bot.core import policy
 from bot.core.audit import Actor
 from bot.core.errors import UserError
-from bot.core.page import AccountTerms
+from bot.core.lines import parse_line_key
+from bot.core.page import AccountTerms, LicensePage
+from bot.core.policy import PolicyError
 from bot.core.results import Submitted
 from bot.core.wording import fmt_date
-from handlers.blocks.messages import Message, submitted_message, submitted_post
-from handlers.blocks.modals import ReduceMeta, message_view, reduce_view, seats_value
+from handlers.blocks.lines import CHOOSE_IN_THE_FORM, LINE_GONE, line_choice_view
+from handlers.blocks.messages import Message, message, submitted_message, submitted_post
+from handlers.blocks.modals import ReduceMeta, addon_reduce_view, message_view, reduce_view, seats_value
 from handlers.blocks.page import not_admin_text
+from handlers.blocks.state import action_value
 from handlers.context import Ctx
 from handlers.deps import Deps
 from handlers.errors import after_saving
@@ -32,16 +36,44 @@ TITLE = "Remove user licenses"
 
 
 def open_reduce(ctx: Ctx, trigger_id: str, prefill: str | None = None) -> None:
-    """The Remove user licenses modal (from `/licenses reduce [N]` or the button)."""
+    """The Remove user licenses modal (from `/licenses reduce [N]` or the button); on an account with several
+    license lines it first asks which one."""
 
     def fill() -> dict[str, Any]:
         viewer = ctx.viewer()
         if not viewer.is_admin:
             return message_view(TITLE, not_admin_text(viewer))
         page = usecases.license_page(ctx.deps.db, team=ctx.team, now=ctx.now())
+        if page.multi_line:
+            return line_choice_view(page)
         return reduce_view(page, prefill=policy.parse_seat_count(prefill) if prefill else None)
 
     open_then_fill(ctx, trigger_id, TITLE, fill)
+
+
+def line_view(page: LicensePage, key: str, *, prefill: int | None = None, note: str | None = None) -> dict[str, Any]:
+    """The form that reduces line `key` (the package line's is the original one)."""
+    state = page.line(key)
+    if state is None:
+        return message_view(TITLE, LINE_GONE)
+    if state.line.is_package:
+        return reduce_view(page, prefill=prefill, note=note)
+    return addon_reduce_view(page, state, prefill=prefill, note=note)
+
+
+def choose_line(ctx: Ctx, body: dict[str, Any]) -> None:
+    """A line chosen in the first step: the same modal becomes that line's form."""
+    view_id = str((body.get("view") or {}).get("id") or "")
+    key = str(action_value(body) or "")[:12]
+    if not view_id:  # the button lives in the Remove licenses form only
+        ctx.reply(message(CHOOSE_IN_THE_FORM))
+        return
+    viewer = ctx.viewer()
+    if not viewer.is_admin:
+        content = message_view(TITLE, not_admin_text(viewer))
+    else:
+        content = line_view(usecases.license_page(ctx.deps.db, team=ctx.team, now=ctx.now()), key)
+    ctx.client.views_update(view_id=view_id, view=content)
 
 
 def on_submit(ctx: Ctx, ack: Ack, view: dict[str, Any]) -> None:
@@ -50,6 +82,7 @@ def on_submit(ctx: Ctx, ack: Ack, view: dict[str, Any]) -> None:
     raw = seats_value(view)
     shown = ReduceMeta.load(view.get("private_metadata"))
     try:
+        line = parse_line_key(shown.line) if shown is not None else None
         # Before the ack only what decides it: the target renewal (the account's terms), then the use case.
         target = usecases.request_target(db, team=ctx.team, now=now)
         if shown is not None and shown.renewal != target.renewal:
@@ -58,7 +91,8 @@ def on_submit(ctx: Ctx, ack: Ack, view: dict[str, Any]) -> None:
                 f"The deadline for the renewal of {fmt_date(shown.renewal)} passed while this form was open: "
                 f"the request now applies to the renewal of {fmt_date(page.target.renewal)}. Check and submit again."
             )
-            ack(response_action="update", view=reduce_view(page, prefill=policy.parse_seat_count(raw), note=note))
+            updated = line_view(page, shown.line, prefill=policy.parse_seat_count(raw), note=note)
+            ack(response_action="update", view=updated)
             return
         done = usecases.submit_reduction(
             db,
@@ -67,7 +101,11 @@ def on_submit(ctx: Ctx, ack: Ack, view: dict[str, Any]) -> None:
             seats=raw,
             now=now,
             announce=partial(announcements, ctx.user),
+            line=line,
         )
+    except PolicyError as exc:
+        ack(response_action="errors", errors={Block.SEATS: str(exc)})
+        return
     except UserError as exc:  # Invalid, Conflict (a pending request exists), NotAllowed, NotFound
         ack(response_action="errors", errors={Block.SEATS: exc.message})
         return
@@ -95,6 +133,12 @@ def register(app: App, deps: Deps) -> None:
     def open_button(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
         ack()
         open_reduce(Ctx.of(deps, context, client), str(body.get("trigger_id") or ""))
+
+    @app.action(Action.CHOOSE_LINE)
+    def choose(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+        ack()
+        ctx = Ctx.of(deps, context, client)
+        later(ctx, lambda: choose_line(ctx, body))
 
     @app.view(View.REDUCE)
     def submit(ack: Ack, view: dict[str, Any], context: BoltContext, client: WebClient) -> None:

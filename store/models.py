@@ -105,6 +105,8 @@ class Account(Base):
     next_tick_at: Mapped[datetime | None] = mapped_column(index=True)
     """When the background handler next looks at this account; None: at once (`queries.wake` sets now)."""
     slack_uninstalled_at: Mapped[datetime | None]
+    package_tier_id: Mapped[int | None] = mapped_column(ForeignKey("package_tiers.id"))
+    """The account's package in the operator's catalog (None: none named; the package line still counts)."""
     """OAuth mode: when the workspace uninstalled the app or revoked its tokens (None: installed, or
     single-workspace mode). Its messages wait in the outbox until it is installed again."""
     created_at: Mapped[datetime]
@@ -162,19 +164,28 @@ class ReductionRequest(Base):
     __table_args__ = (
         CheckConstraint(_in("status", RequestStatus), name="status"),
         CheckConstraint("seats_removed >= 1", name="seats_removed_positive"),
-        # At most one pending request per account and renewal, enforced by the database.
+        # At most one pending request per line (the package line: line_id NULL), enforced by the database.
         Index(
             "uq_reduction_requests_one_pending",
             "account_id",
             "renewal_date",
             unique=True,
-            sqlite_where=text("status = 'pending'"),
-            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending' AND line_id IS NULL"),
+            postgresql_where=text("status = 'pending' AND line_id IS NULL"),
+        ),
+        Index(
+            "uq_reduction_requests_one_pending_line",
+            "line_id",
+            unique=True,
+            sqlite_where=text("status = 'pending' AND line_id IS NOT NULL"),
+            postgresql_where=text("status = 'pending' AND line_id IS NOT NULL"),
         ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    line_id: Mapped[int | None] = mapped_column(ForeignKey("license_lines.id"))
+    """The add-on line it reduces; None: the package's user licenses."""
     seats_removed: Mapped[int] = mapped_column(Integer)
     seats_before: Mapped[int] = mapped_column(Integer)
     renewal_date: Mapped[date] = mapped_column(Date)
@@ -458,3 +469,6 @@ class LinkAttempt(Base):
     team_id: Mapped[str] = mapped_column(String(32))
     user_id: Mapped[str] = mapped_column(String(32))
     at: Mapped[datetime]
+
+
+from store import models_lines as _lines  # noqa: E402, F401  (the line tables join the same metadata)

@@ -24,7 +24,8 @@ from bot.core.page import PREVIEW, AccountTerms, LicensePage, PendingRequest, Te
 from bot.core.policy import Plan
 from bot.core.results import Person, Viewer
 from bot.core.statuses import ConsentStatus, MemberStatus, RequestStatus, TeamleaderStatus
-from store import models
+from store import lines, models
+from store.models_lines import LicenseLine as LineRow
 from store.queries import not_linked
 
 A = models.Account.__table__
@@ -34,7 +35,10 @@ R = models.ReductionRequest.__table__
 T = models.TeamleaderConnection.__table__
 ACTIVE = MemberStatus.ACTIVE.value
 
-ACCOUNT = select(A).where(A.c.slack_team_id == bindparam("team"))
+L = LineRow.__table__
+HAS_ADDONS = select(L.c.id).where(L.c.account_id == A.c.id).exists().label("has_addons")
+ACCOUNT = select(A, HAS_ADDONS).where(A.c.slack_team_id == bindparam("team"))
+"""The account, and whether it has add-on lines (most have none: then the page reads nothing more for them)."""
 _PERSON = (M.c.id, M.c.name, M.c.email, M.c.slack_user_id, M.c.is_admin, M.c.status, M.c.added_at)
 VIEWER = select(*_PERSON).where(M.c.account_id == bindparam("account"), M.c.slack_user_id == bindparam("user"))
 _CONSENTED = (
@@ -59,7 +63,7 @@ NEWEST = (
 )
 PENDING = (
     select(R.c.id, R.c.seats_removed, R.c.renewal_date, R.c.requested_by, R.c.created_at)
-    .where(R.c.account_id == bindparam("account"), R.c.status == RequestStatus.PENDING.value)
+    .where(R.c.account_id == bindparam("account"), R.c.line_id.is_(None), R.c.status == RequestStatus.PENDING.value)
     .order_by(R.c.renewal_date)
     .limit(1)
 )
@@ -168,4 +172,6 @@ def page_of_row(
         preview=preview,
         unreachable_admins=tuple(a.name for a in admins if a.slack_user_id is None),
         unknown_added=int(unknown or 0),
+        addons=lines.addons_of(s, account.id, terms.plan, preview=preview) if account.has_addons else (),
+        package=lines.package_of(s, account.id, account.package_tier_id, terms),
     )

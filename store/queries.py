@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import bindparam, func, literal, select
 from sqlalchemy.orm import Session
 
 from bot.core import policy
@@ -19,7 +19,7 @@ from bot.core.errors import NotFound
 from bot.core.page import PREVIEW, AccountTerms, LicensePage, PendingRequest, TeamleaderLink, build_page, new_seat_count
 from bot.core.policy import Plan
 from bot.core.statuses import ConsentStatus, DeactivatedHow, MemberStatus, RequestStatus, TeamleaderStatus
-from store import models
+from store import lines, models
 
 
 def wake(account: models.Account, now: datetime) -> None:
@@ -92,34 +92,44 @@ def policy_members(s: Session, account_id: int, *, active_only: bool = False) ->
     ]
 
 
+_M, _C = models.Member.__table__, models.AdminConsent.__table__
+_OF_ACCOUNT = (_M.c.account_id == bindparam("account"), _M.c.status == MemberStatus.ACTIVE.value)
+_ROSTER_ACTIVE = select(func.count()).select_from(_M).where(*_OF_ACCOUNT)
+_ROSTER_ADMINS = select(
+    _M.c.id,
+    _M.c.name,
+    _M.c.added_at,
+    _M.c.is_admin,
+    select(_C.c.id)
+    .where(_C.c.member_id == _M.c.id, _C.c.status == ConsentStatus.GRANTED.value)
+    .exists()
+    .label("consented"),
+).where(*_OF_ACCOUNT, _M.c.is_admin.is_(True))
+_ROSTER_NEWEST = (
+    select(_M.c.id, _M.c.name, _M.c.added_at, _M.c.is_admin, literal(False).label("consented"))
+    .where(*_OF_ACCOUNT, _M.c.is_admin.is_(False))
+    .order_by(_M.c.added_at.desc(), _M.c.id.desc())
+    .limit(bindparam("depth"))
+)
+"""roster_of's statements, built once (every page, submission and renewal reads them: no statement
+building per call; store/page_reads.py does the same for the page)."""
+
+
 def roster_of(s: Session, account_id: int, new_seat_count: int | None, preview: int | None = None) -> policy.Roster:
     """The active members the seat rules need when the seat count goes to `new_seat_count` (None: stays):
     how many are active, every active admin (with their consent) and the `policy.roster_depth` most recently
     added others (with `preview`: enough of them to list the first `preview` chosen): a few rows, whatever
     the size of the account."""
-    m, c = models.Member, models.AdminConsent
-    of_account = (m.account_id == account_id, m.status == MemberStatus.ACTIVE.value)
-    active = s.scalar(select(func.count()).select_from(m).where(*of_account)) or 0
-    consented = (
-        select(c.id).where(c.member_id == m.id, c.status == ConsentStatus.GRANTED.value).exists().label("consented")
-    )
-    admins = s.execute(select(m.id, m.name, m.added_at, m.is_admin, consented).where(*of_account, m.is_admin)).all()
+    key = {"account": account_id}  # through the session: its pending changes are flushed first
+    active = s.execute(_ROSTER_ACTIVE, key).scalar() or 0
+    admins = s.execute(_ROSTER_ADMINS, key).all()
     depth = policy.roster_depth(active, len(admins), new_seat_count, preview)
-    newest = (
-        s.execute(
-            select(m.id, m.name, m.added_at, m.is_admin, literal(False).label("consented"))
-            .where(*of_account, m.is_admin.is_(False))
-            .order_by(m.added_at.desc(), m.id.desc())
-            .limit(depth)
-        ).all()
-        if depth
-        else []
-    )
+    newest = s.execute(_ROSTER_NEWEST, {**key, "depth": depth}).all() if depth else []
     rows = sorted([*admins, *newest], key=lambda r: (r.added_at, r.id))
     return policy.Roster(
         active=active,
         members=tuple(
-            policy.Member(id=r.id, name=r.name, added_at=r.added_at, is_admin=r.is_admin, consented=r.consented)
+            policy.Member(id=r.id, name=r.name, added_at=r.added_at, is_admin=r.is_admin, consented=bool(r.consented))
             for r in rows
         ),
     )
@@ -130,6 +140,7 @@ def pending_row(s: Session, account_id: int) -> models.ReductionRequest | None:
         select(models.ReductionRequest)
         .where(
             models.ReductionRequest.account_id == account_id,
+            models.ReductionRequest.line_id.is_(None),  # the package line's (an add-on line's: store/lines.py)
             models.ReductionRequest.status == RequestStatus.PENDING.value,
         )
         .order_by(models.ReductionRequest.renewal_date)
@@ -248,6 +259,8 @@ def page_of(
         preview=preview,
         unreachable_admins=unreachable_admins(s, account.id),
         unknown_added=int(unknown or 0),
+        addons=lines.addons_of(s, account.id, terms.plan, preview=preview),
+        package=lines.package_of(s, account.id, account.package_tier_id, terms),
     )
 
 

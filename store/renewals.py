@@ -31,6 +31,7 @@ def applying_request(s: Session, account: models.Account, renewal: date) -> mode
         select(r)
         .where(
             r.account_id == account.id,
+            r.line_id.is_(None),  # the package line's (an add-on line's: bot/worker/line_renewal.py)
             r.renewal_date <= renewal,
             or_(r.status == RequestStatus.PENDING.value, in_progress),
         )

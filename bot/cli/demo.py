@@ -25,6 +25,7 @@ from typing import Any
 import pendulum
 
 from bot import usecases
+from bot.cli import demo_lines
 from bot.cli.wiring import slack_notices
 from bot.cli.worker import render_pass
 from bot.core import policy
@@ -357,6 +358,7 @@ STEPS: list[tuple[str, Step]] = [
     ("Ann deactivates Chloé by hand", ann_deactivates_a_user),
     ("The day after the renewal the worker processes it", the_worker_processes_the_renewal),
     ("After the renewal Ann opens the app's Home tab", ann_opens_the_home_tab),
+    *demo_lines.STEPS,
 ]
 
 

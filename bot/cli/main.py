@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bot import usecases
-from bot.cli import audit, consents, logs, secrets, serve, teamleader, worker
+from bot.cli import audit, consents, lines, logs, secrets, serve, teamleader, worker
 from bot.cli.args import Parser, instant, iso_date, now_of, open_db, whole
 from bot.cli.output import printable_output
 from bot.cli.text import render_outbox, render_page
@@ -20,6 +20,7 @@ from bot.core.members_csv import parse_members_csv
 from bot.core.policy import PolicyError
 from bot.usecases import linking, workspaces
 from bot.usecases.admin_links import link_admins
+from bot.usecases.lines import set_package
 from bot.worker.outbox import outbox_status
 from store.db import Database, StoreError, database_url, upgrade
 
@@ -77,8 +78,14 @@ def cmd_account_link_code(args: argparse.Namespace) -> int:
 
 def cmd_account_set(args: argparse.Namespace) -> int:
     word = slack_notices().request_changed
-    diff = usecases.update_account(open_db(args), team=args.team, changes=_changes(args), now=now_of(args), word=word)
+    db = open_db(args)
+    if args.package is not None:
+        tier = set_package(db, team=args.team, name=args.package, now=now_of(args))
+        print(f"account {args.team}: package={tier.name} (price_per_seat={tier.price_per_seat})")
+    diff = usecases.update_account(db, team=args.team, changes=_changes(args), now=now_of(args), word=word)
     pending = diff.pop("pending_request", None)
+    if args.package is not None and not diff:
+        return 0
     print(f"account {args.team}: " + (", ".join(f"{k}={v}" for k, v in diff.items()) if diff else "nothing changed"))
     if pending:
         print(f"account {args.team}: {pending}; the admins are told in Slack")
@@ -193,14 +200,19 @@ def build_parser() -> argparse.ArgumentParser:
     link.set_defaults(func=cmd_account_link_code)
     change = account.add_parser("set", help="change an account's settings")
     _account_options(change, required=False)
+    change.add_argument(
+        "--package", metavar="NAME", help="the account's package from the catalog (`licensebot package list`)"
+    )
     change.set_defaults(func=cmd_account_set)
 
     users = sub.add_parser("users", help="the account's users").add_subparsers(dest="users_command", metavar="ACTION")
     users.required = True
     imp = users.add_parser(
         "import",
-        help="add or update users from a CSV file (email,name,slack_user_id,admin,added_on)",
-        description="Upsert users by email. A bad row is reported with its line number and nothing is written.",
+        help="add or update users from a CSV file (email,name,slack_user_id,admin,added_on[,addons])",
+        description="Upsert users by email. A bad row is reported with its line number and nothing is written. "
+        "The optional addons column names the add-on lines a user holds (separated by ';'); with it, each "
+        "row's add-ons become exactly those; without it, add-on assignments stay as they are.",
     )
     imp.add_argument("--team", required=True)
     imp.add_argument("--now", type=instant, help="pretend it is this instant (ISO-8601)")
@@ -231,7 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(func=cmd_demo)
 
-    for feature in (serve, worker, consents, audit, teamleader, secrets):
+    for feature in (serve, worker, consents, audit, teamleader, secrets, lines):
         feature.add_commands(sub)
     return parser
 

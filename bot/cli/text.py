@@ -7,6 +7,8 @@ from bot.core.wording import (
     deadline_phrase,
     fmt_date,
     last_sync_line,
+    line_label,
+    lost_features_phrase,
     money,
     plural,
     reconnect_banner,
@@ -70,10 +72,46 @@ def render_page(page: LicensePage) -> str:
             )
     elif d is not None:
         lines.append("  to deactivate    nobody: active users fit the new number of licenses")
+    lines.extend(_lines_and_package(page))
     lines.append(
         "  note             deactivating users does not lower the number of licenses; only a reduction request does"
     )
     return "\n".join(lines)
+
+
+def _lines_and_package(page: LicensePage) -> list[str]:
+    """The package and every license line (nothing for an account with just its package's user licenses)."""
+    t, out = page.terms, []
+    pkg = page.package
+    if pkg is not None and pkg.tier is not None:
+        out.append(f"  package          {pkg.tier.name} (rank {pkg.tier.rank})")
+        if pkg.pending is not None:
+            sw = pkg.pending
+            out.append(
+                f"  package switch   #{sw.id}: to {sw.to_tier.name} at the renewal of {fmt_date(sw.renewal)}, "
+                f"asked by {sw.requested_by}; loses: {lost_features_phrase(pkg.lost_features)}"
+            )
+            if pkg.saving is not None:
+                out.append(f"                   saving {money(pkg.saving, t.currency)} per {t.plan.value} period")
+    if not page.addons:
+        return out
+    out.append(f"  license lines    {len(page.lines)}:")
+    for ls in page.lines:
+        ln = ls.line
+        line = f"    {ln.key:<8} {line_label(ln)}: {ln.licensed} licensed, {ls.assigned} assigned, {ls.unused} unused"
+        if ls.pending is not None:
+            line += (
+                f"; pending #{ls.pending.id}: remove {plural(ls.pending.seats_removed, 'license')} at the renewal of "
+                f"{fmt_date(ls.pending.renewal)} ({ln.licensed} -> {ls.new_seat_count})"
+            )
+            if ls.saving is not None:
+                line += f", saving {money(ls.saving, t.currency)} per {t.plan.value} period"
+        out.append(line)
+        d = ls.deactivation
+        if not ln.is_package and d is not None and d.total:
+            names = ", ".join(m.name for m in d.chosen) + (f" and {d.more} more" if d.more else "")
+            out.append(f"             lose the add-on automatically (newest first): {names}")
+    return out
 
 
 def render_outbox(status: OutboxStatus) -> str | None:

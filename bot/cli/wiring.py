@@ -28,6 +28,7 @@ from bot.worker.ports import Notices
 from bot.worker.sender import DEFAULT_THREADS, Sender
 from bot.worker.timezones import refresh_timezones
 from handlers.app import Settings
+from handlers.blocks import lines as line_blocks
 from handlers.blocks import notices
 from handlers.directory import SlackTimezones
 from handlers.webapi import SlackDirectory, SlackPoster, TeamPosters, make_client
@@ -124,6 +125,7 @@ def slack_notices() -> Notices:
         renewal_summary=notices.renewal_summary_message,
         teamleader_reconnect=notices.teamleader_reconnect_message,
         request_changed=notices.request_changed_message,
+        line_reminder=line_blocks.line_reminder_message,
     )
 
 

@@ -62,8 +62,16 @@ def _lines(report: PassReport) -> Iterator[str]:
             continue
         for r in a.renewals:
             late = " LATE" if r.late else ""
+            for a_line in r.addons:
+                yield (
+                    f"{who}: renewal of {fmt_date(r.renewal)}: {a_line.line}: request #{a_line.request_id} applied, "
+                    f"{a_line.seats_before} -> {a_line.seats_after} licenses, {len(a_line.removed)} lost the add-on"
+                )
+            if r.switch is not None:
+                yield f"{who}: renewal of {fmt_date(r.renewal)}: package {r.switch.from_tier} -> {r.switch.to_tier}"
             if r.request_id is None:
-                yield f"{who}: renewal of {fmt_date(r.renewal)} processed{late}: no request, nothing changed"
+                nothing = "" if r.changed else ": no request, nothing changed"
+                yield f"{who}: renewal of {fmt_date(r.renewal)} processed{late}{nothing}"
                 continue
             yield (
                 f"{who}: renewal of {fmt_date(r.renewal)} processed{late}: request #{r.request_id} applied, "

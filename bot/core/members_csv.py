@@ -15,6 +15,9 @@ from bot.core.ids import USER_ID
 from bot.core.text import clean_name
 
 COLUMNS = ("email", "name", "slack_user_id", "admin", "added_on")
+ADDONS = "addons"
+"""The optional column of add-on lines a user holds, by line name, separated by `;` (empty: none). Without the
+column an import leaves add-on assignments as they are; with it, each row's add-ons become exactly those."""
 REQUIRED = ("email", "name", "admin", "added_on")
 TRUE = {"yes", "true", "1", "y"}
 FALSE = {"no", "false", "0", "n"}
@@ -29,6 +32,8 @@ class MemberRow:
     slack_user_id: str | None
     admin: bool
     added_at: datetime
+    addons: tuple[str, ...] | None = None
+    """The add-on lines (by name) the user holds; None: the file has no `addons` column."""
 
 
 def parse_added_on(text: str, timezone: str) -> datetime:
@@ -93,5 +98,10 @@ def parse_members_csv(content: str, timezone: str, *, now: datetime | None = Non
         seen[email] = line
         if slack_id is not None:
             seen_slack[slack_id] = line
-        rows.append(MemberRow(line, email, name, slack_id, flag in TRUE, added))
+        addons = None
+        if ADDONS in header:
+            addons = tuple(dict.fromkeys(" ".join(a.split()) for a in values.get(ADDONS, "").split(";") if a.strip()))
+            if any(len(a) > 120 for a in addons):
+                raise UserError(f"line {line}: an add-on line name is longer than 120 characters")
+        rows.append(MemberRow(line, email, name, slack_id, flag in TRUE, added, addons))
     return rows

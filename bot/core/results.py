@@ -9,6 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from bot.core import policy
+from bot.core.lines import LicenseLine
 from bot.core.page import LicensePage, PendingRequest
 
 
@@ -21,6 +22,8 @@ class Submitted:
     saving: Decimal | None
     announced: str | None = None
     """The outbox key of the messages announcing it (queued with it), when any."""
+    line: LicenseLine | None = None
+    """The add-on line it reduces (None: the package's user licenses)."""
 
 
 @dataclass(frozen=True)
@@ -48,10 +51,14 @@ class ImportResult:
     """Rows naming a deactivated member: left deactivated (reactivating is its own step, seat count checked)."""
     admin_removed: tuple[str, ...] = ()
     """Admins whose admin flag the file removed (each had given written consent)."""
+    addons_assigned: int = 0
+    addons_removed: int = 0
 
     @property
     def summary(self) -> str:
         line = f"{policy.plural_of(self.rows, 'row')}, {self.added} added, {self.updated} updated"
+        if self.addons_assigned or self.addons_removed:
+            line += f", add-on licenses: {self.addons_assigned} assigned, {self.addons_removed} taken away"
         if self.admin_removed:
             line += f", admin rights removed from {', '.join(self.admin_removed)} (with their written consent)"
         if self.inactive:
@@ -71,6 +78,26 @@ class Deactivated:
 
 
 @dataclass(frozen=True)
+class LineRenewal:
+    """What a renewal did to one add-on line: its count dropped, the newest holders lost the add-on."""
+
+    line: str
+    request_id: int
+    seats_before: int
+    seats_after: int
+    removed: tuple[Deactivated, ...]
+    """Who lost the add-on (not the account), newest assignment first."""
+
+
+@dataclass(frozen=True)
+class SwitchApplied:
+    change_id: int
+    from_tier: str
+    to_tier: str
+    lost_features: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class RenewalOutcome:
     """What processing a renewal did (the summary message and the tick report are built from it)."""
 
@@ -87,10 +114,12 @@ class RenewalOutcome:
     unresolved: int
     """Users still over the new count: only admins without consent (or the last admin) were left."""
     active_after: int
+    addons: tuple[LineRenewal, ...] = ()
+    switch: SwitchApplied | None = None
 
     @property
     def changed(self) -> bool:
-        return self.request_id is not None
+        return self.request_id is not None or bool(self.addons) or self.switch is not None
 
 
 @dataclass(frozen=True)

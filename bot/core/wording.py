@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pendulum
 
+from bot.core.lines import LicenseLine
 from bot.core.page import TeamleaderLink
 from bot.core.policy import UNKNOWN_ADDED
 
@@ -88,3 +89,14 @@ def unreachable_line(names: tuple[str, ...], shown: int = 5) -> str:
         f"{listed} ({plural(len(names), 'admin')}) {verb} no Slack user licensebot can find (by Slack id or email): "
         "no reminders reach them in Slack. Give them a slack_user_id (users import) or the same email in Slack."
     )
+
+
+def line_label(line: LicenseLine) -> str:
+    """A license line as people read it: "User licenses (Grow package)", "Lead capture Booster · Beyond users"."""
+    if not line.is_package:
+        return line.name
+    return f"User licenses ({line.name} package)" if line.name else "User licenses"
+
+
+def lost_features_phrase(features: tuple[str, ...]) -> str:
+    return ", ".join(features) if features else "no feature the catalog lists"

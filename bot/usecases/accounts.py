@@ -18,7 +18,7 @@ from bot.core.policy import Plan
 from bot.core.text import clean_name
 from bot.usecases.common import check_team_id, require_admin, require_operator
 from bot.usecases.linking import placeholder_team
-from bot.usecases.pending import Word, reconcile_pending
+from bot.usecases.pending import Word, reconcile_pending, retarget_lines
 from bot.usecases.ports import Announce, Database
 from bot.worker import outbox
 from store import models
@@ -158,6 +158,9 @@ def update_account(
             change = reconcile_pending(s, account, seats_before, now, word, schedule_changed=moved)
             if change is not None:
                 diff["pending_request"] = change.summary
+            lines_moved = retarget_lines(s, account, now) if moved else []
+            if lines_moved:
+                diff["pending_lines"] = "; ".join(lines_moved)
             account.updated_at = now
             wake(account, now)
             audit(s, account.id, actor, AuditAction.ACCOUNT_CHANGED, now, **diff)

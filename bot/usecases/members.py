@@ -16,6 +16,7 @@ from bot.core.members_csv import MemberRow
 from bot.core.results import DeactivationResult, ImportResult
 from bot.core.statuses import DeactivatedHow, MemberStatus
 from bot.usecases.common import require_admin, require_operator
+from bot.usecases.line_members import import_assignments
 from bot.usecases.ports import Announce, Database
 from bot.worker import outbox
 from store import models, queries
@@ -97,8 +98,11 @@ def import_members(
                     member.updated_at = now
                     updated += 1
             s.flush()
+            assigned, unassigned = import_assignments(s, account.id, rows, now)
             wake(account, now)
             details: dict[str, object] = {"added": added, "updated": updated, "rows": len(rows)}
+            if assigned or unassigned:
+                details["addons_assigned"], details["addons_removed"] = assigned, unassigned
             if demoted:
                 details["admin_removed"] = demoted
             if inactive:
@@ -107,7 +111,13 @@ def import_members(
     except Clash as exc:
         raise UserError(f"the file clashes with members already stored (a Slack user id used twice?): {exc}") from None
     return ImportResult(
-        rows=len(rows), added=added, updated=updated, inactive=tuple(inactive), admin_removed=tuple(demoted)
+        rows=len(rows),
+        added=added,
+        updated=updated,
+        inactive=tuple(inactive),
+        admin_removed=tuple(demoted),
+        addons_assigned=assigned,
+        addons_removed=unassigned,
     )
 
 

@@ -8,19 +8,21 @@ from bot.core import policy
 from bot.core.audit import ActivityEntry
 from bot.core.page import LicensePage
 from bot.usecases.ports import Database
-from store import queries
+from store import page_reads, queries
 
 
 def license_page(db: Database, *, team: str, now: datetime) -> LicensePage:
+    """The license page (the prebuilt reads of store/page_reads.py: a modal's, a submission's)."""
     with db.transaction(read_only=True) as s:
-        account = queries.load_account(s, team)
-        return queries.page_of(s, account, now, teamleader=queries.teamleader_link(s, account.id))
+        account = page_reads.account_row(s, team)
+        return page_reads.page_of_row(s, account, now, page_reads.admin_rows(s, account.id))
 
 
 def request_target(db: Database, *, team: str, now: datetime) -> policy.Target:
-    """The renewal a reduction requested at `now` applies to: the account's terms only, no members."""
+    """The renewal a reduction requested at `now` applies to: the account's terms only, no members (before a
+    submission's ack: one prebuilt read)."""
     with db.transaction(read_only=True) as s:
-        terms = queries.terms_of(queries.load_account(s, team))
+        terms = page_reads.terms_of_row(page_reads.account_row(s, team))
     return policy.request_target(terms.anchor, terms.plan, now, terms.timezone)
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.core import policy
@@ -19,8 +20,10 @@ from bot.core.audit import MessageKind
 from bot.core.errors import Conflict
 from bot.core.policy import Plan, Rebase
 from bot.core.results import RequestChange
+from bot.core.statuses import RequestStatus
 from bot.worker.outbox import queue, recipients
 from store import models
+from store.models_lines import PackageChange
 from store.queries import pending_row, roster_of
 
 Word = Callable[[RequestChange], dict[str, Any]]
@@ -104,3 +107,31 @@ def reconcile_pending(
         now=now,
     )
     return change
+
+
+def retarget_lines(s: Session, account: models.Account, now: datetime) -> list[str]:
+    """After the renewal schedule moved: the add-on lines' pending requests and the pending package switch
+    follow the same rule as the package line's request (`retarget_request`). What moved, one phrase each."""
+    r, c = models.ReductionRequest, PackageChange
+    rows: list[Any] = list(
+        s.scalars(
+            select(r).where(r.account_id == account.id, r.line_id.is_not(None), r.status == RequestStatus.PENDING.value)
+        )
+    )
+    rows += list(s.scalars(select(c).where(c.account_id == account.id, c.status == RequestStatus.PENDING.value)))
+    moved = []
+    for row in rows:
+        target = policy.retarget_request(
+            row.renewal_date,
+            row.created_at,
+            account.renewal_anchor,
+            Plan(account.plan),
+            now,
+            account.timezone,
+            account.last_processed_renewal,
+        )
+        if target is not None and target.renewal != row.renewal_date:
+            what = f"switch #{row.id}" if isinstance(row, PackageChange) else f"request #{row.id}"
+            moved.append(f"{what} moves to the renewal of {target.renewal.isoformat()}")
+            row.renewal_date, row.updated_at = target.renewal, now
+    return moved

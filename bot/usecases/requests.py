@@ -5,18 +5,22 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from bot.core import policy
+from sqlalchemy.orm import Session
+
+from bot.core import lines, policy
 from bot.core.audit import Actor, AuditAction, MessageKind
 from bot.core.errors import Conflict, Invalid, NotFound
+from bot.core.lines import LicenseLine
 from bot.core.page import PREVIEW, PendingRequest
 from bot.core.results import Submitted
 from bot.core.statuses import RequestStatus
 from bot.usecases.common import require_admin
 from bot.usecases.ports import Announce, Database
 from bot.worker import outbox
+from store import lines as line_store
 from store import models
 from store.db import Clash
-from store.queries import as_pending, audit, load_account, pending_of, pending_row, roster_of, terms_of, wake
+from store.queries import audit, load_account, pending_of, pending_row, roster_of, terms_of, wake
 
 
 def submit_reduction(
@@ -27,31 +31,41 @@ def submit_reduction(
     seats: object,
     now: datetime,
     announce: Announce[Submitted] | None = None,
+    line: int | None = None,
 ) -> Submitted:
-    """Request to remove `seats` licenses at the next renewal whose deadline has not passed; `announce`
-    words the messages that tell about it, queued in the outbox with it."""
+    """Request to remove `seats` licenses of a line (`line`: an add-on line's id; None: the package's user
+    licenses) at the next renewal whose deadline has not passed; `announce` words the messages that tell
+    about it, queued in the outbox with it."""
     try:
         with db.transaction() as s:
             account = load_account(s, team, lock=True)
             require_admin(s, account, actor)
+            addon = _addon(s, account.id, line)
+            licensed = addon.licensed if addon else account.licensed_seats
             n = policy.parse_seat_count(seats)
-            new_count = policy.seats_after(account.licensed_seats, n) if n is not None and n > 0 else None
+            new_count = policy.seats_after(licensed, n) if n is not None and n > 0 else None
             # every admin (all that validation reads) and the first PREVIEW the renewal would take, whatever
-            # the shortfall: the messages name those and count the rest ("and N more")
-            roster = roster_of(s, account.id, new_count, PREVIEW)
-            problems = policy.validate_reduction(seats, account.licensed_seats, roster.members)
+            # the shortfall: the messages name those and count the rest ("and N more"); an add-on line protects
+            # nobody, its holders are plain
+            roster = (
+                line_store.addon_roster(s, line, new_count, PREVIEW)
+                if line
+                else roster_of(s, account.id, new_count, PREVIEW)
+            )
+            problems = policy.validate_reduction(seats, licensed, roster.members)
             if problems:
                 raise Invalid(problems)
             assert n is not None and new_count is not None
-            existing = pending_of(s, account.id)
+            existing = _pending_of_line(s, account.id, line)
             if existing is not None:
-                raise Conflict(_existing_message(existing))
+                raise Conflict(_existing_message(existing, addon))
             terms = terms_of(account)
             target = policy.request_target(terms.anchor, terms.plan, now, terms.timezone)
             row = models.ReductionRequest(
                 account_id=account.id,
+                line_id=line,
                 seats_removed=n,
-                seats_before=account.licensed_seats,
+                seats_before=licensed,
                 renewal_date=target.renewal,
                 requested_by=actor.label,
                 status=RequestStatus.PENDING.value,
@@ -70,13 +84,19 @@ def submit_reduction(
                 request=row.id,
                 seats_removed=n,
                 renewal=str(target.renewal),
+                **({"line": line, "line_name": addon.name} if addon else {}),
             )
             done = Submitted(
-                request=as_pending(row),
+                request=line_store.as_pending_line(row),
                 target=target,
                 new_seat_count=new_count,
                 deactivation=policy.automatic_deactivations(roster, new_count, preview=PREVIEW),
-                saving=policy.saving(n, terms.price_per_seat, terms.plan),
+                saving=(
+                    lines.line_saving(n, addon, terms.plan)
+                    if addon
+                    else policy.saving(n, terms.price_per_seat, terms.plan)
+                ),
+                line=addon,
             )
             if announce is None:
                 return done
@@ -88,9 +108,10 @@ def submit_reduction(
         # Another submission won the race: the database allows one pending request per renewal.
         with db.transaction() as s:
             account = load_account(s, team)
-            existing = pending_of(s, account.id)
+            addon = _addon(s, account.id, line)
+            existing = _pending_of_line(s, account.id, line)
         raise Conflict(
-            _existing_message(existing)
+            _existing_message(existing, addon)
             if existing
             else "a request was submitted at the same time; look at the license page"
         ) from None
@@ -105,12 +126,12 @@ def cancel_request(
     request_id: int | None = None,
     announce: Announce[PendingRequest] | None = None,
 ) -> PendingRequest:
-    """Cancel the pending request (until the renewal is processed it stays cancellable); `announce` words
-    the messages that tell about it, queued in the outbox with it."""
+    """Cancel a pending request (until the renewal is processed it stays cancellable): `request_id`, or the
+    package line's; `announce` words the messages that tell about it, queued in the outbox with it."""
     with db.transaction() as s:
         account = load_account(s, team, lock=True)
         require_admin(s, account, actor)
-        row = pending_row(s, account.id)
+        row = pending_row(s, account.id) if request_id is None else _pending_by_id(s, account.id, request_id)
         if row is None or (request_id is not None and row.id != request_id):
             raise NotFound(
                 "There is no pending license reduction to cancel (it may have been cancelled or applied already)."
@@ -129,8 +150,9 @@ def cancel_request(
             request=row.id,
             seats_removed=row.seats_removed,
             renewal=str(row.renewal_date),
+            **({"line": row.line_id} if row.line_id else {}),
         )
-        cancelled = as_pending(row)
+        cancelled = line_store.as_pending_line(row)
         if announce is None:
             return cancelled
         messages = announce(cancelled, terms_of(account))
@@ -140,9 +162,34 @@ def cancel_request(
         return replace(cancelled, announced=key)
 
 
-def _existing_message(existing: PendingRequest) -> str:
+def _addon(s: Session, account_id: int, line: int | None) -> LicenseLine | None:
+    """The add-on line `line` of the account (None: the package line); NotFound when it has no such line."""
+    if line is None:
+        return None
+    row = line_store.addon_row(s, account_id, line, lock=True)
+    if row is None:
+        raise NotFound(f"This account has no license line {line}; look at the license page.")
+    return line_store.as_line(row)
+
+
+def _pending_of_line(s: Session, account_id: int, line: int | None) -> PendingRequest | None:
+    if line is None:
+        return pending_of(s, account_id)
+    row = line_store.pending_line_row(s, line)
+    return line_store.as_pending_line(row) if row else None
+
+
+def _pending_by_id(s: Session, account_id: int, request_id: int) -> models.ReductionRequest | None:
+    row = s.get(models.ReductionRequest, request_id)
+    if row is None or row.account_id != account_id or row.status != RequestStatus.PENDING.value:
+        return None
+    return row
+
+
+def _existing_message(existing: PendingRequest, line: LicenseLine | None = None) -> str:
+    of = f" of {line.name}" if line else ""
     return (
-        f"A request to remove {existing.seats_removed} license{'s' if existing.seats_removed != 1 else ''} "
+        f"A request to remove {existing.seats_removed} license{'s' if existing.seats_removed != 1 else ''}{of} "
         f"at the renewal of {existing.renewal.isoformat()} is already pending (request #{existing.id}). "
         "Cancel it first (`/licenses cancel`), then request the number you want."
     )

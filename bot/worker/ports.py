@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bot.core.errors import Unavailable
-from bot.core.page import AccountTerms, LicensePage, TeamleaderLink
+from bot.core.page import AccountTerms, LicensePage, LineState, TeamleaderLink
 from bot.core.results import ReminderNote, RenewalOutcome, RequestChange
 
 Message = dict[str, Any]
@@ -70,6 +70,8 @@ class Notices:
     teamleader_reconnect: Callable[[AccountTerms, TeamleaderLink], Message]
     request_changed: Callable[[RequestChange], Message]
     """An operator changed the seats or the renewal under the pending request (bot/usecases/pending.py)."""
+    line_reminder: Callable[[LicensePage, LineState, int], Message] | None = None
+    """Holders of an add-on line must give it up before the renewal (the page, the line, days before)."""
 
 
 def log_failure(log: logging.Logger, exc: BaseException, message: str, *args: object) -> None:

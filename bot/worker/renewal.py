@@ -37,6 +37,7 @@ from bot.core.audit import WORKER, AuditAction
 from bot.core.results import Deactivated, RenewalOutcome
 from bot.core.schedule import RenewalDue
 from bot.core.statuses import RequestStatus
+from bot.worker.line_renewal import apply_addon_requests, apply_switch
 from store import models
 from store.db import Database
 from store.queries import audit, roster_of
@@ -138,6 +139,8 @@ def process_renewal(
         active += len(chosen)  # as the renewal found them
         chosen.extend(_deactivated(plan.chosen))  # in the order chosen: chunk after chunk, newest first
         unresolved = plan.unresolved
+    addons = apply_addon_requests(s, account, due.renewal, now)
+    switch = apply_switch(s, account, due.renewal, now)
     account.last_processed_renewal = due.renewal
     account.updated_at = now
     audit(
@@ -186,4 +189,6 @@ def process_renewal(
         deactivated=tuple(chosen),
         unresolved=unresolved,
         active_after=active - len(chosen),
+        addons=addons,
+        switch=switch,
     )

@@ -28,6 +28,7 @@ from bot.core.audit import WORKER, AuditAction, MessageKind
 from bot.core.page import LicensePage
 from bot.core.results import Deactivated, ReminderNote, RenewalOutcome
 from bot.core.statuses import MemberStatus
+from bot.worker.line_reminders import queue_line_reminders
 from bot.worker.outbox import queue, recipients
 from bot.worker.ports import Message, Notices, log_failure
 from bot.worker.renewal import deactivate_in_chunks, process_renewal
@@ -352,10 +353,11 @@ def _process(
                 message=message,
                 now=now,
             )
+    line_wakeup = queue_line_reminders(s, account, now, report.queued, notices)
     for key, added in report.queued.items():
         if added:
             audit(s, account.id, WORKER, AuditAction.MESSAGE_QUEUED, now, key=key, recipients=added)
-    account.next_tick_at = due.next_wakeup
+    account.next_tick_at = min(due.next_wakeup, line_wakeup) if line_wakeup else due.next_wakeup
 
 
 def _queue_reminders(

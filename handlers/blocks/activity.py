@@ -77,8 +77,37 @@ def describe(entry: Entry) -> str:
     match entry.action:
         case AuditAction.REQUEST_SUBMITTED:
             return f"{who} requested to remove {seats} at the renewal of {_renewal(d)} (#{escape(d.get('request'))})"
+        case AuditAction.REQUEST_SUBMITTED if d.get("line_name"):
+            return (
+                f"{who} requested to remove {seats} of {escape(d['line_name'])} at the renewal of {_renewal(d)} "
+                f"(#{escape(d.get('request'))})"
+            )
         case AuditAction.REQUEST_CANCELLED:
             return f"{who} cancelled request #{escape(d.get('request'))} ({seats}, renewal of {_renewal(d)})"
+        case AuditAction.LINE_REDUCED:
+            return (
+                f"licensebot applied request #{escape(d.get('request'))} at the renewal of {_renewal(d)}: {name} "
+                f"{escape(d.get('seats_before'))} → {escape(d.get('seats_after'))}, "
+                f"{_count(d, 'lost', 'user')} lost the add-on"
+            )
+        case AuditAction.LINE_ADDED:
+            return f"{who} added the license line {name} ({_count(d, 'seats', 'license')})"
+        case AuditAction.LINE_CHANGED:
+            return f"{who} changed the license line #{escape(d.get('line'))}"
+        case AuditAction.PACKAGE_SET:
+            return f"{who} set the package to {escape(d.get('package', '?'))}"
+        case AuditAction.PACKAGE_SWITCH_REQUESTED:
+            return (
+                f"{who} requested to switch from {escape(d.get('from_tier', '?'))} to {escape(d.get('to_tier', '?'))} "
+                f"at the renewal of {_renewal(d)} (#{escape(d.get('change'))})"
+            )
+        case AuditAction.PACKAGE_SWITCH_CANCELLED:
+            return f"{who} cancelled switch #{escape(d.get('change'))} to {escape(d.get('to_tier', '?'))}"
+        case AuditAction.PACKAGE_SWITCHED:
+            return (
+                f"licensebot switched the package from {escape(d.get('from_tier', '?'))} to "
+                f"{escape(d.get('to_tier', '?'))} at the renewal of {_renewal(d)}"
+            )
         case AuditAction.MEMBER_DEACTIVATED:
             how = "automatically at the renewal" if d.get("how") == "automatic" else "by hand"
             return f"{who} deactivated {name} ({how})"

@@ -45,8 +45,10 @@ def message(text: str, blocks: list[Block] | None = None) -> Message:
 def help_message() -> Message:
     lines = [
         "*`/licenses`* or *`/licenses status`*: the license page (renewal, deadline, licenses, pending request).",
-        "*`/licenses reduce [N]`*: remove N user licenses at the next renewal (opens a form).",
+        "*`/licenses reduce [N]`*: remove N user licenses at the next renewal (opens a form); with add-on "
+        "licenses (such as Lead capture Booster · Beyond users) it asks which line first.",
         "*`/licenses cancel`*: cancel the pending request (you confirm first).",
+        "*`/licenses plan`*: your package and its features; switch to a smaller package at the renewal.",
         "*`/licenses users`*: active users, and who would be deactivated automatically at the renewal.",
         "*`/licenses deactivate @user …`*: deactivate users now (without names: opens a form). "
         "Admins are deactivated only after they give written consent.",
@@ -121,11 +123,17 @@ def history_message(account_name: str, entries: Sequence[Entry], timezone: str) 
     return message(f"The latest changes of {escape(account_name)}", blocks)
 
 
-def _request_phrase(request: PendingRequest, seats_before: int, seats_after: int) -> str:
+def _request_phrase(request: PendingRequest, seats_before: int, seats_after: int, line: str = "") -> str:
+    of = f" of *{escape(line)}*" if line else ""
     return (
-        f"remove {plural(request.seats_removed, 'license')} at the renewal of *{fmt_date(request.renewal)}* "
+        f"remove {plural(request.seats_removed, 'license')}{of} at the renewal of *{fmt_date(request.renewal)}* "
         f"({seats_before} → {seats_after})"
     )
+
+
+def _before_and_line(done: Submitted, terms: AccountTerms) -> tuple[int, str]:
+    """The count the request starts from, and the add-on line's name (empty for the package line)."""
+    return (done.line.licensed, done.line.name) if done.line else (terms.licensed_seats, "")
 
 
 def late_line(done: Submitted) -> str | None:
@@ -143,9 +151,8 @@ def late_line(done: Submitted) -> str | None:
 def submitted_message(done: Submitted, terms: AccountTerms) -> Message:
     """The confirmation to the requester, with a Cancel button."""
     r, t = done.request, terms
-    lines = [
-        f":white_check_mark: Request #{r.id} is saved: {_request_phrase(r, t.licensed_seats, done.new_seat_count)}."
-    ]
+    before, line = _before_and_line(done, t)
+    lines = [f":white_check_mark: Request #{r.id} is saved: {_request_phrase(r, before, done.new_seat_count, line)}."]
     late = late_line(done)
     if late:
         lines.append(late)
@@ -155,7 +162,16 @@ def submitted_message(done: Submitted, terms: AccountTerms) -> Message:
         f"Charges for the removed licenses stop from {fmt_date(r.renewal)}; there is no credit note for the rest "
         "of the current period."
     )
-    if done.deactivation.shortfall:
+    if line and done.deactivation.total:
+        d = done.deactivation
+        lines.append(
+            f"*{plural(d.total, 'user')} hold this add-on over the new number.* Unless you change the assignments "
+            f"by {fmt_date(r.renewal)}, they lose the add-on (not their account), the most recently assigned first:"
+        )
+        lines.extend(preview_lines(d.chosen, d.more, how="see the license page"))
+    elif line:
+        lines.append("The users holding this add-on fit the new number of licenses: nobody loses it.")
+    elif done.deactivation.shortfall:
         d = done.deactivation
         lines.append(
             f"*{plural(d.shortfall, 'user')} must be deactivated by {fmt_date(r.renewal)}.* "
@@ -174,17 +190,19 @@ def submitted_message(done: Submitted, terms: AccountTerms) -> Message:
         *rest,
         context("You can cancel the request until the renewal has been processed. " + NOT_LOWERING),
     ]
-    return message(f"Request #{r.id} saved: remove {plural(r.seats_removed, 'license')}", blocks)
+    of = f" of {escape(line)}" if line else ""
+    return message(f"Request #{r.id} saved: remove {plural(r.seats_removed, 'license')}{of}", blocks)
 
 
 def submitted_post(done: Submitted, terms: AccountTerms, requester: str) -> Message:
     """The admin-channel post about a new request."""
     r, t = done.request, terms
-    text = f"{mention(requester)} requested to {_request_phrase(r, t.licensed_seats, done.new_seat_count)} (#{r.id})."
+    before, line = _before_and_line(done, t)
+    text = f"{mention(requester)} requested to {_request_phrase(r, before, done.new_seat_count, line)} (#{r.id})."
     late = late_line(done)
     if late:
         text += f"\n{late}"
-    if done.deactivation.shortfall:
+    if done.deactivation.shortfall and not line:
         text += (
             f"\n{plural(done.deactivation.shortfall, 'user')} must be deactivated by {fmt_date(r.renewal)}, "
             "otherwise the most recently added users are deactivated automatically."
@@ -192,9 +210,10 @@ def submitted_post(done: Submitted, terms: AccountTerms, requester: str) -> Mess
     return message(text, [section(text), context("See the license page: `/licenses` or the app's Home tab.")])
 
 
-def cancel_question(p: PendingRequest) -> Message:
+def cancel_question(p: PendingRequest, line: str = "") -> Message:
+    of = f" of {escape(line)}" if line else ""
     text = (
-        f"Cancel request #{p.id} to remove {plural(p.seats_removed, 'license')} "
+        f"Cancel request #{p.id} to remove {plural(p.seats_removed, 'license')}{of} "
         f"at the renewal of {fmt_date(p.renewal)}?"
     )
     return message(

@@ -8,10 +8,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from bot.core import lines as line_rules
 from bot.core import policy
-from bot.core.page import LicensePage
+from bot.core.lines import PACKAGE_LINE
+from bot.core.page import LicensePage, LineState
 from bot.core.results import Person
-from bot.core.wording import DEADLINE_LABEL, deadline_phrase, fmt_date, money, plural
+from bot.core.wording import DEADLINE_LABEL, deadline_phrase, fmt_date, line_label, money, plural
 from handlers.blocks.mrkdwn import Block, context, escape, plain, section
 from handlers.blocks.page import NOT_LOWERING
 from handlers.blocks.state import parse_id, selected_values, state_field
@@ -27,16 +29,42 @@ class ReduceMeta:
     """What the reduce modal showed, carried in private_metadata to the submission."""
 
     renewal: date
+    line: str = PACKAGE_LINE
+    """The line the form reduces (an add-on line's key; the package's user licenses by default)."""
 
     def dump(self) -> str:
-        return json.dumps({"renewal": self.renewal.isoformat()})
+        if self.line == PACKAGE_LINE:
+            return json.dumps({"renewal": self.renewal.isoformat()})
+        return json.dumps({"renewal": self.renewal.isoformat(), "line": self.line})
 
     @classmethod
     def load(cls, text: str | None) -> ReduceMeta | None:
         try:
-            return cls(renewal=date.fromisoformat(json.loads(text or "")["renewal"]))
-        except (ValueError, KeyError, TypeError):
+            data = json.loads(text or "")
+            line = str(data.get("line") or PACKAGE_LINE)[:12]
+            return cls(renewal=date.fromisoformat(data["renewal"]), line=line)
+        except (ValueError, KeyError, TypeError, AttributeError):
             return None
+
+
+def seats_input(prefill: int | None) -> Block:
+    """The number field of a Remove licenses form."""
+    element: dict[str, Any] = {
+        "type": "number_input",
+        "is_decimal_allowed": False,
+        "action_id": Action.SEATS_INPUT,
+        "min_value": "1",
+        "placeholder": plain("e.g. 3"),
+    }
+    if prefill is not None and prefill >= 1:
+        element["initial_value"] = str(prefill)
+    return {
+        "type": "input",
+        "block_id": BlockId.SEATS,
+        "label": plain("Number of licenses to remove"),
+        "element": element,
+        "hint": plain("A whole number. The new number of licenses applies from the renewal date."),
+    }
 
 
 def loading_view(title: str, callback_id: str | None = None) -> View_:
@@ -79,24 +107,7 @@ def reduce_view(page: LicensePage, *, prefill: int | None = None, note: str | No
             "consented to losing admin rights."
         )
     )
-    element: dict[str, Any] = {
-        "type": "number_input",
-        "is_decimal_allowed": False,
-        "action_id": Action.SEATS_INPUT,
-        "min_value": "1",
-        "placeholder": plain("e.g. 3"),
-    }
-    if prefill is not None and prefill >= 1:
-        element["initial_value"] = str(prefill)
-    blocks.append(
-        {
-            "type": "input",
-            "block_id": BlockId.SEATS,
-            "label": plain("Number of licenses to remove"),
-            "element": element,
-            "hint": plain("A whole number. The new number of licenses applies from the renewal date."),
-        }
-    )
+    blocks.append(seats_input(prefill))
     per_license = policy.saving(1, t.price_per_seat, t.plan)
     effect = []
     if prefill is not None and 1 <= prefill < t.licensed_seats:
@@ -126,6 +137,61 @@ def reduce_view(page: LicensePage, *, prefill: int | None = None, note: str | No
         "submit": plain("Request"),
         "close": plain("Cancel"),
         "private_metadata": ReduceMeta(renewal=tg.renewal).dump(),
+        "blocks": blocks,
+    }
+
+
+def addon_reduce_view(
+    page: LicensePage, ls: LineState, *, prefill: int | None = None, note: str | None = None
+) -> View_:
+    """Remove licenses of an add-on line: the same deadline and rules; the holders over the new count lose
+    the add-on, not their account."""
+    t, tg = page.terms, page.target
+    blocks: list[Block] = [section(f":warning: {note}")] if note else []
+    if tg.missed:
+        blocks.append(
+            section(
+                f"*The 15-day deadline for the renewal of {fmt_date(tg.missed)} has passed.* "
+                f"This request applies to the renewal after it: *{fmt_date(tg.renewal)}*."
+            )
+        )
+    else:
+        blocks.append(
+            section(
+                f"This request applies to the renewal of *{fmt_date(tg.renewal)}*. "
+                f"{DEADLINE_LABEL}: {fmt_date(tg.deadline)} ({deadline_phrase(tg.days_left)})."
+            )
+        )
+    most = max(0, ls.line.licensed - 1)
+    blocks.append(
+        section(
+            f"*{escape(line_label(ls.line))}*: you have *{plural(ls.line.licensed, 'license')}*, "
+            f"{ls.assigned} assigned. You can remove at most {most}: at least one license stays."
+        )
+    )
+    blocks.append(seats_input(prefill))
+    each = line_rules.line_saving(1, ls.line, t.plan)
+    if each is not None:
+        blocks.append(
+            section(f"Each license removed saves {escape(money(each, t.currency))} per {t.plan.value} period.")
+        )
+    blocks.append(
+        section(
+            "*The rules*\n"
+            f"• Charges for the removed licenses stop from the renewal date ({fmt_date(tg.renewal)}).\n"
+            "• There is no credit note for the rest of the current period.\n"
+            f"• Users still holding this add-on over the new number on {fmt_date(tg.renewal)} lose the add-on "
+            "automatically (not their account), the most recently assigned first.\n"
+            "• You can cancel the request until the renewal has been processed."
+        )
+    )
+    return {
+        "type": "modal",
+        "callback_id": View.REDUCE,
+        "title": plain("Remove licenses", 24),
+        "submit": plain("Request"),
+        "close": plain("Cancel"),
+        "private_metadata": ReduceMeta(renewal=tg.renewal, line=ls.line.key).dump(),
         "blocks": blocks,
     }
 

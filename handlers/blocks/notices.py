@@ -30,6 +30,7 @@ from bot.core.wording import (
     unreachable_line,
     users_are_active,
 )
+from handlers.blocks.lines import lines_renewal_sentences
 from handlers.blocks.lists import ListRef, preview_lines, see_all_button
 from handlers.blocks.mrkdwn import (
     Block,
@@ -207,8 +208,10 @@ def renewal_summary_message(outcome: RenewalOutcome) -> Message:
             f":hourglass: *Processed late*: on {fmt_date(local.date())} at {local:%H:%M} ({escape(o.timezone)}), "
             f"not right after the renewal day ended, because licensebot's worker was not running."
         )
-    if o.request_id is None:
+    if o.request_id is None and not o.changed:
         lines.append(f"The renewal of *{renewal}* is processed. No request was pending: nothing changed.")
+    elif o.request_id is None:
+        lines.append(f"The renewal of *{renewal}* is processed.")
     else:
         who = (
             f" (request #{o.request_id} by {actor(o.requested_by)})"
@@ -231,6 +234,7 @@ def renewal_summary_message(outcome: RenewalOutcome) -> Message:
                 f"{users_are_active(o.active_after)} for {plural(o.seats_after, 'license')}: deactivate "
                 f"{plural(o.unresolved, 'user')} yourself, or ask an admin for consent."
             )
+    lines.extend(lines_renewal_sentences(o))
     blocks: list[Block] = [header(f"Renewal of {renewal} processed{' late' if o.late else ''}"), *line_sections(lines)]
     if len(o.deactivated) > PREVIEW:
         blocks.append(actions([see_all_button(ListRef(ListKind.RENEWAL, o.renewal), len(o.deactivated))]))
@@ -243,6 +247,10 @@ def renewal_summary_message(outcome: RenewalOutcome) -> Message:
             text += f", {plural(len(o.deactivated), 'user')} deactivated"
         if o.unresolved:
             text += f", {plural(o.unresolved, 'user')} still over the count"
+    for a in o.addons:
+        text += f", {escape(a.line)} {a.seats_before} → {a.seats_after}"
+    if o.switch is not None:
+        text += f", package {escape(o.switch.from_tier)} → {escape(o.switch.to_tier)}"
     return _message(text + ".", blocks)
 
 

@@ -14,6 +14,7 @@ from bot.core.wording import (
     deadline_phrase,
     fmt_date,
     last_sync_line,
+    line_label,
     money,
     plural,
     reconnect_banner,
@@ -22,6 +23,7 @@ from bot.core.wording import (
     users_are_active,
 )
 from handlers.blocks.activity import Entry, activity_lines
+from handlers.blocks.lines import addon_blocks, package_blocks
 from handlers.blocks.lists import ListRef, preview_lines, see_all_button
 from handlers.blocks.mrkdwn import (
     Block,
@@ -109,10 +111,15 @@ def cancel_button(request_id: int, seats: int, renewal: date) -> Block:
 
 def pending_block(page: LicensePage, *, admin: bool) -> Block:
     p = page.pending
+    if p is None and page.multi_line:
+        return section(
+            f"*{escape(line_label(page.package_line.line))}:* no pending request; they stay as they are at the renewal."
+        )
     if p is None:
         return section("*Pending request:* none. The number of licenses stays as it is at the renewal.")
+    of = f" ({escape(line_label(page.package_line.line))})" if page.multi_line else ""
     text = (
-        f"*Pending request #{p.id}:* remove {plural(p.seats_removed, 'license')} at the renewal of "
+        f"*Pending request #{p.id}{of}:* remove {plural(p.seats_removed, 'license')} at the renewal of "
         f"*{fmt_date(p.renewal)}* ({page.terms.licensed_seats} → {page.new_seat_count}), "
         f"requested by {actor(p.requested_by)} on {local_day(p.requested_at, page.terms.timezone)}."
     )
@@ -219,11 +226,15 @@ def read_only_note(viewer: Viewer) -> Block:
 
 
 def admin_buttons(page: LicensePage) -> Block:
-    """Remove licenses and Deactivate users (Cancel request sits beside the pending request)."""
+    """Remove licenses and Deactivate users (Cancel request sits beside the pending request); Switch package
+    when the account has a package with a smaller one in the catalog and no switch pending."""
     elements = [
         button("Remove licenses", Action.OPEN_REDUCE, style="primary"),
         button("Deactivate users", Action.OPEN_DEACTIVATE),
     ]
+    pkg = page.package
+    if pkg is not None and pkg.smaller and pkg.pending is None:
+        elements.append(button("Switch package", Action.OPEN_SWITCH))
     return actions(elements, block_id=BlockId.ACTIONS)
 
 
@@ -238,8 +249,10 @@ def page_blocks(page: LicensePage, viewer: Viewer, consent: Sequence[Block] = ()
     directory = teamleader_block(page)
     if directory:
         blocks.append(directory)
+    blocks.extend(package_blocks(page, admin=viewer.is_admin))
     blocks.append(pending_block(page, admin=viewer.is_admin))
     blocks.extend(deactivation_blocks(page))
+    blocks.extend(addon_blocks(page, admin=viewer.is_admin))
     blocks.extend(unreachable_blocks(page))
     blocks.append(context(NOT_LOWERING))
     blocks.append(admin_buttons(page) if viewer.is_admin else read_only_note(viewer))
@@ -279,7 +292,9 @@ def home_view(
     blocks.extend(deactivation_blocks(page))
     blocks.extend(unreachable_blocks(page))
     blocks.append(summary_fields(page, dates=False))
+    blocks.extend(package_blocks(page, admin=viewer.is_admin))
     blocks.append(pending_block(page, admin=viewer.is_admin))
+    blocks.extend(addon_blocks(page, admin=viewer.is_admin))
     blocks.append(context(NOT_LOWERING))
     blocks.append(admin_buttons(page) if viewer.is_admin else read_only_note(viewer))
     blocks.extend(consent)

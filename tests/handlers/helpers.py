@@ -113,5 +113,8 @@ BUTTONS = [
     Action.LIST_PAGE,
     Action.SNOOZE,
     Action.LINK_WORKSPACE,
+    Action.CHOOSE_LINE,
+    Action.OPEN_SWITCH,
+    Action.CANCEL_SWITCH,
 ]
 """Every button the app shows (the abuse suites press each one; test_workspaces checks none is missing)."""

@@ -81,3 +81,25 @@ def test_every_admins_home_after_a_change_reads_the_same_statements_at_any_size(
         view = snapshot.for_admins(db, team=TEAM, now=NOW, activity=6)
     assert shapes(large) == shapes(small)
     assert view.page.active == 408 and len(view.page.admins) == 2
+
+
+def test_a_page_with_a_package_and_an_addon_line_reads_the_same_statements_at_any_size(
+    slack: SlackSim, standin: SlackStandIn, db: Database
+) -> None:
+    """Issue 19: each line is read bounded like the package line (a count, the newest holders it shows)."""
+    from dataclasses import replace
+
+    from bot import usecases
+    from bot.core.audit import Actor
+    from tests.factories import member_rows
+    from tests.line_factories import ADDON, package_team
+
+    line = package_team(db, TEAM, members=8, holders=(0, 2, 3, 4, 5), addon_seats=5)
+    usecases.submit_reduction(db, team=TEAM, actor=Actor.slack(ADMIN), seats=3, now=NOW, line=line)
+    small = status_statements(slack, db)
+    rows = [replace(r, addons=(ADDON,)) for r in member_rows(408, admins=(0, 1))]  # 408 hold the add-on's 5
+    usecases.import_members(db, team=TEAM, rows=rows, now=NOW)
+    large = status_statements(slack, db)
+    assert shapes(large) == shapes(small)
+    text = message_to_text(standin.calls_to("response_url")[-1].params)
+    assert "5 licensed · 408 assigned · 0 unused" in text and "and 396 more" in text

@@ -37,7 +37,23 @@ def test_the_demo_shows_what_each_person_sees(tmp_path: Path, capsys: pytest.Cap
     ):
         assert seen in flat, seen
     assert "<@" not in out and "&lt;" not in out  # rendered as people read it
-    assert len(out.splitlines()) <= 255  # readable in one go (the issues ask for about 250 lines)
+    first, lines_part = out.split("━━ 12. Part 2.")
+    # Each part is readable in one go (the issues ask for about 250 lines).
+    assert len(first.splitlines()) <= 255 and len(lines_part.splitlines()) <= 255
+    # Part 2: an add-on reduction (which line first), a package switch, both applied by the next renewal.
+    lines_flat = " ".join(lines_part.replace("│", " ").replace("›", " ").split())
+    for seen in (
+        "Which licenses do you want to remove?",
+        "Lead capture Booster · Beyond users: you have 4 licenses, 4 assigned.",
+        "Request #3 is saved: remove 2 licenses of Lead capture Booster · Beyond users",
+        "they lose the add-on (not their account), the most recently assigned first: • Inès Dubois • Hasan Yilmaz",
+        "• Go: loses Lead capture; saves 240.00 EUR per quarterly period",
+        "Switch #1 is saved: from Grow to Go",
+        "Lead capture Booster · Beyond users: 4 → 2 licenses (request #3)",
+        "They lost this add-on (not their account): Inès Dubois, Hasan Yilmaz.",
+        "Package: Grow → Go (switch #1). No longer included: Lead capture.",
+    ):
+        assert seen in lines_flat, seen
 
     # A week before: the channel and Ann at 09:00 Brussels, Bram at 09:00 New York (15:00 Brussels).
     week = out.split("each at 09:00 their time")[1].split("Ann snoozes")[0]
@@ -63,11 +79,14 @@ def test_the_demo_shows_what_each_person_sees(tmp_path: Path, capsys: pytest.Cap
 
     db = Database.connect(f"sqlite:///{path}", migrate=False)
     with db.transaction() as s:
-        cancelled, request = s.scalars(select(models.ReductionRequest).order_by(models.ReductionRequest.id)).all()
+        cancelled, request, addon = s.scalars(
+            select(models.ReductionRequest).order_by(models.ReductionRequest.id)
+        ).all()
         assert (cancelled.seats_removed, cancelled.status, cancelled.cancelled_by) == (5, "cancelled", "U0DEMO002")
-        assert (request.seats_removed, request.status) == (4, "applied")
+        assert (request.seats_removed, request.status, request.line_id) == (4, "applied", None)
+        assert (addon.seats_removed, addon.status, addon.line_id is not None) == (2, "applied", True)
         account = s.scalars(select(models.Account)).one()
-        assert account.licensed_seats == 8 and account.last_processed_renewal == request.renewal_date
+        assert account.licensed_seats == 8 and account.last_processed_renewal == addon.renewal_date
         reminders = s.scalars(select(models.Delivery).where(models.Delivery.kind == "reminder")).all()
         assert sorted((d.key.split(":", 2)[2], d.target, d.status, d.attempts) for d in reminders) == [
             ("d3", "C0LICADMIN", "sent", 1),

@@ -272,3 +272,28 @@ def test_license_page_shows_who_would_be_deactivated(db: Database) -> None:
     assert page.deactivation is not None
     assert [m.name for m in page.deactivation.chosen] == ["User 4", "User 3"]
     assert page.days_to_deadline == -3
+
+
+def test_a_moved_schedule_moves_the_addon_requests_and_the_switch(db: Database) -> None:
+    """Issue 19: the add-on lines' requests and the package switch follow the renewal like the package's."""
+    from datetime import date
+
+    from bot.core.audit import Actor
+    from bot.usecases import lines
+    from store.models_lines import PackageChange
+    from tests.conftest import NOW
+    from tests.line_factories import package_team
+
+    line = package_team(db, "T0001")
+    admin = Actor.slack("U0000")
+    usecases.submit_reduction(db, team="T0001", actor=admin, seats=1, now=NOW, line=line)
+    lines.request_switch(db, team="T0001", actor=admin, to="Go", now=NOW)
+    diff = usecases.update_account(db, team="T0001", changes=usecases.AccountChanges(renews=date(2027, 2, 1)), now=NOW)
+    assert "moves to the renewal of 2027-02-01" in diff["pending_lines"]
+    with db.transaction() as s:
+        from sqlalchemy import select
+
+        from store import models
+
+        assert s.scalars(select(models.ReductionRequest)).one().renewal_date == date(2027, 2, 1)
+        assert s.scalars(select(PackageChange)).one().renewal_date == date(2027, 2, 1)

@@ -22,7 +22,14 @@ from tests.handlers.conftest import ADMIN, TEAM
 from tests.handlers.helpers import BUTTONS, chosen, last_reply, seats
 
 OTHER = "T0OTHER"
-INPUTS = {View.REDUCE: seats("2"), View.DEACTIVATE: chosen(5), View.CONSENT: {}, View.LIST: {}}
+INPUTS = {
+    View.REDUCE: seats("2"),
+    View.DEACTIVATE: chosen(5),
+    View.CONSENT: {},
+    View.LIST: {},
+    View.CHOOSE_LINE: {},
+    View.SWITCH: {"licenses_package": {"licenses_package_input": {"selected_option": {"value": "Go"}}}},
+}
 
 
 @pytest.fixture
@@ -37,6 +44,7 @@ def test_every_action_id_is_covered() -> None:
         Action.CONSENT_CHECKBOX,
         Action.SIGNATURE_INPUT,
         Action.LINK_CODE_INPUT,
+        Action.PACKAGE_INPUT,
     }
     assert set(BUTTONS) | inputs == set(Action) and set(INPUTS) == set(View)
 
@@ -62,6 +70,8 @@ def test_a_submission_by_a_user_of_another_workspace_is_refused_under_the_field(
         View.DEACTIVATE: Block.USERS,
         View.CONSENT: Block.CONSENT_CHECKBOX,
         View.LIST: Block.USERS,
+        View.CHOOSE_LINE: Block.SEATS,
+        View.SWITCH: Block.PACKAGE,
     }
     view: dict[str, Any] = {
         "id": "V0FORGED",
