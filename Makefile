@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint install clean bench
+.PHONY: demo test lint install clean bench catalogs compile-catalogs
 
 $(BIN)/licensebot: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -11,7 +11,20 @@ $(BIN)/licensebot: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $@
 
-install: $(BIN)/licensebot
+# The gettext catalogs (bot/i18n, docs/i18n.md): .po in git, .mo compiled here (and in the wheel's build).
+install: $(BIN)/licensebot compile-catalogs
+
+compile-catalogs: $(BIN)/licensebot
+	$(BIN)/python -m bot.i18n
+
+# After marking texts: extract them and merge into every catalog (new ones empty, stale ones dropped), then
+# translate the empty entries in bot/i18n/locales/*/LC_MESSAGES/licensebot.po; tests/test_i18n.py checks.
+I18N_KEYWORDS := -k n_:1,2 -k p_:1c,2 -k T_:1c,2
+catalogs: $(BIN)/licensebot
+	@mkdir -p build
+	$(BIN)/pybabel extract --no-location --sort-output --width 120 $(I18N_KEYWORDS) -o build/licensebot.pot bot handlers
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete --width 120 -i build/licensebot.pot -d bot/i18n/locales -D licensebot
+	$(BIN)/python -m bot.i18n
 
 demo: install
 	$(BIN)/licensebot demo

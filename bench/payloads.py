@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot import usecases
+from bot import i18n, usecases
 from bot.core.audit import Actor
 from bot.core.members_csv import MemberRow
 from bot.usecases import AccountChanges, people, snapshot
@@ -113,7 +113,8 @@ def _outbox(db: Database, kind: str, key_part: str = "") -> dict[str, Any]:
     with db.transaction(read_only=True) as s:
         rows = s.scalars(select(models.Delivery).where(models.Delivery.kind == kind)).all()
         payloads = [dict(r.payload) for r in rows if key_part in r.key]
-    return max(payloads, key=lambda p: len(json.dumps(p)))
+    # the variant a reader of the current language gets (bot/i18n: a queued message holds every language)
+    return i18n.pick(max(payloads, key=lambda p: len(json.dumps(p))), i18n.language())
 
 
 def count_active(db: Database) -> int:
@@ -121,7 +122,8 @@ def count_active(db: Database) -> int:
 
 
 def surfaces(db: Database) -> Iterator[Surface]:
-    """Every surface of the account `build_account` made (it ticks the worker: call once per database)."""
+    """Every surface of the account `build_account` made (it ticks the worker: call once per database), in
+    the current language (consume it inside `bot.i18n.use(lang)`)."""
     from bot.cli.wiring import slack_notices
     from bot.worker.tick import tick_accounts
     from handlers.blocks.consent import page_section

@@ -22,6 +22,7 @@ def register(app: App, deps: Deps) -> None:
         deactivate,
         errors,
         home,
+        language,
         link,
         lists,
         reduce,
@@ -46,4 +47,5 @@ def register(app: App, deps: Deps) -> None:
     snooze.register(app, deps)
     timezones.register(app, deps)
     link.register(app, deps)
+    language.register(app, deps)
     errors.register(app, deps)

@@ -11,9 +11,10 @@ from bot import usecases
 from bot.core.audit import Actor
 from bot.core.errors import UserError
 from bot.core.page import AccountTerms, PendingRequest
-from bot.core.wording import line_label
+from bot.i18n import N_, _, variants
 from handlers.blocks.messages import Message, cancel_question, cancelled_message, cancelled_post, message
 from handlers.blocks.state import action_value, parse_id
+from handlers.blocks.wording import line_label
 from handlers.context import Ctx
 from handlers.deps import Deps
 from handlers.errors import after_saving
@@ -29,7 +30,7 @@ def ask(ctx: Ctx) -> None:
     page = usecases.license_page(ctx.deps.db, team=ctx.team, now=ctx.now())
     pending = [ls for ls in page.lines if ls.pending is not None]
     if not pending:
-        ctx.reply(message("There is no pending request to cancel."))
+        ctx.reply(message(_("There is no pending request to cancel.")))
         return
     if len(pending) == 1 and not page.multi_line:
         assert page.pending is not None
@@ -42,7 +43,7 @@ def ask(ctx: Ctx) -> None:
 def cancel(ctx: Ctx, value: object, *, replace: bool) -> None:
     request_id = parse_id(value)
     if request_id is None:
-        raise UserError("That button does not name a request; run `/licenses cancel` again.")
+        raise UserError(_("That button does not name a request; run `/licenses cancel` again."))
     db, now = ctx.deps.db, ctx.now()
     done = usecases.cancel_request(
         db,
@@ -52,14 +53,14 @@ def cancel(ctx: Ctx, value: object, *, replace: bool) -> None:
         request_id=request_id,
         announce=partial(announcements, ctx.user),
     )
-    with after_saving("The cancellation"):
+    with after_saving(N_("The cancellation")):
         ctx.reply(cancelled_message(done), replace=replace)
         refresh_admin_homes(ctx, admins_view(ctx, now), along=[partial(ctx.deliver, done.announced)])
 
 
 def announcements(by: str, done: PendingRequest, terms: AccountTerms) -> list[tuple[str, Message]]:
     """What tells about a cancellation (queued with it): a post in the admin channel."""
-    return [(terms.admin_channel, cancelled_post(done, by))] if terms.admin_channel else []
+    return [(terms.admin_channel, variants(lambda: cancelled_post(done, by)))] if terms.admin_channel else []
 
 
 def _from_button(ctx: Ctx, body: dict[str, Any]) -> None:

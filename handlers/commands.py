@@ -17,9 +17,11 @@ from bot import usecases
 from bot.core.audit import Actor
 from bot.core.errors import UserError
 from bot.core.ids import CHANNEL_ID, MENTION
+from bot.i18n import N_, _, variants
 from handlers import cancel as cancel_feature
 from handlers import consent as consent_feature
 from handlers import deactivate as deactivate_feature
+from handlers import language as language_feature
 from handlers import link as link_feature
 from handlers import switch as switch_feature
 from handlers.admins import with_admins_linked
@@ -30,6 +32,7 @@ from handlers.blocks.messages import (
     help_message,
     history_message,
     message,
+    reactivated_message,
 )
 from handlers.blocks.mrkdwn import escape
 from handlers.blocks.page import page_blocks, page_text
@@ -75,7 +78,7 @@ def reactivate(ctx: Ctx, args: str, _command: dict[str, Any]) -> None:
     """`/licenses reactivate @user`: one user deactivated by hand, if a license is free."""
     user_ids = MENTION.findall(args)
     if len(user_ids) != 1 or MENTION.sub(" ", args).strip():
-        ctx.reply(message("Use `/licenses reactivate @user`: one user at a time; nothing was changed."))
+        ctx.reply(message(_("Use `/licenses reactivate @user`: one user at a time; nothing was changed.")))
         return
     if ctx.require_admin() is None:
         return
@@ -86,15 +89,15 @@ def reactivate(ctx: Ctx, args: str, _command: dict[str, Any]) -> None:
     except UserError as exc:
         ctx.reply(message(escape(exc.message)))
         return
-    with after_saving("The reactivation"):
-        ctx.reply(message(f":arrows_counterclockwise: {escape(done.summary)}."))
+    with after_saving(N_("The reactivation")):
+        ctx.reply(reactivated_message(done))
         refresh_admin_homes(ctx)
 
 
 def channel(ctx: Ctx, _args: str, command: dict[str, Any]) -> None:
     channel_id = str(command.get("channel_id") or "")
     if not CHANNEL_ID.match(channel_id):
-        ctx.reply(message("Run `/licenses channel` in the channel that should get the admin posts (not in a DM)."))
+        ctx.reply(message(_("Run `/licenses channel` in the channel that should get the admin posts (not in a DM).")))
         return
     if ctx.require_admin() is None:
         return
@@ -104,9 +107,9 @@ def channel(ctx: Ctx, _args: str, command: dict[str, Any]) -> None:
         actor=Actor.slack(ctx.user),
         channel=channel_id,
         now=ctx.now(),
-        announce=lambda channel, terms: [(channel, channel_welcome(terms.name))],
+        announce=lambda channel, terms: [(channel, variants(lambda: channel_welcome(terms.name)))],
     )
-    with after_saving("The admin channel"):
+    with after_saving(N_("The admin channel")):
         ctx.reply(channel_set_message(channel_id, posted=ctx.deliver(key)))
 
 
@@ -136,19 +139,19 @@ SUBCOMMANDS: dict[str, SubCommand] = {
     "history": history,
     "help": show_help,
     "link": link_feature.from_command,
+    "language": language_feature.from_command,
 }
 
 
 def dispatch(ctx: Ctx, command: dict[str, Any]) -> None:
-    name, _, rest = str(command.get("text") or "").strip().partition(" ")
+    name, _sep, rest = str(command.get("text") or "").strip().partition(" ")
     handler = SUBCOMMANDS.get(name.lower())
     if handler is None:
         msg = help_message()
         close = difflib.get_close_matches(name.lower()[:40], [n for n in SUBCOMMANDS if n], n=1, cutoff=0.6)
-        hint = f" Did you mean `{close[0]}`?" if close else ""
-        msg["blocks"].insert(
-            0, {"type": "section", "text": {"type": "mrkdwn", "text": f"I do not know `{escape(name)}`.{hint}"}}
-        )
+        hint = " " + _("Did you mean `{command}`?", command=close[0]) if close else ""
+        unknown = _("I do not know `{command}`.", command=escape(name))
+        msg["blocks"].insert(0, {"type": "section", "text": {"type": "mrkdwn", "text": f"{unknown}{hint}"}})
         ctx.reply(msg)
         return
     handler(ctx, rest.strip(), command)
@@ -157,7 +160,7 @@ def dispatch(ctx: Ctx, command: dict[str, Any]) -> None:
 def opens_a_modal(text: str) -> bool:
     """Sub-commands that open a modal with the command's trigger id (valid 3 s) run in the listener, at once
     (only views.open: the modal is filled after the ack); every other one runs after the ack."""
-    name, _, rest = text.strip().partition(" ")
+    name, _sep, rest = text.strip().partition(" ")
     return name.lower() == "reduce" or (name.lower() == "deactivate" and not rest.strip())
 
 

@@ -17,17 +17,19 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot import i18n
 from bot.core.audit import Actor
 from bot.core.consent import AGREE, SIGNATURE, Consent, SlackIdentity
 from bot.core.errors import NotAllowed, UserError
 from bot.core.ids import MENTION, USER_ID
 from bot.core.page import AccountTerms
+from bot.i18n import N_, T_, _, variants
 from bot.usecases import consent, people
 from bot.usecases.consent import REFUSAL, ConsentInvalid
 from handlers.blocks import consent as blocks
 from handlers.blocks.messages import Message, message
 from handlers.blocks.modals import message_view
-from handlers.blocks.mrkdwn import escape
+from handlers.blocks.mrkdwn import escape, mention
 from handlers.blocks.state import action_value, parse_id
 from handlers.context import Ctx
 from handlers.deps import Deps
@@ -39,7 +41,10 @@ from handlers.ids import Block as BlockId
 
 log = logging.getLogger(__name__)
 FIELD_BLOCKS = {AGREE: BlockId.CONSENT_CHECKBOX, SIGNATURE: BlockId.SIGNATURE}
-USAGE = "Mention the admin to ask: `/licenses consent @name`."
+CONSENT_TITLE = T_("modal title", "Consent")
+NOT_YOURS_TITLE = T_("modal title", "Not your consent")
+GIVEN_TITLE = T_("modal title", "Consent given")
+USAGE = N_("Mention the admin to ask: `/licenses consent @name`.")
 
 
 def identity(body: dict[str, Any], ctx: Ctx) -> SlackIdentity:
@@ -53,13 +58,13 @@ def identity(body: dict[str, Any], ctx: Ctx) -> SlackIdentity:
 def _consent_id(value: object) -> int:
     consent_id = parse_id(value)
     if consent_id is None:
-        raise UserError("That button does not name a consent request; open the license page again.")
+        raise UserError(_("That button does not name a consent request; open the license page again."))
     return consent_id
 
 
 def answer_announcements(c: Consent, _terms: AccountTerms) -> list[tuple[str, Message]]:
     """What tells about an answer (queued with it): the requester (DM) and the admin channel."""
-    note = blocks.notice(c)
+    note = variants(lambda: blocks.notice(c))
     messages = []
     if USER_ID.match(c.requested_by) and c.requested_by != c.member_user_id:
         messages.append((c.requested_by, note))
@@ -70,9 +75,9 @@ def answer_announcements(c: Consent, _terms: AccountTerms) -> list[tuple[str, Me
 
 def request_announcements(c: Consent, _terms: AccountTerms) -> list[tuple[str, Message]]:
     """What tells about a request for consent (queued with it): the admin asked (DM), the admin channel."""
-    messages = [(c.member_user_id, blocks.request_dm(c))] if c.member_user_id else []
+    messages = [(c.member_user_id, variants(lambda: blocks.request_dm(c)))] if c.member_user_id else []
     if c.admin_channel:
-        messages.append((c.admin_channel, blocks.notice(c)))
+        messages.append((c.admin_channel, variants(lambda: blocks.notice(c))))
     return messages
 
 
@@ -80,7 +85,7 @@ def _tell_others(ctx: Ctx, c: Consent) -> None:
     """The requester (DM), the admin channel (both queued with the answer) and every admin's license page
     learn about `c`."""
     team_ctx = dataclasses.replace(ctx, team=c.team_id)
-    with after_saving("Your answer"):
+    with after_saving(N_("Your answer")):
         refresh_admin_homes(team_ctx, along=[partial(team_ctx.deliver, c.announced)])
 
 
@@ -98,7 +103,7 @@ def ask(ctx: Ctx, *, member_id: int | None = None, user_id: str | None = None) -
         now=ctx.now(),
         announce=request_announcements,
     )
-    with after_saving("The consent request"):
+    with after_saving(N_("The consent request")):
         sent = ctx.deliver_report(c.announced)
         delivered = any(o.target == c.member_user_id for o in sent.sent)
         refresh_admin_homes(ctx)
@@ -109,20 +114,29 @@ def start_flow(ctx: Ctx, admins: Sequence[tuple[int, str]]) -> list[str]:
     """The Deactivate users hook: ask each admin without consent; the lines (mrkdwn) for the requester."""
     lines = []
     for member_id, name in admins:
-        why = (
-            f":lock: {escape(name)} is an admin and was not deactivated: an admin can only be deactivated after "
-            "they give written consent that their admin rights may be removed."
+        why = _(
+            ":lock: {name} is an admin and was not deactivated: an admin can only be deactivated after they give "
+            "written consent that their admin rights may be removed.",
+            name=escape(name),
         )
         try:
             c, delivered = ask(ctx, member_id=member_id)
         except UserError as exc:
             lines.append(f"{why} {escape(exc.message)}")
             continue
-        how = "in a direct message" if delivered else "on their licensebot Home tab (I could not message them)"
-        lines.append(
-            f"{why} I asked {blocks.target(c)} for it {how}; you will be told when they answer. "
-            "Deactivate them once they have consented."
-        )
+        if delivered:
+            asked = _(
+                "I asked {who} for it in a direct message; you will be told when they answer. Deactivate them once "
+                "they have consented.",
+                who=blocks.target(c),
+            )
+        else:
+            asked = _(
+                "I asked {who} for it on their licensebot Home tab (I could not message them); you will be told when "
+                "they answer. Deactivate them once they have consented.",
+                who=blocks.target(c),
+            )
+        lines.append(f"{why} {asked}")
     return lines
 
 
@@ -130,14 +144,23 @@ def from_command(ctx: Ctx, args: str, _command: dict[str, Any]) -> None:
     """`/licenses consent @admin`."""
     user_ids = MENTION.findall(args)
     if len(user_ids) != 1 or MENTION.sub(" ", args).strip():
-        ctx.reply(message(f"{USAGE} One admin at a time; nothing was asked."))
+        ctx.reply(message(_(USAGE) + " " + _("One admin at a time; nothing was asked.")))
         return
     viewer = ctx.require_admin()
     if viewer is None:
         return
     person = people.resolve(ctx.deps.db, team=ctx.team, user_id=user_ids[0], now=ctx.now(), email_of=ctx.email_of)
     if person is None:
-        ctx.reply(message(f"<@{user_ids[0]}> is not a member of {escape(viewer.account_name)}: nothing was asked."))
+        who = mention(user_ids[0])
+        ctx.reply(
+            message(
+                _(
+                    "{who} is not a member of {account}: nothing was asked.",
+                    who=who,
+                    account=escape(viewer.account_name),
+                )
+            )
+        )
         return
     c, delivered = ask(ctx, member_id=person.member_id)
     ctx.reply(blocks.requested_reply(c, delivered=delivered))
@@ -147,7 +170,9 @@ def from_command(ctx: Ctx, args: str, _command: dict[str, Any]) -> None:
 
 
 def review(ctx: Ctx, who: SlackIdentity, body: dict[str, Any]) -> None:
-    c = consent.review(ctx.deps.db, consent_id=_consent_id(action_value(body)), who=who, now=ctx.now())
+    c = consent.review(
+        ctx.deps.db, consent_id=_consent_id(action_value(body)), who=who, now=ctx.now(), language=i18n.language()
+    )
     container = body.get("container") or {}
     channel, ts = container.get("channel_id"), container.get("message_ts")
     ctx.client.views_open(
@@ -174,7 +199,10 @@ def revoke(ctx: Ctx, who: SlackIdentity, body: dict[str, Any]) -> None:
 def on_submit(ctx: Ctx, ack: Ack, who: SlackIdentity, view: dict[str, Any]) -> None:
     meta = blocks.ConsentMeta.load(view.get("private_metadata"))
     if meta is None:
-        ack(response_action="update", view=message_view("Consent", "This form is out of date: click Review again."))
+        ack(
+            response_action="update",
+            view=message_view(CONSENT_TITLE, _("This form is out of date: click Review again.")),
+        )
         return
     agreed, signature = blocks.form_values(view)
     try:
@@ -187,18 +215,19 @@ def on_submit(ctx: Ctx, ack: Ack, who: SlackIdentity, view: dict[str, Any]) -> N
             now=ctx.now(),
             shown_digest=meta.digest,
             announce=answer_announcements,
+            language=meta.language,
         )
     except ConsentInvalid as exc:
         ack(response_action="errors", errors={FIELD_BLOCKS[k]: v for k, v in exc.errors.items()})
         return
     except NotAllowed:
-        ack(response_action="update", view=message_view("Not your consent", f":no_entry: {escape(REFUSAL)}"))
+        ack(response_action="update", view=message_view(NOT_YOURS_TITLE, f":no_entry: {escape(_(REFUSAL))}"))
         return
     except UserError as exc:
-        ack(response_action="update", view=message_view("Consent", f":no_entry: {escape(exc.message)}"))
+        ack(response_action="update", view=message_view(CONSENT_TITLE, f":no_entry: {escape(exc.message)}"))
         return
     answered = blocks.answered_dm(c)
-    ack(response_action="update", view=message_view("Consent given", answered["text"]))
+    ack(response_action="update", view=message_view(GIVEN_TITLE, answered["text"]))
 
     def announce() -> None:
         if meta.channel and meta.ts:
@@ -213,7 +242,7 @@ def on_submit(ctx: Ctx, ack: Ack, who: SlackIdentity, view: dict[str, Any]) -> N
             ctx.dm(who.user_id, answered)
         _tell_others(ctx, c)
 
-    later(ctx, announce, saved="Your answer")
+    later(ctx, announce, saved=N_("Your answer"))
 
 
 Answer = Callable[[Ctx, SlackIdentity, dict[str, Any]], None]
@@ -231,7 +260,7 @@ def _answer(answer: Answer) -> Callable[[Ctx, dict[str, Any]], None]:
 def _ask_from_button(ctx: Ctx, body: dict[str, Any]) -> None:
     member_id = parse_id(action_value(body))
     if member_id is None:
-        raise UserError("That button does not name an admin; open the license page again.")
+        raise UserError(_("That button does not name an admin; open the license page again."))
     c, delivered = ask(ctx, member_id=member_id)
     ctx.reply(blocks.requested_reply(c, delivered=delivered))
 

@@ -10,8 +10,9 @@ from slack_bolt import BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot import i18n
 from bot.core.results import Viewer
-from bot.usecases import people, snapshot
+from bot.usecases import languages, people, snapshot
 from bot.usecases.snapshot import Snapshot
 from bot.worker.sender import DeliveryReport
 from handlers.blocks.messages import Message, message
@@ -36,7 +37,26 @@ class Ctx:
     def of(cls, deps: Deps, context: BoltContext, client: WebClient, respond: Respond | None = None) -> Ctx:
         team = context.team_id or context.enterprise_id or ""
         answer = KeepAliveRespond.of(respond) if respond is not None and respond.response_url is not None else None
-        return cls(deps=deps, client=client, team=team, user=context.user_id or "", respond=answer)
+        ctx = cls(deps=deps, client=client, team=team, user=context.user_id or "", respond=answer)
+        i18n.bind(ctx.language)  # found when the first text needs it: after the ack, one stored row at most
+        return ctx
+
+    def language(self) -> str:
+        """The language of this request's user: their choice, else their Slack locale (asked of Slack once a
+        week at most, kept in memory), else the account's."""
+        return languages.language_of(
+            self.deps.db, team=self.team, user_id=self.user, now=self.now(), locale_of=self.locale_of
+        )
+
+    def locale_of(self) -> str | None:
+        """The user's Slack locale (users.info include_locale, users:read); None when Slack does not say."""
+        try:
+            user = self.client.users_info(user=self.user, include_locale=True).get("user") or {}
+        except SlackApiError as exc:
+            log.warning("users.info %s failed: %s", self.user, exc.response.get("error"))
+            return None
+        found = user.get("locale")
+        return found if isinstance(found, str) and found else None
 
     def now(self) -> datetime:
         return self.deps.now()

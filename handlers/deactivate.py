@@ -17,6 +17,7 @@ from bot.core.audit import Actor
 from bot.core.errors import UserError
 from bot.core.ids import MENTION
 from bot.core.results import DeactivationResult
+from bot.i18n import N_, T_, _, variants
 from bot.usecases import people
 from handlers import consent as consent_feature
 from handlers.blocks.messages import Message, deactivate_question, deactivated_message, message
@@ -31,7 +32,7 @@ from handlers.followup import acked, later, open_then_fill
 from handlers.home import refresh_admin_homes
 from handlers.ids import Action, Block, View
 
-TITLE = "Deactivate users"
+TITLE = T_("modal title", "Deactivate users")
 MAX_AT_ONCE = 50
 """Users one `/licenses deactivate @a @b …` may name (the confirm button carries their ids)."""
 
@@ -68,13 +69,16 @@ def from_command(ctx: Ctx, text: str, trigger_id: str) -> None:
     if rest:
         ctx.reply(
             message(
-                f"I could not read {escape(' '.join(rest))} as users: nothing was deactivated. Mention them with @ "
-                "(`/licenses deactivate @ann @bram`), or run `/licenses deactivate` to choose from a list."
+                _(
+                    "I could not read {text} as users: nothing was deactivated. Mention them with @ "
+                    "(`/licenses deactivate @ann @bram`), or run `/licenses deactivate` to choose from a list.",
+                    text=escape(" ".join(rest)),
+                )
             )
         )
         return
     if len(set(user_ids)) > MAX_AT_ONCE:
-        ctx.reply(message(f"At most {MAX_AT_ONCE} users at a time: nothing was deactivated."))
+        ctx.reply(message(_("At most {most} users at a time: nothing was deactivated.", most=MAX_AT_ONCE)))
         return
     if ctx.require_admin() is None:
         return
@@ -92,10 +96,10 @@ def on_confirm(ctx: Ctx, body: dict[str, Any]) -> None:
     parts = str(action_value(body) or "").split(",")
     ids = [parse_id(p) for p in parts[: MAX_AT_ONCE + 1]]
     if not parts or len(parts) > MAX_AT_ONCE or any(i is None for i in ids):
-        ctx.reply(message("That button does not name users; run `/licenses deactivate` again."))
+        ctx.reply(message(_("That button does not name users; run `/licenses deactivate` again.")))
         return
     result = deactivate(ctx, [i for i in ids if i is not None])
-    with after_saving("The deactivation"):
+    with after_saving(N_("The deactivation")):
         ctx.reply(answer(ctx, result), replace=True)
         refresh_admin_homes(ctx)
 
@@ -119,7 +123,7 @@ def open_modal(ctx: Ctx, trigger_id: str) -> None:
 def on_submit(ctx: Ctx, ack: Ack, view: dict[str, Any]) -> None:
     ids = selected_member_ids(view)
     if not ids:
-        ack(response_action="errors", errors={Block.USERS: "Choose at least one user from the list."})
+        ack(response_action="errors", errors={Block.USERS: _("Choose at least one user from the list.")})
         return
     try:
         result = usecases.deactivate_members(
@@ -128,7 +132,7 @@ def on_submit(ctx: Ctx, ack: Ack, view: dict[str, Any]) -> None:
             actor=Actor.slack(ctx.user),
             member_ids=ids,
             now=ctx.now(),
-            announce=lambda done, _terms: [(ctx.user, deactivated_message(done))],
+            announce=lambda done, _terms: [(ctx.user, variants(lambda: deactivated_message(done)))],
         )
     except UserError as exc:
         ack(response_action="errors", errors={Block.USERS: exc.message})
@@ -136,14 +140,14 @@ def on_submit(ctx: Ctx, ack: Ack, view: dict[str, Any]) -> None:
     ack()
 
     def announce() -> None:
-        with after_saving("The deactivation"):
+        with after_saving(N_("The deactivation")):
             ctx.deliver(result.announced)  # the result, queued with the deactivation
             asked = start_consent_flow(ctx, list(zip(result.needs_consent_ids, result.needs_consent, strict=True)))
             if asked:
                 ctx.dm(ctx.user, message(asked[0], line_sections(asked)))
             refresh_admin_homes(ctx)
 
-    later(ctx, announce, saved="The deactivation")
+    later(ctx, announce, saved=N_("The deactivation"))
 
 
 def register(app: App, deps: Deps) -> None:

@@ -24,7 +24,8 @@ from slack_bolt import App, BoltContext, BoltResponse, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.core.errors import Busy, Unavailable, UserError
+from bot.core.errors import Busy, NotLinked, Unavailable, UserError
+from bot.i18n import N_, _
 from handlers.blocks.messages import error_message
 from handlers.blocks.modals import message_view
 from handlers.blocks.mrkdwn import escape
@@ -32,20 +33,22 @@ from handlers.context import Ctx
 from handlers.deps import Deps
 
 log = logging.getLogger(__name__)
-UNAVAILABLE = "The license database cannot be reached right now: nothing was saved. Try again in a minute."
-BUSY = "The license database is busy right now: nothing was saved. Try again in a moment."
-INTERNAL = "Something went wrong on our side; it was logged. Look at `/licenses` before you try again."
-OVERLOADED = (
+UNAVAILABLE = N_("The license database cannot be reached right now: nothing was saved. Try again in a minute.")
+BUSY = N_("The license database is busy right now: nothing was saved. Try again in a moment.")
+INTERNAL = N_("Something went wrong on our side; it was logged. Look at `/licenses` before you try again.")
+OVERLOADED = N_(
     "licensebot is busy right now and could not get to this in time: nothing was changed. Try again in a minute."
 )
+"""These are catalog ids: show them as `_(UNAVAILABLE)` (in the reader's language)."""
 """The answer when the work after an ack could not start in time (handlers/followup.py sheds it)."""
 
 
 def saved_but_busy(what: str) -> str:
     """The answer when the work after a stored change was shed: the change stands, its messages follow."""
-    return (
-        f"{what} was saved. licensebot is busy right now: the messages about it follow within a few "
-        "minutes. Nothing needs to be done again: `/licenses` shows it."
+    return _(
+        "{what} was saved. licensebot is busy right now: the messages about it follow within a few minutes. "
+        "Nothing needs to be done again: `/licenses` shows it.",
+        what=_(what),
     )
 
 
@@ -80,29 +83,44 @@ def _slack_method(error: SlackApiError) -> str:
     return url.rstrip("/").rsplit("/", 1)[-1]
 
 
+def not_linked(team: str) -> str:
+    """The answer in a workspace no account is linked to (plain text)."""
+    return _(
+        "No licensebot account is linked to the Slack workspace {team}. An operator links it with "
+        "`licensebot account add --team {team} ...`. With a link code from your provider, a workspace admin types "
+        "`/licenses link CODE`.",
+        team=team,
+    )
+
+
 def explain(error: Exception) -> str:
     """The mrkdwn line for an error (people's text in UserError messages is escaped)."""
+    if isinstance(error, NotLinked):
+        return escape(not_linked(error.team))
     if isinstance(error, UserError):
         return escape(error.message)
     if isinstance(error, SavedButNotTold):
         cause = error.__cause__
         log.error("after a stored change (%s)", error.what, exc_info=cause if isinstance(cause, Exception) else None)
-        return (
-            f"{error.what} was saved, but not everybody could be told about it just now "
-            "(messages, license pages). Nothing needs to be done again: `/licenses` shows it."
+        return _(
+            "{what} was saved, but not everybody could be told about it just now (messages, license pages). "
+            "Nothing needs to be done again: `/licenses` shows it.",
+            what=_(error.what),
         )
     if isinstance(error, Busy):
         log.warning("database busy: %s", str(error).splitlines()[0] if str(error) else type(error).__name__)
-        return BUSY
+        return _(BUSY)
     if unavailable(error):
         log.error("database unavailable: %s", str(error).splitlines()[0] if str(error) else type(error).__name__)
-        return UNAVAILABLE
+        return _(UNAVAILABLE)
     if isinstance(error, SlackApiError) and _slack_method(error) in MODAL_METHODS:
         code = error.response.get("error") or "error"
         log.warning("%s failed: %s", _slack_method(error), code)
-        return f"Slack could not open the form just now (`{escape(str(code))}`). Nothing was changed: try again."
+        return _(
+            "Slack could not open the form just now (`{code}`). Nothing was changed: try again.", code=escape(str(code))
+        )
     log.error("unexpected error in a Slack listener", exc_info=error)
-    return INTERNAL
+    return _(INTERNAL)
 
 
 def _first_input(view: dict[str, Any]) -> str | None:

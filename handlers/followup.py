@@ -30,6 +30,7 @@ from typing import Any, ClassVar
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
+from bot.i18n import _
 from bot.metrics import AFTER_ACK_PENDING, AFTER_ACK_SHED
 from handlers import observe
 from handlers.blocks.modals import loading_view, message_view
@@ -164,7 +165,7 @@ def later(ctx: Ctx, work: Callable[[], None], *, saved: str | None = None, busy:
             if busy is not None:
                 busy()
             else:
-                tell(ctx, saved_but_busy(saved) if saved else OVERLOADED)
+                tell(ctx, saved_but_busy(saved) if saved else _(OVERLOADED))
         finally:
             observe.answered(request)
 
@@ -204,7 +205,7 @@ def open_then_fill(ctx: Ctx, trigger_id: str, title: str, fill: Callable[[], dic
     input or a failure (the database away) becomes the modal's text."""
 
     def opened() -> None:
-        view = ctx.client.views_open(trigger_id=trigger_id, view=loading_view(title))["view"]
+        view = ctx.client.views_open(trigger_id=trigger_id, view=loading_view())["view"]
 
         def update(content: dict[str, Any]) -> None:
             ctx.client.views_update(view_id=view["id"], hash=view.get("hash"), view=content)
@@ -216,6 +217,6 @@ def open_then_fill(ctx: Ctx, trigger_id: str, title: str, fill: Callable[[], dic
                 content = message_view(title, explain(exc))
             update(content)
 
-        later(ctx, work, busy=lambda: update(message_view(title, OVERLOADED)))
+        later(ctx, work, busy=lambda: update(message_view(title, _(OVERLOADED))))
 
     at_once(ctx, opened)

@@ -13,11 +13,13 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot import i18n
 from bot.core.audit import ActivityEntry
 from bot.core.consent import Consent
-from bot.core.errors import NotFound
+from bot.core.errors import NotFound, NotLinked
 from bot.core.page import LicensePage
 from bot.core.results import Viewer
+from bot.i18n import _
 from bot.usecases import snapshot
 from bot.usecases.snapshot import AdminsView
 from handlers.admins import with_admins_linked
@@ -25,7 +27,7 @@ from handlers.blocks.consent import consent_section
 from handlers.blocks.page import home_view, unlinked_home_view
 from handlers.context import Ctx
 from handlers.deps import Call, Deps
-from handlers.errors import OVERLOADED, UNAVAILABLE, unavailable
+from handlers.errors import OVERLOADED, UNAVAILABLE, not_linked, unavailable
 from handlers.followup import later
 
 log = logging.getLogger(__name__)
@@ -49,6 +51,8 @@ def build_home(ctx: Ctx, user_id: str, shared: Shared | None = None, viewer: Vie
             snap = snapshot.read(
                 ctx.deps.db, team=ctx.team, user_id=user_id, now=ctx.now(), email_of=ctx.email_of, activity=RECENT
             )
+        except NotLinked as exc:
+            return unlinked_home_view(not_linked(exc.team), link=True)
         except NotFound as exc:
             return unlinked_home_view(exc.message, link=True)
         snap = with_admins_linked(ctx, snap, RECENT)
@@ -68,7 +72,7 @@ def _home_or_unavailable(ctx: Ctx, user_id: str, shared: Shared | None, viewer: 
         if not unavailable(exc):
             raise
         log.error("App Home for %s: database unavailable: %s", user_id, str(exc).splitlines()[0])
-        return unlinked_home_view(UNAVAILABLE)
+        return unlinked_home_view(_(UNAVAILABLE))
 
 
 def _publish(ctx: Ctx, user_id: str, view: dict[str, Any]) -> bool:
@@ -96,7 +100,10 @@ def refresh_admin_homes(ctx: Ctx, view: AdminsView | None = None, *, along: Sequ
     """
     view = view or admins_view(ctx)
     shared = Shared(view.page, view.activity, view.consents)
-    homes = [(v.user_id, _home_or_unavailable(ctx, v.user_id, shared, v)) for v in view.viewers]
+    homes = []
+    for v in view.viewers:
+        with i18n.use(view.languages.get(v.user_id)):  # each admin reads their Home in their own language
+            homes.append((v.user_id, _home_or_unavailable(ctx, v.user_id, shared, v)))
     sent = ctx.deps.together([*along, *(partial(_publish, ctx, user_id, home) for user_id, home in homes)])
     return sum(sent[len(along) :])
 
@@ -113,6 +120,6 @@ def register(app: App, deps: Deps) -> None:
             publish_home(ctx, user)
 
         def busy() -> None:  # shed: the tab says so (a DM for opening a tab would be noise)
-            _publish(ctx, user, unlinked_home_view(OVERLOADED))
+            _publish(ctx, user, unlinked_home_view(_(OVERLOADED)))
 
         later(ctx, publish, busy=busy)

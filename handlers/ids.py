@@ -34,6 +34,8 @@ class Action(enum.StrEnum):
     OPEN_SWITCH = "licenses_open_switch"
     CANCEL_SWITCH = "licenses_cancel_switch"
     """App Home of a workspace not linked yet: link it with the code typed above the button."""
+    CHOOSE_LANGUAGE = "licenses_choose_language"
+    """The App Home's language selector (handlers/language.py)."""
     # Inputs inside modals (their values are read from view.state).
     SEATS_INPUT = "licenses_seats_input"
     USERS_INPUT = "licenses_users_input"
@@ -63,4 +65,5 @@ class Block(enum.StrEnum):
     TEAMLEADER = "licenses_teamleader"
     LINK_CODE = "licenses_link_code"
     ACTIONS = "licenses_actions"
+    LANGUAGE = "licenses_language"
     PACKAGE = "licenses_package"

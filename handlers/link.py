@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.core.errors import UserError
+from bot.i18n import N_, _
 from bot.usecases import linking
 from handlers.blocks.messages import message
 from handlers.blocks.mrkdwn import escape
@@ -39,14 +40,14 @@ def is_workspace_admin(ctx: Ctx) -> bool:
     return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
 
 
-HOW = "Type `/licenses link CODE` with the link code your provider gave you."
+HOW = N_("Type `/licenses link CODE` with the link code your provider gave you.")
 
 
 def try_link(ctx: Ctx, code: str) -> tuple[bool, str]:
     """Link the request's workspace with `code`: (linked, what to tell the person)."""
     code = code.strip()
     if not code or len(code) > MAX_CODE_LENGTH:
-        return False, HOW
+        return False, _(HOW)
     try:
         linked = linking.link_workspace(
             ctx.deps.db,
@@ -58,9 +59,10 @@ def try_link(ctx: Ctx, code: str) -> tuple[bool, str]:
         )
     except UserError as exc:
         return False, exc.message
-    return True, (
-        f"This workspace is now linked to *{escape(linked.account_name)}*. Type `/licenses` to see the licenses,"
-        " or open licensebot's Home tab."
+    return True, _(
+        "This workspace is now linked to *{account}*. Type `/licenses` to see the licenses, or open licensebot's "
+        "Home tab.",
+        account=escape(linked.account_name),
     )
 
 
@@ -87,7 +89,7 @@ def register(app: App, deps: Deps) -> None:
             else:
                 try:
                     ctx.client.views_publish(
-                        user_id=ctx.user, view=unlinked_home_view(HOW, link=True, notice=answer.replace("*", ""))
+                        user_id=ctx.user, view=unlinked_home_view(_(HOW), link=True, notice=answer.replace("*", ""))
                     )
                 except SlackApiError as exc:
                     log.warning("views.publish for %s failed: %s", ctx.user, exc.response.get("error"))

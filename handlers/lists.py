@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 
 from bot.core.errors import UserError
 from bot.core.results import ListKind, PagedList
+from bot.i18n import N_, T_, _
 from bot.usecases import lists
 from handlers.blocks.lists import ListRef, list_view
 from handlers.blocks.modals import message_view
@@ -25,8 +26,8 @@ from handlers.deps import Deps
 from handlers.followup import acked, open_then_fill
 from handlers.ids import Action
 
-TITLE = "Users"
-UNREADABLE = "That button does not name a list I know. Open the license page again (`/licenses`)."
+TITLE = T_("modal title", "Users")
+UNREADABLE = N_("That button does not name a list I know. Open the license page again (`/licenses`).")
 
 
 def read(ctx: Ctx, ref: ListRef) -> PagedList:
@@ -38,7 +39,7 @@ def read(ctx: Ctx, ref: ListRef) -> PagedList:
 def view_for(ctx: Ctx, value: object) -> dict[str, Any]:
     ref = ListRef.load(value)
     if ref is None:
-        return message_view(TITLE, UNREADABLE)
+        return message_view(TITLE, _(UNREADABLE))
     try:
         ctx.viewer()  # the workspace must be linked (NotFound otherwise)
         return list_view(read(ctx, ref))

@@ -18,7 +18,8 @@ from bot.core.lines import parse_line_key
 from bot.core.page import AccountTerms, LicensePage
 from bot.core.policy import PolicyError
 from bot.core.results import Submitted
-from bot.core.wording import fmt_date
+from bot.i18n import N_, T_, _, variants
+from bot.i18n.formats import day
 from handlers.blocks.lines import CHOOSE_IN_THE_FORM, LINE_GONE, line_choice_view
 from handlers.blocks.messages import Message, message, submitted_message, submitted_post
 from handlers.blocks.modals import ReduceMeta, addon_reduce_view, message_view, reduce_view, seats_value
@@ -32,7 +33,7 @@ from handlers.home import admins_view, refresh_admin_homes
 from handlers.ids import Action, Block, View
 
 log = logging.getLogger(__name__)
-TITLE = "Remove user licenses"
+TITLE = T_("modal title", "Remove user licenses")
 
 
 def open_reduce(ctx: Ctx, trigger_id: str, prefill: str | None = None) -> None:
@@ -55,7 +56,7 @@ def line_view(page: LicensePage, key: str, *, prefill: int | None = None, note: 
     """The form that reduces line `key` (the package line's is the original one)."""
     state = page.line(key)
     if state is None:
-        return message_view(TITLE, LINE_GONE)
+        return message_view(TITLE, _(LINE_GONE))
     if state.line.is_package:
         return reduce_view(page, prefill=prefill, note=note)
     return addon_reduce_view(page, state, prefill=prefill, note=note)
@@ -66,7 +67,7 @@ def choose_line(ctx: Ctx, body: dict[str, Any]) -> None:
     view_id = str((body.get("view") or {}).get("id") or "")
     key = str(action_value(body) or "")[:12]
     if not view_id:  # the button lives in the Remove licenses form only
-        ctx.reply(message(CHOOSE_IN_THE_FORM))
+        ctx.reply(message(_(CHOOSE_IN_THE_FORM)))
         return
     viewer = ctx.viewer()
     if not viewer.is_admin:
@@ -87,9 +88,11 @@ def on_submit(ctx: Ctx, ack: Ack, view: dict[str, Any]) -> None:
         target = usecases.request_target(db, team=ctx.team, now=now)
         if shown is not None and shown.renewal != target.renewal:
             page = usecases.license_page(db, team=ctx.team, now=now)
-            note = (
-                f"The deadline for the renewal of {fmt_date(shown.renewal)} passed while this form was open: "
-                f"the request now applies to the renewal of {fmt_date(page.target.renewal)}. Check and submit again."
+            note = _(
+                "The deadline for the renewal of {missed} passed while this form was open: the request now applies "
+                "to the renewal of {renewal}. Check and submit again.",
+                missed=day(shown.renewal),
+                renewal=day(page.target.renewal),
             )
             updated = line_view(page, shown.line, prefill=policy.parse_seat_count(raw), note=note)
             ack(response_action="update", view=updated)
@@ -110,21 +113,21 @@ def on_submit(ctx: Ctx, ack: Ack, view: dict[str, Any]) -> None:
         ack(response_action="errors", errors={Block.SEATS: exc.message})
         return
     ack()
-    later(ctx, lambda: announce(ctx, done, now), saved="Your request")
+    later(ctx, lambda: announce(ctx, done, now), saved=N_("Your request"))
 
 
 def announcements(requester: str, done: Submitted, terms: AccountTerms) -> list[tuple[str, Message]]:
     """What tells about a stored request (queued with it): a DM to the requester, a post in the admin channel."""
-    messages = [(requester, submitted_message(done, terms))]
+    messages = [(requester, variants(lambda: submitted_message(done, terms)))]
     if terms.admin_channel:
-        messages.append((terms.admin_channel, submitted_post(done, terms, requester)))
+        messages.append((terms.admin_channel, variants(lambda: submitted_post(done, terms, requester))))
     return messages
 
 
 def announce(ctx: Ctx, done: Submitted, now: datetime) -> None:
     """After the ack (nothing here can lose the request or its announcements, stored together): send them
     now, and every admin's App Home."""
-    with after_saving("Your request"):
+    with after_saving(N_("Your request")):
         refresh_admin_homes(ctx, admins_view(ctx, now), along=[partial(ctx.deliver, done.announced)])
 
 

@@ -13,7 +13,8 @@ from slack_bolt import App
 from bot.core.audit import Actor
 from bot.core.errors import UserError
 from bot.core.schedule import MAX_REMINDER_DAYS, SNOOZE_CHOICES
-from bot.core.wording import fmt_date
+from bot.i18n import _
+from bot.i18n.formats import day
 from bot.usecases.snooze import snooze_reminder
 from handlers.blocks.messages import message
 from handlers.blocks.mrkdwn import escape
@@ -49,7 +50,7 @@ class SnoozeRef:
 def snooze(ctx: Ctx, value: object) -> None:
     ref = SnoozeRef.load(value)
     if ref is None:
-        raise UserError("That button does not name a reminder; nothing was snoozed.")
+        raise UserError(_("That button does not name a reminder; nothing was snoozed."))
     done = snooze_reminder(
         ctx.deps.db,
         team=ctx.team,
@@ -60,10 +61,16 @@ def snooze(ctx: Ctx, value: object) -> None:
         now=ctx.now(),
     )
     local = pendulum.instance(done.until).in_timezone(done.timezone)
+    clock = local.format("HH:mm")
     ctx.reply(
         message(
-            f":alarm_clock: Snoozed: I remind you again on {fmt_date(local.date())} at {local:%H:%M} "
-            f"({escape(done.timezone)}). The admin channel and the other admins are reminded as usual."
+            _(
+                ":alarm_clock: Snoozed: I remind you again on {day} at {time} ({timezone}). The admin channel and "
+                "the other admins are reminded as usual.",
+                day=day(local.date()),
+                time=clock,
+                timezone=escape(done.timezone),
+            )
         )
     )
 

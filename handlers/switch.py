@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 from bot.core.audit import Actor
 from bot.core.errors import UserError
 from bot.core.page import AccountTerms, PendingSwitch
+from bot.i18n import N_, _
 from bot.usecases import license_page, lines
 from bot.usecases.lines import SwitchRequested
 from handlers.blocks.lines import (
@@ -98,7 +99,7 @@ def announcements(requester: str, done: SwitchRequested, terms: AccountTerms) ->
 def cancel(ctx: Ctx, body: dict[str, Any]) -> None:
     change_id = parse_id(action_value(body))
     if change_id is None:
-        ctx.reply(message(NO_SWITCH_NAMED))
+        ctx.reply(message(_(NO_SWITCH_NAMED)))
         return
     now = ctx.now()
     try:
@@ -113,7 +114,7 @@ def cancel(ctx: Ctx, body: dict[str, Any]) -> None:
     except UserError as exc:
         ctx.reply(message(escape(exc.message)))
         return
-    with after_saving("The cancellation"):
+    with after_saving(N_("The cancellation")):
         ctx.reply(switch_cancelled_message(done))
         refresh_admin_homes(ctx, admins_view(ctx, now), along=[partial(ctx.deliver, done.announced)])
 
@@ -123,7 +124,7 @@ def cancel_announcements(by: str, done: PendingSwitch, terms: AccountTerms) -> l
 
 
 def _after(ctx: Ctx, key: str | None, now: datetime) -> None:
-    with after_saving("Your package switch"):
+    with after_saving(N_("Your package switch")):
         refresh_admin_homes(ctx, admins_view(ctx, now), along=[partial(ctx.deliver, key)])
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from bot.i18n import N_, _
 from bot.usecases import lists, people
 from handlers.blocks.messages import Message, at_risk_message, message, users_message
 from handlers.blocks.mrkdwn import escape
 from handlers.context import Ctx
 
-USAGE = "Use `/licenses users`, `/licenses users --page 2`, `/licenses users --at-risk` or `--at-risk --page 2`."
+USAGE = N_("Use `/licenses users`, `/licenses users --page 2`, `/licenses users --at-risk` or `--at-risk --page 2`.")
 MAX_PAGE = 10_000
 
 
@@ -24,10 +25,10 @@ def parse(args: str) -> tuple[bool, int] | str:
             i += 1
             raw = words[i]
             if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_PAGE:
-                return f"`{escape(raw[:20])}` is not a page number. {USAGE}"
+                return _("`{text}` is not a page number.", text=escape(raw[:20])) + " " + _(USAGE)
             page = int(raw)
         else:
-            return f"I do not know `{escape(words[i][:40])}`. {USAGE}"
+            return _("I do not know `{command}`.", command=escape(words[i][:40])) + " " + _(USAGE)
         i += 1
     return at_risk, page
 

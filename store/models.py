@@ -109,6 +109,9 @@ class Account(Base):
     """The account's package in the operator's catalog (None: none named; the package line still counts)."""
     """OAuth mode: when the workspace uninstalled the app or revoked its tokens (None: installed, or
     single-workspace mode). Its messages wait in the outbox until it is installed again."""
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default=text("'en'"))
+    """The account's language (nl, fr, en): admin-channel posts, and people with no choice nor Slack locale
+    we speak (bot/i18n)."""
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -245,6 +248,10 @@ class AdminConsent(Base):
     """The renewal from which the admin's rights would be removed (stated in the consent text)."""
     status: Mapped[str] = mapped_column(String(16), default=ConsentStatus.REQUESTED.value)
     statement: Mapped[str | None] = mapped_column(Text)
+    statement_language: Mapped[str | None] = mapped_column(String(8))
+    """The language of the statement shown and signed (NULL before migration 0012: the English text)."""
+    statement_version: Mapped[str | None] = mapped_column(String(32))
+    """The version id of that statement's text in that language (bot/i18n/statements.py)."""
     signature: Mapped[str | None] = mapped_column(String(200))
     signed_by_user_id: Mapped[str | None] = mapped_column(String(32))
     signed_by_team_id: Mapped[str | None] = mapped_column(String(32))
@@ -325,6 +332,21 @@ class ReminderSnooze(Base):
     """Which reminder was snoozed (14, 7)."""
     snoozed_at: Mapped[datetime]
     until: Mapped[datetime]
+
+
+class SlackPerson(Base):
+    """A person in a Slack workspace, as far as their language goes: their own choice (`/licenses language`,
+    the App Home selector) and their Slack locale (users.info include_locale, cached: `locale_checked_at`)."""
+
+    __tablename__ = "slack_people"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    language: Mapped[str | None] = mapped_column(String(8))
+    """Chosen by the person (None: not chosen; then the Slack locale, else the account's language)."""
+    slack_locale: Mapped[str | None] = mapped_column(String(16))
+    locale_checked_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
 
 
 class TeamleaderConnection(Base):

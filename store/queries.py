@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.core import policy
 from bot.core.audit import INTERNAL, ActivityEntry, Actor, AuditAction
-from bot.core.errors import NotFound
+from bot.core.errors import NotLinked
 from bot.core.page import PREVIEW, AccountTerms, LicensePage, PendingRequest, TeamleaderLink, build_page, new_seat_count
 from bot.core.policy import Plan
 from bot.core.statuses import ConsentStatus, DeactivatedHow, MemberStatus, RequestStatus, TeamleaderStatus
@@ -42,11 +42,12 @@ def load_account(s: Session, team: str, *, lock: bool = False) -> models.Account
     return account
 
 
-def not_linked(team: str) -> NotFound:
-    return NotFound(
+def not_linked(team: str) -> NotLinked:
+    return NotLinked(
+        team,
         f"No licensebot account is linked to the Slack workspace {team}. "
         f"An operator links it with `licensebot account add --team {team} ...`. "
-        "With a link code from your provider, a workspace admin types `/licenses link CODE`."
+        "With a link code from your provider, a workspace admin types `/licenses link CODE`.",
     )
 
 

@@ -26,6 +26,22 @@ import pendulum
 
 from bot import usecases
 from bot.cli import demo_lines
+from bot.cli.demo_cast import (
+    ADMIN_CHANNEL,
+    ANN,
+    BRAM,
+    CHANNELS,
+    CHLOE,
+    GENERAL,
+    JONAS,
+    LOCALES,
+    NEW_YORK,
+    SECRET,
+    SLACK_USERS,
+    TEAM,
+    TIMEZONE,
+    WIDTH,
+)
 from bot.cli.wiring import slack_notices
 from bot.cli.worker import render_pass
 from bot.core import policy
@@ -44,28 +60,6 @@ from handlers.deps import Deps
 from handlers.ids import Action, Block
 from handlers.webapi import SlackPoster, make_client
 from store.db import Database
-
-TEAM = "T0DEMO"
-TIMEZONE = "Europe/Brussels"
-SECRET = "demo-signing-secret"
-WIDTH = 96
-ADMIN_CHANNEL, GENERAL = "C0LICADMIN", "C0GENERAL"
-ANN, BRAM, CHLOE, JONAS = "U0DEMO001", "U0DEMO002", "U0DEMO003", "U0DEMO010"
-NEW_YORK = "America/New_York"
-# Everybody in the sample CSV has a Slack account; Elise, Griet and Jonas are not linked yet.
-SLACK_USERS = {
-    "U0DEMO001": ("Ann Peeters", "ann.peeters@example.com"),
-    "U0DEMO002": ("Bram Janssens", "bram.janssens@example.com"),
-    "U0DEMO003": ("Chloé Maes", "chloe.maes@example.com"),
-    "U0DEMO004": ("Dries Wouters", "dries.wouters@example.com"),
-    "U0DEMO005": ("Elise Claes", "elise.claes@example.com"),
-    "U0DEMO006": ("Frederik Goossens", "frederik.goossens@example.com"),
-    "U0DEMO007": ("Griet Willems", "griet.willems@example.com"),
-    "U0DEMO008": ("Hasan Yilmaz", "hasan.yilmaz@example.com"),
-    "U0DEMO009": ("Inès Dubois", "ines.dubois@example.com"),
-    "U0DEMO010": ("Jonas Mertens", "jonas.mertens@example.com"),
-}
-CHANNELS = {ADMIN_CHANNEL: "license-admins", GENERAL: "general"}
 
 
 class Clock:
@@ -90,6 +84,8 @@ class Scene:
     names: dict[str, str] = field(default_factory=dict)
     sender: Sender | None = None
     """The worker's sender, posting to the stand-in (what `licensebot worker` does with a real token)."""
+    lang: str = "en"
+    """The account's language (`licensebot demo --lang nl`): what the people read in Slack."""
     modals: set[str] = field(default_factory=set)
     """Modals shown in full once (callback ids): shown again, they are one line."""
     last_body: list[Any] = field(default_factory=list)
@@ -142,7 +138,7 @@ class Scene:
                 self._box(f"App Home of {self.name(p['user_id'])}:", self._view(p["view"]))
             elif c.method == "views.publish":
                 refreshed.append(self.name(p["user_id"]))
-            elif c.method == "users.info":
+            elif c.method == "users.info" and str(p.get("include_locale", "")).lower() not in ("1", "true"):
                 self.out(
                     f"   ↳ licensebot asks Slack for {self.name(p['user'])}'s email (users.info) to find the member"
                 )
@@ -271,13 +267,15 @@ def operator_links_the_workspace(scene: Scene) -> None:
         timezone=TIMEZONE,
         price_per_seat="39.00",
         currency="EUR",
+        language=scene.lang,
     )
     usecases.add_account(scene.db, team=TEAM, now=now, changes=changes)
     csv_text = resources.files("bot.sample").joinpath("members.csv").read_text(encoding="utf-8")
     rows = parse_members_csv(csv_text, TIMEZONE)
     usecases.import_members(scene.db, team=TEAM, rows=rows, now=now)
     scene.out(f" » operator: licensebot account add --team {TEAM} --name 'Acme Demo BV' --plan quarterly \\")
-    scene.out(f"       --seats 12 --renews {renews} --timezone {TIMEZONE} --price-per-seat 39.00")
+    language = f" --language {scene.lang}" if scene.lang != "en" else ""
+    scene.out(f"       --seats 12 --renews {renews} --timezone {TIMEZONE} --price-per-seat 39.00{language}")
     scene.out(f" » operator: licensebot users import --team {TEAM} members.csv   ({len(rows)} users, 2 admins)")
 
 
@@ -362,9 +360,11 @@ STEPS: list[tuple[str, Step]] = [
 ]
 
 
-def make_scene(db: Database, standin: SlackStandIn, now: datetime, out: Callable[[str], None] = print) -> Scene:
+def make_scene(
+    db: Database, standin: SlackStandIn, now: datetime, out: Callable[[str], None] = print, lang: str = "en"
+) -> Scene:
     for user, (name, email) in SLACK_USERS.items():
-        standin.add_user(user, name=name, email=email, team_id=TEAM)
+        standin.add_user(user, name=name, email=email, team_id=TEAM, locale=LOCALES[lang])
     clock = Clock(now)
     deps = Deps(db=db, clock=clock)
     settings = Settings(bot_token="xoxb-demo", signing_secret=SECRET, api_url=standin.api_url)
@@ -376,7 +376,7 @@ def make_scene(db: Database, standin: SlackStandIn, now: datetime, out: Callable
     names = {u: n for u, (n, _) in SLACK_USERS.items()} | CHANNELS
     names |= {f"D{u}": n for u, (n, _) in SLACK_USERS.items()}  # the DM channels the worker posts to
     sender = Sender(SlackPoster(lambda: make_client("xoxb-demo", standin.api_url)), threads=4, pacer=Pacer(0))
-    return Scene(db, deps, clock, standin, slack, settings, out, names, sender=sender)
+    return Scene(db, deps, clock, standin, slack, settings, out, names, sender=sender, lang=lang)
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -386,7 +386,7 @@ def run_demo(args: argparse.Namespace) -> int:
     db = Database.connect(f"sqlite:///{path}")
     print(f"licensebot demo: the real app and store (SQLite {path}), a local stand-in of Slack; no token, no network.")
     with SlackStandIn(team_id=TEAM) as standin:
-        scene = make_scene(db, standin, pendulum.now(TIMEZONE))
+        scene = make_scene(db, standin, pendulum.now(TIMEZONE), lang=getattr(args, "lang", "en"))
         for n, (title, step) in enumerate(STEPS, start=1):
             scene.title(n, title)
             step(scene)

@@ -10,6 +10,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from bot import usecases
+from bot.cli.demo_cast import ANN, TEAM, TIMEZONE
 from bot.core import policy
 from bot.core.members_csv import parse_members_csv
 from bot.core.wording import fmt_date
@@ -29,8 +30,6 @@ HOLDERS = (
 
 
 def operator_adds_a_package_and_an_addon(scene: Scene) -> None:
-    from bot.cli.demo import TEAM, TIMEZONE
-
     now = scene.clock()
     lines.save_tier(scene.db, name="Grow", rank=2, price="39.00", features=["Lead capture", "Projects"], now=now)
     lines.save_tier(scene.db, name="Go", rank=1, price="29.00", features=["Projects"], now=now)
@@ -72,17 +71,13 @@ def ann_switches_to_a_smaller_package(scene: Scene) -> None:
 
 
 def the_next_renewal_applies_both(scene: Scene) -> None:
-    from bot.cli.demo import TIMEZONE
-
     renewal = scene.renewal()
     scene.note(f"At the end of the renewal day, {fmt_date(renewal)}, the worker processes it in one transaction.")
     scene.run_worker(policy.start_of_local_day(renewal + timedelta(days=1), TIMEZONE))
 
 
 def _ann() -> str:
-    """Ann of bot/cli/demo.py (imported late: demo.py imports this module)."""
-    from bot.cli.demo import ANN
-
+    """Ann of the demo (bot/cli/demo_cast.py)."""
     return ANN
 
 

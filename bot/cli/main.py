@@ -18,6 +18,7 @@ from bot.core.audit import OPERATOR
 from bot.core.errors import Unavailable, UserError
 from bot.core.members_csv import parse_members_csv
 from bot.core.policy import PolicyError
+from bot.i18n import LANGUAGES
 from bot.usecases import linking, workspaces
 from bot.usecases.admin_links import link_admins
 from bot.usecases.lines import set_package
@@ -49,6 +50,7 @@ def _changes(args: argparse.Namespace) -> usecases.AccountChanges:
         price_per_seat=args.price_per_seat,
         currency=args.currency,
         escalate=None if getattr(args, "escalate", None) is None else args.escalate == "on",
+        language=getattr(args, "language", None),
     )
 
 
@@ -161,6 +163,12 @@ def _account_options(p: argparse.ArgumentParser, *, required: bool, team_require
     p.add_argument("--price-per-seat", metavar="AMOUNT", help="price of one license per month, e.g. 12.50")
     p.add_argument("--currency", help="currency of the price (default EUR)")
     p.add_argument(
+        "--language",
+        choices=list(LANGUAGES),
+        help="the account's language (default en): admin-channel posts, and people who chose none and whose "
+        "Slack language licensebot does not speak",
+    )
+    p.add_argument(
         "--escalate",
         choices=["on", "off"],
         help="whether the reminder 3 days before the renewal escalates when users must still be deactivated and "
@@ -240,6 +248,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         default="licensebot-demo.db",
         help="the demo database file (recreated each run; default licensebot-demo.db)",
+    )
+    demo.add_argument(
+        "--lang",
+        choices=list(LANGUAGES),
+        default="en",
+        help="the language of the account the story runs in: what people read in Slack (default en)",
     )
     demo.set_defaults(func=cmd_demo)
 

@@ -15,16 +15,18 @@ import os
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
+from typing import Any
 
 from slack_sdk import WebClient
 
+from bot import i18n
 from bot.core.errors import UserError
 from bot.slack_installs import BotTokens, Installations, OAuthStates
 from bot.teamleader import jobs
 from bot.worker.admins import link_due_admins
 from bot.worker.loop import DEFAULT_INTERVAL, Background, Hooks, Step, start, worker_database
 from bot.worker.pacing import BURST, Pacer
-from bot.worker.ports import Notices
+from bot.worker.ports import Message, Notices
 from bot.worker.sender import DEFAULT_THREADS, Sender
 from bot.worker.timezones import refresh_timezones
 from handlers.app import Settings
@@ -117,15 +119,25 @@ def timezone_steps(env: dict[str, str] | None = None, *, db: Database | None = N
     return (partial(refresh_timezones, directory=timezones),)
 
 
+def _in_every_language(build: Callable[..., Message]) -> Callable[..., Message]:
+    """A builder whose message is queued in every language we speak: the sender sends each recipient the
+    variant in their language as it is when the message is sent (bot/i18n `variants`, `pick`)."""
+
+    def build_all(*args: Any) -> Message:
+        return i18n.variants(lambda: build(*args))
+
+    return build_all
+
+
 def slack_notices() -> Notices:
     return Notices(
-        reminder=notices.reminder_message,
-        all_set=notices.all_set_message,
-        unused_seats=notices.unused_seats_message,
-        renewal_summary=notices.renewal_summary_message,
-        teamleader_reconnect=notices.teamleader_reconnect_message,
-        request_changed=notices.request_changed_message,
-        line_reminder=line_blocks.line_reminder_message,
+        reminder=_in_every_language(notices.reminder_message),
+        all_set=_in_every_language(notices.all_set_message),
+        unused_seats=_in_every_language(notices.unused_seats_message),
+        renewal_summary=_in_every_language(notices.renewal_summary_message),
+        teamleader_reconnect=_in_every_language(notices.teamleader_reconnect_message),
+        request_changed=_in_every_language(notices.request_changed_message),
+        line_reminder=_in_every_language(line_blocks.line_reminder_message),
     )
 
 

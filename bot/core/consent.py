@@ -148,6 +148,10 @@ class Consent:
     revoked_at: datetime | None
     announced: str | None = None
     """After a change (asked, answered): the outbox key of the messages announcing it."""
+    statement_language: str = "en"
+    """The language of `statement` (nl, fr, en): signed in it, or the reader's for an open request."""
+    statement_version: str = "en-1"
+    """The version id of that language's statement text (bot/i18n/statements.py)."""
 
     @property
     def statement_digest(self) -> str:

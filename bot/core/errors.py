@@ -17,6 +17,14 @@ class NotFound(UserError):
     pass
 
 
+class NotLinked(NotFound):
+    """No account is linked to this Slack workspace (`team`): the adapter says how to link one."""
+
+    def __init__(self, team: str, message: str) -> None:
+        super().__init__(message)
+        self.team = team
+
+
 class NotAllowed(UserError):
     pass
 

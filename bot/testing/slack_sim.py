@@ -158,6 +158,7 @@ class SlackSim:
         user_team: str | None = None,
         view_id: str | None = None,
         state: dict[str, Any] | None = None,
+        selected: str | None = None,
         **how: Any,
     ) -> Response:
         """A button click: in an (ephemeral) message (with a response_url), the App Home, a DM, or a modal
@@ -173,6 +174,8 @@ class SlackSim:
         }
         if value is not None:
             action["value"] = value
+        if selected is not None:  # a static_select (the App Home's language selector): the option chosen
+            action |= {"type": "static_select", "selected_option": {"value": selected}}
         payload: dict[str, Any] = {
             "type": "block_actions",
             "user": self._user(user, user_team or team),

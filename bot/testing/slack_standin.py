@@ -211,8 +211,10 @@ class SlackStandIn:
         email: str | None = None,
         team_id: str | None = None,
         workspace_admin: bool = False,
+        locale: str = "en-US",
     ) -> None:
-        """A Slack user (`workspace_admin`: an admin of the workspace, users.info `is_admin`)."""
+        """A Slack user (`workspace_admin`: an admin of the workspace, users.info `is_admin`; `locale`: their
+        Slack client's language, answered only with include_locale=true as Slack does)."""
         profile: dict[str, Any] = {"real_name": name, "display_name": name}
         if email:
             profile["email"] = email
@@ -225,6 +227,8 @@ class SlackStandIn:
             "is_admin": workspace_admin,
             "is_owner": False,
         }
+        if locale:  # Slack answers a locale (with include_locale); "" stands for one it does not say
+            self.users[user_id]["locale"] = locale
 
     def add_workspace(self, team_id: str, name: str, **how: Any) -> Workspace:
         """A workspace that can install the app (OAuth); returns it (see `grant` for a code)."""
@@ -442,11 +446,14 @@ class SlackStandIn:
                 }
             case "users.info":
                 user = self.users.get(str(params.get("user")))
+                if user and str(params.get("include_locale", "")).lower() not in ("1", "true"):
+                    user = {k: v for k, v in user.items() if k != "locale"}
                 return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
             case "users.lookupByEmail":
                 email = str(params.get("email", "")).lower()
                 match = [u for u in self.users.values() if str(u["profile"].get("email", "")).lower() == email]
-                return {"ok": True, "user": match[0]} if match else {"ok": False, "error": "users_not_found"}
+                found = {k: v for k, v in match[0].items() if k != "locale"} if match else None
+                return {"ok": True, "user": found} if found else {"ok": False, "error": "users_not_found"}
             case "chat.postMessage" | "chat.postEphemeral" | "chat.update":
                 ts = f"1700000000.{n:06d}"
                 channel = str(params.get("channel", ""))

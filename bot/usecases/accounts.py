@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot import i18n
 from bot.core import policy
 from bot.core.audit import OPERATOR, Actor, AuditAction, MessageKind
 from bot.core.errors import Conflict, UserError
@@ -40,6 +41,8 @@ class AccountChanges:
     currency: str | None = None
     escalate: bool | None = None
     """Whether the d3 reminder escalates when users must still go and no admin acted since d7."""
+    language: str | None = None
+    """nl, fr or en (bot/i18n): the admin channel's posts, and people with no language of their own."""
 
 
 def _apply_changes(account: models.Account, changes: AccountChanges) -> dict[str, Any]:
@@ -80,6 +83,11 @@ def _apply_changes(account: models.Account, changes: AccountChanges) -> dict[str
         new["currency"] = cur
     if changes.escalate is not None:
         new["escalate"] = changes.escalate
+    if changes.language is not None:
+        lang = changes.language.strip().lower()
+        if lang not in i18n.LOCALES:
+            raise UserError(f"--language {changes.language!r} is not one of {', '.join(i18n.LANGUAGES)}")
+        new["language"] = lang
     diff = {k: v for k, v in new.items() if getattr(account, k, None) != v}
     for key, value in diff.items():
         setattr(account, key, value)

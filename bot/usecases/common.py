@@ -8,6 +8,7 @@ from bot.core.audit import Actor
 from bot.core.errors import NotAllowed, UserError
 from bot.core.ids import TEAM_ID
 from bot.core.statuses import MemberStatus
+from bot.i18n import _
 from store import models, queries
 
 
@@ -18,8 +19,14 @@ def require_admin(s: Session, account: models.Account, actor: Actor) -> models.M
     member = queries.member_for_slack_user(s, account.id, actor.slack_user_id or "")
     if member is None or not member.is_admin or member.status != MemberStatus.ACTIVE.value:
         names = [m.name for m in queries.active_admins(s, account.id)]
-        who = ", ".join(names) if names else "nobody yet"
-        raise NotAllowed(f"Only account admins can change licenses. The admins of {account.name} are: {who}.")
+        who = ", ".join(names) if names else _("nobody yet")
+        raise NotAllowed(
+            _(
+                "Only account admins can change licenses. The admins of {account} are: {admins}.",
+                account=account.name,
+                admins=who,
+            )
+        )
     return member
 
 

@@ -21,6 +21,8 @@ from bot.core.audit import Actor, AuditAction, MessageKind
 from bot.core.consent import AGREE, SIGNATURE, SIGNATURE_MAX, Consent, SlackIdentity
 from bot.core.errors import Conflict, NotAllowed, NotFound, UserError
 from bot.core.statuses import ConsentStatus, MemberStatus
+from bot.i18n import N_, _
+from bot.i18n.formats import long_day
 from bot.usecases.common import require_admin
 from bot.usecases.consents import requester_name, view_of
 from bot.usecases.ports import Announce, Database
@@ -46,10 +48,11 @@ class _Refused(Exception):
         self.reason = reason
 
 
-REFUSAL = (
+REFUSAL = N_(
     "This consent request is addressed to another admin: only they can review, sign, decline or revoke it. "
     "Nothing was changed."
 )
+"""Shown as `_(REFUSAL)` (handlers/consent.py); NotAllowed(_(REFUSAL)) here."""
 
 
 def _open_row(s: Session, member_id: int) -> models.AdminConsent | None:
@@ -91,10 +94,12 @@ def _find_target(s: Session, account: models.Account, member_id: int | None, use
     elif user_id:
         query = query.where(models.Member.slack_user_id == user_id)
     else:
-        raise UserError("Say which admin to ask, e.g. `/licenses consent @name`.")
+        raise UserError(_("Say which admin to ask, e.g. `/licenses consent @name`."))
     target = s.scalar(query)
     if target is None:
-        raise NotFound(f"That user is not a member of {account.name}; only its admins can be asked for consent.")
+        raise NotFound(
+            _("That user is not a member of {account}; only its admins can be asked for consent.", account=account.name)
+        )
     return target
 
 
@@ -117,32 +122,46 @@ def request_consent(
             target = _find_target(s, account, member_id, user_id)
             if requester is not None and requester.id == target.id:
                 raise NotAllowed(
-                    "You cannot ask yourself for consent: another admin of the account must ask you, "
-                    "so that you sign it yourself."
+                    _(
+                        "You cannot ask yourself for consent: another admin of the account must ask you, "
+                        "so that you sign it yourself."
+                    )
                 )
             if target.status != MemberStatus.ACTIVE.value:
-                raise Conflict(f"{target.name} is already deactivated: there is no consent to ask for.")
+                raise Conflict(_("{name} is already deactivated: there is no consent to ask for.", name=target.name))
             if not target.is_admin:
-                raise Conflict(f"{target.name} is not an admin: their user can be deactivated without consent.")
+                raise Conflict(
+                    _("{name} is not an admin: their user can be deactivated without consent.", name=target.name)
+                )
             if not target.slack_user_id:
                 raise Conflict(
-                    f"{target.name} is not linked to a Slack user yet, so they cannot sign in Slack. "
-                    "They become linked when they open licensebot (the App Home or `/licenses`)."
+                    _(
+                        "{name} is not linked to a Slack user yet, so they cannot sign in Slack. "
+                        "They become linked when they open licensebot (the App Home or `/licenses`).",
+                        name=target.name,
+                    )
                 )
             existing = _open_row(s, target.id)
             if existing is not None and existing.status == ConsentStatus.GRANTED.value:
-                raise Conflict(f"{target.name} has already consented; they can be deactivated.")
+                raise Conflict(_("{name} has already consented; they can be deactivated.", name=target.name))
             if existing is not None:
                 who = requester_name(s, account.id, existing.requested_by)
                 raise Conflict(
-                    f"{target.name} was already asked by {who} on "
-                    f"{rules.long_date(policy.local_date(existing.requested_at, account.timezone))} "
-                    "and has not answered yet."
+                    _(
+                        "{name} was already asked by {who} on {day} and has not answered yet.",
+                        name=target.name,
+                        who=who,
+                        day=long_day(policy.local_date(existing.requested_at, account.timezone)),
+                    )
                 )
             if not rules.keeps_an_admin(_admin_states(s, account.id), target.id):
                 raise Conflict(
-                    f"{target.name} cannot be asked: every other admin of {account.name} has consented or been "
-                    "asked already, and at least one admin must always keep their admin rights."
+                    _(
+                        "{name} cannot be asked: every other admin of {account} has consented or been asked "
+                        "already, and at least one admin must always keep their admin rights.",
+                        name=target.name,
+                        account=account.name,
+                    )
                 )
             pending = pending_of(s, account.id)
             effective = rules.effective_date(
@@ -173,7 +192,7 @@ def request_consent(
             return _announced(s, account, view_of(s, row, account, target), "requested", announce, now)
     except Clash:
         raise Conflict(
-            "Another admin asked for the same consent at the same moment: look at the license page."
+            _("Another admin asked for the same consent at the same moment: look at the license page.")
         ) from None
 
 
@@ -184,7 +203,7 @@ def _load(s: Session, consent_id: int, who: SlackIdentity) -> tuple[models.Admin
     """The consent, its account (locked) and target, when `who` is the target; else _Refused."""
     found = s.get(models.AdminConsent, consent_id)
     if found is None:
-        raise NotFound("This consent request no longer exists.")
+        raise NotFound(_("This consent request no longer exists."))
     account = s.scalar(select(models.Account).where(models.Account.id == found.account_id).with_for_update())
     row = s.scalar(
         select(models.AdminConsent)
@@ -214,30 +233,30 @@ def _refused(db: Database, exc: _Refused, who: SlackIdentity, action: str, now: 
             user=who.user_id,
             team=who.team_id,
         )
-    return NotAllowed(REFUSAL)
+    return NotAllowed(_(REFUSAL))
 
 
 def _state_message(row: models.AdminConsent, member: models.Member) -> str:
     match row.status:
         case ConsentStatus.GRANTED.value:
-            return "You have already consented. You can revoke it from the licensebot App Home."
+            return _("You have already consented. You can revoke it from the licensebot App Home.")
         case ConsentStatus.DECLINED.value:
-            return "You declined this request. Another admin can ask you again."
+            return _("You declined this request. Another admin can ask you again.")
         case ConsentStatus.REVOKED.value:
-            return "You revoked this consent. Another admin can ask you again."
+            return _("You revoked this consent. Another admin can ask you again.")
     if member.status != MemberStatus.ACTIVE.value:
-        return "Your user has been deactivated already."
-    return "This consent request is still open."
+        return _("Your user has been deactivated already.")
+    return _("This consent request is still open.")
 
 
-def review(db: Database, *, consent_id: int, who: SlackIdentity, now: datetime) -> Consent:
-    """The target admin opens the consent form: the statement they would sign."""
+def review(db: Database, *, consent_id: int, who: SlackIdentity, now: datetime, language: str = "en") -> Consent:
+    """The target admin opens the consent form: the statement they would sign, in their `language`."""
     try:
         with db.transaction() as s:
             row, account, member = _load(s, consent_id, who)
             if row.status != ConsentStatus.REQUESTED.value or member.status != MemberStatus.ACTIVE.value:
                 raise Conflict(_state_message(row, member))
-            return view_of(s, row, account, member)
+            return view_of(s, row, account, member, language)
     except _Refused as exc:
         raise _refused(db, exc, who, "review", now) from None
 
@@ -245,15 +264,15 @@ def review(db: Database, *, consent_id: int, who: SlackIdentity, now: datetime) 
 def form_errors(view: Consent, *, agreed: bool, signature: str) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not agreed:
-        errors[AGREE] = "Tick “I consent” to give your consent."
+        errors[AGREE] = _("Tick “I consent” to give your consent.")
     if not signature.strip():
-        errors[SIGNATURE] = "Type your full name as your signature."
+        errors[SIGNATURE] = _("Type your full name as your signature.")
     elif len(signature.strip()) > SIGNATURE_MAX:
-        errors[SIGNATURE] = f"A signature has at most {SIGNATURE_MAX} characters: type your full name."
+        errors[SIGNATURE] = _("A signature has at most {most} characters: type your full name.", most=SIGNATURE_MAX)
     elif not rules.signature_matches(signature, view.member_name):
-        errors[SIGNATURE] = (
-            f"The signature must be your full name as the account knows it: {view.member_name} "
-            "(case and accents do not matter)."
+        errors[SIGNATURE] = _(
+            "The signature must be your full name as the account knows it: {name} (case and accents do not matter).",
+            name=view.member_name,
         )
     return errors
 
@@ -268,27 +287,36 @@ def grant(
     now: datetime,
     shown_digest: str | None = None,
     announce: Announce[Consent] | None = None,
+    language: str = "en",
 ) -> Consent:
-    """The target admin signs: stores the exact statement, the typed signature and who signed."""
+    """The target admin signs: stores the exact statement (in `language`, the one shown), its language and
+    version id, the typed signature and who signed."""
     try:
         with db.transaction() as s:
             row, account, member = _load(s, consent_id, who)
             if row.status != ConsentStatus.REQUESTED.value or member.status != MemberStatus.ACTIVE.value:
                 raise Conflict(_state_message(row, member))
             if not member.is_admin:
-                raise Conflict("You are no longer an admin: your user can be deactivated without consent.")
-            view = view_of(s, row, account, member)
+                raise Conflict(_("You are no longer an admin: your user can be deactivated without consent."))
+            view = view_of(s, row, account, member, language)
             if shown_digest is not None and shown_digest != view.statement_digest:
-                raise Conflict("The statement changed since you opened it (a name or date changed): review it again.")
+                raise Conflict(
+                    _("The statement changed since you opened it (a name or date changed): review it again.")
+                )
             errors = form_errors(view, agreed=agreed, signature=signature)
             if errors:
                 raise ConsentInvalid(errors)
             if not rules.keeps_an_admin(_admin_states(s, account.id), member.id):
                 raise Conflict(
-                    f"You are the last admin of {account.name} who has not consented: at least one admin must "
-                    "always keep their admin rights, so you cannot consent now."
+                    _(
+                        "You are the last admin of {account} who has not consented: at least one admin must always "
+                        "keep their admin rights, so you cannot consent now.",
+                        account=account.name,
+                    )
                 )
             row.statement = view.statement
+            row.statement_language = view.statement_language
+            row.statement_version = view.statement_version
             row.signature = signature.strip()
             row.signed_by_user_id = who.user_id
             row.signed_by_team_id = who.team_id
@@ -303,6 +331,8 @@ def grant(
                 AuditAction.CONSENT_GRANTED,
                 now,
                 statement=row.statement,
+                statement_language=row.statement_language,
+                statement_version=row.statement_version,
                 signature=row.signature,
                 effective_on=row.effective_on.isoformat(),
             )
@@ -374,9 +404,9 @@ def revoke(
         with db.transaction() as s:
             row, account, member = _load(s, consent_id, who)
             if row.status != ConsentStatus.GRANTED.value:
-                raise Conflict("There is no granted consent to revoke: " + _state_message(row, member))
+                raise Conflict(_("There is no granted consent to revoke:") + " " + _state_message(row, member))
             if member.status != MemberStatus.ACTIVE.value:
-                raise Conflict("Your user has been deactivated already: the consent was used and cannot be revoked.")
+                raise Conflict(_("Your user has been deactivated already: the consent was used and cannot be revoked."))
             row.status = ConsentStatus.REVOKED.value
             row.revoked_at = now
             wake(account, now)

@@ -9,6 +9,7 @@ from typing import Any
 from bot.core.audit import OPERATOR, Actor, AuditAction
 from bot.core.consent import Consent
 from bot.core.errors import UserError
+from bot.i18n import statements
 from bot.usecases import export_formats as formats
 from bot.usecases.consents import list_consents
 from bot.usecases.export_formats import FORMATS
@@ -29,6 +30,9 @@ FIELDS = (
     "effective_on",
     "status",
     "statement",
+    "statement_language",
+    "statement_version",
+    "statement_verified",
     "signature",
     "signed_by_user_id",
     "signed_by_team_id",
@@ -39,7 +43,8 @@ FIELDS = (
 
 
 def record(c: Consent) -> dict[str, Any]:
-    """One consent as a flat record; times in UTC ISO-8601. The statement is the stored text only."""
+    """One consent as a flat record; times in UTC ISO-8601. The statement is the stored text only, with its
+    language and version id (consents signed before languages: en, en-1)."""
     answered = c.signature is not None
     raw: dict[str, object] = {
         "consent_id": c.id,
@@ -55,6 +60,10 @@ def record(c: Consent) -> dict[str, Any]:
         "effective_on": c.effective_on,
         "status": c.status.value,
         "statement": c.statement if answered else None,
+        "statement_language": c.statement_language if answered else None,
+        "statement_version": c.statement_version if answered else None,
+        # the stored text is that version's legal text with only the facts filled in (bot/i18n/statements.py)
+        "statement_verified": statements.verify(c.statement_version, c.statement) if answered else None,
         "signature": c.signature,
         "signed_by_user_id": c.signed_by_user_id,
         "signed_by_team_id": c.signed_by_team_id,

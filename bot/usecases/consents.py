@@ -14,6 +14,7 @@ from bot.core.audit import OPERATOR
 from bot.core.consent import Consent
 from bot.core.errors import NotFound
 from bot.core.statuses import ConsentStatus, MemberStatus
+from bot.i18n import statements
 from bot.usecases.ports import Database
 from store import models
 from store.queries import load_account, member_for_slack_user
@@ -26,11 +27,18 @@ def requester_name(s: Session, account_id: int, requested_by: str) -> str:
     return m.name if m is not None else requested_by
 
 
-def view_of(s: Session, row: models.AdminConsent, account: models.Account, member: models.Member) -> Consent:
+def view_of(
+    s: Session, row: models.AdminConsent, account: models.Account, member: models.Member, language: str = "en"
+) -> Consent:
+    """`language`: the reader's, for the statement of a request not signed yet (a signed one is as stored)."""
     requester = requester_name(s, account.id, row.requested_by)
     text = row.statement
+    lang, version = row.statement_language or "en", row.statement_version or statements.LEGACY
     if text is None or row.status in (ConsentStatus.REQUESTED.value, ConsentStatus.DECLINED.value):
-        text = rules.statement(
+        version = statements.version_for(language)
+        lang = statements.language_of(version)
+        text = statements.render(
+            version,
             rules.StatementFacts(
                 account_name=account.name,
                 team_id=account.slack_team_id,
@@ -38,7 +46,7 @@ def view_of(s: Session, row: models.AdminConsent, account: models.Account, membe
                 effective_on=row.effective_on,
                 requester_name=requester,
                 requested_on=policy.local_date(row.requested_at, account.timezone),
-            )
+            ),
         )
     return Consent(
         id=row.id,
@@ -62,6 +70,8 @@ def view_of(s: Session, row: models.AdminConsent, account: models.Account, membe
         granted_at=row.granted_at,
         declined_at=row.declined_at,
         revoked_at=row.revoked_at,
+        statement_language=lang,
+        statement_version=version,
     )
 
 

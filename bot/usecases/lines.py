@@ -21,6 +21,7 @@ from bot.core.errors import Conflict, NotFound, UserError
 from bot.core.lines import LicenseLine, PackageTier
 from bot.core.page import AccountTerms, PendingSwitch
 from bot.core.statuses import MemberStatus, RequestStatus
+from bot.i18n import _
 from bot.usecases.common import require_admin, require_operator
 from bot.usecases.ports import Announce, Database
 from bot.worker import outbox
@@ -285,7 +286,7 @@ def request_switch(
             current = s.get(TierRow, account.package_tier_id) if account.package_tier_id else None
             new = line_store.tier_named(s, to)
             if new is None:
-                raise NotFound(f"There is no package named {to!r}; look at `/licenses plan`.")
+                raise NotFound(_("There is no package named {name}; look at `/licenses plan`.", name=repr(to)))
             problem = lines.switch_problem(line_store.as_tier(current) if current else None, line_store.as_tier(new))
             if problem:
                 raise UserError(problem)
@@ -387,7 +388,9 @@ def cancel_switch(
 
 
 def _existing_switch(s: object, row: PackageChange) -> str:
-    return (
-        f"A switch of package at the renewal of {row.renewal_date.isoformat()} is already pending (#{row.id}). "
-        "Cancel it first (`/licenses plan`), then choose the package you want."
+    return _(
+        "A switch of package at the renewal of {renewal} is already pending (#{id}). Cancel it first "
+        "(`/licenses plan`), then choose the package you want.",
+        renewal=row.renewal_date.isoformat(),
+        id=row.id,
     )

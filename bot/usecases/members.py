@@ -15,6 +15,7 @@ from bot.core.errors import NotFound, UserError
 from bot.core.members_csv import MemberRow
 from bot.core.results import DeactivationResult, ImportResult
 from bot.core.statuses import DeactivatedHow, MemberStatus
+from bot.i18n import _
 from bot.usecases.common import require_admin, require_operator
 from bot.usecases.line_members import import_assignments
 from bot.usecases.ports import Announce, Database
@@ -141,7 +142,7 @@ def deactivate_members(
             )
         )
         if len(rows) != len(set(member_ids)):
-            raise NotFound("Some of those users are not members of this account.")
+            raise NotFound(_("Some of those users are not members of this account."))
         consented = consented_member_ids(s, account.id)
         admins_left = len(queries.active_admins(s, account.id))
         done: list[str] = []

@@ -15,6 +15,7 @@ from bot.core.audit import Actor, AuditAction
 from bot.core.errors import Conflict, NotFound
 from bot.core.results import Reactivated
 from bot.core.statuses import DeactivatedHow, MemberStatus
+from bot.i18n import _, n_
 from bot.usecases.common import require_admin
 from bot.usecases.ports import Database
 from store import models
@@ -41,13 +42,22 @@ def reactivate_member(
             address = (email or "").strip().lower()
             member = s.scalar(select(m).where(m.account_id == account.id, func.lower(m.email) == address))
         if member is None:
-            raise NotFound(f"{email or slack_user_id} is not a user of {account.name}: nothing was reactivated.")
+            raise NotFound(
+                _(
+                    "{who} is not a user of {account}: nothing was reactivated.",
+                    who=email or slack_user_id,
+                    account=account.name,
+                )
+            )
         if member.status == MemberStatus.ACTIVE.value:
-            raise Conflict(f"{member.name} is active already: nothing was changed.")
+            raise Conflict(_("{name} is active already: nothing was changed.", name=member.name))
         if member.deactivated_how == DeactivatedHow.TEAMLEADER.value:
             raise Conflict(
-                f"{member.name} was deactivated in Teamleader (the sync): reactivate them in Teamleader; "
-                "the next sync brings them back."
+                _(
+                    "{name} was deactivated in Teamleader (the sync): reactivate them in Teamleader; the next sync "
+                    "brings them back.",
+                    name=member.name,
+                )
             )
         active = s.scalar(
             select(func.count()).select_from(m).where(m.account_id == account.id, m.status == MemberStatus.ACTIVE.value)
@@ -55,9 +65,12 @@ def reactivate_member(
         active = int(active or 0)
         if active >= account.licensed_seats:
             raise Conflict(
-                f"No free license: {policy.plural_of(active, 'active user')} for "
-                f"{policy.plural_of(account.licensed_seats, 'license')}. Deactivate someone first; "
-                f"{member.name} stays deactivated."
+                _(
+                    "No free license: {active} for {licenses}. Deactivate someone first; {name} stays deactivated.",
+                    active=n_("{n} active user", "{n} active users", active),
+                    licenses=n_("{n} license", "{n} licenses", account.licensed_seats),
+                    name=member.name,
+                )
             )
         member.status = MemberStatus.ACTIVE.value
         member.deactivated_at = None

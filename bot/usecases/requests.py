@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -12,8 +13,10 @@ from bot.core.audit import Actor, AuditAction, MessageKind
 from bot.core.errors import Conflict, Invalid, NotFound
 from bot.core.lines import LicenseLine
 from bot.core.page import PREVIEW, PendingRequest
+from bot.core.policy import Member, Problem
 from bot.core.results import Submitted
 from bot.core.statuses import RequestStatus
+from bot.i18n import _, n_
 from bot.usecases.common import require_admin
 from bot.usecases.ports import Announce, Database
 from bot.worker import outbox
@@ -54,7 +57,7 @@ def submit_reduction(
             )
             problems = policy.validate_reduction(seats, licensed, roster.members)
             if problems:
-                raise Invalid(problems)
+                raise Invalid(tuple(_worded(p, account.licensed_seats, roster.members) for p in problems))
             assert n is not None and new_count is not None
             existing = _pending_of_line(s, account.id, line)
             if existing is not None:
@@ -113,7 +116,7 @@ def submit_reduction(
         raise Conflict(
             _existing_message(existing, addon)
             if existing
-            else "a request was submitted at the same time; look at the license page"
+            else _("a request was submitted at the same time; look at the license page")
         ) from None
 
 
@@ -134,7 +137,7 @@ def cancel_request(
         row = pending_row(s, account.id) if request_id is None else _pending_by_id(s, account.id, request_id)
         if row is None or (request_id is not None and row.id != request_id):
             raise NotFound(
-                "There is no pending license reduction to cancel (it may have been cancelled or applied already)."
+                _("There is no pending license reduction to cancel (it may have been cancelled or applied already).")
             )
         row.status = RequestStatus.CANCELLED.value
         row.cancelled_at = now
@@ -168,7 +171,7 @@ def _addon(s: Session, account_id: int, line: int | None) -> LicenseLine | None:
         return None
     row = line_store.addon_row(s, account_id, line, lock=True)
     if row is None:
-        raise NotFound(f"This account has no license line {line}; look at the license page.")
+        raise NotFound(_("This account has no license line {line}; look at the license page.", line=line))
     return line_store.as_line(row)
 
 
@@ -187,9 +190,53 @@ def _pending_by_id(s: Session, account_id: int, request_id: int) -> models.Reduc
 
 
 def _existing_message(existing: PendingRequest, line: LicenseLine | None = None) -> str:
-    of = f" of {line.name}" if line else ""
-    return (
-        f"A request to remove {existing.seats_removed} license{'s' if existing.seats_removed != 1 else ''}{of} "
-        f"at the renewal of {existing.renewal.isoformat()} is already pending (request #{existing.id}). "
-        "Cancel it first (`/licenses cancel`), then request the number you want."
+    if line:
+        return n_(
+            "A request to remove {n} license of {line} at the renewal of {renewal} is already pending (request #{id}). "
+            "Cancel it first (`/licenses cancel`), then request the number you want.",
+            "A request to remove {n} licenses of {line} at the renewal of {renewal} is already pending "
+            "(request #{id}). Cancel it first (`/licenses cancel`), then request the number you want.",
+            existing.seats_removed,
+            line=line.name,
+            renewal=existing.renewal.isoformat(),
+            id=existing.id,
+        )
+    return n_(
+        "A request to remove {n} license at the renewal of {renewal} is already pending (request #{id}). "
+        "Cancel it first (`/licenses cancel`), then request the number you want.",
+        "A request to remove {n} licenses at the renewal of {renewal} is already pending (request #{id}). "
+        "Cancel it first (`/licenses cancel`), then request the number you want.",
+        existing.seats_removed,
+        renewal=existing.renewal.isoformat(),
+        id=existing.id,
     )
+
+
+def _worded(problem: Problem, licensed_seats: int, members: Sequence[Member]) -> Problem:
+    """A policy problem in the reader's language (bot/core words it in English for the CLI)."""
+    most = policy.most_removable(licensed_seats, members)
+    admins = policy.unconsented_admins(members)
+    match problem.code:
+        case policy.Violation.NOT_A_NUMBER:
+            text = _("Enter a whole number of licenses to remove, e.g. 3.")
+        case policy.Violation.TOO_FEW:
+            text = _("Remove at least 1 license.")
+        case policy.Violation.NONE_LEFT:
+            text = n_(
+                "You have {n} license and at least 1 must remain, so you can remove at most {most}.",
+                "You have {n} licenses and at least 1 must remain, so you can remove at most {most}.",
+                licensed_seats,
+                most=most,
+            )
+        case policy.Violation.ADMINS_WITHOUT_CONSENT:
+            text = n_(
+                "{n} admin has not consented to losing admin rights, so at least {n} license must remain "
+                "(remove at most {most}), or ask an admin for written consent first.",
+                "{n} admins have not consented to losing admin rights, so at least {n} licenses must remain "
+                "(remove at most {most}), or ask an admin for written consent first.",
+                admins,
+                most=most,
+            )
+        case _:
+            return problem
+    return Problem(problem.code, text)

@@ -8,7 +8,7 @@ write), then read as usual.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +19,7 @@ from bot.core.audit import ActivityEntry
 from bot.core.consent import Consent
 from bot.core.page import LicensePage
 from bot.core.results import Viewer
-from bot.usecases import consents, people
+from bot.usecases import consents, languages, people
 from bot.usecases.people import EmailLookup
 from bot.usecases.ports import Database
 from store import models, page_reads
@@ -79,6 +79,8 @@ class AdminsView:
     page: LicensePage
     consents: dict[int, Consent]
     activity: list[ActivityEntry]
+    languages: dict[str, str] = field(default_factory=dict)
+    """Each admin's language (Slack user id -> nl/fr/en), read in the same transaction."""
 
 
 def for_admins(db: Database, *, team: str, now: datetime, activity: int) -> AdminsView:
@@ -86,13 +88,13 @@ def for_admins(db: Database, *, team: str, now: datetime, activity: int) -> Admi
         account = page_reads.account_row(s, team)
         admins = page_reads.admin_rows(s, account.id)
         people_ = tuple(page_reads.person(a) for a in admins)
+        viewers = [
+            Viewer(account.slack_team_id, account.name, p.slack_user_id, p, people_) for p in people_ if p.slack_user_id
+        ]
         return AdminsView(
-            viewers=[
-                Viewer(account.slack_team_id, account.name, p.slack_user_id, p, people_)
-                for p in people_
-                if p.slack_user_id
-            ],
+            viewers=viewers,
             page=page_reads.page_of_row(s, account, now, admins),
             consents=_consents(s, account.id),
             activity=history(s, account.id, activity),
+            languages=languages.languages_in(s, team, [v.user_id for v in viewers]),
         )

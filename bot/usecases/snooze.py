@@ -14,7 +14,8 @@ from bot.core import policy, schedule
 from bot.core.audit import Actor, AuditAction
 from bot.core.errors import Conflict, UserError
 from bot.core.results import Snoozed
-from bot.core.wording import fmt_date
+from bot.i18n import _
+from bot.i18n.formats import day
 from bot.usecases.common import require_admin
 from bot.usecases.ports import Database
 from store import models
@@ -35,23 +36,29 @@ def snooze_reminder(
         account = load_account(s, team, lock=True)
         member = require_admin(s, account, actor)
         if member is None:
-            raise UserError("Only an admin snoozes their own reminders.")
+            raise UserError(_("Only an admin snoozes their own reminders."))
         pending = pending_of(s, account.id)
         if pending is None or pending.renewal != renewal:
             raise Conflict(
-                f"No request is pending for the renewal of {fmt_date(renewal)} any more: there is nothing to remind "
-                "you of."
+                _(
+                    "No request is pending for the renewal of {renewal} any more: there is nothing to remind you of.",
+                    renewal=day(renewal),
+                )
             )
         if not schedule.snoozable(days_before):
-            raise UserError("The reminders of the last days before the renewal cannot be snoozed.")
+            raise UserError(_("The reminders of the last days before the renewal cannot be snoozed."))
         tz = _zone(member.timezone, account.timezone)
         until = schedule.snooze_until(
             days_before, choice, now, renewal=renewal, account_tz=account.timezone, recipient_tz=tz
         )
         if until is None:
             raise UserError(
-                "That is too close to the renewal: a reminder is never moved into the last 48 hours before the "
-                f"renewal day ends ({fmt_date(renewal)}, 23:59 {account.timezone})."
+                _(
+                    "That is too close to the renewal: a reminder is never moved into the last 48 hours before the "
+                    "renewal day ends ({renewal}, 23:59 {timezone}).",
+                    renewal=day(renewal),
+                    timezone=account.timezone,
+                )
             )
         row = s.scalar(
             select(models.ReminderSnooze).where(

@@ -39,6 +39,7 @@ from typing import Any
 from sqlalchemy import and_, literal, select
 from sqlalchemy.orm import Session
 
+from bot import i18n
 from bot.core.audit import WORKER, AuditAction
 from bot.core.ids import USER_ID
 from bot.core.statuses import DeliveryStatus
@@ -74,6 +75,8 @@ class _Job:
     payload: dict[str, Any]
     dm_channel: str | None
     team: str = ""
+    language: str = i18n.DEFAULT
+    """The recipient's language now (bot/i18n `choose`): the queued message's variant in it is sent."""
 
 
 PENDING = literal(DeliveryStatus.PENDING.value, literal_execute=True)
@@ -86,22 +89,34 @@ def _due_rows(now: datetime) -> Any:
 
 
 def _claimable(now: datetime) -> Any:
-    """Due rows with their DM channel and their workspace, leaving out the accounts whose workspace has
+    """Due rows with their DM channel, language and workspace, leaving out the accounts whose workspace has
     uninstalled the app (their messages wait in the outbox until it is installed again)."""
     account = models.Account
     return (
         _with_dm_channel(_due_rows(now))
         .add_columns(account.slack_team_id)
-        .join(account, account.id == models.Delivery.account_id)
         .where(account.slack_uninstalled_at.is_(None))
     )
 
 
 def _with_dm_channel(query: Any) -> Any:
-    """Add the stored DM channel of a user target (NULL for a channel target or when not known yet)."""
-    member = models.Member
+    """Add the stored DM channel of a user target (NULL for a channel target or when not known yet) and what
+    decides the recipient's language when it is sent: their choice and Slack locale (a user target), the
+    account's language (`_language`)."""
+    member, account, person = models.Member, models.Account, models.SlackPerson
     on = and_(member.account_id == models.Delivery.account_id, member.slack_user_id == models.Delivery.target)
-    return query.add_columns(member.dm_channel).outerjoin(member, on)
+    whose = and_(person.team_id == account.slack_team_id, person.user_id == models.Delivery.target)
+    return (
+        query.add_columns(member.dm_channel, person.language, person.slack_locale, account.language)
+        .outerjoin(member, on)
+        .join(account, account.id == models.Delivery.account_id)
+        .outerjoin(person, whose)
+    )
+
+
+def _language(choice: str | None, slack_locale: str | None, account: str | None) -> str:
+    """A DM in its reader's language (choice > Slack locale > account's); a channel post in the account's."""
+    return i18n.choose(choice, slack_locale, account)
 
 
 def due_targets(s: Session, now: datetime) -> list[str]:
@@ -170,10 +185,13 @@ class Sender:
                 models.Delivery.key == key, models.Delivery.status == PENDING
             )
             jobs = [
-                (row.target, _Job(row.id, row.payload, dm)) for row, dm in s.execute(query.order_by(models.Delivery.id))
+                (row.target, _Job(row.id, row.payload, dm, language=_language(choice, locale, lang)))
+                for row, dm, choice, locale, lang in s.execute(query.order_by(models.Delivery.id))
             ]
         commits = _GroupCommit(self, db, now, report)
-        commits.record([(job, self._post(target, job.payload, job.dm_channel)) for target, job in jobs])
+        commits.record(
+            [(job, self._post(target, job.payload, job.dm_channel, language=job.language)) for target, job in jobs]
+        )
         return report
 
     def _run(
@@ -217,8 +235,8 @@ class Sender:
             ).first()
             if claimed is None:
                 return False
-            row, dm_channel, team = claimed
-            result = self._post(target, row.payload, dm_channel, team)
+            row, dm_channel, choice, locale, lang, team = claimed
+            result = self._post(target, row.payload, dm_channel, team, _language(choice, locale, lang))
             report.add(self._record(s, row, result, now, dm_channel))
             return True
 
@@ -230,17 +248,22 @@ class Sender:
         due = models.Delivery.next_attempt_at
         with self._sqlite_writer, db.transaction() as s:
             # ORDER BY the partial index's column first: ORDER BY id alone walks the primary key (every row ever sent).
-            claimed: list[tuple[models.Delivery, str | None, str]] = [
-                (r, c, t) for r, c, t in s.execute(_claimable(now).order_by(due, models.Delivery.id).limit(LEASE_PAGE))
+            claimed: list[tuple[models.Delivery, str | None, str, str]] = [
+                (r, c, t, _language(choice, locale, lang))
+                for r, c, choice, locale, lang, t in s.execute(
+                    _claimable(now).order_by(due, models.Delivery.id).limit(LEASE_PAGE)
+                )
             ]
-            for row, dm_channel, team in sorted(claimed, key=lambda rc: rc[0].id):
+            for row, dm_channel, team, language in sorted(claimed, key=lambda rc: rc[0].id):
                 row.next_attempt_at = now + LEASE
-                work.setdefault(row.target, []).append(_Job(row.id, row.payload, dm_channel, team))
+                work.setdefault(row.target, []).append(_Job(row.id, row.payload, dm_channel, team, language))
         return work
 
     # --- both ---------------------------------------------------------------------------------------
 
-    def _post(self, target: str, payload: dict[str, Any], dm_channel: str | None, team: str = "") -> Result:
+    def _post(
+        self, target: str, payload: dict[str, Any], dm_channel: str | None, team: str = "", language: str | None = None
+    ) -> Result:
         with self._waiting_lock:
             until = self._waiting.get(team)
         if until is not None and until > self._clock():
@@ -249,7 +272,7 @@ class Sender:
         try:
             poster = self.posters(team) if self.posters is not None else self.poster
             assert poster is not None
-            return poster.post(dm_channel or target, payload)
+            return poster.post(dm_channel or target, i18n.pick(payload, language))  # rendered for its reader now
         except Postponed as exc:
             if exc.workspace:
                 with self._waiting_lock:
@@ -348,7 +371,7 @@ class _GroupCommit:
         self._lock = threading.Lock()
 
     def post(self, target: str, job: _Job) -> bool:
-        self.record([(job, self.sender._post(target, job.payload, job.dm_channel, job.team))])
+        self.record([(job, self.sender._post(target, job.payload, job.dm_channel, job.team, job.language))])
         return True
 
     def record(self, outcomes: list[tuple[_Job, Result]]) -> None:

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, text
 
 from bot.core.audit import WORKER
+from bot.usecases.languages import store_locale
 from bot.usecases.people import store_timezone
 from bot.worker.ports import Timezones
 from store import models
@@ -48,4 +49,7 @@ def refresh_timezones(db: Database, now: datetime, *, directory: Timezones, batc
             log.warning("timezone of %s in %s: %s", user_id, team, exc)
             break
         changed += store_timezone(db, team=team, user_id=user_id, timezone=tz, now=now, actor=WORKER)
+        locale_of = getattr(directory, "locale", None)
+        if callable(locale_of):  # the same users.info answer says the admin's Slack language (bot/i18n)
+            store_locale(db, team=team, user_id=user_id, slack_locale=locale_of(team, user_id), now=now)
     return changed

@@ -11,7 +11,7 @@ from bot.core import consent as rules
 from bot.core.consent import SIGNATURE_MAX, Consent
 from bot.core.results import Person, Viewer
 from bot.core.statuses import ConsentStatus
-from bot.core.wording import fmt_date
+from bot.i18n import LOCALES, _, n_
 from handlers.blocks.messages import Message, message
 from handlers.blocks.mrkdwn import (
     Block,
@@ -29,15 +29,19 @@ from handlers.blocks.mrkdwn import (
     section,
 )
 from handlers.blocks.state import selected_values, state_field
+from handlers.blocks.wording import fmt_date
 from handlers.ids import Action, View
 from handlers.ids import Block as BlockId
 
 AGREE_VALUE = "agree"
 ADMINS_WITH_BUTTONS = 10
-RULE = (
-    "Admins are deactivated only after they give written consent that their admin rights may be removed. "
-    "At least one admin always keeps them."
-)
+
+
+def rule() -> str:
+    return _(
+        "Admins are deactivated only after they give written consent that their admin rights may be removed. "
+        "At least one admin always keeps them."
+    )
 
 
 def target(c: Consent) -> str:
@@ -54,36 +58,41 @@ def _date(c: Consent) -> str:
 
 def decline_button(c: Consent) -> Block:
     return button(
-        "Decline",
+        _("Decline"),
         Action.DECLINE_CONSENT,
         value=str(c.id),
         style="danger",
         confirm=confirm_dialog(
-            "Decline the request?",
-            f"You keep your admin rights and your user stays active. {actor(c.requested_by)} is told; "
-            "an admin can ask you again later.",
-            "Decline",
-            "Back",
+            _("Decline the request?"),
+            _(
+                "You keep your admin rights and your user stays active. {who} is told; an admin can ask you "
+                "again later.",
+                who=actor(c.requested_by),
+            ),
+            _("Decline"),
+            _("Back"),
         ),
     )
 
 
 def answer_buttons(c: Consent) -> Block:
-    return actions([button("Review", Action.REVIEW_CONSENT, value=str(c.id), style="primary"), decline_button(c)])
+    return actions([button(_("Review"), Action.REVIEW_CONSENT, value=str(c.id), style="primary"), decline_button(c)])
 
 
 def revoke_button(c: Consent) -> Block:
     return button(
-        "Revoke consent",
+        _("Revoke consent"),
         Action.REVOKE_CONSENT,
         value=str(c.id),
         style="danger",
         confirm=confirm_dialog(
-            "Revoke your consent?",
-            "Your admin rights are then kept and your user is not deactivated unless you consent again. "
-            "The consent you gave stays on record, with the time you revoked it.",
-            "Revoke",
-            "Keep it",
+            _("Revoke your consent?"),
+            _(
+                "Your admin rights are then kept and your user is not deactivated unless you consent again. "
+                "The consent you gave stays on record, with the time you revoked it."
+            ),
+            _("Revoke"),
+            _("Keep it"),
             danger=True,
         ),
     )
@@ -91,19 +100,25 @@ def revoke_button(c: Consent) -> Block:
 
 def request_dm(c: Consent) -> Message:
     """The DM to the target admin: who asks, for which account, from when; Review and Decline."""
-    text = (
-        f"{actor(c.requested_by)} asks for your written consent that your admin rights in "
-        f"*{escape(c.account_name)}* may be removed."
+    text = _(
+        "{who} asks for your written consent that your admin rights in *{account}* may be removed.",
+        who=actor(c.requested_by),
+        account=escape(c.account_name),
+    )
+    more = _(
+        "From the renewal of {day}, your admin rights would be removed and your user deactivated (an admin could "
+        "also deactivate your user before that date).",
+        day=_date(c),
     )
     blocks = [
-        header("Consent to lose admin rights"),
-        section(
-            f"{text}\nFrom the renewal of {_date(c)}, your admin rights would be removed and your user "
-            "deactivated (an admin could also deactivate your user before that date)."
-        ),
+        header(_("Consent to lose admin rights")),
+        section(f"{text}\n{more}"),
         context(
-            "Review shows the exact statement you would sign. Only you can give or decline this consent, and "
-            "nothing happens to your user unless you sign. You can revoke a consent until your user is deactivated."
+            _(
+                "Review shows the exact statement you would sign. Only you can give or decline this consent, and "
+                "nothing happens to your user unless you sign. You can revoke a consent until your user is "
+                "deactivated."
+            )
         ),
         answer_buttons(c),
     ]
@@ -113,23 +128,35 @@ def request_dm(c: Consent) -> Message:
 def answered_dm(c: Consent) -> Message:
     """The target admin's own record of their answer (replaces the request DM); Revoke while possible."""
     when = c.revoked_at or c.granted_at or c.declined_at
-    on = f" on {fmt_date(when.date())}" if when else ""
+    on = " " + _("on {day}", day=fmt_date(when.date())) if when else ""
+    account = escape(c.account_name)
     match c.status:
         case ConsentStatus.GRANTED:
-            text = (
-                f":white_check_mark: You consented{on} that your admin rights in *{escape(c.account_name)}* may be "
-                f"removed and your user deactivated, from the renewal of {_date(c)} at the latest. "
-                f"Signed: “{escape(c.signature or '')}”."
+            text = _(
+                ":white_check_mark: You consented{on} that your admin rights in *{account}* may be removed and "
+                "your user deactivated, from the renewal of {day} at the latest. Signed: “{signature}”.",
+                on=on,
+                account=account,
+                day=_date(c),
+                signature=escape(c.signature or ""),
             )
             if not c.member_active:
-                return message(text + " Your user has been deactivated.")
-            return message(text, [section(text, accessory=revoke_button(c)), context("You can revoke it until then.")])
+                return message(text + " " + _("Your user has been deactivated."))
+            return message(
+                text, [section(text, accessory=revoke_button(c)), context(_("You can revoke it until then."))]
+            )
         case ConsentStatus.DECLINED:
-            return message(f":x: You declined{on}: you keep your admin rights in *{escape(c.account_name)}*.")
+            return message(
+                _(":x: You declined{on}: you keep your admin rights in *{account}*.", on=on, account=account)
+            )
         case ConsentStatus.REVOKED:
             return message(
-                f":leftwards_arrow_with_hook: You revoked your consent{on}: you keep your admin rights in "
-                f"*{escape(c.account_name)}* and your user will not be deactivated."
+                _(
+                    ":leftwards_arrow_with_hook: You revoked your consent{on}: you keep your admin rights in "
+                    "*{account}* and your user will not be deactivated.",
+                    on=on,
+                    account=account,
+                )
             )
     return request_dm(c)
 
@@ -142,9 +169,14 @@ class ConsentMeta:
     digest: str
     channel: str | None = None
     ts: str | None = None
+    language: str = "en"
+    """The language of the statement shown: the one signed (whatever the reader's language is by then)."""
 
     def dump(self) -> str:
-        return json.dumps({"consent": self.consent_id, "digest": self.digest, "channel": self.channel, "ts": self.ts})
+        return json.dumps(
+            {"consent": self.consent_id, "digest": self.digest, "channel": self.channel, "ts": self.ts}
+            | {"lang": self.language}
+        )
 
     @classmethod
     def load(cls, text: str | None) -> ConsentMeta | None:
@@ -155,9 +187,13 @@ class ConsentMeta:
             return None
         if not isinstance(consent_id, int) or not isinstance(digest, str):
             return None
-        channel, ts = data.get("channel"), data.get("ts")
+        channel, ts, lang = data.get("channel"), data.get("ts"), data.get("lang")
         return cls(
-            consent_id, digest, channel if isinstance(channel, str) else None, ts if isinstance(ts, str) else None
+            consent_id,
+            digest,
+            channel if isinstance(channel, str) else None,
+            ts if isinstance(ts, str) else None,
+            lang if isinstance(lang, str) and lang in LOCALES else "en",
         )
 
 
@@ -166,36 +202,41 @@ def consent_view(c: Consent, *, channel: str | None = None, ts: str | None = Non
     return {
         "type": "modal",
         "callback_id": View.CONSENT,
-        "title": plain("Consent", 24),
-        "submit": plain("Sign"),
-        "close": plain("Cancel"),
-        "private_metadata": ConsentMeta(c.id, c.statement_digest, channel, ts).dump(),
+        "title": plain(_("Consent"), 24),
+        "submit": plain(_("Sign")),
+        "close": plain(_("Cancel")),
+        "private_metadata": ConsentMeta(c.id, c.statement_digest, channel, ts, c.statement_language).dump(),
         "blocks": [
-            section(f"{actor(c.requested_by)} asks for your consent. Read the statement you would sign:"),
+            section(_("{who} asks for your consent. Read the statement you would sign:", who=actor(c.requested_by))),
             {"type": "section", "text": plain(c.statement)},
             {
                 "type": "input",
                 "block_id": BlockId.CONSENT_CHECKBOX,
-                "label": plain("Consent"),
+                "label": plain(_("Consent")),
                 "element": {
                     "type": "checkboxes",
                     "action_id": Action.CONSENT_CHECKBOX,
-                    "options": [{"text": plain("I consent"), "value": AGREE_VALUE}],
+                    "options": [{"text": plain(_("I consent")), "value": AGREE_VALUE}],
                 },
             },
             {
                 "type": "input",
                 "block_id": BlockId.SIGNATURE,
-                "label": plain("Signature: type your full name"),
+                "label": plain(_("Signature: type your full name")),
                 "element": {
                     "type": "plain_text_input",
                     "action_id": Action.SIGNATURE_INPUT,
                     "max_length": SIGNATURE_MAX,
-                    "placeholder": plain("Your full name"),
+                    "placeholder": plain(_("Your full name")),
                 },
-                "hint": plain("Your full name as the account knows it; case and accents do not matter."),
+                "hint": plain(_("Your full name as the account knows it; case and accents do not matter.")),
             },
-            context("Your Slack user and workspace are stored with your signature, the statement and the time."),
+            context(
+                _(
+                    "Your Slack user and workspace are stored with your signature, the statement, its language "
+                    "and version, and the time."
+                )
+            ),
         ],
     }
 
@@ -211,13 +252,16 @@ def form_values(view: Mapping[str, Any]) -> tuple[bool, str]:
 
 
 def requested_reply(c: Consent, *, delivered: bool) -> Message:
-    text = (
-        f":envelope_with_arrow: I asked {target(c)} in a direct message for written consent that their admin "
-        f"rights in *{escape(c.account_name)}* may be removed (from the renewal of {_date(c)}). "
-        "You will be told when they answer; until they consent they are not deactivated."
+    text = _(
+        ":envelope_with_arrow: I asked {who} in a direct message for written consent that their admin rights in "
+        "*{account}* may be removed (from the renewal of {day}). You will be told when they answer; until they "
+        "consent they are not deactivated.",
+        who=target(c),
+        account=escape(c.account_name),
+        day=_date(c),
     )
     if not delivered:
-        text += " I could not message them: they find the request on licensebot's Home tab."
+        text += " " + _("I could not message them: they find the request on licensebot's Home tab.")
     return message(text)
 
 
@@ -226,25 +270,33 @@ def notice(c: Consent) -> Message:
     who = target(c)
     match c.status:
         case ConsentStatus.REQUESTED:
-            text = (
-                f"{actor(c.requested_by)} asked {who} for written consent that their admin rights may be removed "
-                f"(from the renewal of {_date(c)})."
+            text = _(
+                "{requester} asked {who} for written consent that their admin rights may be removed (from the "
+                "renewal of {day}).",
+                requester=actor(c.requested_by),
+                who=who,
+                day=_date(c),
             )
         case ConsentStatus.GRANTED:
-            text = (
-                f":white_check_mark: {who} gave written consent that their admin rights in "
-                f"*{escape(c.account_name)}* may be removed. Their user can now be deactivated by hand, "
-                f"or automatically at the renewal of {_date(c)} if licenses fall short."
+            text = _(
+                ":white_check_mark: {who} gave written consent that their admin rights in *{account}* may be "
+                "removed. Their user can now be deactivated by hand, or automatically at the renewal of {day} if "
+                "licenses fall short.",
+                who=who,
+                account=escape(c.account_name),
+                day=_date(c),
             )
         case ConsentStatus.DECLINED:
-            text = (
-                f":x: {who} declined to consent: they keep their admin rights and are not deactivated. "
-                "An admin can ask again with `/licenses consent`."
+            text = _(
+                ":x: {who} declined to consent: they keep their admin rights and are not deactivated. An admin can "
+                "ask again with `/licenses consent`.",
+                who=who,
             )
         case _:
-            text = (
-                f":leftwards_arrow_with_hook: {who} revoked their consent: they keep their admin rights and are "
-                "not deactivated. An admin can ask again with `/licenses consent`."
+            text = _(
+                ":leftwards_arrow_with_hook: {who} revoked their consent: they keep their admin rights and are not "
+                "deactivated. An admin can ask again with `/licenses consent`.",
+                who=who,
             )
     return message(text)
 
@@ -255,16 +307,18 @@ def notice(c: Consent) -> Message:
 def _status_line(p: Person, c: Consent | None) -> str:
     name = name_text(p.name)
     if c is None:
-        return f"{name}: not asked"
+        return _("{name}: not asked", name=name)
     match c.status:
         case ConsentStatus.REQUESTED:
-            return f"{name}: asked on {fmt_date(c.requested_at.date())}, no answer yet"
+            return _("{name}: asked on {day}, no answer yet", name=name, day=fmt_date(c.requested_at.date()))
         case ConsentStatus.GRANTED:
             when = fmt_date(c.granted_at.date()) if c.granted_at else "?"
-            return f"{name}: :white_check_mark: consented on {when}"
+            return _("{name}: :white_check_mark: consented on {day}", name=name, day=when)
         case ConsentStatus.DECLINED:
-            return f"{name}: declined on {fmt_date(c.declined_at.date()) if c.declined_at else '?'}"
-    return f"{name}: revoked on {fmt_date(c.revoked_at.date()) if c.revoked_at else '?'}"
+            when = fmt_date(c.declined_at.date()) if c.declined_at else "?"
+            return _("{name}: declined on {day}", name=name, day=when)
+    when = fmt_date(c.revoked_at.date()) if c.revoked_at else "?"
+    return _("{name}: revoked on {day}", name=name, day=when)
 
 
 def _open(c: Consent | None) -> bool:
@@ -276,21 +330,28 @@ def page_section(
 ) -> list[Block]:
     """For an admin's license page: their own pending consent or Revoke, then every other admin's status
     with an *Ask for consent* button where a request would be accepted."""
-    blocks: list[Block] = [section("*Admin consent*"), context(RULE)]
+    blocks: list[Block] = [section("*{}*".format(_("Admin consent"))), context(rule())]
     mine = consents.get(viewer_member_id) if viewer_member_id is not None else None
     if mine is not None and mine.status is ConsentStatus.REQUESTED:
         blocks.append(
             section(
-                f":envelope_with_arrow: {actor(mine.requested_by)} asks for your written consent that your admin "
-                f"rights may be removed (from the renewal of {_date(mine)})."
+                _(
+                    ":envelope_with_arrow: {who} asks for your written consent that your admin rights may be "
+                    "removed (from the renewal of {day}).",
+                    who=actor(mine.requested_by),
+                    day=_date(mine),
+                )
             )
         )
         blocks.append(answer_buttons(mine))
     elif mine is not None and mine.revocable:
         blocks.append(
             section(
-                f"You consented that your admin rights may be removed (from the renewal of {_date(mine)}). "
-                "You can revoke it until your user is deactivated.",
+                _(
+                    "You consented that your admin rights may be removed (from the renewal of {day}). You can "
+                    "revoke it until your user is deactivated.",
+                    day=_date(mine),
+                ),
                 accessory=revoke_button(mine),
             )
         )
@@ -299,7 +360,7 @@ def page_section(
     for p in others[:ADMINS_WITH_BUTTONS]:
         c = consents.get(p.member_id)
         if not _open(c) and p.slack_user_id and rules.keeps_an_admin(states, p.member_id):
-            ask = button("Ask for consent", Action.REQUEST_CONSENT, value=str(p.member_id))
+            ask = button(_("Ask for consent"), Action.REQUEST_CONSENT, value=str(p.member_id))
             blocks.append(section(_status_line(p, c), accessory=ask))
         else:
             blocks.append(context(_status_line(p, c)))
@@ -307,8 +368,8 @@ def page_section(
     if rest:
         lines = [_status_line(p, consents.get(p.member_id)) for p in rest[:ADMINS_WITH_BUTTONS]]
         hidden = len(rest) - len(lines)
-        tail = f"…and {hidden} more admins. " if hidden else ""
-        lines.append(f"{tail}Ask any admin with `/licenses consent @name`.")
+        tail = n_("…and {n} more admin.", "…and {n} more admins.", hidden) + " " if hidden else ""
+        lines.append(tail + _("Ask any admin with `/licenses consent @name`."))
         blocks.extend(line_sections(lines))
     return blocks
 

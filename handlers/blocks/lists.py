@@ -17,8 +17,9 @@ from typing import Any, Protocol
 from bot.core import policy
 from bot.core.page import PREVIEW
 from bot.core.results import ListKind, PagedList
-from bot.core.wording import fmt_date, plural
+from bot.i18n import _, n_, p_
 from handlers.blocks.mrkdwn import Block, actions, button, context, line_sections, name_text, plain, section
+from handlers.blocks.wording import fmt_date, more_users, users
 from handlers.ids import Action, View
 
 View_ = dict[str, Any]
@@ -68,63 +69,94 @@ class Named(Protocol):
 def person_line(m: Named, timezone: str | None = None) -> str:
     """• Name (admin)[, added 1 January 2027]: the one rendering of a person in a list (the date when
     `timezone` is given and the person has an `added_at`)."""
-    mark = (" (admin, has consented)" if getattr(m, "consented", False) else " (admin)") if m.is_admin else ""
+    mark = ""
+    if m.is_admin:
+        mark = " " + (_("(admin, has consented)") if getattr(m, "consented", False) else _("(admin)"))
     line = f"• {name_text(m.name)}{mark}"
     added = getattr(m, "added_at", None)
     if timezone is not None and isinstance(added, datetime):
-        line += f", added {fmt_date(policy.local_date(added, timezone))}"
+        line += ", " + _("added {day}", day=fmt_date(policy.local_date(added, timezone)))
     return line
 
 
 def more_line(more: int, how: str) -> str:
-    return f"…and {plural(more, 'more user')}: {how}."
+    return _("…and {users}: {how}.", users=more_users(more), how=how)
 
 
-SEE_ALL = "*See all* lists everyone, page by page (or `/licenses users --at-risk`)"
+def see_all() -> str:
+    return _("*See all* lists everyone, page by page (or `/licenses users --at-risk`)")
 
 
-def preview_lines(shown: Sequence[Named], more: int, *, timezone: str | None = None, how: str = SEE_ALL) -> list[str]:
+def preview_lines(
+    shown: Sequence[Named], more: int, *, timezone: str | None = None, how: str | None = None
+) -> list[str]:
     """The first PREVIEW names, one line each, then "…and N more: <how to see them>" when some are not
     listed (`more` counts those not in `shown`)."""
     lines = [person_line(m, timezone) for m in shown[:PREVIEW]]
     hidden = more + max(0, len(shown) - PREVIEW)
     if hidden > 0:
-        lines.append(more_line(hidden, how))
+        lines.append(more_line(hidden, how if how is not None else see_all()))
     return lines
 
 
 def see_all_button(ref: ListRef, total: int) -> Block:
-    return button(f"See all {total}", Action.OPEN_LIST, value=ref.dump())
+    return button(_("See all {total}", total=total), Action.OPEN_LIST, value=ref.dump())
 
 
 def _title(p: PagedList) -> str:
     if p.kind is ListKind.RENEWAL:
-        return "Deactivated"
-    return "Deactivated if nothing changes" if p.renewal else "Over the licenses"
+        return p_("modal title", "Deactivated")
+    return p_("modal title", "Deactivated if nothing changes") if p.renewal else p_("modal title", "Over the licenses")
 
 
 def _intro(p: PagedList) -> str:
     if p.kind is ListKind.RENEWAL and p.renewal is not None:
-        return (
-            f"{plural(p.total, 'user')} of *{name_text(p.account_name)}* were deactivated automatically when the "
-            f"renewal of {fmt_date(p.renewal)} was processed."
+        return n_(
+            "{n} user of *{account}* was deactivated automatically when the renewal of {renewal} was processed.",
+            "{n} users of *{account}* were deactivated automatically when the renewal of {renewal} was processed.",
+            p.total,
+            account=name_text(p.account_name),
+            renewal=fmt_date(p.renewal),
         )
     if p.total == 0:
-        return "Nobody would be deactivated automatically: the active users fit the licenses."
-    when = f"at the renewal of {fmt_date(p.renewal)}" if p.renewal else "if the renewal were processed now"
-    text = (
-        f"{plural(p.total, 'user')} of *{name_text(p.account_name)}* would be deactivated automatically {when} "
-        "if nothing changes, the most recently added first."
-    )
+        return _("Nobody would be deactivated automatically: the active users fit the licenses.")
+    if p.renewal:
+        text = n_(
+            "{n} user of *{account}* would be deactivated automatically at the renewal of {renewal} if nothing "
+            "changes, the most recently added first.",
+            "{n} users of *{account}* would be deactivated automatically at the renewal of {renewal} if nothing "
+            "changes, the most recently added first.",
+            p.total,
+            account=name_text(p.account_name),
+            renewal=fmt_date(p.renewal),
+        )
+    else:
+        text = n_(
+            "{n} user of *{account}* would be deactivated automatically if the renewal were processed now, the "
+            "most recently added first.",
+            "{n} users of *{account}* would be deactivated automatically if the renewal were processed now, the "
+            "most recently added first.",
+            p.total,
+            account=name_text(p.account_name),
+        )
     if p.unresolved:
-        text += f" {plural(p.unresolved, 'more user')} cannot be chosen: only admins without consent are left."
+        text += " " + _(
+            "{users} cannot be chosen: only admins without consent are left.", users=more_users(p.unresolved)
+        )
     return text
 
 
 def _range(p: PagedList) -> str:
     if not p.people:
-        return f"Page {p.page + 1} of {p.pages}."
-    return f"{p.first}–{p.first + len(p.people) - 1} of {p.total} · page {p.page + 1} of {p.pages}."
+        return _("Page {page} of {pages}.", page=p.page + 1, pages=p.pages)
+    return _(
+        "{first}–{last} of {total} · page {page} of {pages}.",
+        first=p.first,
+        last=p.first + len(p.people) - 1,
+        total=p.total,
+        page=p.page + 1,
+        pages=p.pages,
+    )
 
 
 def list_view(p: PagedList) -> View_:
@@ -132,9 +164,9 @@ def list_view(p: PagedList) -> View_:
     blocks: list[Block] = [section(_intro(p)), *line_sections(person_line(m, p.timezone) for m in p.people)]
     nav: list[Block] = []
     if p.page > 0:
-        nav.append(button("Previous", Action.LIST_PAGE, value=ListRef(p.kind, p.renewal, p.page - 1).dump()))
+        nav.append(button(_("Previous"), Action.LIST_PAGE, value=ListRef(p.kind, p.renewal, p.page - 1).dump()))
     if p.page + 1 < p.pages:
-        nav.append(button("Next", Action.LIST_PAGE, value=ListRef(p.kind, p.renewal, p.page + 1).dump()))
+        nav.append(button(_("Next"), Action.LIST_PAGE, value=ListRef(p.kind, p.renewal, p.page + 1).dump()))
     blocks.append(context(_range(p)))
     if nav:
         blocks.append(actions(nav))
@@ -142,7 +174,7 @@ def list_view(p: PagedList) -> View_:
         "type": "modal",
         "callback_id": View.LIST,
         "title": plain(_title(p), 24),
-        "close": plain("Close"),
+        "close": plain(_("Close")),
         "private_metadata": ListRef(p.kind, p.renewal, p.page).dump(),
         "blocks": blocks[:MODAL_BLOCKS],
     }
@@ -153,6 +185,6 @@ def list_message_parts(p: PagedList) -> tuple[str, list[Block]]:
     blocks: list[Block] = [section(_intro(p)), *line_sections(person_line(m, p.timezone) for m in p.people)]
     footer = _range(p)
     if p.page + 1 < p.pages:
-        footer += f" Next: `/licenses users --at-risk --page {p.page + 2}`."
+        footer += " " + _("Next: `/licenses users --at-risk --page {next}`.", next=p.page + 2)
     blocks.append(context(footer))
-    return f"{plural(p.total, 'user')} would be deactivated automatically", blocks
+    return _("{users} would be deactivated automatically", users=users(p.total)), blocks

@@ -13,10 +13,20 @@ from bot.core import policy
 from bot.core.lines import PACKAGE_LINE
 from bot.core.page import LicensePage, LineState
 from bot.core.results import Person
-from bot.core.wording import DEADLINE_LABEL, deadline_phrase, fmt_date, line_label, money, plural
+from bot.i18n import TITLE, _, n_, p_
 from handlers.blocks.mrkdwn import Block, context, escape, plain, section
-from handlers.blocks.page import NOT_LOWERING
 from handlers.blocks.state import parse_id, selected_values, state_field
+from handlers.blocks.wording import (
+    active_users,
+    deadline_label,
+    deadline_phrase,
+    fmt_date,
+    licenses,
+    line_label,
+    money,
+    not_lowering,
+    per_period,
+)
 from handlers.ids import Action, View
 from handlers.ids import Block as BlockId
 
@@ -54,29 +64,32 @@ def seats_input(prefill: int | None) -> Block:
         "is_decimal_allowed": False,
         "action_id": Action.SEATS_INPUT,
         "min_value": "1",
-        "placeholder": plain("e.g. 3"),
+        "placeholder": plain(_("e.g. 3")),
     }
     if prefill is not None and prefill >= 1:
         element["initial_value"] = str(prefill)
     return {
         "type": "input",
         "block_id": BlockId.SEATS,
-        "label": plain("Number of licenses to remove"),
+        "label": plain(_("Number of licenses to remove")),
         "element": element,
-        "hint": plain("A whole number. The new number of licenses applies from the renewal date."),
+        "hint": plain(_("A whole number. The new number of licenses applies from the renewal date.")),
     }
 
 
-def loading_view(title: str, callback_id: str | None = None) -> View_:
-    """Opened at once with the trigger id (it expires after 3 s); replaced by views.update."""
-    view: View_ = {"type": "modal", "title": plain(title, 24), "blocks": [section(":hourglass_flowing_sand: Loading…")]}
+def loading_view(title: str = "licensebot", callback_id: str | None = None) -> View_:
+    """Opened at once with the trigger id (it expires after 3 s); replaced by views.update. It has no words:
+    the reader's language is found after the ack (never a Slack call before views.open)."""
+    view: View_ = {"type": "modal", "title": plain(title, 24), "blocks": [section(":hourglass_flowing_sand: …")]}
     if callback_id:
         view["callback_id"] = callback_id
     return view
 
 
 def message_view(title: str, text_mrkdwn: str) -> View_:
-    return {"type": "modal", "title": plain(title, 24), "close": plain("Close"), "blocks": [section(text_mrkdwn)]}
+    """`title`: a modal title of the catalogs (marked with T_("modal title", ...)) in the reader's language."""
+    title = p_(TITLE, title)
+    return {"type": "modal", "title": plain(title, 24), "close": plain(_("Close")), "blocks": [section(text_mrkdwn)]}
 
 
 def reduce_view(page: LicensePage, *, prefill: int | None = None, note: str | None = None) -> View_:
@@ -89,53 +102,90 @@ def reduce_view(page: LicensePage, *, prefill: int | None = None, note: str | No
     if tg.missed:
         blocks.append(
             section(
-                f"*The 15-day deadline for the renewal of {fmt_date(tg.missed)} has passed.* "
-                f"This request applies to the renewal after it: *{fmt_date(tg.renewal)}*."
+                _(
+                    "*The 15-day deadline for the renewal of {missed} has passed.* This request applies to the "
+                    "renewal after it: *{renewal}*.",
+                    missed=fmt_date(tg.missed),
+                    renewal=fmt_date(tg.renewal),
+                )
             )
         )
     else:
         blocks.append(
             section(
-                f"This request applies to the renewal of *{fmt_date(tg.renewal)}*. "
-                f"{DEADLINE_LABEL}: {fmt_date(tg.deadline)} ({deadline_phrase(tg.days_left)})."
+                _("This request applies to the renewal of *{renewal}*.", renewal=fmt_date(tg.renewal))
+                + f" {deadline_label()}: {fmt_date(tg.deadline)} ({deadline_phrase(tg.days_left)})."
             )
         )
     blocks.append(
         section(
-            f"You have *{plural(t.licensed_seats, 'license')}* and *{plural(page.active, 'active user')}*. "
-            f"You can remove at most {most}: at least one license stays, and one for each admin who has not "
-            "consented to losing admin rights."
+            _(
+                "You have *{licenses}* and *{active}*. You can remove at most {most}: at least one license stays, "
+                "and one for each admin who has not consented to losing admin rights.",
+                licenses=licenses(t.licensed_seats),
+                active=active_users(page.active),
+                most=most,
+            )
         )
     )
     blocks.append(seats_input(prefill))
     per_license = policy.saving(1, t.price_per_seat, t.plan)
     effect = []
     if prefill is not None and 1 <= prefill < t.licensed_seats:
-        effect.append(f"After removing {prefill}: *{t.licensed_seats - prefill}* licenses from {fmt_date(tg.renewal)}.")
+        effect.append(
+            _(
+                "After removing {removed}: *{licenses}* from {renewal}.",
+                removed=prefill,
+                licenses=licenses(t.licensed_seats - prefill),
+                renewal=fmt_date(tg.renewal),
+            )
+        )
         total = policy.saving(prefill, t.price_per_seat, t.plan)
         if total is not None:
-            effect.append(f"Saving: *{escape(money(total, t.currency))}* per {t.plan.value} period.")
+            effect.append(
+                _(
+                    "Saving: *{saving}* {period}.",
+                    saving=escape(money(total, t.currency)),
+                    period=per_period(t.plan.value),
+                )
+            )
     elif per_license is not None:
-        effect.append(f"Each license removed saves {escape(money(per_license, t.currency))} per {t.plan.value} period.")
+        effect.append(
+            _(
+                "Each license removed saves {saving} {period}.",
+                saving=escape(money(per_license, t.currency)),
+                period=per_period(t.plan.value),
+            )
+        )
     if effect:
         blocks.append(section(" ".join(effect)))
     blocks.append(
         section(
-            "*The rules*\n"
-            f"• Charges for the removed licenses stop from the renewal date ({fmt_date(tg.renewal)}).\n"
-            "• There is no credit note for the rest of the current period.\n"
-            f"• Deactivate users by the renewal day at the latest. Users still over the new number on "
-            f"{fmt_date(tg.renewal)} are deactivated automatically, the most recently added first.\n"
-            "• You can cancel the request until the renewal has been processed."
+            "\n".join(
+                [
+                    "*{}*".format(_("The rules")),
+                    _(
+                        "• Charges for the removed licenses stop from the renewal date ({renewal}).",
+                        renewal=fmt_date(tg.renewal),
+                    ),
+                    _("• There is no credit note for the rest of the current period."),
+                    _(
+                        "• Deactivate users by the renewal day at the latest. Users still over the new number on "
+                        "{renewal} are deactivated automatically, the most recently added first.",
+                        renewal=fmt_date(tg.renewal),
+                    ),
+                    _("• You can cancel the request until the renewal has been processed."),
+                ]
+            )
         )
     )
-    blocks.append(context(NOT_LOWERING))
+    blocks.append(context(not_lowering()))
     return {
         "type": "modal",
         "callback_id": View.REDUCE,
-        "title": plain("Remove user licenses", 24),
-        "submit": plain("Request"),
-        "close": plain("Cancel"),
+        "title": plain(p_("modal title", "Remove user licenses"), 24),
+        "submit": plain(_("Request")),
+        "close": plain(_("Cancel")),
         "private_metadata": ReduceMeta(renewal=tg.renewal).dump(),
         "blocks": blocks,
     }
@@ -151,46 +201,72 @@ def addon_reduce_view(
     if tg.missed:
         blocks.append(
             section(
-                f"*The 15-day deadline for the renewal of {fmt_date(tg.missed)} has passed.* "
-                f"This request applies to the renewal after it: *{fmt_date(tg.renewal)}*."
+                _(
+                    "*The 15-day deadline for the renewal of {missed} has passed.* This request applies to the "
+                    "renewal after it: *{renewal}*.",
+                    missed=fmt_date(tg.missed),
+                    renewal=fmt_date(tg.renewal),
+                )
             )
         )
     else:
         blocks.append(
             section(
-                f"This request applies to the renewal of *{fmt_date(tg.renewal)}*. "
-                f"{DEADLINE_LABEL}: {fmt_date(tg.deadline)} ({deadline_phrase(tg.days_left)})."
+                _("This request applies to the renewal of *{renewal}*.", renewal=fmt_date(tg.renewal))
+                + f" {deadline_label()}: {fmt_date(tg.deadline)} ({deadline_phrase(tg.days_left)})."
             )
         )
     most = max(0, ls.line.licensed - 1)
     blocks.append(
         section(
-            f"*{escape(line_label(ls.line))}*: you have *{plural(ls.line.licensed, 'license')}*, "
-            f"{ls.assigned} assigned. You can remove at most {most}: at least one license stays."
+            _(
+                "*{line}*: you have *{licenses}*, {assigned} assigned. You can remove at most {most}: at least one "
+                "license stays.",
+                line=escape(line_label(ls.line)),
+                licenses=licenses(ls.line.licensed),
+                assigned=ls.assigned,
+                most=most,
+            )
         )
     )
     blocks.append(seats_input(prefill))
     each = line_rules.line_saving(1, ls.line, t.plan)
     if each is not None:
         blocks.append(
-            section(f"Each license removed saves {escape(money(each, t.currency))} per {t.plan.value} period.")
+            section(
+                _(
+                    "Each license removed saves {saving} {period}.",
+                    saving=escape(money(each, t.currency)),
+                    period=per_period(t.plan.value),
+                )
+            )
         )
     blocks.append(
         section(
-            "*The rules*\n"
-            f"• Charges for the removed licenses stop from the renewal date ({fmt_date(tg.renewal)}).\n"
-            "• There is no credit note for the rest of the current period.\n"
-            f"• Users still holding this add-on over the new number on {fmt_date(tg.renewal)} lose the add-on "
-            "automatically (not their account), the most recently assigned first.\n"
-            "• You can cancel the request until the renewal has been processed."
+            "\n".join(
+                [
+                    "*{}*".format(_("The rules")),
+                    _(
+                        "• Charges for the removed licenses stop from the renewal date ({renewal}).",
+                        renewal=fmt_date(tg.renewal),
+                    ),
+                    _("• There is no credit note for the rest of the current period."),
+                    _(
+                        "• Users still holding this add-on over the new number on {renewal} lose the add-on "
+                        "automatically (not their account), the most recently assigned first.",
+                        renewal=fmt_date(tg.renewal),
+                    ),
+                    _("• You can cancel the request until the renewal has been processed."),
+                ]
+            )
         )
     )
     return {
         "type": "modal",
         "callback_id": View.REDUCE,
-        "title": plain("Remove licenses", 24),
-        "submit": plain("Request"),
-        "close": plain("Cancel"),
+        "title": plain(p_("modal title", "Remove user licenses"), 24),
+        "submit": plain(_("Request")),
+        "close": plain(_("Cancel")),
         "private_metadata": ReduceMeta(renewal=tg.renewal, line=ls.line.key).dump(),
         "blocks": blocks,
     }
@@ -202,14 +278,20 @@ an external select with type-ahead: Slack asks for options as the admin types (h
 MAX_CHOSEN = 100
 """Users chosen at once in the Deactivate users modal."""
 LABEL_LIMIT = 75
-ADMIN_MARK = " (admin)"
-AUTOMATIC_MARK = " · goes automatically"
-"""Marks the users the renewal would otherwise deactivate automatically."""
+
+
+def admin_mark() -> str:
+    return " " + _("(admin)")
+
+
+def automatic_mark() -> str:
+    """Marks the users the renewal would otherwise deactivate automatically."""
+    return " · " + _("goes automatically")
 
 
 def option_label(name: str, is_admin: bool, automatic: bool = False) -> str:
     """An option's label within Slack's 75 characters; a long name is cut, never its marks."""
-    mark = (ADMIN_MARK if is_admin else "") + (AUTOMATIC_MARK if automatic else "")
+    mark = (admin_mark() if is_admin else "") + (automatic_mark() if automatic else "")
     room = LABEL_LIMIT - len(mark)
     short = name if len(name) <= room else name[: room - 1] + "…"
     return short + mark
@@ -242,42 +324,50 @@ def deactivate_view(
         hint = None
     else:
         element = {"type": "multi_external_select", "min_query_length": 1}
-        hint = f"Type a name or an email: {active} users are active, admins are listed first."
+        hint = n_(
+            "Type a name or an email: {n} user is active, admins are listed first.",
+            "Type a name or an email: {n} users are active, admins are listed first.",
+            active,
+        )
     element |= {
         "action_id": Action.USERS_INPUT,
-        "placeholder": plain("Choose users"),
+        "placeholder": plain(_("Choose users")),
         "max_selected_items": MAX_CHOSEN,
     }
     block: dict[str, Any] = {
         "type": "input",
         "block_id": BlockId.USERS,
-        "label": plain("Users to deactivate"),
+        "label": plain(_("Users to deactivate")),
         "element": element,
     }
     if hint:
         block["hint"] = plain(hint, 2000)
-    intro = (
+    intro = _(
         "Choose the users to deactivate now. They lose access to the account.\n"
         "Admins are only deactivated after they give written consent that their admin rights may be removed."
     )
     if automatic:
-        intro += (
-            f"\nMarked “{AUTOMATIC_MARK.strip(' ·')}”: the {plural(len(automatic), 'user')} deactivated "
-            "automatically at the renewal if nobody else is (the most recently added first)."
+        intro += "\n" + n_(
+            "Marked “{mark}”: the {n} user deactivated automatically at the renewal if nobody else is.",
+            "Marked “{mark}”: the {n} users deactivated automatically at the renewal if nobody else is (the most "
+            "recently added first).",
+            len(automatic),
+            mark=automatic_mark().strip(" ·"),
         )
     blocks: list[Block] = [
         section(intro),
         block,
         context(
-            NOT_LOWERING + ("" if has_pending else " No request is pending: use `/licenses reduce` to remove licenses.")
+            not_lowering()
+            + ("" if has_pending else " " + _("No request is pending: use `/licenses reduce` to remove licenses."))
         ),
     ]
     return {
         "type": "modal",
         "callback_id": View.DEACTIVATE,
-        "title": plain("Deactivate users", 24),
-        "submit": plain("Deactivate"),
-        "close": plain("Cancel"),
+        "title": plain(p_("modal title", "Deactivate users"), 24),
+        "submit": plain(_("Deactivate")),
+        "close": plain(_("Cancel")),
         "blocks": blocks,
     }
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from bot.core.ids import CHANNEL_ID, USER_ID
+from bot.i18n import n_
 
 Block = dict[str, Any]
 
@@ -179,7 +180,17 @@ def fit(blocks: list[Block], limit: int = MESSAGE_BLOCKS, budget: int = MESSAGE_
     kept = list(blocks[: limit - 1])
     while kept and block_text_length(kept) > budget - 100:
         kept.pop()
-    return [*kept, context(f"… {len(blocks) - len(kept)} more blocks left out (too long for one message)")]
+    left = len(blocks) - len(kept)
+    return [
+        *kept,
+        context(
+            n_(
+                "… {n} more block left out (too long for one message)",
+                "… {n} more blocks left out (too long for one message)",
+                left,
+            )
+        ),
+    ]
 
 
 def fallback(text: str) -> str:

@@ -20,16 +20,7 @@ import pendulum
 from bot.core import policy
 from bot.core.page import PREVIEW, AccountTerms, LicensePage, TeamleaderLink
 from bot.core.results import ListKind, ReminderNote, RenewalOutcome, RequestChange
-from bot.core.wording import (
-    deadline_phrase,
-    fmt_date,
-    fmt_local_time,
-    money,
-    plural,
-    reconnect_banner,
-    unreachable_line,
-    users_are_active,
-)
+from bot.i18n import _, n_
 from handlers.blocks.lines import lines_renewal_sentences
 from handlers.blocks.lists import ListRef, preview_lines, see_all_button
 from handlers.blocks.mrkdwn import (
@@ -46,6 +37,22 @@ from handlers.blocks.mrkdwn import (
     mention,
     section,
 )
+from handlers.blocks.wording import (
+    and_more,
+    deadline_phrase,
+    fmt_date,
+    fmt_local_time,
+    licenses,
+    money,
+    more_users,
+    not_lowering,
+    per_period,
+    reconnect_banner,
+    unreachable_line,
+    unused_licenses,
+    users,
+    users_are_active,
+)
 from handlers.ids import Action
 
 Message = dict[str, Any]
@@ -53,7 +60,6 @@ Message = dict[str, Any]
 
 MENTIONS = 20
 """Admins mentioned by name in an escalated admin-channel post (the rest are counted)."""
-NOT_LOWERING = "Deactivating users does not lower the number of licenses: only a request to remove licenses does."
 
 
 def _message(text: str, blocks: list[Block]) -> Message:
@@ -62,8 +68,8 @@ def _message(text: str, blocks: list[Block]) -> Message:
 
 def _when(days_before: int) -> str:
     if days_before == 0:
-        return "today"
-    return "tomorrow" if days_before == 1 else f"in {days_before} days"
+        return _("today")
+    return _("tomorrow") if days_before == 1 else n_("in {n} day", "in {n} days", days_before)
 
 
 def snooze_value(renewal: date, days_before: int, choice: int) -> str:
@@ -72,7 +78,9 @@ def snooze_value(renewal: date, days_before: int, choice: int) -> str:
 
 
 def _later(choice: int) -> str:
-    return "Tomorrow" if choice == 1 else f"In {choice} days"
+    if choice == 1:
+        return _("Remind me later: tomorrow")
+    return n_("Remind me later: in {n} day", "Remind me later: in {n} days", choice)
 
 
 def reminder_message(page: LicensePage, days_before: int, note: ReminderNote | None = None) -> Message:
@@ -92,62 +100,90 @@ def reminder_message(page: LicensePage, days_before: int, note: ReminderNote | N
     lines: list[str] = []
     if note.escalated:
         lines.append(
-            f":rotating_light: *Nobody has acted since the last reminder, and {plural(d.shortfall, 'user')} must "
-            f"still be deactivated by {renewal} ({when}).* If nothing changes, licensebot deactivates the users "
-            "below automatically when the renewal day ends."
+            _(
+                ":rotating_light: *Nobody has acted since the last reminder, and {users} must still be deactivated "
+                "by {renewal} ({when}).* If nothing changes, licensebot deactivates the users below automatically "
+                "when the renewal day ends.",
+                users=users(d.shortfall),
+                renewal=renewal,
+                when=when,
+            )
         )
     calls: list[Block] = []
     if note.escalated and note.for_channel and note.admins:
-        more = len(note.admins) - MENTIONS
-        who = " ".join(mention(a) for a in note.admins[:MENTIONS]) + (f" and {more} more" if more > 0 else "")
-        calls.append(section(f"Admins: {who}"))
+        who = and_more(" ".join(mention(a) for a in note.admins[:MENTIONS]), len(note.admins) - MENTIONS)
+        calls.append(section(_("Admins: {who}", who=who)))
     if note.snoozed:
-        calls.append(section(":alarm_clock: You asked to be reminded again today."))
+        calls.append(section(_(":alarm_clock: You asked to be reminded again today.")))
     lines.append(
-        f"*{escape(t.name)}* removes {plural(p.seats_removed, 'license')} at the renewal of *{renewal}* "
-        f"({when}): {t.licensed_seats} → {plural(page.new_seat_count, 'license')}. "
-        f"{users_are_active(page.active)}, so *{plural(d.shortfall, 'user')} must still be deactivated*, "
-        f"at the latest on {renewal} (until 23:59, {escape(t.timezone)}).",
+        _(
+            "*{account}* removes {removed} at the renewal of *{renewal}* ({when}): {before} → {after}. "
+            "{active}, so *{users} must still be deactivated*, at the latest on {renewal} "
+            "(until 23:59, {timezone}).",
+            account=escape(t.name),
+            removed=licenses(p.seats_removed),
+            renewal=renewal,
+            when=when,
+            before=t.licensed_seats,
+            after=licenses(page.new_seat_count),
+            active=users_are_active(page.active),
+            users=users(d.shortfall),
+            timezone=escape(t.timezone),
+        )
     )
     if d.total:
         lines.append(
-            "If nothing changes, these users are deactivated automatically when the renewal day ends "
-            "(the most recently added first) and lose access:"
+            _(
+                "If nothing changes, these users are deactivated automatically when the renewal day ends "
+                "(the most recently added first) and lose access:"
+            )
         )
         lines.extend(preview_lines(d.chosen, d.more))
     if d.unresolved:
         lines.append(
-            f":warning: {plural(d.unresolved, 'more user')} cannot be deactivated automatically: only admins without "
-            "written consent are left. Deactivate users yourself, or ask an admin for consent."
+            _(
+                ":warning: {users} cannot be deactivated automatically: only admins without written consent are "
+                "left. Deactivate users yourself, or ask an admin for consent.",
+                users=more_users(d.unresolved),
+            )
         )
     if page.unreachable_admins:
         lines.append(f":warning: {escape(unreachable_line(page.unreachable_admins))}")
     buttons = [
-        button("Deactivate users", Action.OPEN_DEACTIVATE, value=str(p.id), style="primary"),
+        button(_("Deactivate users"), Action.OPEN_DEACTIVATE, value=str(p.id), style="primary"),
         *([see_all_button(ListRef(ListKind.AT_RISK), d.total)] if d.more else []),
-        *(
-            button(
-                f"Remind me later: {_later(c).lower()}", Action.SNOOZE, value=snooze_value(p.renewal, days_before, c)
-            )
-            for c in note.snooze_choices
-        ),
+        *(button(_later(c), Action.SNOOZE, value=snooze_value(p.renewal, days_before, c)) for c in note.snooze_choices),
     ]
-    title = f"{plural(d.shortfall, 'user')} to deactivate by {renewal}"
+    title = _("{users} to deactivate by {renewal}", users=users(d.shortfall), renewal=renewal)
+    foot = _(
+        "Reminder for request #{id}. The renewal is processed when {renewal} ends ({timezone}); until then the "
+        "request can still be cancelled.",
+        id=p.id,
+        renewal=renewal,
+        timezone=escape(t.timezone),
+    )
+    if note.snooze_choices:
+        foot += " " + _("Remind me later brings this reminder back at 09:00 your time.")
     blocks: list[Block] = [
-        header(("Escalation: " if note.escalated else "") + title),
+        header(_("Escalation: {title}", title=title) if note.escalated else title),
         *calls,
         *line_sections(lines),
         actions(buttons),
-        context(
-            f"Reminder for request #{p.id}. The renewal is processed when {renewal} ends ({escape(t.timezone)}); "
-            "until then the request can still be cancelled."
-            + (" Remind me later brings this reminder back at 09:00 your time." if note.snooze_choices else "")
-        ),
+        context(foot),
     ]
-    text = (
-        f"{'Escalation' if note.escalated else 'Reminder'}: deactivate {plural(d.shortfall, 'user')} of "
-        f"{escape(t.name)} by {renewal} ({when}), or the most recently added users are deactivated automatically."
-    )
+    args = {"users": users(d.shortfall), "account": escape(t.name), "renewal": renewal, "when": when}
+    if note.escalated:
+        text = _(
+            "Escalation: deactivate {users} of {account} by {renewal} ({when}), or the most recently added users "
+            "are deactivated automatically.",
+            **args,
+        )
+    else:
+        text = _(
+            "Reminder: deactivate {users} of {account} by {renewal} ({when}), or the most recently added users "
+            "are deactivated automatically.",
+            **args,
+        )
     if note.escalated and note.for_channel and note.admins:
         text += " " + " ".join(mention(a) for a in note.admins[:MENTIONS])
     return _message(text, blocks)
@@ -157,12 +193,16 @@ def all_set_message(page: LicensePage) -> Message:
     """Nobody has to be deactivated any more (since the last reminder): one short message instead."""
     t, p = page.terms, page.pending
     renewal = fmt_date(p.renewal) if p else fmt_date(page.next_renewal)
-    text = (
-        f":white_check_mark: *{escape(t.name)}* is all set for the renewal of {renewal}: the active users fit the "
-        f"{page.new_seat_count if page.new_seat_count is not None else t.licensed_seats} licenses, nobody will be "
-        "deactivated automatically. No more reminders."
+    seats = page.new_seat_count if page.new_seat_count is not None else t.licensed_seats
+    text = _(
+        ":white_check_mark: *{account}* is all set for the renewal of {renewal}: the active users fit the "
+        "{licenses}, nobody will be deactivated automatically. No more reminders.",
+        account=escape(t.name),
+        renewal=renewal,
+        licenses=licenses(seats),
     )
-    return _message(f"{escape(t.name)} is all set for the renewal of {renewal}.", [section(text)])
+    short = _("{account} is all set for the renewal of {renewal}.", account=escape(t.name), renewal=renewal)
+    return _message(short, [section(text)])
 
 
 def unused_seats_message(page: LicensePage) -> Message:
@@ -171,29 +211,47 @@ def unused_seats_message(page: LicensePage) -> Message:
     unused = page.unused_seats
     saving = policy.saving(unused, t.price_per_seat, t.plan)
     lines = [
-        f"*{escape(t.name)}* pays for {plural(t.licensed_seats, 'license')} and has "
-        f"{plural(page.active, 'active user')}: *{plural(unused, 'license')} unused*.",
+        _(
+            "*{account}* pays for {licenses} and has {active}: *{unused}*.",
+            account=escape(t.name),
+            licenses=licenses(t.licensed_seats),
+            active=n_("{n} active user", "{n} active users", page.active),
+            unused=n_("{n} license unused", "{n} licenses unused", unused),
+        )
     ]
     if saving is not None:
         lines.append(
-            f"Removing {'it' if unused == 1 else 'them'} would save *{escape(money(saving, t.currency))}* "
-            f"per {t.plan.value} period from the renewal of {fmt_date(target.renewal)}."
+            n_(
+                "Removing it would save *{saving}* {period} from the renewal of {renewal}.",
+                "Removing them would save *{saving}* {period} from the renewal of {renewal}.",
+                unused,
+                saving=escape(money(saving, t.currency)),
+                period=per_period(t.plan.value),
+                renewal=fmt_date(target.renewal),
+            )
         )
     lines.append(
-        f"To change the renewal of {fmt_date(target.renewal)}, request by *{fmt_date(target.deadline)}* "
-        f"({deadline_phrase(target.days_left)})."
+        _(
+            "To change the renewal of {renewal}, request by *{deadline}* ({left}).",
+            renewal=fmt_date(target.renewal),
+            deadline=fmt_date(target.deadline),
+            left=deadline_phrase(target.days_left),
+        )
     )
     if page.unreachable_admins:
         lines.append(f":warning: {escape(unreachable_line(page.unreachable_admins))}")
     blocks: list[Block] = [
-        header(f"{plural(unused, 'unused license')}"),
+        header(unused_licenses(unused)),
         *line_sections(lines),
-        actions([button("Remove licenses", Action.OPEN_REDUCE, value=str(unused), style="primary")]),
-        context("Only account admins can remove licenses. You are told this once per renewal."),
+        actions([button(_("Remove licenses"), Action.OPEN_REDUCE, value=str(unused), style="primary")]),
+        context(_("Only account admins can remove licenses. You are told this once per renewal.")),
     ]
-    text = (
-        f"{escape(t.name)} has {plural(unused, 'unused license')}: "
-        f"request by {fmt_date(target.deadline)} to remove {'it' if unused == 1 else 'them'}."
+    text = n_(
+        "{account} has {n} unused license: request by {deadline} to remove it.",
+        "{account} has {n} unused licenses: request by {deadline} to remove them.",
+        unused,
+        account=escape(t.name),
+        deadline=fmt_date(target.deadline),
     )
     return _message(text, blocks)
 
@@ -204,53 +262,82 @@ def renewal_summary_message(outcome: RenewalOutcome) -> Message:
     lines: list[str] = []
     if o.late:
         local = pendulum.instance(o.processed_at).in_timezone(o.timezone)
+        clock = local.format("HH:mm")
         lines.append(
-            f":hourglass: *Processed late*: on {fmt_date(local.date())} at {local:%H:%M} ({escape(o.timezone)}), "
-            f"not right after the renewal day ended, because licensebot's worker was not running."
+            _(
+                ":hourglass: *Processed late*: on {day} at {time} ({timezone}), not right after the renewal day "
+                "ended, because licensebot's worker was not running.",
+                day=fmt_date(local.date()),
+                time=clock,
+                timezone=escape(o.timezone),
+            )
         )
     if o.request_id is None and not o.changed:
-        lines.append(f"The renewal of *{renewal}* is processed. No request was pending: nothing changed.")
-    elif o.request_id is None:
-        lines.append(f"The renewal of *{renewal}* is processed.")
-    else:
-        who = (
-            f" (request #{o.request_id} by {actor(o.requested_by)})"
-            if o.requested_by
-            else f" (request #{o.request_id})"
-        )
         lines.append(
-            f"The renewal of *{renewal}* is processed{who}: *{o.seats_before} → {plural(o.seats_after, 'license')}*. "
-            "The removed licenses are no longer charged."
+            _("The renewal of *{renewal}* is processed. No request was pending: nothing changed.", renewal=renewal)
+        )
+    elif o.request_id is None:
+        lines.append(_("The renewal of *{renewal}* is processed.", renewal=renewal))
+    else:
+        if o.requested_by:
+            who = _(" (request #{id} by {who})", id=o.request_id, who=actor(o.requested_by))
+        else:
+            who = _(" (request #{id})", id=o.request_id)
+        lines.append(
+            _(
+                "The renewal of *{renewal}* is processed{who}: *{before} → {after}*. The removed licenses are no "
+                "longer charged.",
+                renewal=renewal,
+                who=who,
+                before=o.seats_before,
+                after=licenses(o.seats_after),
+            )
         )
         if o.deactivated:
-            lines.append(f"Deactivated automatically ({plural(len(o.deactivated), 'user')}, they lost access):")
-            lines.extend(preview_lines(o.deactivated, 0, how="*See all* lists everyone, page by page"))
+            lines.append(_("Deactivated automatically ({users}, they lost access):", users=users(len(o.deactivated))))
+            lines.extend(preview_lines(o.deactivated, 0, how=_("*See all* lists everyone, page by page")))
         elif not o.unresolved:
-            lines.append("The active users fit the new number of licenses: nobody was deactivated.")
+            lines.append(_("The active users fit the new number of licenses: nobody was deactivated."))
         if o.unresolved:
             lines.append(
-                f":warning: *{plural(o.unresolved, 'user')} could not be deactivated automatically*: only admins "
-                f"without written consent were left, and an admin is never deactivated without it. "
-                f"{users_are_active(o.active_after)} for {plural(o.seats_after, 'license')}: deactivate "
-                f"{plural(o.unresolved, 'user')} yourself, or ask an admin for consent."
+                _(
+                    ":warning: *{users} could not be deactivated automatically*: only admins without written "
+                    "consent were left, and an admin is never deactivated without it. {active} for {licenses}: "
+                    "deactivate {users} yourself, or ask an admin for consent.",
+                    users=users(o.unresolved),
+                    active=users_are_active(o.active_after),
+                    licenses=licenses(o.seats_after),
+                )
             )
     lines.extend(lines_renewal_sentences(o))
-    blocks: list[Block] = [header(f"Renewal of {renewal} processed{' late' if o.late else ''}"), *line_sections(lines)]
+    title = (
+        _("Renewal of {renewal} processed late", renewal=renewal)
+        if o.late
+        else _("Renewal of {renewal} processed", renewal=renewal)
+    )
+    blocks: list[Block] = [header(title), *line_sections(lines)]
     if len(o.deactivated) > PREVIEW:
         blocks.append(actions([see_all_button(ListRef(ListKind.RENEWAL, o.renewal), len(o.deactivated))]))
     if o.request_id is not None:
-        blocks.append(context(NOT_LOWERING))
-    text = f"{escape(o.account_name)}: the renewal of {renewal} is processed{' (late)' if o.late else ''}"
+        blocks.append(context(not_lowering()))
+    if o.late:
+        text = _(
+            "{account}: the renewal of {renewal} is processed (late)", account=escape(o.account_name), renewal=renewal
+        )
+    else:
+        text = _("{account}: the renewal of {renewal} is processed", account=escape(o.account_name), renewal=renewal)
     if o.request_id is not None:
-        text += f", {o.seats_before} → {plural(o.seats_after, 'license')}"
+        text += f", {o.seats_before} → {licenses(o.seats_after)}"
         if o.deactivated:
-            text += f", {plural(len(o.deactivated), 'user')} deactivated"
+            text += ", " + n_("{n} user deactivated", "{n} users deactivated", len(o.deactivated))
         if o.unresolved:
-            text += f", {plural(o.unresolved, 'user')} still over the count"
+            text += ", " + n_("{n} user still over the count", "{n} users still over the count", o.unresolved)
     for a in o.addons:
         text += f", {escape(a.line)} {a.seats_before} → {a.seats_after}"
     if o.switch is not None:
-        text += f", package {escape(o.switch.from_tier)} → {escape(o.switch.to_tier)}"
+        text += ", " + _(
+            "package {before} → {after}", before=escape(o.switch.from_tier), after=escape(o.switch.to_tier)
+        )
     return _message(text + ".", blocks)
 
 
@@ -260,22 +347,24 @@ def teamleader_reconnect_message(terms: AccountTerms, link: TeamleaderLink) -> M
         raise ValueError("a reconnect notice needs a revoked Teamleader connection")
     t = terms
     banner = reconnect_banner(t.team_id, link, t.timezone, code="`")
-    last = (
-        f"the members as last synced ({fmt_local_time(link.last_sync_at, t.timezone)})"
-        if link.last_sync_at
-        else "the members stored in licensebot"
-    )
+    if link.last_sync_at:
+        last = _("the members as last synced ({when})", when=fmt_local_time(link.last_sync_at, t.timezone))
+    else:
+        last = _("the members stored in licensebot")
     lines = [
         f":warning: *{escape(t.name)}*: {banner}.",
-        f"Until then reminders and the renewal work on {last}: users added or deactivated in Teamleader "
-        "since then are not seen here.",
+        _(
+            "Until then reminders and the renewal work on {last}: users added or deactivated in Teamleader since "
+            "then are not seen here.",
+            last=last,
+        ),
     ]
     blocks: list[Block] = [
-        header("Teamleader must be connected again"),
+        header(_("Teamleader must be connected again")),
         *line_sections(lines),
-        context("An admin of the Teamleader account grants access again through the link that command prints."),
+        context(_("An admin of the Teamleader account grants access again through the link that command prints.")),
     ]
-    text = f"{escape(t.name)}: Teamleader access was revoked; an admin must reconnect it."
+    text = _("{account}: Teamleader access was revoked; an admin must reconnect it.", account=escape(t.name))
     return _message(text, blocks)
 
 
@@ -283,26 +372,47 @@ def request_changed_message(change: RequestChange) -> Message:
     """The pending request follows a change of the licensed seats or of the renewal date."""
     c = change
     lines = [
-        f"*{escape(c.account_name)}*: the account's terms changed under request #{c.request_id} "
-        f"(by {actor(c.requested_by)}). It still goes to *{plural(c.keeps, 'license')}*."
+        _(
+            "*{account}*: the account's terms changed under request #{id} (by {who}). It still goes to *{keeps}*.",
+            account=escape(c.account_name),
+            id=c.request_id,
+            who=actor(c.requested_by),
+            keeps=licenses(c.keeps),
+        )
     ]
     if c.licensed_seats != c.seats_before:
         lines.append(
-            f"The licenses changed from {c.seats_before} to {c.licensed_seats}: the request now removes "
-            f"*{plural(c.seats_removed, 'license')}* ({c.licensed_seats} → {c.keeps}) "
-            f"instead of {c.seats_removed_before}."
+            _(
+                "The licenses changed from {before} to {seats}: the request now removes *{removed}* "
+                "({seats} → {keeps}) instead of {removed_before}.",
+                before=c.seats_before,
+                seats=c.licensed_seats,
+                removed=licenses(c.seats_removed),
+                keeps=c.keeps,
+                removed_before=c.seats_removed_before,
+            )
         )
     if c.renewal != c.renewal_before:
-        line = (
-            f"The renewal moved: the request now applies to the renewal of *{fmt_date(c.renewal)}* "
-            f"(it was {fmt_date(c.renewal_before)})."
+        line = _(
+            "The renewal moved: the request now applies to the renewal of *{renewal}* (it was {before}).",
+            renewal=fmt_date(c.renewal),
+            before=fmt_date(c.renewal_before),
         )
         if c.missed is not None:
-            line += f" The deadline for the renewal of {fmt_date(c.missed)} had passed when the request was made."
+            line += " " + _(
+                "The deadline for the renewal of {missed} had passed when the request was made.",
+                missed=fmt_date(c.missed),
+            )
         lines.append(line)
     blocks: list[Block] = [
-        header(f"Request #{c.request_id} changed"),
+        header(_("Request #{id} changed", id=c.request_id)),
         *line_sections(lines),
-        context("Until the renewal is processed the request can still be cancelled (`/licenses cancel`)."),
+        context(_("Until the renewal is processed the request can still be cancelled (`/licenses cancel`).")),
     ]
-    return _message(f"{escape(c.account_name)}: {escape(c.summary)}.", blocks)
+    text = _(
+        "{account}: request #{id} follows the new terms; it still goes to {keeps}.",
+        account=escape(c.account_name),
+        id=c.request_id,
+        keeps=licenses(c.keeps),
+    )
+    return _message(text, blocks)

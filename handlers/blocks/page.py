@@ -9,19 +9,7 @@ from typing import Any
 from bot.core import policy
 from bot.core.page import LicensePage
 from bot.core.results import ListKind, Viewer
-from bot.core.wording import (
-    DEADLINE_LABEL,
-    deadline_phrase,
-    fmt_date,
-    last_sync_line,
-    line_label,
-    money,
-    plural,
-    reconnect_banner,
-    unknown_added_line,
-    unreachable_line,
-    users_are_active,
-)
+from bot.i18n import LANGUAGES, NAMES, _, language
 from handlers.blocks.activity import Entry, activity_lines
 from handlers.blocks.lines import addon_blocks, package_blocks
 from handlers.blocks.lists import ListRef, preview_lines, see_all_button
@@ -40,6 +28,25 @@ from handlers.blocks.mrkdwn import (
     line_sections,
     section,
 )
+from handlers.blocks.wording import (
+    days_phrase,
+    deadline_label,
+    deadline_phrase,
+    fmt_date,
+    last_sync_line,
+    licenses,
+    line_label,
+    money,
+    more_users,
+    not_lowering,
+    per_period,
+    plan_name,
+    reconnect_banner,
+    unknown_added_line,
+    unreachable_line,
+    users,
+    users_are_active,
+)
 from handlers.ids import Action
 from handlers.ids import Block as BlockId
 
@@ -47,32 +54,27 @@ HOME_BLOCKS = 100
 HOME_TEXT = 100_000
 """App Home: Slack's 100 blocks; its lists are bounded by construction, so this only guards (`fit` says what it
 left out)."""
-NOT_LOWERING = "Deactivating users does not lower the number of licenses: only a request to remove licenses does."
-
-
-def days_phrase(days: int) -> str:
-    if days > 1:
-        return f"in {days} days"
-    return {1: "tomorrow", 0: "today"}.get(days, f"{-days} days ago")
 
 
 def _seats_and_plan(page: LicensePage) -> tuple[str, str]:
     t = page.terms
-    seats = f"{t.licensed_seats} licensed · {page.active} active"
+    seats = _("{licensed} licensed · {active} active", licensed=t.licensed_seats, active=page.active)
     if page.unused_seats:
-        seats += f" · {page.unused_seats} unused"
-    plan = t.plan.value
+        seats += " · " + _("{unused} unused", unused=page.unused_seats)
+    plan = plan_name(t.plan.value)
     if t.price_per_seat is not None:
-        plan += f" · {escape(money(t.price_per_seat, t.currency))} per license per month"
-    return f"*Licenses*\n{seats}", f"*Plan*\n{plan}"
+        plan += " · " + _("{price} per license per month", price=escape(money(t.price_per_seat, t.currency)))
+    return "*{}*\n{}".format(_("Licenses"), seats), "*{}*\n{}".format(_("Plan"), plan)
 
 
 def summary_fields(page: LicensePage, *, dates: bool = True) -> Block:
     if not dates:
         return fields(*_seats_and_plan(page))
+    renewal = f"{fmt_date(page.next_renewal)} ({days_phrase((page.next_renewal - page.today).days)})"
+    deadline = f"{fmt_date(page.next_deadline)} ({deadline_phrase(page.days_to_deadline)})"
     return fields(
-        f"*Next renewal*\n{fmt_date(page.next_renewal)} ({days_phrase((page.next_renewal - page.today).days)})",
-        f"*{DEADLINE_LABEL}*\n{fmt_date(page.next_deadline)} ({deadline_phrase(page.days_to_deadline)})",
+        "*{}*\n{}".format(_("Next renewal"), renewal),
+        f"*{deadline_label()}*\n{deadline}",
         *_seats_and_plan(page),
     )
 
@@ -86,24 +88,32 @@ def target_note(page: LicensePage) -> str | None:
     tg = page.target
     if tg.missed is None:
         return None
-    return (
-        f"The 15-day deadline for the renewal of {fmt_date(tg.missed)} has passed: a request made now applies to "
-        f"the renewal of *{fmt_date(tg.renewal)}* (deadline {fmt_date(tg.deadline)})."
+    return _(
+        "The 15-day deadline for the renewal of {missed} has passed: a request made now applies to the renewal of "
+        "*{renewal}* (deadline {deadline}).",
+        missed=fmt_date(tg.missed),
+        renewal=fmt_date(tg.renewal),
+        deadline=fmt_date(tg.deadline),
     )
 
 
 def cancel_button(request_id: int, seats: int, renewal: date) -> Block:
     return button(
-        "Cancel request",
+        _("Cancel request"),
         Action.CANCEL_REQUEST,
         value=str(request_id),
         style="danger",
         confirm=confirm_dialog(
-            "Cancel the request?",
-            f"Cancel request #{request_id} to remove {plural(seats, 'license')} at the renewal of "
-            f"{fmt_date(renewal)}? The number of licenses then stays as it is.",
-            "Cancel request",
-            "Keep it",
+            _("Cancel the request?"),
+            _(
+                "Cancel request #{id} to remove {licenses} at the renewal of {renewal}? The number of licenses "
+                "then stays as it is.",
+                id=request_id,
+                licenses=licenses(seats),
+                renewal=fmt_date(renewal),
+            ),
+            _("Cancel request"),
+            _("Keep it"),
             danger=True,
         ),
     )
@@ -113,18 +123,32 @@ def pending_block(page: LicensePage, *, admin: bool) -> Block:
     p = page.pending
     if p is None and page.multi_line:
         return section(
-            f"*{escape(line_label(page.package_line.line))}:* no pending request; they stay as they are at the renewal."
+            _(
+                "*{line}:* no pending request; they stay as they are at the renewal.",
+                line=escape(line_label(page.package_line.line)),
+            )
         )
     if p is None:
-        return section("*Pending request:* none. The number of licenses stays as it is at the renewal.")
+        return section(_("*Pending request:* none. The number of licenses stays as it is at the renewal."))
     of = f" ({escape(line_label(page.package_line.line))})" if page.multi_line else ""
-    text = (
-        f"*Pending request #{p.id}{of}:* remove {plural(p.seats_removed, 'license')} at the renewal of "
-        f"*{fmt_date(p.renewal)}* ({page.terms.licensed_seats} → {page.new_seat_count}), "
-        f"requested by {actor(p.requested_by)} on {local_day(p.requested_at, page.terms.timezone)}."
+    text = _(
+        "*Pending request #{id}{of}:* remove {licenses} at the renewal of *{renewal}* ({before} → {after}), "
+        "requested by {who} on {day}.",
+        id=p.id,
+        of=of,
+        licenses=licenses(p.seats_removed),
+        renewal=fmt_date(p.renewal),
+        before=page.terms.licensed_seats,
+        after=page.new_seat_count,
+        who=actor(p.requested_by),
+        day=local_day(p.requested_at, page.terms.timezone),
     )
     if page.saving is not None:
-        text += f"\nSaving: {escape(money(page.saving, page.terms.currency))} per {page.terms.plan.value} period."
+        text += "\n" + _(
+            "Saving: {saving} {period}.",
+            saving=escape(money(page.saving, page.terms.currency)),
+            period=per_period(page.terms.plan.value),
+        )
     accessory = cancel_button(p.id, p.seats_removed, p.renewal) if admin else None
     return section(text, accessory=accessory)
 
@@ -138,26 +162,38 @@ def deactivation_blocks(page: LicensePage) -> list[Block]:
     if d.shortfall == 0:
         return [
             section(
-                f"Active users fit the {plural(page.new_seat_count or 0, 'license')} left after the renewal: "
-                "nobody will be deactivated automatically.",
+                _(
+                    "Active users fit the {licenses} left after the renewal: nobody will be deactivated automatically.",
+                    licenses=licenses(page.new_seat_count or 0),
+                ),
                 block_id=BlockId.BANNER,
             )
         ]
     when = f"{fmt_date(p.renewal)} ({days_phrase((p.renewal - page.today).days)})"
     lines = [
-        f":warning: *{plural(d.shortfall, 'user')} must still be deactivated by {when}.* "
-        f"{users_are_active(page.active)} for {plural(page.new_seat_count or 0, 'license')}.",
+        _(
+            ":warning: *{users} must still be deactivated by {when}.* {active} for {licenses}.",
+            users=users(d.shortfall),
+            when=when,
+            active=users_are_active(page.active),
+            licenses=licenses(page.new_seat_count or 0),
+        )
     ]
     if d.total:
         lines.append(
-            "If nobody is deactivated by then, these users are deactivated automatically on the renewal day "
-            "(the most recently added first):"
+            _(
+                "If nobody is deactivated by then, these users are deactivated automatically on the renewal day "
+                "(the most recently added first):"
+            )
         )
         lines.extend(preview_lines(d.chosen, d.more, timezone=page.terms.timezone))
     if d.unresolved:
         lines.append(
-            f":exclamation: {plural(d.unresolved, 'more user')} cannot be chosen automatically: only admins who "
-            "have not consented to losing admin rights are left. Deactivate users or ask for consent."
+            _(
+                ":exclamation: {users} cannot be chosen automatically: only admins who have not consented to "
+                "losing admin rights are left. Deactivate users or ask for consent.",
+                users=more_users(d.unresolved),
+            )
         )
     blocks = line_sections(lines)
     blocks[0]["block_id"] = BlockId.BANNER
@@ -175,7 +211,7 @@ def teamleader_block(page: LicensePage) -> Block | None:
         return section(
             f":warning: *{reconnect_banner(t.team_id, link, t.timezone, code='`')}*", block_id=BlockId.TEAMLEADER
         )
-    failed = " (the last try failed; it is retried)" if link.last_error else ""
+    failed = " " + _("(the last try failed; it is retried)") if link.last_error else ""
     return context(last_sync_line(link, t.timezone) + failed)
 
 
@@ -189,7 +225,7 @@ def unreachable_blocks(page: LicensePage) -> list[Block]:
 
 def admins_phrase(viewer: Viewer) -> str:
     names = [escape(a.name) for a in viewer.admins]
-    return ", ".join(names) if names else "nobody yet (an operator sets admins)"
+    return ", ".join(names) if names else _("nobody yet (an operator sets admins)")
 
 
 def is_outsider(viewer: Viewer) -> bool:
@@ -198,30 +234,35 @@ def is_outsider(viewer: Viewer) -> bool:
 
 
 def outsider_text(viewer: Viewer) -> str:
-    return (
-        f"You are not an active user in the member list of {escape(viewer.account_name)}, so licensebot shows "
-        "you nothing of its licenses. Ask your account admin to add you if you should be."
+    return _(
+        "You are not an active user in the member list of {account}, so licensebot shows you nothing of its "
+        "licenses. Ask your account admin to add you if you should be.",
+        account=escape(viewer.account_name),
     )
 
 
 def outsider_blocks(viewer: Viewer) -> list[Block]:
-    return [header(f"Licenses · {viewer.account_name}"), section(outsider_text(viewer))]
+    return [header(_("Licenses · {account}", account=viewer.account_name)), section(outsider_text(viewer))]
 
 
 def not_admin_text(viewer: Viewer) -> str:
     """The answer to anybody but an admin who tries to change something."""
     if is_outsider(viewer):
         return outsider_text(viewer)
-    return (
-        f"Only account admins can change licenses. The admins of {escape(viewer.account_name)} are: "
-        f"{admins_phrase(viewer)}."
+    return _(
+        "Only account admins can change licenses. The admins of {account} are: {admins}.",
+        account=escape(viewer.account_name),
+        admins=admins_phrase(viewer),
     )
 
 
 def read_only_note(viewer: Viewer) -> Block:
     return context(
-        f"You can see this page; only account admins can change licenses. "
-        f"The admins of {escape(viewer.account_name)} are: {admins_phrase(viewer)}."
+        _(
+            "You can see this page; only account admins can change licenses. The admins of {account} are: {admins}.",
+            account=escape(viewer.account_name),
+            admins=admins_phrase(viewer),
+        )
     )
 
 
@@ -229,12 +270,12 @@ def admin_buttons(page: LicensePage) -> Block:
     """Remove licenses and Deactivate users (Cancel request sits beside the pending request); Switch package
     when the account has a package with a smaller one in the catalog and no switch pending."""
     elements = [
-        button("Remove licenses", Action.OPEN_REDUCE, style="primary"),
-        button("Deactivate users", Action.OPEN_DEACTIVATE),
+        button(_("Remove licenses"), Action.OPEN_REDUCE, style="primary"),
+        button(_("Deactivate users"), Action.OPEN_DEACTIVATE),
     ]
     pkg = page.package
     if pkg is not None and pkg.smaller and pkg.pending is None:
-        elements.append(button("Switch package", Action.OPEN_SWITCH))
+        elements.append(button(_("Switch package"), Action.OPEN_SWITCH))
     return actions(elements, block_id=BlockId.ACTIONS)
 
 
@@ -242,7 +283,7 @@ def page_blocks(page: LicensePage, viewer: Viewer, consent: Sequence[Block] = ()
     """The `/licenses status` answer (`consent`: the admin consent section, handlers/blocks/consent.py)."""
     if is_outsider(viewer):
         return outsider_blocks(viewer)
-    blocks: list[Block] = [header(f"Licenses · {page.terms.name}"), summary_fields(page)]
+    blocks: list[Block] = [header(_("Licenses · {account}", account=page.terms.name)), summary_fields(page)]
     note = target_note(page)
     if note:
         blocks.append(context(note))
@@ -254,7 +295,7 @@ def page_blocks(page: LicensePage, viewer: Viewer, consent: Sequence[Block] = ()
     blocks.extend(deactivation_blocks(page))
     blocks.extend(addon_blocks(page, admin=viewer.is_admin))
     blocks.extend(unreachable_blocks(page))
-    blocks.append(context(NOT_LOWERING))
+    blocks.append(context(not_lowering()))
     blocks.append(admin_buttons(page) if viewer.is_admin else read_only_note(viewer))
     blocks.extend(consent)
     return blocks
@@ -262,9 +303,12 @@ def page_blocks(page: LicensePage, viewer: Viewer, consent: Sequence[Block] = ()
 
 def page_text(page: LicensePage) -> str:
     """The notification fallback of the page."""
-    return (
-        f"Licenses of {escape(page.terms.name)}: {page.terms.licensed_seats} licensed, {page.active} active; "
-        f"next renewal {fmt_date(page.next_renewal)}"
+    return _(
+        "Licenses of {account}: {licensed} licensed, {active} active; next renewal {renewal}",
+        account=escape(page.terms.name),
+        licensed=page.terms.licensed_seats,
+        active=page.active,
+        renewal=fmt_date(page.next_renewal),
     )
 
 
@@ -276,11 +320,14 @@ def home_view(
         return {"type": "home", "blocks": outsider_blocks(viewer)}
     t = page.terms
     blocks: list[Block] = [
-        header(f"Licenses · {t.name}"),
+        header(_("Licenses · {account}", account=t.name)),
         section(
-            f"*Next renewal: {fmt_date(page.next_renewal)}* ({days_phrase((page.next_renewal - page.today).days)})"
-            f"\n{DEADLINE_LABEL}: {fmt_date(page.next_deadline)} "
-            f"({deadline_phrase(page.days_to_deadline)})"
+            _(
+                "*Next renewal: {renewal}* ({when})",
+                renewal=fmt_date(page.next_renewal),
+                when=days_phrase((page.next_renewal - page.today).days),
+            )
+            + f"\n{deadline_label()}: {fmt_date(page.next_deadline)} ({deadline_phrase(page.days_to_deadline)})"
         ),
     ]
     note = target_note(page)
@@ -295,19 +342,37 @@ def home_view(
     blocks.extend(package_blocks(page, admin=viewer.is_admin))
     blocks.append(pending_block(page, admin=viewer.is_admin))
     blocks.extend(addon_blocks(page, admin=viewer.is_admin))
-    blocks.append(context(NOT_LOWERING))
+    blocks.append(context(not_lowering()))
     blocks.append(admin_buttons(page) if viewer.is_admin else read_only_note(viewer))
     blocks.extend(consent)
     lines = activity_lines(activity, t.timezone)
     if lines:
-        blocks += [divider(), section("*Recent activity*"), context("\n".join(lines))]
+        blocks += [divider(), section("*{}*".format(_("Recent activity"))), context("\n".join(lines))]
+    blocks.append(language_block())
     return {"type": "home", "blocks": fit(blocks, HOME_BLOCKS, budget=HOME_TEXT)}
+
+
+def language_block() -> Block:
+    """The App Home's language selector (a static_select; the choice is the person's own)."""
+    options = [{"text": {"type": "plain_text", "text": NAMES[lang]}, "value": lang} for lang in LANGUAGES]
+    current = next(o for o in options if o["value"] == language())
+    return {
+        "type": "section",
+        "block_id": BlockId.LANGUAGE,
+        "text": {"type": "mrkdwn", "text": _("*Language* · the language licensebot writes to you in")},
+        "accessory": {
+            "type": "static_select",
+            "action_id": Action.CHOOSE_LANGUAGE,
+            "options": options,
+            "initial_option": current,
+        },
+    }
 
 
 def unlinked_home_view(message: str, *, link: bool = False, notice: str | None = None) -> dict[str, Any]:
     """The Home of a workspace without account; `link`: with a field for the link code and a button,
     `notice`: the answer to the last try, on top."""
-    blocks: list[Block] = [header("Licenses")]
+    blocks: list[Block] = [header(_("Licenses"))]
     if notice:
         blocks.append(section(escape(notice)))
     blocks.append(section(escape(message)))
@@ -317,7 +382,7 @@ def unlinked_home_view(message: str, *, link: bool = False, notice: str | None =
                 "type": "input",
                 "block_id": BlockId.LINK_CODE,
                 "optional": True,
-                "label": {"type": "plain_text", "text": "Link code"},
+                "label": {"type": "plain_text", "text": _("Link code")},
                 "element": {
                     "type": "plain_text_input",
                     "action_id": Action.LINK_CODE_INPUT,
@@ -326,9 +391,12 @@ def unlinked_home_view(message: str, *, link: bool = False, notice: str | None =
                 },
                 "hint": {
                     "type": "plain_text",
-                    "text": "The code your provider gave you. Only a workspace admin or owner can link the workspace.",
+                    "text": _(
+                        "The code your provider gave you. Only a workspace admin or owner can link the workspace."
+                    ),
                 },
             }
         )
-        blocks.append(actions([button("Link this workspace", Action.LINK_WORKSPACE, style="primary")]))
+        blocks.append(actions([button(_("Link this workspace"), Action.LINK_WORKSPACE, style="primary")]))
+    blocks.append(language_block())
     return {"type": "home", "blocks": blocks}

@@ -37,7 +37,7 @@ def test_status_is_the_default_and_names_the_pending_request(
     slack.command(ADMIN, "status")
     text = last_reply(standin)
     assert "Pending request #1: remove 3 licenses at the renewal of Fri 01 Jan 2027 (10 → 7)" in text
-    assert "Saving: 270.00 EUR per quarterly period" in text
+    assert "Saving: €270.00 per quarterly period" in text
     assert "1 user must still be deactivated by Fri 01 Jan 2027" in text
     assert "• User 7, added" in text  # the most recently added goes automatically
     assert Action.CANCEL_REQUEST in action_ids(replies(standin)[-1].params["blocks"])
@@ -132,8 +132,8 @@ def test_history_shows_the_latest_changes(slack: SlackSim, standin: SlackStandIn
     usecases.cancel_request(db, team=team, actor=Actor.slack(ADMIN), now=NOW)
     slack.command(ADMIN, "history")
     text = last_reply(standin)
-    assert "@U0000 cancelled request #1 (2 licenses, renewal of 01 Jan 2027)" in text
-    assert "@U0000 requested to remove 2 licenses at the renewal of 01 Jan 2027 (#1)" in text
+    assert "@U0000 cancelled request #1 (2 licenses, renewal of Fri 01 Jan 2027)" in text
+    assert "@U0000 requested to remove 2 licenses at the renewal of Fri 01 Jan 2027 (#1)" in text
     assert "an operator imported users (8 added, 0 updated)" in text
     assert text.index("cancelled") < text.index("requested")  # newest first
 

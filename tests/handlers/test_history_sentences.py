@@ -29,7 +29,7 @@ def test_history_reads_as_sentences_without_internal_entries(
     clock.now = D14
     slack.command(ADMIN, "history")
     text = last_reply(standin)
-    assert "@U0000 requested to remove 5 licenses at the renewal of 01 Jan 2027" in text
+    assert "@U0000 requested to remove 5 licenses at the renewal of Fri 01 Jan 2027" in text
     assert "an operator changed the price per license to 12.50" in text
     for internal in ("message.queued", "worker:", "key=", "recipients=", "price_per_seat="):
         assert internal not in text, text

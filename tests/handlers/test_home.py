@@ -29,6 +29,7 @@ def test_an_admin_home_has_dates_first_seats_buttons_and_recent_activity(
         Action.OPEN_REDUCE,
         Action.OPEN_DEACTIVATE,
         Action.REQUEST_CONSENT,  # ask User 1, the other admin
+        Action.CHOOSE_LANGUAGE,  # the reader's own language, last
     ]
 
 
@@ -51,7 +52,7 @@ def test_the_banner_says_how_many_by_when_and_exactly_who(
 def test_a_non_admin_home_is_read_only(slack: SlackSim, standin: SlackStandIn, team: str, db: Database) -> None:
     usecases.submit_reduction(db, team=team, actor=Actor.slack(ADMIN), seats=1, now=NOW)
     slack.open_home(USER)
-    assert action_ids(standin.homes[USER]["blocks"]) == []
+    assert action_ids(standin.homes[USER]["blocks"]) == [Action.CHOOSE_LANGUAGE]  # only their own language
     text = home_text(standin, USER)
     assert "Pending request #1" in text
     assert "only account admins can change licenses. The admins of Account T0001 are: User 0, User 1." in text

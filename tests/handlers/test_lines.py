@@ -45,7 +45,7 @@ def test_reducing_the_addon_line_asks_which_line_then_stores_it_for_that_line(
     assert form["callback_id"] == View.REDUCE
     text = view_to_text(form)
     assert "you have 5 licenses, 5 assigned" in text and "lose the add-on automatically (not their account)" in text
-    assert "There is no credit note" in text and "Each license removed saves 30.00 EUR per quarterly period" in text
+    assert "There is no credit note" in text and "Each license removed saves €30.00 per quarterly period" in text
 
     assert slack.submit(ADMIN, slack.last_modal_id(), seats("2")).status == 200
     (stored,) = requests(db)
@@ -85,7 +85,7 @@ def test_plan_shows_the_package_and_switches_to_a_smaller_one(
     slack.click(ADMIN, Action.OPEN_SWITCH)
     form = view_to_text(slack.modal())
     assert slack.modal()["callback_id"] == View.SWITCH
-    assert "Go: loses Lead capture, Projects; saves 450.00 EUR per quarterly period" in form
+    assert "Go: loses Lead capture, Projects; saves €450.00 per quarterly period" in form
     assert "Boost" not in form  # only smaller packages
     assert "Deadline to remove licenses: Thu 17 Dec 2026" in form
 
@@ -96,7 +96,7 @@ def test_plan_shows_the_package_and_switches_to_a_smaller_one(
         assert change.status == "pending"
     dm = message_to_text([c for c in standin.posts() if c.params["channel"] == ADMIN][-1].params)
     assert "from Grow to Go at the renewal of Fri 01 Jan 2027" in dm and "loses: Lead capture, Projects" in dm
-    assert "Saving: 450.00 EUR" in dm
+    assert "Saving: €450.00" in dm
 
     slack.command(ADMIN, "")
     assert "Pending switch #1: to Go" in last_reply(standin)

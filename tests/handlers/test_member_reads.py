@@ -121,9 +121,11 @@ def transactions(db: Database) -> Iterator[list[bool]]:
 
 
 def test_the_status_of_a_known_admin_is_one_read(db: Database, slack: SlackSim) -> None:
-    """Viewer, page and consents in one transaction (bot/usecases/snapshot.py), not one each."""
+    """Viewer, page and consents in one transaction (bot/usecases/snapshot.py), not one each. (The viewer's
+    language is read once, then kept by the process for a few minutes: bot/usecases/languages.py.)"""
     add_account(db, TEAM, seats=30)
     add_members(db, TEAM, 20, admins=ADMINS)
+    assert slack.command(ADMIN, "help").status == 200  # the admin's language is known from now on
     with transactions(db) as begun:
         assert slack.command(ADMIN, "status").status == 200
     assert len(begun) == 1

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.cli import demo
+from bot.cli import demo, demo_cast
 from bot.cli.main import main
 from store import models
 from store.db import Database
@@ -47,7 +47,7 @@ def test_the_demo_shows_what_each_person_sees(tmp_path: Path, capsys: pytest.Cap
         "Lead capture Booster · Beyond users: you have 4 licenses, 4 assigned.",
         "Request #3 is saved: remove 2 licenses of Lead capture Booster · Beyond users",
         "they lose the add-on (not their account), the most recently assigned first: • Inès Dubois • Hasan Yilmaz",
-        "• Go: loses Lead capture; saves 240.00 EUR per quarterly period",
+        "• Go: loses Lead capture; saves €240.00 per quarterly period",
         "Switch #1 is saved: from Grow to Go",
         "Lead capture Booster · Beyond users: 4 → 2 licenses (request #3)",
         "They lost this add-on (not their account): Inès Dubois, Hasan Yilmaz.",
@@ -113,7 +113,7 @@ def test_a_step_appended_to_the_scenario_runs_last(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def bram_cancels(scene: demo.Scene) -> None:
-        scene.command(demo.BRAM, "cancel")
+        scene.command(demo_cast.BRAM, "cancel")
 
     monkeypatch.setattr(demo, "STEPS", [*demo.STEPS, ("Bram wants to cancel", bram_cancels)])
     assert main(["demo", "--keep", str(tmp_path / "d.db")]) == 0
@@ -122,3 +122,24 @@ def test_a_step_appended_to_the_scenario_runs_last(
     assert title in out
     # The renewal has been processed: the request can no longer be cancelled.
     assert "There is no pending request to cancel." in out.split(title)[1]
+
+
+def test_the_demo_in_dutch_tells_the_story_in_dutch(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`licensebot demo --lang nl`: the account speaks Dutch (Slack has no Dutch: the account's language), so
+    every answer, modal, DM, post and App Home reads Dutch; only the demo's own narration is English."""
+    assert main(["demo", "--keep", str(tmp_path / "demo.db"), "--lang", "nl"]) == 0
+    out = capsys.readouterr().out
+    flat = " ".join(out.replace("│", " ").replace("›", " ").split())
+    for seen in (
+        "--language nl",
+        "Volgende hernieuwing:",
+        "Aanvraag #1 is opgeslagen: 5 licenties schrappen bij de hernieuwing van",
+        "Voor de rest van de lopende periode komt er geen creditnota.",
+        "Gedeactiveerd: Chloé Maes.",
+        "Besparing:",
+        "€ per kwartaalperiode",
+    ):
+        assert seen in flat, seen
+    boxes = "\n".join(line for line in out.splitlines() if line.lstrip().startswith("│"))
+    for english in ("Request #", "Next renewal", "licenses at the renewal", "Deactivated", "credit note"):
+        assert english not in boxes, english

@@ -161,9 +161,9 @@ def test_unused_seats_note_is_sent_once_seven_days_before_the_deadline(
     run(db, sender, note)
     run(db, sender, note + timedelta(days=2))
     assert sorted(post_keys(standin)) == sorted(RECIPIENTS)
-    blocks = json.dumps(standin.posts()[0].params["blocks"])
+    blocks = json.dumps(standin.posts()[0].params["blocks"], ensure_ascii=False)
     assert "2 licenses unused" in blocks
-    assert "180.00 EUR" in blocks  # 2 x 30.00 x 3 months
+    assert "€180.00" in blocks  # 2 x 30.00 x 3 months
     assert "Thu 17 Dec 2026" in blocks
     assert Action.OPEN_REDUCE.value in blocks
     assert {k for k, *_ in deliveries(db)} == {"unused:2027-01-01"}

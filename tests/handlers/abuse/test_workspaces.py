@@ -44,6 +44,7 @@ def test_every_action_id_is_covered() -> None:
         Action.CONSENT_CHECKBOX,
         Action.SIGNATURE_INPUT,
         Action.LINK_CODE_INPUT,
+        Action.CHOOSE_LANGUAGE,  # a person's own language (tests/handlers/test_language.py), no account data
         Action.PACKAGE_INPUT,
     }
     assert set(BUTTONS) | inputs == set(Action) and set(INPUTS) == set(View)

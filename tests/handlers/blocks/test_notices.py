@@ -106,7 +106,7 @@ def test_unused_seats_note_says_how_many_and_what_it_saves() -> None:
     message = unused_seats_message(page)
     text = blocks_text(message)
     assert "*2 licenses unused*" in text
-    assert "would save *180.00 EUR* per quarterly period from the renewal of Fri 01 Jan 2027" in text
+    assert "would save *€180.00* per quarterly period from the renewal of Fri 01 Jan 2027" in text
     assert "request by *Thu 17 Dec 2026* (7 days left)" in text
     [button] = buttons(message)
     assert button["action_id"] == Action.OPEN_REDUCE.value and button["value"] == "2"
