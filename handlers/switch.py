@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 from bot.core.audit import Actor
 from bot.core.errors import UserError
 from bot.core.page import AccountTerms, PendingSwitch
-from bot.i18n import N_, _
+from bot.i18n import N_, _, variants
 from bot.usecases import license_page, lines
 from bot.usecases.lines import SwitchRequested
 from handlers.blocks.lines import (
@@ -83,16 +83,19 @@ def on_submit(ctx: Ctx, ack: Ack, view: dict[str, Any]) -> None:
 
 def announcements(requester: str, done: SwitchRequested, terms: AccountTerms) -> list[tuple[str, Message]]:
     sw = done.switch
+    # Queued in the outbox: every language, the sender picks the recipient's (DM) or the account's (channel).
     messages = [
         (
             requester,
-            switch_requested_message(
-                sw, done.from_tier.name, done.lost_features, done.saving, done.target.missed, terms
+            variants(
+                lambda: switch_requested_message(
+                    sw, done.from_tier.name, done.lost_features, done.saving, done.target.missed, terms
+                )
             ),
         )
     ]
     if terms.admin_channel:
-        messages.append((terms.admin_channel, switch_post(sw, done.from_tier.name, requester)))
+        messages.append((terms.admin_channel, variants(lambda: switch_post(sw, done.from_tier.name, requester))))
     return messages
 
 
@@ -120,7 +123,7 @@ def cancel(ctx: Ctx, body: dict[str, Any]) -> None:
 
 
 def cancel_announcements(by: str, done: PendingSwitch, terms: AccountTerms) -> list[tuple[str, Message]]:
-    return [(terms.admin_channel, switch_cancelled_post(done, by))] if terms.admin_channel else []
+    return [(terms.admin_channel, variants(lambda: switch_cancelled_post(done, by)))] if terms.admin_channel else []
 
 
 def _after(ctx: Ctx, key: str | None, now: datetime) -> None:

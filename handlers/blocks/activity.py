@@ -76,20 +76,20 @@ def describe(entry: Entry) -> str:
     seats = licenses(n) if isinstance(n, int) else escape(n)
     name = escape(d.get("name", "?"))
     match entry.action:
-        case AuditAction.REQUEST_SUBMITTED:
-            return _(
-                "{who} requested to remove {seats} at the renewal of {renewal} (#{id})",
-                who=who,
-                seats=seats,
-                renewal=_renewal(d),
-                id=escape(d.get("request")),
-            )
         case AuditAction.REQUEST_SUBMITTED if d.get("line_name"):
             return _(
                 "{who} requested to remove {seats} of {line} at the renewal of {renewal} (#{id})",
                 who=who,
                 seats=seats,
                 line=escape(d["line_name"]),
+                renewal=_renewal(d),
+                id=escape(d.get("request")),
+            )
+        case AuditAction.REQUEST_SUBMITTED:
+            return _(
+                "{who} requested to remove {seats} at the renewal of {renewal} (#{id})",
+                who=who,
+                seats=seats,
                 renewal=_renewal(d),
                 id=escape(d.get("request")),
             )

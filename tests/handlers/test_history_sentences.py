@@ -35,3 +35,19 @@ def test_history_reads_as_sentences_without_internal_entries(
         assert internal not in text, text
     slack.open_home(ADMIN)
     assert "message.queued" not in home_text(standin, ADMIN)
+
+
+def test_a_request_for_an_addon_line_names_the_line() -> None:
+    """Issue 19: an add-on line's request reads with its line (the guarded case comes first)."""
+    from datetime import UTC, datetime
+
+    from bot.core.audit import ActivityEntry, AuditAction
+    from handlers.blocks.activity import describe
+
+    entry = ActivityEntry(
+        at=datetime(2026, 11, 26, tzinfo=UTC),
+        actor="U0000",
+        action=AuditAction.REQUEST_SUBMITTED.value,
+        details={"request": 3, "seats_removed": 2, "renewal": "2027-01-01", "line": 1, "line_name": "Booster"},
+    )
+    assert "of Booster at the renewal of" in describe(entry)

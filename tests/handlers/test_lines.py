@@ -162,3 +162,31 @@ def test_many_addon_lines_stay_within_block_kit_limits(
     assert len(answer["blocks"]) <= 50 and "Add-on 8" in message_to_text(answer)
     slack.open_home(ADMIN)
     assert len(standin.homes[ADMIN]["blocks"]) <= 100 and "Add-on 8" in home_text(standin, ADMIN)
+
+
+def test_lines_and_the_switch_in_dutch_and_french(
+    slack: SlackSim, standin: SlackStandIn, db: Database, addon: int
+) -> None:
+    """The lines, the package and the switch come from the catalogs (nl, fr); the switch's messages queued in the
+    outbox reach the requester in their language and the admin channel in the account's (English here)."""
+    slack.command(ADMIN, "language nl")
+    slack.command(ADMIN, "")
+    page = last_reply(standin)
+    assert "Pakket: Grow" in page and "Gebruikerslicenties (pakket Grow): geen lopende aanvraag" in page
+    assert f"{ADDON}\n5 gelicentieerd · 5 toegewezen · 0 ongebruikt" in page
+    assert "Geen lopende aanvraag: deze lijn behoudt haar licenties bij de hernieuwing." in page
+    slack.command(ADMIN, "reduce")
+    assert "Welke licenties wil je schrappen?" in view_to_text(slack.modal())
+    slack.command(ADMIN, "plan")
+    assert "Overstappen naar een kleiner pakket" in last_reply(standin)
+
+    slack.command(ADMIN, "language fr")
+    slack.click(ADMIN, Action.OPEN_SWITCH)
+    form = view_to_text(slack.modal())
+    assert "Votre formule : Grow." in form and "Go : perd Lead capture, Projects" in form
+    assert "pas de note de crédit" in form
+    values = {"licenses_package": {"licenses_package_input": {"selected_option": {"value": "Go"}}}}
+    slack.submit(ADMIN, slack.last_modal_id(), values)
+    dm = message_to_text([c for c in standin.posts() if c.params["channel"] == ADMIN][-1].params)
+    assert "Le changement n° 1 est enregistré : de Grow à Go" in dm and "Le compte perd : Lead capture, Projects." in dm
+    assert "requested to switch from Grow to Go" in posts(standin, "C0ADMINS")[-1]
