@@ -45,9 +45,10 @@ def open_reduce(ctx: Ctx, trigger_id: str, prefill: str | None = None) -> None:
         if not viewer.is_admin:
             return message_view(TITLE, not_admin_text(viewer))
         page = usecases.license_page(ctx.deps.db, team=ctx.team, now=ctx.now())
+        typed = policy.parse_seat_count(prefill) if prefill else None
         if page.multi_line:
-            return line_choice_view(page)
-        return reduce_view(page, prefill=policy.parse_seat_count(prefill) if prefill else None)
+            return line_choice_view(page, typed)
+        return reduce_view(page, prefill=typed)
 
     open_then_fill(ctx, trigger_id, TITLE, fill)
 
@@ -65,7 +66,7 @@ def line_view(page: LicensePage, key: str, *, prefill: int | None = None, note: 
 def choose_line(ctx: Ctx, body: dict[str, Any]) -> None:
     """A line chosen in the first step: the same modal becomes that line's form."""
     view_id = str((body.get("view") or {}).get("id") or "")
-    key = str(action_value(body) or "")[:12]
+    key, _sep, typed = str(action_value(body) or "")[:24].partition(":")  # "line key[:N typed with the command]"
     if not view_id:  # the button lives in the Remove licenses form only
         ctx.reply(message(_(CHOOSE_IN_THE_FORM)))
         return
@@ -73,7 +74,8 @@ def choose_line(ctx: Ctx, body: dict[str, Any]) -> None:
     if not viewer.is_admin:
         content = message_view(TITLE, not_admin_text(viewer))
     else:
-        content = line_view(usecases.license_page(ctx.deps.db, team=ctx.team, now=ctx.now()), key)
+        page = usecases.license_page(ctx.deps.db, team=ctx.team, now=ctx.now())
+        content = line_view(page, key[:12], prefill=policy.parse_seat_count(typed) if typed else None)
     ctx.client.views_update(view_id=view_id, view=content)
 
 

@@ -30,9 +30,9 @@ import math
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -44,6 +44,8 @@ from bot.core.audit import WORKER, AuditAction
 from bot.core.ids import USER_ID
 from bot.core.statuses import DeliveryStatus
 from bot.usecases.ports import Database as Transactions
+from bot.worker.outcomes import DeliveryReport as DeliveryReport
+from bot.worker.outcomes import Outcome as Outcome
 from bot.worker.pacing import BURST, Pacer
 from bot.worker.ports import DeliveryError, Posted, Poster, PosterFor, Postponed
 from store import models
@@ -75,42 +77,6 @@ class _Job:
     team: str = ""
     language: str = i18n.DEFAULT
     """The recipient's language now (bot/i18n `choose`): the queued message's variant in it is sent."""
-
-
-@dataclass(frozen=True)
-class Outcome:
-    delivery_id: int
-    account_id: int
-    key: str
-    target: str
-    error: str | None = None
-    failed: bool = False
-    """Failed for good (MAX_ATTEMPTS reached)."""
-
-
-@dataclass
-class DeliveryReport:
-    sent: list[Outcome] = field(default_factory=list)
-    retrying: list[Outcome] = field(default_factory=list)
-    failed: list[Outcome] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    """Unexpected errors (the rows concerned stay pending and are retried on a later pass)."""
-
-    def __post_init__(self) -> None:
-        self._lock = threading.Lock()
-
-    def add(self, outcome: Outcome) -> None:
-        with self._lock:
-            if outcome.error is None:
-                self.sent.append(outcome)
-            elif outcome.failed:
-                self.failed.append(outcome)
-            else:
-                self.retrying.append(outcome)
-
-    def error(self, text: str) -> None:
-        with self._lock:
-            self.errors.append(text[:300])
 
 
 PENDING = literal(DeliveryStatus.PENDING.value, literal_execute=True)
@@ -231,18 +197,28 @@ class Sender:
     def _run(
         self, targets: Sequence[str], task: Callable[[str], bool | None], report: DeliveryReport
     ) -> dict[str, bool | None]:
-        """Run `task(target)` for every target on the pool; returns what each returned (failed targets left out)."""
+        """Run `task(target)` for every target on the pool, at most 4 per thread in flight (memory stays bounded
+        at any number of targets); returns what each returned (failed targets left out)."""
         results: dict[str, bool | None] = {}
-        if not targets:
-            return results
-        with ThreadPoolExecutor(max_workers=min(self.threads, len(targets)), thread_name_prefix="deliver") as pool:
-            futures = {pool.submit(task, target): target for target in targets}
-            for future in as_completed(futures):
+        futures: dict[Future[bool | None], str] = {}
+
+        def collect(done: Iterable[Future[bool | None]]) -> None:
+            for future in done:
+                target = futures.pop(future)
                 try:
-                    results[futures[future]] = future.result()
+                    results[target] = future.result()
                 except Exception as exc:  # reported; the rows concerned stay pending for a later pass
-                    log.exception("delivering to %s", futures[future])
-                    report.error(f"{futures[future]}: {type(exc).__name__}: {exc}")
+                    log.exception("delivering to %s", target)
+                    report.error(f"{target}: {type(exc).__name__}: {exc}")
+
+        with ThreadPoolExecutor(
+            max_workers=max(1, min(self.threads, len(targets))), thread_name_prefix="deliver"
+        ) as pool:
+            for target in targets:
+                if len(futures) >= 4 * self.threads:
+                    collect(wait(futures, return_when=FIRST_COMPLETED).done)
+                futures[pool.submit(task, target)] = target
+            collect(as_completed(list(futures)))
         return results
 
     # --- PostgreSQL: the row lock is held from the claim to the recorded outcome --------------------

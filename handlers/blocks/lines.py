@@ -203,15 +203,17 @@ def cancel_switch_button(sw: PendingSwitch) -> Block:
 # --- choosing a line, the add-on reduce form ----------------------------------------------------
 
 
-def line_choice_view(page: LicensePage) -> View_:
-    """The first step of Remove licenses when the account has several lines: which one."""
+def line_choice_view(page: LicensePage, prefill: int | None = None) -> View_:
+    """The first step of Remove licenses when the account has several lines: which one (`prefill`: the number
+    typed with `/licenses reduce N`, carried to the chosen line's form)."""
+    carried = f":{prefill}" if prefill is not None and 1 <= prefill < 10**6 else ""
     blocks: list[Block] = [section(_("Which licenses do you want to remove?"))]
     for ls in page.lines:
         pending = " · " + _("request #{id} pending", id=ls.pending.id) if ls.pending else ""
         blocks.append(
             section(
                 f"*{_label(ls)}*\n{line_counts(ls)}{pending}",
-                accessory=button(_("Choose"), Action.CHOOSE_LINE, value=ls.line.key),
+                accessory=button(_("Choose"), Action.CHOOSE_LINE, value=ls.line.key + carried),
             )
         )
     return {

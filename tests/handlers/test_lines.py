@@ -190,3 +190,17 @@ def test_lines_and_the_switch_in_dutch_and_french(
     dm = message_to_text([c for c in standin.posts() if c.params["channel"] == ADMIN][-1].params)
     assert "Le changement n° 1 est enregistré : de Grow à Go" in dm and "Le compte perd : Lead capture, Projects." in dm
     assert "requested to switch from Grow to Go" in posts(standin, "C0ADMINS")[-1]
+
+
+def test_the_number_typed_with_reduce_is_carried_to_the_chosen_line(
+    slack: SlackSim, standin: SlackStandIn, addon: int
+) -> None:
+    slack.command(ADMIN, "reduce 2")
+    slack.click(ADMIN, Action.CHOOSE_LINE, f"{addon}:2", where="modal")
+    assert "Number of licenses to remove: [ 2 ]" in view_to_text(slack.modal())
+    chooser_values = [
+        b["accessory"]["value"]
+        for b in standin.calls_to("views.update")[0].params["view"]["blocks"]
+        if "accessory" in b
+    ]
+    assert chooser_values == ["package:2", f"{addon}:2"]
