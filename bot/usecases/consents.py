@@ -14,7 +14,7 @@ from bot.core.audit import OPERATOR
 from bot.core.consent import Consent
 from bot.core.errors import NotFound
 from bot.core.statuses import ConsentStatus, MemberStatus
-from bot.i18n import statements
+from bot.i18n import _, statements
 from bot.usecases.ports import Database
 from store import models
 from store.queries import load_account, member_for_slack_user
@@ -104,7 +104,7 @@ def get_consent(db: Database, *, consent_id: int) -> Consent:
     with db.transaction(read_only=True) as s:
         row = s.get(models.AdminConsent, consent_id)
         if row is None:
-            raise NotFound("This consent request no longer exists.")
+            raise NotFound(_("This consent request no longer exists."))
         account = s.get(models.Account, row.account_id)
         member = s.get(models.Member, row.member_id)
         assert account is not None and member is not None

@@ -336,7 +336,7 @@ def request_switch(
             )
             return replace(done, announced=key)
     except Clash:
-        raise Conflict("a package switch was requested at the same time; look at `/licenses plan`") from None
+        raise Conflict(_("A package switch was requested at the same time: look at `/licenses plan`.")) from None
 
 
 def cancel_switch(

@@ -24,6 +24,7 @@ from sqlalchemy import func, select, update
 
 from bot.core.audit import OPERATOR, Actor, AuditAction
 from bot.core.errors import Conflict, NotAllowed, NotFound, UserError
+from bot.i18n import _
 from bot.usecases.common import require_operator
 from bot.usecases.ports import Database
 from store import models
@@ -107,7 +108,7 @@ def link_workspace(db: Database, *, team: str, user_id: str, code: str, workspac
     try:
         return _link(db, team=team, user_id=user_id, code=code, workspace_admin=workspace_admin, now=now)
     except Clash:  # another account was linked to this workspace at the same moment
-        raise Conflict("This workspace is linked to an account already. Type `/licenses` to see it.") from None
+        raise Conflict(_("This workspace is linked to an account already. Type `/licenses` to see it.")) from None
 
 
 def _link(db: Database, *, team: str, user_id: str, code: str, workspace_admin: bool, now: datetime) -> Linked:
@@ -125,15 +126,18 @@ def _link(db: Database, *, team: str, user_id: str, code: str, workspace_admin: 
             audit(s, None, actor, AuditAction.SLACK_LINK_REFUSED, now, team=team, reason="rate_limited")
             minutes = int(WINDOW.total_seconds()) // 60
             refusal = NotAllowed(
-                f"Too many wrong link codes were typed in this workspace. Try again in {minutes} minutes,"
-                " or ask your provider for a new code."
+                _(
+                    "Too many wrong link codes were typed in this workspace. Try again in {minutes} minutes,"
+                    " or ask your provider for a new code.",
+                    minutes=minutes,
+                )
             )
         elif not workspace_admin:
             audit(s, None, actor, AuditAction.SLACK_LINK_REFUSED, now, team=team, reason="not_workspace_admin")
-            refusal = NotAllowed("Only an admin or owner of this Slack workspace can link it to an account.")
+            refusal = NotAllowed(_("Only an admin or owner of this Slack workspace can link it to an account."))
         elif s.scalar(select(models.Account.id).where(models.Account.slack_team_id == team)) is not None:
             audit(s, None, actor, AuditAction.SLACK_LINK_REFUSED, now, team=team, reason="workspace_linked")
-            refusal = Conflict("This workspace is linked to an account already. Type `/licenses` to see it.")
+            refusal = Conflict(_("This workspace is linked to an account already. Type `/licenses` to see it."))
         else:
             row = s.scalar(
                 select(models.LinkCode).where(models.LinkCode.code_hash == code_hash(code)).with_for_update()
@@ -160,8 +164,10 @@ def _link(db: Database, *, team: str, user_id: str, code: str, workspace_admin: 
                     reason=reason,
                 )
                 refusal = NotAllowed(
-                    "This link code does not work: it is wrong, expired or used already. "
-                    "Check it, or ask your provider for a new one."
+                    _(
+                        "This link code does not work: it is wrong, expired or used already. "
+                        "Check it, or ask your provider for a new one."
+                    )
                 )
             else:
                 account.slack_team_id = team

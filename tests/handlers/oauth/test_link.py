@@ -146,3 +146,14 @@ def test_the_code_can_be_pasted_on_the_app_home(installed: Deployment, db: Datab
     sim.open_home(ADMIN)
     text = view_to_text(installed.standin.homes[ADMIN])
     assert "Acme NV" in text and "10 licensed" in text  # the Home is the license page now
+
+
+def test_the_refusals_are_in_the_readers_language(deployment: Deployment, db: Database) -> None:
+    deployment.standin.add_user(ADMIN, name="Anne Admin", workspace_admin=True, locale="fr-FR")
+    deployment.standin.add_user(MEMBER, name="Mo Member", locale="fr-FR")
+    assert deployment.install("TAAAA").status == 200
+    code = code_for(db, new_account(db))
+    deployment.sim("TAAAA").command(MEMBER, f"link {code}")
+    assert "Seul un administrateur ou un propriétaire de cet espace de travail Slack" in last_reply(deployment.standin)
+    deployment.sim("TAAAA").command(ADMIN, "link WRONG-CODE")
+    assert "Ce code de liaison ne fonctionne pas" in last_reply(deployment.standin)
