@@ -12,6 +12,7 @@ from bot.core import lines as line_rules
 from bot.core import policy
 from bot.core.lines import PACKAGE_LINE
 from bot.core.page import LicensePage, LineState
+from bot.core.policy import Target
 from bot.core.results import Person
 from bot.i18n import TITLE, _, n_, p_
 from handlers.blocks.mrkdwn import Block, context, escape, plain, section
@@ -92,6 +93,23 @@ def message_view(title: str, text_mrkdwn: str) -> View_:
     return {"type": "modal", "title": plain(title, 24), "close": plain(_("Close")), "blocks": [section(text_mrkdwn)]}
 
 
+def renewal_block(tg: Target) -> Block:
+    """Which renewal a request made now changes (said plainly when the deadline of the next one has passed)."""
+    if tg.missed:
+        return section(
+            _(
+                "*The 15-day deadline for the renewal of {missed} has passed.* This request applies to the "
+                "renewal after it: *{renewal}*.",
+                missed=fmt_date(tg.missed),
+                renewal=fmt_date(tg.renewal),
+            )
+        )
+    return section(
+        _("This request applies to the renewal of *{renewal}*.", renewal=fmt_date(tg.renewal))
+        + f" {deadline_label()}: {fmt_date(tg.deadline)} ({deadline_phrase(tg.days_left)})."
+    )
+
+
 def reduce_view(page: LicensePage, *, prefill: int | None = None, note: str | None = None) -> View_:
     """The Remove user licenses modal for the renewal a request made now applies to."""
     t, tg = page.terms, page.target
@@ -99,24 +117,7 @@ def reduce_view(page: LicensePage, *, prefill: int | None = None, note: str | No
     blocks: list[Block] = []
     if note:
         blocks.append(section(f":warning: {note}"))
-    if tg.missed:
-        blocks.append(
-            section(
-                _(
-                    "*The 15-day deadline for the renewal of {missed} has passed.* This request applies to the "
-                    "renewal after it: *{renewal}*.",
-                    missed=fmt_date(tg.missed),
-                    renewal=fmt_date(tg.renewal),
-                )
-            )
-        )
-    else:
-        blocks.append(
-            section(
-                _("This request applies to the renewal of *{renewal}*.", renewal=fmt_date(tg.renewal))
-                + f" {deadline_label()}: {fmt_date(tg.deadline)} ({deadline_phrase(tg.days_left)})."
-            )
-        )
+    blocks.append(renewal_block(tg))
     blocks.append(
         section(
             _(
@@ -198,24 +199,7 @@ def addon_reduce_view(
     the add-on, not their account."""
     t, tg = page.terms, page.target
     blocks: list[Block] = [section(f":warning: {note}")] if note else []
-    if tg.missed:
-        blocks.append(
-            section(
-                _(
-                    "*The 15-day deadline for the renewal of {missed} has passed.* This request applies to the "
-                    "renewal after it: *{renewal}*.",
-                    missed=fmt_date(tg.missed),
-                    renewal=fmt_date(tg.renewal),
-                )
-            )
-        )
-    else:
-        blocks.append(
-            section(
-                _("This request applies to the renewal of *{renewal}*.", renewal=fmt_date(tg.renewal))
-                + f" {deadline_label()}: {fmt_date(tg.deadline)} ({deadline_phrase(tg.days_left)})."
-            )
-        )
+    blocks.append(renewal_block(tg))
     most = max(0, ls.line.licensed - 1)
     blocks.append(
         section(
