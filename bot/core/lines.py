@@ -143,17 +143,23 @@ def smaller_tiers(current: PackageTier | None, catalog: Sequence[PackageTier]) -
     return tuple(sorted((t for t in catalog if t.rank < current.rank), key=lambda t: -t.rank))
 
 
-def switch_problem(current: PackageTier | None, new: PackageTier) -> str | None:
+class SwitchProblem(enum.StrEnum):
+    """Why a package switch is refused (the adapter words it in the reader's language)."""
+
+    NO_PACKAGE = "no_package"
+    """The account has no package from the catalog yet: an operator sets it (`licensebot account set --package`)."""
+    SAME = "same"
+    """The account already has that package."""
+    NOT_SMALLER = "not_smaller"
+    """Only a smaller package can be chosen from Slack; a bigger one is ordered from the vendor."""
+
+
+def switch_problem(current: PackageTier | None, new: PackageTier) -> SwitchProblem | None:
     """Why switching from `current` to `new` is refused (None: allowed): only to a smaller package."""
     if current is None:
-        return (
-            "The account has no package from the catalog yet: an operator sets it (`licensebot account set --package`)."
-        )
+        return SwitchProblem.NO_PACKAGE
     if new.name.lower() == current.name.lower():
-        return f"The account already has the {current.name} package."
+        return SwitchProblem.SAME
     if new.rank >= current.rank:
-        return (
-            f"{new.name} is not smaller than {current.name}: from Slack you can only switch to a smaller package "
-            "(a bigger one is ordered from the vendor)."
-        )
+        return SwitchProblem.NOT_SMALLER
     return None

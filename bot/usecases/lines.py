@@ -289,7 +289,7 @@ def request_switch(
                 raise NotFound(_("There is no package named {name}; look at `/licenses plan`.", name=repr(to)))
             problem = lines.switch_problem(line_store.as_tier(current) if current else None, line_store.as_tier(new))
             if problem:
-                raise UserError(problem)
+                raise UserError(_switch_refusal(problem, current.name if current else "", new.name))
             assert current is not None
             existing = line_store.pending_switch_row(s, account.id)
             if existing is not None:
@@ -394,3 +394,22 @@ def _existing_switch(s: object, row: PackageChange) -> str:
         renewal=row.renewal_date.isoformat(),
         id=row.id,
     )
+
+
+def _switch_refusal(problem: lines.SwitchProblem, current: str, new: str) -> str:
+    """A refused package switch in the reader's language."""
+    match problem:
+        case lines.SwitchProblem.NO_PACKAGE:
+            return _(
+                "The account has no package from the catalog yet: an operator sets it "
+                "(`licensebot account set --package`)."
+            )
+        case lines.SwitchProblem.SAME:
+            return _("The account already has the {package} package.", package=current)
+        case lines.SwitchProblem.NOT_SMALLER:
+            return _(
+                "{new} is not smaller than {current}: from Slack you can only switch to a smaller package "
+                "(a bigger one is ordered from the vendor).",
+                new=new,
+                current=current,
+            )

@@ -164,6 +164,16 @@ def test_many_addon_lines_stay_within_block_kit_limits(
     assert len(standin.homes[ADMIN]["blocks"]) <= 100 and "Add-on 8" in home_text(standin, ADMIN)
 
 
+def test_a_refused_switch_is_worded_in_the_readers_language(slack: SlackSim, db: Database, addon: int) -> None:
+    slack.command(ADMIN, "language nl")
+    slack.click(ADMIN, Action.OPEN_SWITCH)
+    values = {"licenses_package": {"licenses_package_input": {"selected_option": {"value": "Boost"}}}}
+    answer = slack.submit(ADMIN, slack.last_modal_id(), values).json()
+    assert "Boost is niet kleiner dan Grow" in str(answer["errors"])
+    with db.transaction() as s:
+        assert s.scalars(select(PackageChange)).first() is None
+
+
 def test_lines_and_the_switch_in_dutch_and_french(
     slack: SlackSim, standin: SlackStandIn, db: Database, addon: int
 ) -> None:

@@ -82,9 +82,9 @@ def test_only_a_smaller_package() -> None:
     assert lines.smaller_tiers(BOOST, [GO, BOOST, GROW]) == (GROW, GO)
     assert lines.smaller_tiers(None, [GO]) == ()
     assert lines.switch_problem(GROW, GO) is None
-    assert "not smaller" in (lines.switch_problem(GROW, BOOST) or "")
-    assert "already" in (lines.switch_problem(GROW, GROW) or "")
-    assert "no package" in (lines.switch_problem(None, GO) or "")
+    assert lines.switch_problem(GROW, BOOST) is lines.SwitchProblem.NOT_SMALLER
+    assert lines.switch_problem(GROW, GROW) is lines.SwitchProblem.SAME
+    assert lines.switch_problem(None, GO) is lines.SwitchProblem.NO_PACKAGE
 
 
 @pytest.mark.parametrize(
