@@ -17,45 +17,47 @@ import argparse
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from importlib import resources
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import pendulum
 
-from bot import usecases
+from bot import i18n, usecases
 from bot.cli import demo_lines
 from bot.cli.demo_cast import (
-    ADMIN_CHANNEL,
-    ANN,
-    BRAM,
     CHANNELS,
-    CHLOE,
     GENERAL,
-    JONAS,
     LOCALES,
-    NEW_YORK,
     SECRET,
     SLACK_USERS,
     TEAM,
     TIMEZONE,
     WIDTH,
 )
+from bot.cli.demo_steps import (
+    ann_deactivates_a_user,
+    ann_opens_the_home_tab,
+    ann_requests_fewer_licenses,
+    ann_sets_the_admin_channel,
+    ann_snoozes_her_reminder,
+    bram_cancels_and_ann_asks_again,
+    jonas_looks_at_the_page,
+    operator_links_the_workspace,
+    the_worker_escalates,
+    the_worker_processes_the_renewal,
+    the_worker_reminds_the_admins,
+)
 from bot.cli.wiring import slack_notices
 from bot.cli.worker import render_pass
-from bot.core import policy
-from bot.core.members_csv import parse_members_csv
-from bot.core.wording import fmt_date, fmt_local_time
+from bot.i18n import N_, _, formats
 from bot.testing.blocktext import message_to_text, mrkdwn, view_to_text
 from bot.testing.slack_sim import Response, SlackSim
 from bot.testing.slack_standin import Call, SlackStandIn
-from bot.usecases import AccountChanges
 from bot.worker.loop import PassReport, run_once
 from bot.worker.pacing import Pacer
 from bot.worker.sender import Sender
 from handlers.app import Settings, build_app
-from handlers.blocks.notices import snooze_value
 from handlers.deps import Deps
 from handlers.ids import Action, Block
 from handlers.webapi import SlackPoster, make_client
@@ -124,35 +126,40 @@ class Scene:
         for c in calls:
             p = c.params
             if c.method == "response_url":
-                self._box(f"{self.name(who)} sees (only visible to you):", self._msg(p))
+                self._box(_("{name} sees (only visible to you):", name=self.name(who)), self._msg(p))
             elif c.method == "views.open":
-                self.out(f"   ↳ a modal opens at once ({mrkdwn(str(p['view']['blocks'][0]['text']['text']))})")
+                first = mrkdwn(str(p["view"]["blocks"][0]["text"]["text"]))
+                self.out("   " + _("↳ a modal opens at once ({text})", text=first))
             elif c.method == "views.update" and p["view"].get("callback_id") in self.modals:
-                self.out(f"   ↳ the modal shows the form as above: {mrkdwn(str(p['view']['title']['text']))}")
+                title = mrkdwn(str(p["view"]["title"]["text"]))
+                self.out("   " + _("↳ the modal shows the form as above: {title}", title=title))
             elif c.method == "views.update":
                 self.modals.add(str(p["view"].get("callback_id")))
-                self._box(f"{self.name(who)} sees the modal:", self._view(p["view"]))
+                self._box(_("{name} sees the modal:", name=self.name(who)), self._view(p["view"]))
             elif c.method == "chat.postMessage":
                 self._post(p)
             elif c.method == "views.publish" and homes:
-                self._box(f"App Home of {self.name(p['user_id'])}:", self._view(p["view"]))
+                self._box(_("App Home of {name}:", name=self.name(p["user_id"])), self._view(p["view"]))
             elif c.method == "views.publish":
                 refreshed.append(self.name(p["user_id"]))
             elif c.method == "users.info" and str(p.get("include_locale", "")).lower() not in ("1", "true"):
-                self.out(
-                    f"   ↳ licensebot asks Slack for {self.name(p['user'])}'s email (users.info) to find the member"
+                asked = _(
+                    "↳ licensebot asks Slack for {name}'s email (users.info) to find the member",
+                    name=self.name(p["user"]),
                 )
+                self.out("   " + asked)
         if refreshed:
-            self.out(f"   ↳ App Home refreshed for {', '.join(refreshed)}")
+            self.out("   " + _("↳ App Home refreshed for {names}", names=", ".join(refreshed)))
 
     def _post(self, params: dict[str, Any], *, same: bool = False, buttons: str = "", compact: bool = False) -> None:
         channel = str(params["channel"])
         if channel in self.names and channel[:1] in "UD":  # a user id (Bolt) or a DM channel (the worker)
-            heading = f"DM from licensebot to {self.name(channel)}:"
+            heading = _("DM from licensebot to {name}:", name=self.name(channel))
         else:
-            heading = f"Post in #{CHANNELS.get(channel, channel)}:"
+            heading = _("Post in #{channel}:", channel=CHANNELS.get(channel, channel))
         if same:
-            self.out(f"   {heading} the same message" + (f", with {buttons}" if buttons else ""))
+            same_text = _("the same message, with {buttons}", buttons=buttons) if buttons else _("the same message")
+            self.out(f"   {heading} {same_text}")
             return
         lines = self._msg(params).splitlines()
         seen = set(self.last_lines)
@@ -164,7 +171,7 @@ class Scene:
                 cut = i + 1 < len(lines) and lines[i + 1].startswith("  ") and lines[i + 1] in seen
                 cut = cut and not line.startswith("[") and not lines[i + 1].lstrip().startswith("›")
                 shown.append(line + (" …" if cut else ""))
-            self._box(heading, "\n".join([*shown, "… the rest as in the message above"]))
+            self._box(heading, "\n".join([*shown, _("… the rest as in the message above")]))
         else:
             self._box(heading, "\n".join(lines))
         self.last_lines = [*self.last_lines, *lines]
@@ -190,7 +197,8 @@ class Scene:
         """Move the clock to `at` and run one pass of the background worker, as `licensebot worker` does."""
         assert self.sender is not None
         self.clock.now = at
-        self.out(f"\n » {fmt_local_time(at, TIMEZONE)}: the worker runs its pass. Its log (abridged):")
+        when = formats.local_time(at, TIMEZONE)
+        self.out("\n » " + _("{when}: the worker runs its pass. Its log (abridged):", when=when))
         mark = self.standin.mark()
         report = run_once(self.db, self.sender, at, notices=slack_notices())
         for line in render_pass(report).splitlines():
@@ -201,14 +209,15 @@ class Scene:
 
     def command(self, user: str, text: str, *, channel: str = GENERAL, homes: bool = False) -> Response:
         typed = mrkdwn(text, self.names)  # mentions as Slack shows them while typing
-        self.out(f"\n » {self.name(user)} types in #{CHANNELS[channel]}:  /licenses {typed}".rstrip())
+        said = _("{name} types in #{channel}:", name=self.name(user), channel=CHANNELS[channel])
+        self.out(f"\n » {said}  /licenses {typed}".rstrip())
         mark = self.standin.mark()
         response = self.slack.command(user, text, channel=channel)
         self.show(self.standin.since(mark), user, homes=homes)
         return response
 
     def submit(self, user: str, typed: str) -> Response:
-        self.out(f"\n » {self.name(user)} types {typed} and clicks [Request]")
+        self.out("\n » " + _("{name} types {typed} and clicks [Request]", name=self.name(user), typed=typed))
         mark = self.standin.mark()
         view_id = self.slack.last_modal_id()
         values: dict[str, Any] = {Block.SEATS: {Action.SEATS_INPUT: {"type": "number_input", "value": typed}}}
@@ -216,14 +225,14 @@ class Scene:
         body = response.json() or {}
         if body.get("response_action") == "errors":
             for problem in body["errors"].values():
-                self._box("Slack shows under the field, in red:", textwrap.fill(problem, WIDTH - 6))
+                self._box(_("Slack shows under the field, in red:"), textwrap.fill(problem, WIDTH - 6))
         else:
-            self.out("   ↳ the modal closes")
+            self.out("   " + _("↳ the modal closes"))
         self.show(self.standin.since(mark), user)
         return response
 
     def click(self, user: str, label: str, action_id: str, value: str, *, where: str) -> Response:
-        self.out(f"\n » {self.name(user)} clicks [{label}] {where}")
+        self.out("\n » " + _("{name} clicks [{label}] {where}", name=self.name(user), label=label, where=where))
         mark = self.standin.mark()
         response = self.slack.click(user, action_id, value)
         self.show(self.standin.since(mark), user)
@@ -235,14 +244,14 @@ class Scene:
         button = next(
             el for b in answer.get("blocks") or [] for el in b.get("elements") or [] if el.get("type") == "button"
         )
-        self.out(f"\n » {self.name(user)} clicks [{button['text']['text']}]")
+        self.out("\n » " + _("{name} clicks [{label}]", name=self.name(user), label=button["text"]["text"]))
         mark = self.standin.mark()
         response = self.slack.click(user, str(button["action_id"]), str(button.get("value") or ""))
         self.show(self.standin.since(mark), user)
         return response
 
     def open_home(self, user: str) -> None:
-        self.out(f"\n » {self.name(user)} opens licensebot's Home tab")
+        self.out("\n » " + _("{name} opens licensebot's Home tab", name=self.name(user)))
         mark = self.standin.mark()
         self.slack.open_home(user)
         self.show(self.standin.since(mark), user, homes=True)
@@ -256,106 +265,21 @@ def _body(params: dict[str, Any]) -> list[Any]:
     return [b for b in params.get("blocks") or [] if b["type"] not in ("actions", "context") and "<@" not in str(b)]
 
 
-def operator_links_the_workspace(scene: Scene) -> None:
-    now = scene.clock()
-    renews = (pendulum.instance(now).in_timezone(TIMEZONE) + timedelta(days=30)).date()
-    changes = AccountChanges(
-        name="Acme Demo BV",
-        plan="quarterly",
-        seats=12,
-        renews=renews,
-        timezone=TIMEZONE,
-        price_per_seat="39.00",
-        currency="EUR",
-        language=scene.lang,
-    )
-    usecases.add_account(scene.db, team=TEAM, now=now, changes=changes)
-    csv_text = resources.files("bot.sample").joinpath("members.csv").read_text(encoding="utf-8")
-    rows = parse_members_csv(csv_text, TIMEZONE)
-    usecases.import_members(scene.db, team=TEAM, rows=rows, now=now)
-    scene.out(f" » operator: licensebot account add --team {TEAM} --name 'Acme Demo BV' --plan quarterly \\")
-    language = f" --language {scene.lang}" if scene.lang != "en" else ""
-    scene.out(f"       --seats 12 --renews {renews} --timezone {TIMEZONE} --price-per-seat 39.00{language}")
-    scene.out(f" » operator: licensebot users import --team {TEAM} members.csv   ({len(rows)} users, 2 admins)")
-
-
-def ann_opens_the_home_tab(scene: Scene) -> None:
-    scene.open_home(ANN)
-
-
-def jonas_looks_at_the_page(scene: Scene) -> None:
-    scene.note("Jonas has no Slack id in the member list yet: licensebot finds him by his email.")
-    scene.command(JONAS, "")
-
-
-def ann_sets_the_admin_channel(scene: Scene) -> None:
-    scene.command(ANN, "channel", channel=ADMIN_CHANNEL)
-
-
-def ann_requests_fewer_licenses(scene: Scene) -> None:
-    scene.command(ANN, "reduce 5")
-    scene.submit(ANN, "11")
-    scene.submit(ANN, "5")
-
-
-def bram_cancels_and_ann_asks_again(scene: Scene) -> None:
-    scene.note("Bram thinks 5 is too many: he cancels the request, and Ann asks for 4.")
-    scene.click(BRAM, "Cancel request", Action.CANCEL_REQUEST, "1", where="on his Home tab and confirms")
-    scene.command(ANN, "reduce 4")
-    scene.submit(ANN, "4")
-
-
-def reminder_at(scene: Scene, days_before: int, timezone: str = TIMEZONE) -> datetime:
-    return policy.local_instant(scene.renewal() - timedelta(days=days_before), 9, timezone)
-
-
-def the_worker_reminds_the_admins(scene: Scene) -> None:
-    scene.note(f"Bram works from New York (Slack's user_change event told licensebot: {NEW_YORK}).")
-    scene.slack.event({"type": "user_change", "user": {"id": BRAM, "team_id": TEAM, "tz": NEW_YORK}})
-    scene.run_worker(reminder_at(scene, 7))
-    scene.note("Bram's DM waits for 09:00 his time:")
-    scene.run_worker(reminder_at(scene, 7, NEW_YORK))
-
-
-def ann_snoozes_her_reminder(scene: Scene) -> None:
-    scene.clock.now += timedelta(hours=2)
-    value = snooze_value(scene.renewal(), 7, 3)
-    scene.click(ANN, "Remind me later: in 3 days", Action.SNOOZE, value, where="in her DM")
-    scene.run_worker(reminder_at(scene, 4))
-
-
-def the_worker_escalates(scene: Scene) -> None:
-    scene.note("Nobody deactivated anyone or changed the request since the reminder of a week before.")
-    scene.run_worker(reminder_at(scene, 3))
-
-
-def ann_deactivates_a_user(scene: Scene) -> None:
-    scene.clock.now += timedelta(hours=1)
-    scene.command(ANN, f"deactivate <@{CHLOE}|chloe.maes>")  # licensebot asks first
-    scene.click_last_button(ANN)
-
-
-def the_worker_processes_the_renewal(scene: Scene) -> None:
-    renewal = scene.renewal()
-    scene.note(f"Nobody else was deactivated by the end of the renewal day, {fmt_date(renewal)}.")
-    scene.run_worker(policy.start_of_local_day(renewal + timedelta(days=1), TIMEZONE))
-
-
 STEPS: list[tuple[str, Step]] = [
-    ("An operator links the Slack workspace to the account", operator_links_the_workspace),
-    ("Jonas (not an admin) looks at the license page", jonas_looks_at_the_page),
-    ("Ann makes #license-admins the admin channel", ann_sets_the_admin_channel),
-    ("Ann asks to remove licenses before the renewal", ann_requests_fewer_licenses),
-    ("Bram (admin) cancels the request; Ann asks again", bram_cancels_and_ann_asks_again),
+    (N_("An operator links the Slack workspace to the account"), operator_links_the_workspace),
+    (N_("Jonas (not an admin) looks at the license page"), jonas_looks_at_the_page),
+    (N_("Ann makes #license-admins the admin channel"), ann_sets_the_admin_channel),
+    (N_("Ann asks to remove licenses before the renewal"), ann_requests_fewer_licenses),
+    (N_("Bram (admin) cancels the request; Ann asks again"), bram_cancels_and_ann_asks_again),
     (
-        "A week before the renewal the worker reminds the admins, each at 09:00 their time",
+        N_("A week before the renewal the worker reminds the admins, each at 09:00 their time"),
         the_worker_reminds_the_admins,
     ),
-    ("Ann snoozes her reminder for 3 days", ann_snoozes_her_reminder),
-    ("Three days before, nobody has acted: the reminder escalates", the_worker_escalates),
-    ("Ann deactivates Chloé by hand", ann_deactivates_a_user),
-    ("The day after the renewal the worker processes it", the_worker_processes_the_renewal),
-    ("After the renewal Ann opens the app's Home tab", ann_opens_the_home_tab),
+    (N_("Ann snoozes her reminder for 3 days"), ann_snoozes_her_reminder),
+    (N_("Three days before, nobody has acted: the reminder escalates"), the_worker_escalates),
+    (N_("Ann deactivates Chloé by hand"), ann_deactivates_a_user),
+    (N_("The day after the renewal the worker processes it"), the_worker_processes_the_renewal),
+    (N_("After the renewal Ann opens the app's Home tab"), ann_opens_the_home_tab),
     *demo_lines.STEPS,
 ]
 
@@ -373,8 +297,8 @@ def make_scene(
     from handlers.http import build_wsgi
 
     slack = SlackSim(build_wsgi(app, deps, signing_secret=SECRET), SECRET, standin, team=TEAM)
-    names = {u: n for u, (n, _) in SLACK_USERS.items()} | CHANNELS
-    names |= {f"D{u}": n for u, (n, _) in SLACK_USERS.items()}  # the DM channels the worker posts to
+    names = {u: n for u, (n, _email) in SLACK_USERS.items()} | CHANNELS
+    names |= {f"D{u}": n for u, (n, _email) in SLACK_USERS.items()}  # the DM channels the worker posts to
     sender = Sender(SlackPoster(lambda: make_client("xoxb-demo", standin.api_url)), threads=4, pacer=Pacer(0))
     return Scene(db, deps, clock, standin, slack, settings, out, names, sender=sender, lang=lang)
 
@@ -384,12 +308,21 @@ def run_demo(args: argparse.Namespace) -> int:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     db = Database.connect(f"sqlite:///{path}")
-    print(f"licensebot demo: the real app and store (SQLite {path}), a local stand-in of Slack; no token, no network.")
-    with SlackStandIn(team_id=TEAM) as standin:
-        scene = make_scene(db, standin, pendulum.now(TIMEZONE), lang=getattr(args, "lang", "en"))
-        for n, (title, step) in enumerate(STEPS, start=1):
-            scene.title(n, title)
-            step(scene)
-    db.dispose()
-    print(f"\nThe demo database is kept in {path}: try `licensebot --database sqlite:///{path} status --team {TEAM}`.")
+    lang = getattr(args, "lang", "en")
+    with i18n.use(lang):  # the narration too speaks the demo's language
+        print(
+            _(
+                "licensebot demo: the real app and store (SQLite {path}), a local stand-in of Slack; "
+                "no token, no network.",
+                path=path,
+            )
+        )
+        with SlackStandIn(team_id=TEAM) as standin:
+            scene = make_scene(db, standin, pendulum.now(TIMEZONE), lang=lang)
+            for n, (title, step) in enumerate(STEPS, start=1):
+                scene.title(n, _(title))
+                step(scene)
+        db.dispose()
+        status = f"licensebot --database sqlite:///{path} status --team {TEAM}"
+        print("\n" + _("The demo database is kept in {path}: try `{command}`.", path=path, command=status))
     return 0

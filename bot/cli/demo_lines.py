@@ -13,7 +13,7 @@ from bot import usecases
 from bot.cli.demo_cast import ANN, TEAM, TIMEZONE
 from bot.core import policy
 from bot.core.members_csv import parse_members_csv
-from bot.core.wording import fmt_date
+from bot.i18n import N_, _, formats
 from bot.usecases import lines
 from handlers.ids import Action, Block, View
 
@@ -44,12 +44,13 @@ def operator_adds_a_package_and_an_addon(scene: Scene) -> None:
     scene.out(" » operator: licensebot package add --name Go --rank 1 --price 29.00 --feature Projects")
     scene.out(f" » operator: licensebot account set --team {TEAM} --package Grow")
     scene.out(f" » operator: licensebot lines add --team {TEAM} --name '{ADDON}' --seats 4 --price-per-seat 15.00")
-    scene.out(f" » operator: licensebot users import --team {TEAM} members.csv   (an addons column: 4 users hold it)")
+    held = _("(an addons column: {n} users hold it)", n=len(HOLDERS))
+    scene.out(f" » operator: licensebot users import --team {TEAM} members.csv   {held}")
 
 
 def ann_removes_addon_licenses(scene: Scene) -> None:
     scene.command(_ann(), "reduce")
-    scene.out("\n » Ann clicks [Choose] next to the add-on line")
+    scene.out("\n » " + _("Ann clicks [Choose] next to the add-on line"))
     scene.modals.discard(View.REDUCE)  # the add-on's form is its own: shown in full
     mark = scene.standin.mark()
     scene.slack.click(_ann(), Action.CHOOSE_LINE, "1", where="modal")
@@ -59,11 +60,11 @@ def ann_removes_addon_licenses(scene: Scene) -> None:
 
 def ann_switches_to_a_smaller_package(scene: Scene) -> None:
     scene.command(_ann(), "plan")
-    scene.out("\n » Ann clicks [Switch to a smaller package]")
+    scene.out("\n » " + _("Ann clicks [Switch to a smaller package]"))
     mark = scene.standin.mark()
     scene.slack.click(_ann(), Action.OPEN_SWITCH)
     scene.show(scene.standin.since(mark), _ann())
-    scene.out("\n » Ann picks Go and clicks [Request]")
+    scene.out("\n » " + _("Ann picks {package} and clicks [Request]", package="Go"))
     mark = scene.standin.mark()
     values: dict[str, Any] = {Block.PACKAGE: {Action.PACKAGE_INPUT: {"selected_option": {"value": "Go"}}}}
     scene.slack.submit(_ann(), scene.slack.last_modal_id(), values)
@@ -72,7 +73,8 @@ def ann_switches_to_a_smaller_package(scene: Scene) -> None:
 
 def the_next_renewal_applies_both(scene: Scene) -> None:
     renewal = scene.renewal()
-    scene.note(f"At the end of the renewal day, {fmt_date(renewal)}, the worker processes it in one transaction.")
+    day = formats.day(renewal)
+    scene.note(_("At the end of the renewal day, {day}, the worker processes it in one transaction.", day=day))
     scene.run_worker(policy.start_of_local_day(renewal + timedelta(days=1), TIMEZONE))
 
 
@@ -82,8 +84,8 @@ def _ann() -> str:
 
 
 STEPS: list[tuple[str, Step]] = [
-    ("Part 2. The operator gives the account a package and an add-on line", operator_adds_a_package_and_an_addon),
-    ("Ann removes 2 add-on licenses: Remove licenses asks which line", ann_removes_addon_licenses),
-    ("Ann switches to a smaller package at the next renewal", ann_switches_to_a_smaller_package),
-    ("The next renewal applies the add-on reduction and the package switch", the_next_renewal_applies_both),
+    (N_("Part 2. The operator gives the account a package and an add-on line"), operator_adds_a_package_and_an_addon),
+    (N_("Ann removes 2 add-on licenses: Remove licenses asks which line"), ann_removes_addon_licenses),
+    (N_("Ann switches to a smaller package at the next renewal"), ann_switches_to_a_smaller_package),
+    (N_("The next renewal applies the add-on reduction and the package switch"), the_next_renewal_applies_both),
 ]

@@ -9,6 +9,7 @@ Used by `licensebot demo` and the tests.
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import hmac
 import io
@@ -99,13 +100,8 @@ class SlackSim:
             captured["status"] = int(status.split()[0])
             captured["headers"] = {k.lower(): v for k, v in headers}
 
-        chunks = self.app(environ, start_response)
-        try:
-            data = b"".join(chunks)
-        finally:
-            close = getattr(chunks, "close", None)
-            if close:
-                close()
+        # Each request in its own context, as a server runs it: a request's language stays in it.
+        data = contextvars.copy_context().run(lambda: _read(self.app(environ, start_response)))
         return Response(captured["status"], captured["headers"], data)
 
     def _payload(self, payload: dict[str, Any], **how: Any) -> Response:
@@ -282,8 +278,7 @@ class SlackSim:
             captured["status"] = int(status.split()[0])
             captured["headers"] = {k.lower(): v for k, v in headers}
 
-        chunks = self.app(environ, start_response)
-        data = b"".join(chunks)
+        data = contextvars.copy_context().run(lambda: _read(self.app(environ, start_response)))
         return Response(captured["status"], captured["headers"], data)
 
     def open_home(self, user: str, *, team: str | None = None, **how: Any) -> Response:
@@ -318,3 +313,13 @@ class SlackSim:
     def modal(self, view_id: str | None = None) -> dict[str, Any]:
         """The modal as Slack shows it now (after views.update)."""
         return self.standin.views[view_id or self.last_modal_id()]
+
+
+def _read(chunks: Iterable[bytes]) -> bytes:
+    """A WSGI body, closed after."""
+    try:
+        return b"".join(chunks)
+    finally:
+        close = getattr(chunks, "close", None)
+        if close:
+            close()

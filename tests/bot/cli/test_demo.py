@@ -126,7 +126,7 @@ def test_a_step_appended_to_the_scenario_runs_last(
 
 def test_the_demo_in_dutch_tells_the_story_in_dutch(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`licensebot demo --lang nl`: the account speaks Dutch (Slack has no Dutch: the account's language), so
-    every answer, modal, DM, post and App Home reads Dutch; only the demo's own narration is English."""
+    every answer, modal, DM, post and App Home reads Dutch, and so does the demo's own narration."""
     assert main(["demo", "--keep", str(tmp_path / "demo.db"), "--lang", "nl"]) == 0
     out = capsys.readouterr().out
     flat = " ".join(out.replace("│", " ").replace("›", " ").split())
@@ -143,3 +143,24 @@ def test_the_demo_in_dutch_tells_the_story_in_dutch(tmp_path: Path, capsys: pyte
     boxes = "\n".join(line for line in out.splitlines() if line.lstrip().startswith("│"))
     for english in ("Request #", "Next renewal", "licenses at the renewal", "Deactivated", "credit note"):
         assert english not in boxes, english
+    # The narration too: step titles, who types and sees what, the first and last lines.
+    for dutch in (
+        "━━ 1. Een operator koppelt de Slack-workspace aan het account",
+        "Jonas Mertens typt in #general:",
+        "Ann Peeters ziet (alleen zichtbaar voor jou):",
+        "Bericht in #license-admins:",
+        "er opent meteen een venster",
+        "━━ 12. Deel 2.",
+        "licensebot demo: de echte app en opslag",
+        "De demodatabank blijft bewaard in",
+    ):
+        assert dutch in out, dutch
+    for english in (
+        " types in ",
+        "sees (only visible to you)",
+        "Post in #",
+        "a modal opens at once",
+        "the worker runs",
+    ):
+        assert english not in out, english
+    assert "licensebot account add --team" in out  # operator commands stay commands
