@@ -171,8 +171,23 @@ def member_for_slack_user(s: Session, account_id: int, user_id: str) -> models.M
 
 
 def audit(s: Session, account_id: int | None, actor: Actor, action: AuditAction, now: datetime, **details: Any) -> None:
-    """Append one entry to the audit log (the only way anything writes to it)."""
-    s.add(models.AuditEntry(account_id=account_id, at=now, actor=actor.label, action=action.value, details=details))
+    """Append one entry to the audit log (the only way anything writes to it): a prebuilt INSERT, at once (in
+    order with the transaction's other entries)."""
+    s.connection().execute(
+        _AUDIT_INSERT,
+        {"account_id": account_id, "at": now, "actor": actor.label, "action": action.value, "details": details},
+    )
+
+
+_AUDIT_INSERT = models.Base.metadata.tables[models.AuditEntry.__tablename__].insert()
+_REQUESTS = models.Base.metadata.tables[models.ReductionRequest.__tablename__]
+_REQUEST_INSERT = _REQUESTS.insert().returning(_REQUESTS.c.id)
+
+
+def insert_request(s: Session, **values: Any) -> int:
+    """Store a reduction request (the columns of models.ReductionRequest): its id. A prebuilt INSERT, at once:
+    a second pending request of the renewal raises the unique index's IntegrityError here."""
+    return int(s.connection().execute(_REQUEST_INSERT, values).scalar_one())
 
 
 def history(s: Session, account_id: int, limit: int) -> list[ActivityEntry]:

@@ -23,7 +23,7 @@ from bot.worker import outbox
 from store import lines as line_store
 from store import models
 from store.db import Clash
-from store.queries import audit, load_account, pending_of, pending_row, roster_of, terms_of, wake
+from store.queries import audit, insert_request, load_account, pending_of, pending_row, roster_of, terms_of, wake
 
 
 def submit_reduction(
@@ -64,7 +64,8 @@ def submit_reduction(
                 raise Conflict(_existing_message(existing, addon))
             terms = terms_of(account)
             target = policy.request_target(terms.anchor, terms.plan, now, terms.timezone)
-            row = models.ReductionRequest(
+            request_id = insert_request(
+                s,
                 account_id=account.id,
                 line_id=line,
                 seats_removed=n,
@@ -75,8 +76,6 @@ def submit_reduction(
                 created_at=now,
                 updated_at=now,
             )
-            s.add(row)
-            s.flush()
             wake(account, now)
             audit(
                 s,
@@ -84,13 +83,21 @@ def submit_reduction(
                 actor,
                 AuditAction.REQUEST_SUBMITTED,
                 now,
-                request=row.id,
+                request=request_id,
                 seats_removed=n,
                 renewal=str(target.renewal),
                 **({"line": line, "line_name": addon.name} if addon else {}),
             )
+            pending = PendingRequest(
+                id=request_id,
+                seats_removed=n,
+                renewal=target.renewal,
+                requested_by=actor.label,
+                requested_at=now,
+                line_id=line,
+            )
             done = Submitted(
-                request=line_store.as_pending_line(row),
+                request=pending,
                 target=target,
                 new_seat_count=new_count,
                 deactivation=policy.automatic_deactivations(roster, new_count, preview=PREVIEW),
@@ -104,7 +111,12 @@ def submit_reduction(
             if announce is None:
                 return done
             key = outbox.announce(
-                s, account_id=account.id, kind=MessageKind.REQUEST, ref=row.id, messages=announce(done, terms), now=now
+                s,
+                account_id=account.id,
+                kind=MessageKind.REQUEST,
+                ref=request_id,
+                messages=announce(done, terms),
+                now=now,
             )
             return replace(done, announced=key)
     except Clash:
