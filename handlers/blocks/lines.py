@@ -20,8 +20,8 @@ from handlers.blocks.mrkdwn import (
     actions,
     actor,
     button,
-    confirm_dialog,
     context,
+    danger_button,
     escape,
     header,
     mention,
@@ -85,25 +85,21 @@ def cancel_line_button(ls: LineState) -> Block | None:
     p = ls.pending
     if p is None:
         return None
-    return button(
+    return danger_button(
         _("Cancel request"),
         Action.CANCEL_REQUEST,
-        value=str(p.id),
-        style="danger",
-        confirm=confirm_dialog(
-            _("Cancel the request?"),
-            _(
-                "Cancel request #{id} to remove {licenses} of {line} at the renewal of {renewal}? The line then keeps "
-                "its licenses.",
-                id=p.id,
-                licenses=licenses(p.seats_removed),
-                line=line_label(ls.line),
-                renewal=fmt_date(p.renewal),
-            ),
-            _("Cancel request"),
-            _("Keep it"),
-            danger=True,
+        str(p.id),
+        title=_("Cancel the request?"),
+        question=_(
+            "Cancel request #{id} to remove {licenses} of {line} at the renewal of {renewal}? The line then keeps "
+            "its licenses.",
+            id=p.id,
+            licenses=licenses(p.seats_removed),
+            line=line_label(ls.line),
+            renewal=fmt_date(p.renewal),
         ),
+        yes=_("Cancel request"),
+        no=_("Keep it"),
     )
 
 
@@ -181,22 +177,18 @@ def package_blocks(page: LicensePage, *, admin: bool) -> list[Block]:
 
 
 def cancel_switch_button(sw: PendingSwitch) -> Block:
-    return button(
+    return danger_button(
         _("Cancel switch"),
         Action.CANCEL_SWITCH,
-        value=str(sw.id),
-        style="danger",
-        confirm=confirm_dialog(
-            _("Cancel the switch?"),
-            _(
-                "Keep your package instead of switching to {tier} at the renewal of {renewal}?",
-                tier=sw.to_tier.name,
-                renewal=fmt_date(sw.renewal),
-            ),
-            _("Cancel switch"),
-            _("Keep it"),
-            danger=True,
+        str(sw.id),
+        title=_("Cancel the switch?"),
+        question=_(
+            "Keep your package instead of switching to {tier} at the renewal of {renewal}?",
+            tier=sw.to_tier.name,
+            renewal=fmt_date(sw.renewal),
         ),
+        yes=_("Cancel switch"),
+        no=_("Keep it"),
     )
 
 

@@ -18,8 +18,8 @@ from handlers.blocks.mrkdwn import (
     actions,
     actor,
     button,
-    confirm_dialog,
     context,
+    danger_button,
     divider,
     escape,
     fields,
@@ -98,24 +98,20 @@ def target_note(page: LicensePage) -> str | None:
 
 
 def cancel_button(request_id: int, seats: int, renewal: date) -> Block:
-    return button(
+    return danger_button(
         _("Cancel request"),
         Action.CANCEL_REQUEST,
-        value=str(request_id),
-        style="danger",
-        confirm=confirm_dialog(
-            _("Cancel the request?"),
-            _(
-                "Cancel request #{id} to remove {licenses} at the renewal of {renewal}? The number of licenses "
-                "then stays as it is.",
-                id=request_id,
-                licenses=licenses(seats),
-                renewal=fmt_date(renewal),
-            ),
-            _("Cancel request"),
-            _("Keep it"),
-            danger=True,
+        str(request_id),
+        title=_("Cancel the request?"),
+        question=_(
+            "Cancel request #{id} to remove {licenses} at the renewal of {renewal}? The number of licenses "
+            "then stays as it is.",
+            id=request_id,
+            licenses=licenses(seats),
+            renewal=fmt_date(renewal),
         ),
+        yes=_("Cancel request"),
+        no=_("Keep it"),
     )
 
 
