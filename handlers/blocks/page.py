@@ -11,7 +11,7 @@ from bot.core.page import LicensePage
 from bot.core.results import ListKind, Viewer
 from bot.i18n import LANGUAGES, NAMES, _, language
 from handlers.blocks.activity import Entry, activity_lines
-from handlers.blocks.lines import addon_blocks, package_blocks
+from handlers.blocks.lines import addon_blocks
 from handlers.blocks.lists import ListRef, preview_lines, see_all_button
 from handlers.blocks.mrkdwn import (
     Block,
@@ -28,6 +28,7 @@ from handlers.blocks.mrkdwn import (
     line_sections,
     section,
 )
+from handlers.blocks.package import package_blocks
 from handlers.blocks.wording import (
     days_phrase,
     deadline_label,
