@@ -7,10 +7,11 @@ than once in the code base lives here; a use case adds its own one-off queries.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, literal, select
+from sqlalchemy import bindparam, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from bot.core import policy
@@ -188,6 +189,16 @@ def insert_request(s: Session, **values: Any) -> int:
     """Store a reduction request (the columns of models.ReductionRequest): its id. A prebuilt INSERT, at once:
     a second pending request of the renewal raises the unique index's IntegrityError here."""
     return int(s.connection().execute(_REQUEST_INSERT, values).scalar_one())
+
+
+def audit_many(s: Session, entries: Sequence[tuple[int | None, Actor, AuditAction, datetime, dict[str, Any]]]) -> None:
+    """Append many entries in one executemany INSERT (the tick's batches): (account id, actor, action, at, details)."""
+    if entries:
+        rows = [
+            {"account_id": a, "at": at, "actor": who.label, "action": what.value, "details": details}
+            for a, who, what, at, details in entries
+        ]
+        s.execute(insert(models.AuditEntry), rows)
 
 
 def history(s: Session, account_id: int, limit: int) -> list[ActivityEntry]:
