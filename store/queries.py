@@ -202,14 +202,22 @@ def audit_many(s: Session, entries: Sequence[tuple[int | None, Actor, AuditActio
 
 
 def history(s: Session, account_id: int, limit: int) -> list[ActivityEntry]:
-    """The account's latest audit entries people read (not the `INTERNAL` ones), newest first."""
-    rows = s.scalars(
-        select(models.AuditEntry)
-        .where(models.AuditEntry.account_id == account_id, models.AuditEntry.action.not_in(INTERNAL))
-        .order_by(models.AuditEntry.at.desc(), models.AuditEntry.id.desc())
-        .limit(limit)
-    )
-    return [ActivityEntry(at=r.at, actor=r.actor, action=r.action, details=dict(r.details or {})) for r in rows]
+    """The account's latest audit entries people read (not the `INTERNAL` ones), newest first (a prebuilt
+    statement: every license page and App Home reads it)."""
+    rows = s.connection().execute(_HISTORY, {"account": account_id, "limit": limit})
+    return [
+        ActivityEntry(at=at, actor=actor, action=action, details=dict(details or {}))
+        for at, actor, action, details in rows
+    ]
+
+
+_AUDIT = models.Base.metadata.tables[models.AuditEntry.__tablename__].c
+_HISTORY = (
+    select(_AUDIT.at, _AUDIT.actor, _AUDIT.action, _AUDIT.details)
+    .where(_AUDIT.account_id == bindparam("account"), _AUDIT.action.not_in(sorted(INTERNAL)))
+    .order_by(_AUDIT.at.desc(), _AUDIT.id.desc())
+    .limit(bindparam("limit"))
+)
 
 
 def active_admins(s: Session, account_id: int) -> list[models.Member]:

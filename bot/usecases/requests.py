@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
 from bot.core import lines, policy
 from bot.core.audit import Actor, AuditAction, MessageKind
-from bot.core.errors import Conflict, Invalid, NotFound
+from bot.core.errors import Conflict, Invalid, NotFound, TargetMoved
 from bot.core.lines import LicenseLine
 from bot.core.page import PREVIEW, PendingRequest
 from bot.core.policy import Member, Problem
@@ -35,13 +35,20 @@ def submit_reduction(
     now: datetime,
     announce: Announce[Submitted] | None = None,
     line: int | None = None,
+    renewal: date | None = None,
 ) -> Submitted:
     """Request to remove `seats` licenses of a line (`line`: an add-on line's id; None: the package's user
     licenses) at the next renewal whose deadline has not passed; `announce` words the messages that tell
-    about it, queued in the outbox with it."""
+    about it, queued in the outbox with it. `renewal`: the renewal the form showed; when a request now
+    applies to another one (its deadline passed meanwhile), TargetMoved and nothing is stored (checked first,
+    in the same transaction: no read of its own before the ack)."""
     try:
         with db.transaction() as s:
             account = load_account(s, team, lock=True)
+            terms = terms_of(account)
+            target = policy.request_target(terms.anchor, terms.plan, now, terms.timezone)
+            if renewal is not None and target.renewal != renewal:
+                raise TargetMoved(renewal, target.renewal)
             require_admin(s, account, actor)
             addon = _addon(s, account.id, line)
             licensed = addon.licensed if addon else account.licensed_seats
@@ -62,8 +69,6 @@ def submit_reduction(
             existing = _pending_of_line(s, account.id, line)
             if existing is not None:
                 raise Conflict(_existing_message(existing, addon))
-            terms = terms_of(account)
-            target = policy.request_target(terms.anchor, terms.plan, now, terms.timezone)
             request_id = insert_request(
                 s,
                 account_id=account.id,
