@@ -32,7 +32,7 @@ from bot.worker.line_reminders import queue_line_reminders
 from bot.worker.outbox import queue, recipients
 from bot.worker.ports import Message, Notices, log_failure
 from bot.worker.renewal import deactivate_in_chunks, process_renewal
-from store import models
+from store import counters, models
 from store.db import Database
 from store.queries import audit, page_of, pending_of
 
@@ -183,14 +183,7 @@ def _claim(s: Session, account_id: int, now: datetime) -> models.Account | None:
 
 def state_of(s: Session, account: models.Account) -> schedule.AccountState:
     pending = pending_of(s, account.id)
-    active = int(
-        s.scalar(
-            select(func.count())
-            .select_from(models.Member)
-            .where(models.Member.account_id == account.id, models.Member.status == MemberStatus.ACTIVE.value)
-        )
-        or 0
-    )
+    active = counters.active_members(s, account.id)  # a counter the database keeps: not a count of members
     days = schedule.parse_reminder_days(account.reminder_days)
     terms = (
         schedule.PendingTerms(
