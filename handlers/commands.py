@@ -26,13 +26,13 @@ from handlers import link as link_feature
 from handlers import switch as switch_feature
 from handlers.admins import with_admins_linked
 from handlers.blocks.consent import consent_section
+from handlers.blocks.deactivation import reactivated_message
 from handlers.blocks.messages import (
     channel_set_message,
     channel_welcome,
     help_message,
     history_message,
     message,
-    reactivated_message,
 )
 from handlers.blocks.mrkdwn import escape
 from handlers.blocks.page import page_blocks, page_text

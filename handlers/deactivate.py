@@ -20,7 +20,8 @@ from bot.core.results import DeactivationResult
 from bot.i18n import N_, T_, _, variants
 from bot.usecases import people
 from handlers import consent as consent_feature
-from handlers.blocks.messages import Message, deactivate_question, deactivated_message, message
+from handlers.blocks.deactivation import deactivate_question, deactivated_message
+from handlers.blocks.messages import Message, message
 from handlers.blocks.modals import STATIC_LIMIT, deactivate_view, message_view, selected_member_ids
 from handlers.blocks.mrkdwn import escape, line_sections
 from handlers.blocks.page import not_admin_text

@@ -16,7 +16,10 @@ from bot.core.page import AccountTerms, PendingSwitch
 from bot.i18n import N_, _, variants
 from bot.usecases import license_page, lines
 from bot.usecases.lines import SwitchRequested
-from handlers.blocks.lines import (
+from handlers.blocks.messages import Message, message
+from handlers.blocks.modals import message_view
+from handlers.blocks.mrkdwn import escape
+from handlers.blocks.package import (
     NO_SWITCH_NAMED,
     SWITCH_TITLE,
     SwitchMeta,
@@ -28,9 +31,6 @@ from handlers.blocks.lines import (
     switch_requested_message,
     switch_view,
 )
-from handlers.blocks.messages import Message, message
-from handlers.blocks.modals import message_view
-from handlers.blocks.mrkdwn import escape
 from handlers.blocks.page import not_admin_text
 from handlers.blocks.state import action_value, parse_id, state_field
 from handlers.context import Ctx

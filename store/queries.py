@@ -7,10 +7,11 @@ than once in the code base lives here; a use case adds its own one-off queries.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, literal, select
+from sqlalchemy import bindparam, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from bot.core import policy
@@ -174,6 +175,16 @@ def member_for_slack_user(s: Session, account_id: int, user_id: str) -> models.M
 def audit(s: Session, account_id: int | None, actor: Actor, action: AuditAction, now: datetime, **details: Any) -> None:
     """Append one entry to the audit log (the only way anything writes to it)."""
     s.add(models.AuditEntry(account_id=account_id, at=now, actor=actor.label, action=action.value, details=details))
+
+
+def audit_many(s: Session, entries: Sequence[tuple[int | None, Actor, AuditAction, datetime, dict[str, Any]]]) -> None:
+    """Append many entries in one executemany INSERT (the tick's batches): (account id, actor, action, at, details)."""
+    if entries:
+        rows = [
+            {"account_id": a, "at": at, "actor": who.label, "action": what.value, "details": details}
+            for a, who, what, at, details in entries
+        ]
+        s.execute(insert(models.AuditEntry), rows)
 
 
 def history(s: Session, account_id: int, limit: int) -> list[ActivityEntry]:

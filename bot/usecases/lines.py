@@ -205,7 +205,7 @@ def set_line(
                     f"request #{pending.id} goes to {row.licensed_seats - pending.seats_removed} licenses of this "
                     f"line; with {seats} there is nothing left to remove: an admin cancels the request first"
                 )
-            if pending is not None:  # the request keeps the count the admins asked for (policy.rebase_request)
+            if pending is not None:  # the request keeps the count the admins asked for (bot.core.rebase.rebase_request)
                 pending.seats_removed = seats - (row.licensed_seats - pending.seats_removed)
                 pending.seats_before, pending.updated_at = seats, now
             diff["seats"] = row.licensed_seats = seats

@@ -1,6 +1,6 @@
 """A pending request when an operator changes the seats or the renewal schedule under it.
 
-The rule (bot/core/policy.py `rebase_request`): a request goes to M licenses. It is adjusted to the new
+The rule (bot/core/rebase.py `rebase_request`): a request goes to M licenses. It is adjusted to the new
 seat count, or the change is refused (nothing left to remove, or a rule broken); a moved schedule
 re-targets it by the 15-day deadline at the instant it was made (`retarget_request`). The admins are told
 through the outbox in the same transaction.
@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from bot.core import policy
 from bot.core.audit import MessageKind
 from bot.core.errors import Conflict
-from bot.core.policy import Plan, Rebase
+from bot.core.policy import Plan
+from bot.core.rebase import Rebase, rebase_request, retarget_request
 from bot.core.results import RequestChange
 from bot.core.statuses import RequestStatus
 from bot.worker.outbox import queue, recipients
@@ -53,7 +54,7 @@ def reconcile_pending(
     removed = row.seats_removed
     if account.licensed_seats != seats_before:
         roster = roster_of(s, account.id, None)  # every active admin: all the validation reads
-        rebase = policy.rebase_request(seats_before, row.seats_removed, account.licensed_seats, roster.members)
+        rebase = rebase_request(seats_before, row.seats_removed, account.licensed_seats, roster.members)
         if rebase.outcome is Rebase.REFUSED:
             raise Conflict(
                 f"not changed: request #{row.id} to remove {policy.plural_of(row.seats_removed, 'license')} is "
@@ -62,7 +63,7 @@ def reconcile_pending(
             )
         removed = rebase.seats_removed
     target = (
-        policy.retarget_request(
+        retarget_request(
             row.renewal_date,
             row.created_at,
             account.renewal_anchor,
@@ -121,7 +122,7 @@ def retarget_lines(s: Session, account: models.Account, now: datetime) -> list[s
     rows += list(s.scalars(select(c).where(c.account_id == account.id, c.status == RequestStatus.PENDING.value)))
     moved = []
     for row in rows:
-        target = policy.retarget_request(
+        target = retarget_request(
             row.renewal_date,
             row.created_at,
             account.renewal_anchor,

@@ -16,6 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.core.audit import MessageKind, announcement_key
+from bot.core.schedule import ReminderDue
 from bot.core.statuses import DeliveryStatus, MemberStatus
 from store import models
 from store.db import Database
@@ -84,6 +85,48 @@ def queued_ids(
     stmt = insert.on_conflict_do_nothing(index_elements=["account_id", "key", "target"]).returning(models.Delivery.id)
     # One cached statement run over the rows (insertmanyvalues): RETURNING lists only the rows added.
     return [row_id for (row_id,) in s.execute(stmt, rows).all()]
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One outbox row a batch of the tick decided (bot/worker/tick_batch.py)."""
+
+    account_id: int
+    key: str
+    target: str
+    kind: MessageKind
+    message: dict[str, Any]
+    counted: bool = True
+    """Reported even when queued before (the channel's reminder, a note); a DM queued before is no news."""
+    note: ReminderDue | None = None
+
+
+def insert_planned(s: Session, planned: Sequence[Planned], now: datetime) -> set[tuple[int, str, str]]:
+    """Queue the rows of a whole batch in one executemany INSERT (unless queued already); returns the
+    (account id, key, target) of the rows added."""
+    rows = {
+        (p.account_id, p.key, p.target): {
+            "account_id": p.account_id,
+            "key": p.key,
+            "target": p.target,
+            "kind": p.kind.value,
+            "payload": p.message,
+            "status": DeliveryStatus.PENDING.value,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for p in planned
+    }
+    if not rows:
+        return set()
+    d = models.Delivery
+    dialect = s.get_bind().dialect.name
+    insert = postgresql.insert(d) if dialect == "postgresql" else sqlite.insert(d)
+    stmt = insert.on_conflict_do_nothing(index_elements=["account_id", "key", "target"]).returning(
+        d.account_id, d.key, d.target
+    )
+    return {(a, k, t) for a, k, t in s.execute(stmt, list(rows.values())).all()}
 
 
 Announcements = Sequence[tuple[str, dict[str, Any]]]

@@ -1,4 +1,4 @@
-"""The tick use case: look at every account that is due, one transaction per account.
+"""The tick use case: look at every account that is due, a batch of accounts per transaction.
 
 An account is due when `accounts.next_tick_at <= now` (indexed; accounts with nothing due are never
 read). For each due account, in one transaction holding its row lock (`FOR UPDATE SKIP LOCKED` on
@@ -17,24 +17,26 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from bot.core import policy, schedule
+from bot.core import schedule
 from bot.core.audit import WORKER, AuditAction, MessageKind
 from bot.core.page import LicensePage
 from bot.core.results import Deactivated, ReminderNote, RenewalOutcome
-from bot.core.statuses import MemberStatus
 from bot.worker.line_reminders import queue_line_reminders
 from bot.worker.outbox import queue, recipients
 from bot.worker.ports import Message, Notices, log_failure
 from bot.worker.renewal import deactivate_in_chunks, process_renewal
-from store import counters, models
+from bot.worker.tick_batch import BATCH, Decided, escalation_asked, tick_batch
+from bot.worker.tick_batch import state_of as batch_state
+from bot.worker.tick_reads import escalations, read_batch
+from store import models
 from store.db import Database
-from store.queries import audit, page_of, pending_of
+from store.queries import audit, page_of
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +99,18 @@ def tick_accounts(
     def handle(account_id: int) -> AccountReport | None:
         return _handle(db, account_id, now, notices=notices, before_renewal=before_renewal, dry_run=dry_run)
 
+    def handle_batch(ids: list[int]) -> list[AccountReport]:
+        if dry_run:  # a dry run rolls each account back on its own (the CLI's `tick --dry-run`)
+            return [a for a in map(handle, ids) if a is not None]
+        try:
+            with db.transaction() as s:
+                batch = tick_batch(s, ids, now, notices)
+                done = [_batch_report(d) for d in batch.done]
+        except Exception as exc:  # every account of the batch takes the per-account path: none is lost
+            log.warning("a batch of %d accounts failed (%s: %s): one at a time", len(ids), type(exc).__name__, exc)
+            return [a for a in map(handle, ids) if a is not None]
+        return done + [a for a in map(handle, batch.slow) if a is not None]
+
     seen: set[int] = set()
     try:
         # Rounds until no account is newly due: one woken during the pass is handled in the next round;
@@ -106,11 +120,16 @@ def tick_accounts(
             if not ids:
                 return report
             seen.update(ids)
-            done = pool.map(handle, ids) if pool is not None else map(handle, ids)
-            report.accounts.extend(a for a in done if a is not None)
+            batches = [ids[i : i + BATCH] for i in range(0, len(ids), BATCH)]
+            for reports in pool.map(handle_batch, batches) if pool is not None else map(handle_batch, batches):
+                report.accounts.extend(reports)
     finally:
         if pool is not None:
             pool.shutdown()
+
+
+def _batch_report(d: Decided) -> AccountReport:
+    return AccountReport(team=d.account.slack_team_id, name=d.account.name, queued=d.queued)
 
 
 def _handle(
@@ -182,124 +201,13 @@ def _claim(s: Session, account_id: int, now: datetime) -> models.Account | None:
 
 
 def state_of(s: Session, account: models.Account) -> schedule.AccountState:
-    pending = pending_of(s, account.id)
-    active = counters.active_members(s, account.id)  # a counter the database keeps: not a count of members
-    days = schedule.parse_reminder_days(account.reminder_days)
-    terms = (
-        schedule.PendingTerms(
-            renewal=pending.renewal,
-            new_seat_count=policy.seats_after(account.licensed_seats, pending.seats_removed),
-        )
-        if pending
-        else None
-    )
-    recipients: tuple[schedule.Recipient, ...] = ()
-    escalation = False
-    if terms is not None:
-        recipients = _recipients(s, account, terms.renewal)
-        escalation = active > terms.new_seat_count and _escalation_due(s, account, terms.renewal, days)
-    return schedule.AccountState(
-        anchor=account.renewal_anchor,
-        plan=policy.Plan(account.plan),
-        timezone=account.timezone,
-        licensed_seats=account.licensed_seats,
-        active_users=active,
-        pending=terms,
-        last_processed_renewal=account.last_processed_renewal,
-        since=policy.local_date(account.created_at, account.timezone),
-        reminder_days=days,
-        recipients=recipients,
-        escalation=escalation,
-    )
-
-
-def _recipients(s: Session, account: models.Account, renewal: date) -> tuple[schedule.Recipient, ...]:
-    """The admin channel (the account's timezone) and every active admin with a Slack id (their own), with
-    what was queued to each for `renewal` and their snoozes. A few rows: one per admin and reminder."""
-    m, d, z = models.Member, models.Delivery, models.ReminderSnooze
-    admins = s.execute(
-        select(m.id, m.slack_user_id, m.timezone)
-        .where(
-            m.account_id == account.id,
-            m.is_admin.is_(True),
-            m.status == MemberStatus.ACTIVE.value,
-            m.slack_user_id.is_not(None),
-        )
-        .order_by(m.slack_user_id)
-    ).all()
-    prefix, all_set = schedule.reminder_prefix(renewal), schedule.all_set_key(renewal)
-    sent = s.execute(
-        select(d.target, d.key).where(d.account_id == account.id, or_(d.key.startswith(prefix), d.key == all_set))
-    ).all()
-    reminded = {t for t, k in sent if k.startswith(prefix)}
-    told = {t for t, k in sent if k == all_set}
-    snoozes: dict[int, list[schedule.Snooze]] = {}
-    for member_id, days_before, at, until in s.execute(
-        select(z.member_id, z.days_before, z.snoozed_at, z.until).where(
-            z.account_id == account.id, z.renewal_date == renewal
-        )
-    ):
-        snoozes.setdefault(member_id, []).append(schedule.Snooze(days_before=days_before, snoozed_at=at, until=until))
-    out: list[schedule.Recipient] = []
-    if account.admin_channel:
-        c = account.admin_channel
-        out.append(schedule.Recipient(target=c, timezone=account.timezone, reminded=c in reminded, all_set=c in told))
-    for member_id, user_id, tz in admins:
-        if not user_id or user_id in {r.target for r in out}:
-            continue
-        out.append(
-            schedule.Recipient(
-                target=user_id,
-                timezone=_known_zone(tz) or account.timezone,
-                member_id=member_id,
-                reminded=user_id in reminded,
-                all_set=user_id in told,
-                snoozes=tuple(snoozes.get(member_id, ())),
-            )
-        )
-    return tuple(out)
-
-
-def _known_zone(name: str | None) -> str | None:
-    if not name:
-        return None
-    try:
-        return policy.check_timezone(name)
-    except policy.PolicyError:
-        return None
-
-
-ACTED = (AuditAction.MEMBER_DEACTIVATED, AuditAction.REQUEST_SUBMITTED, AuditAction.REQUEST_CANCELLED)
-"""What counts as an admin acting on a reminder: deactivating users, changing the request."""
-
-
-def _escalation_due(s: Session, account: models.Account, renewal: date, days: tuple[int, ...]) -> bool:
-    """The ESCALATE_DAYS reminder escalates: the account allows it, the reminder before it (d7 by default)
-    was sent and no admin has acted since it was first queued."""
-    if not account.escalate or schedule.ESCALATE_DAYS not in days:
-        return False
-    earlier = [d for d in days if d > schedule.ESCALATE_DAYS]
-    if not earlier:
-        return False
-    d, a = models.Delivery, models.AuditEntry
-    since = s.scalar(
-        select(func.min(d.created_at)).where(
-            d.account_id == account.id, d.key == schedule.reminder_key(renewal, min(earlier))
-        )
-    )
-    if since is None:
-        return False
-    acted = s.scalar(
-        select(a.id)
-        .where(
-            a.account_id == account.id,
-            a.at >= since,
-            a.action.in_([x.value for x in ACTED]),
-            a.actor != WORKER.label,
-        )
-        .limit(1)
-    )
-    return acted is None
+    """The account's schedule state: the batch's reads (bot/worker/tick_reads.py) for one account."""
+    reads = read_batch(s, [account])
+    state = batch_state(account, reads)
+    ask = escalation_asked(account, state)
+    if ask is not None and account.id in escalations(s, {account.id: ask}):
+        state = replace(state, escalation=True)
+    return state
 
 
 def _process(

@@ -18,8 +18,8 @@ from handlers.blocks.mrkdwn import (
     actions,
     actor,
     button,
-    confirm_dialog,
     context,
+    danger_button,
     escape,
     header,
     line_sections,
@@ -57,21 +57,18 @@ def _date(c: Consent) -> str:
 
 
 def decline_button(c: Consent) -> Block:
-    return button(
+    return danger_button(
         _("Decline"),
         Action.DECLINE_CONSENT,
-        value=str(c.id),
-        style="danger",
-        confirm=confirm_dialog(
-            _("Decline the request?"),
-            _(
-                "You keep your admin rights and your user stays active. {who} is told; an admin can ask you "
-                "again later.",
-                who=actor(c.requested_by),
-            ),
-            _("Decline"),
-            _("Back"),
+        str(c.id),
+        title=_("Decline the request?"),
+        question=_(
+            "You keep your admin rights and your user stays active. {who} is told; an admin can ask you again later.",
+            who=actor(c.requested_by),
         ),
+        yes=_("Decline"),
+        no=_("Back"),
+        red_confirm=False,
     )
 
 
@@ -80,21 +77,17 @@ def answer_buttons(c: Consent) -> Block:
 
 
 def revoke_button(c: Consent) -> Block:
-    return button(
+    return danger_button(
         _("Revoke consent"),
         Action.REVOKE_CONSENT,
-        value=str(c.id),
-        style="danger",
-        confirm=confirm_dialog(
-            _("Revoke your consent?"),
-            _(
-                "Your admin rights are then kept and your user is not deactivated unless you consent again. "
-                "The consent you gave stays on record, with the time you revoked it."
-            ),
-            _("Revoke"),
-            _("Keep it"),
-            danger=True,
+        str(c.id),
+        title=_("Revoke your consent?"),
+        question=_(
+            "Your admin rights are then kept and your user is not deactivated unless you consent again. "
+            "The consent you gave stays on record, with the time you revoked it."
         ),
+        yes=_("Revoke"),
+        no=_("Keep it"),
     )
 
 

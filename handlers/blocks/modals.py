@@ -110,6 +110,24 @@ def renewal_block(tg: Target) -> Block:
     )
 
 
+def rules_block(tg: Target, removal_rule: str) -> Block:
+    """The rules of a reduction, the same for every line; `removal_rule` says who goes when some are still over."""
+    return section(
+        "\n".join(
+            [
+                "*{}*".format(_("The rules")),
+                _(
+                    "• Charges for the removed licenses stop from the renewal date ({renewal}).",
+                    renewal=fmt_date(tg.renewal),
+                ),
+                _("• There is no credit note for the rest of the current period."),
+                removal_rule,
+                _("• You can cancel the request until the renewal has been processed."),
+            ]
+        )
+    )
+
+
 def reduce_view(page: LicensePage, *, prefill: int | None = None, note: str | None = None) -> View_:
     """The Remove user licenses modal for the renewal a request made now applies to."""
     t, tg = page.terms, page.target
@@ -161,23 +179,13 @@ def reduce_view(page: LicensePage, *, prefill: int | None = None, note: str | No
     if effect:
         blocks.append(section(" ".join(effect)))
     blocks.append(
-        section(
-            "\n".join(
-                [
-                    "*{}*".format(_("The rules")),
-                    _(
-                        "• Charges for the removed licenses stop from the renewal date ({renewal}).",
-                        renewal=fmt_date(tg.renewal),
-                    ),
-                    _("• There is no credit note for the rest of the current period."),
-                    _(
-                        "• Deactivate users by the renewal day at the latest. Users still over the new number on "
-                        "{renewal} are deactivated automatically, the most recently added first.",
-                        renewal=fmt_date(tg.renewal),
-                    ),
-                    _("• You can cancel the request until the renewal has been processed."),
-                ]
-            )
+        rules_block(
+            tg,
+            _(
+                "• Deactivate users by the renewal day at the latest. Users still over the new number on "
+                "{renewal} are deactivated automatically, the most recently added first.",
+                renewal=fmt_date(tg.renewal),
+            ),
         )
     )
     blocks.append(context(not_lowering()))
@@ -226,23 +234,13 @@ def addon_reduce_view(
             )
         )
     blocks.append(
-        section(
-            "\n".join(
-                [
-                    "*{}*".format(_("The rules")),
-                    _(
-                        "• Charges for the removed licenses stop from the renewal date ({renewal}).",
-                        renewal=fmt_date(tg.renewal),
-                    ),
-                    _("• There is no credit note for the rest of the current period."),
-                    _(
-                        "• Users still holding this add-on over the new number on {renewal} lose the add-on "
-                        "automatically (not their account), the most recently assigned first.",
-                        renewal=fmt_date(tg.renewal),
-                    ),
-                    _("• You can cancel the request until the renewal has been processed."),
-                ]
-            )
+        rules_block(
+            tg,
+            _(
+                "• Users still holding this add-on over the new number on {renewal} lose the add-on "
+                "automatically (not their account), the most recently assigned first.",
+                renewal=fmt_date(tg.renewal),
+            ),
         )
     )
     return {

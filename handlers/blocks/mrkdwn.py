@@ -135,6 +135,14 @@ def confirm_dialog(title: str, text: str, yes: str, no: str, *, danger: bool = F
     return dialog
 
 
+def danger_button(
+    text: str, action_id: str, value: str, *, title: str, question: str, yes: str, no: str, red_confirm: bool = True
+) -> Block:
+    """A red button that asks first: Slack shows `question` in a dialog titled `title` (`yes` / `no`)."""
+    dialog = confirm_dialog(title, question, yes, no, danger=red_confirm)
+    return button(text, action_id, value=value, style="danger", confirm=dialog)
+
+
 def actions(elements: Sequence[Block], *, block_id: str | None = None) -> Block:
     block: Block = {"type": "actions", "elements": list(elements)}
     if block_id:

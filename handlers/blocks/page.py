@@ -11,15 +11,15 @@ from bot.core.page import LicensePage
 from bot.core.results import ListKind, Viewer
 from bot.i18n import LANGUAGES, NAMES, _, language
 from handlers.blocks.activity import Entry, activity_lines
-from handlers.blocks.lines import addon_blocks, package_blocks
+from handlers.blocks.lines import addon_blocks
 from handlers.blocks.lists import ListRef, preview_lines, see_all_button
 from handlers.blocks.mrkdwn import (
     Block,
     actions,
     actor,
     button,
-    confirm_dialog,
     context,
+    danger_button,
     divider,
     escape,
     fields,
@@ -28,6 +28,7 @@ from handlers.blocks.mrkdwn import (
     line_sections,
     section,
 )
+from handlers.blocks.package import package_blocks
 from handlers.blocks.wording import (
     days_phrase,
     deadline_label,
@@ -98,24 +99,20 @@ def target_note(page: LicensePage) -> str | None:
 
 
 def cancel_button(request_id: int, seats: int, renewal: date) -> Block:
-    return button(
+    return danger_button(
         _("Cancel request"),
         Action.CANCEL_REQUEST,
-        value=str(request_id),
-        style="danger",
-        confirm=confirm_dialog(
-            _("Cancel the request?"),
-            _(
-                "Cancel request #{id} to remove {licenses} at the renewal of {renewal}? The number of licenses "
-                "then stays as it is.",
-                id=request_id,
-                licenses=licenses(seats),
-                renewal=fmt_date(renewal),
-            ),
-            _("Cancel request"),
-            _("Keep it"),
-            danger=True,
+        str(request_id),
+        title=_("Cancel the request?"),
+        question=_(
+            "Cancel request #{id} to remove {licenses} at the renewal of {renewal}? The number of licenses "
+            "then stays as it is.",
+            id=request_id,
+            licenses=licenses(seats),
+            renewal=fmt_date(renewal),
         ),
+        yes=_("Cancel request"),
+        no=_("Keep it"),
     )
 
 

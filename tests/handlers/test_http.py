@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -15,14 +13,11 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.error import HTTPError
-from urllib.parse import urlencode
 
 import pytest
 
 from bot.cli import serve
 from bot.cli.main import main
-from bot.testing.slack_sim import signature
 from bot.testing.slack_standin import SlackStandIn
 from bot.worker.loop import Background
 from handlers.app import DEFAULT_API_URL, Settings, build_app
@@ -30,6 +25,7 @@ from handlers.deps import Deps
 from handlers.http import StartResponse, build_wsgi
 from store.db import Database
 from tests.factories import add_account, add_members
+from tests.handlers.servers import free_port, running, signed_command, slack_env
 
 SLACK_ENV = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL")
 
@@ -96,13 +92,6 @@ def test_the_route_table_takes_extra_routes(db: Database) -> None:
         build_wsgi(None, Deps(db=db), {"/health": hello})
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @contextmanager
 def serving(db_url: str, standin: SlackStandIn, tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """`licensebot serve` as production runs it (its own process, waitress) against `standin`.
@@ -111,40 +100,11 @@ def serving(db_url: str, standin: SlackStandIn, tmp_path: Path) -> Iterator[tupl
     on descriptors that later tests reuse.
     """
     port = free_port()
-    env = {
-        **os.environ,
-        "SLACK_BOT_TOKEN": "xoxb-t",
-        "SLACK_SIGNING_SECRET": "secret",
-        "SLACK_API_URL": standin.api_url,
-        "LOG_FORMAT": "json",
-    }
-    env.pop("SLACK_APP_TOKEN", None)
-    env.pop("LOG_LEVEL", None)
+    env = slack_env(standin, drop=("LOG_LEVEL",), LOG_FORMAT="json")
     command = [sys.executable, "-m", "bot.cli", "--database", db_url, "serve", "--no-worker"]
-    log = tmp_path / "serve.log"
-    with log.open("wb") as err:  # the child keeps its own copy of the descriptor
-        proc = subprocess.Popen(
-            [*command, "--host", "127.0.0.1", "--port", str(port), "--threads", "4"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=err,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/health", timeout=2):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(f"serve did not start: {log.read_text()!r}") from None
-                time.sleep(0.1)
-        yield base, proc
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-        proc.wait(timeout=30)
+    options = ["--host", "127.0.0.1", "--port", str(port), "--threads", "4"]
+    with running([*command, *options], env, port, tmp_path / "serve.log", seconds=30) as served:
+        yield served
 
 
 @pytest.fixture
@@ -153,33 +113,6 @@ def served(db: Database, db_url: str, tmp_path: Path) -> Iterator[tuple[str, Sla
     add_members(db, "T0001", 3)
     with SlackStandIn() as standin, serving(db_url, standin, tmp_path) as (base, _proc):
         yield base, standin
-
-
-def signed_command(base: str, text: str, response_url: str, *, secret: str = "secret", **form: str) -> int:
-    """POST a signed `/licenses <text>` from U0000 of T0001; the HTTP status."""
-    fields = {
-        "team_id": "T0001",
-        "user_id": "U0000",
-        "command": "/licenses",
-        "text": text,
-        "response_url": response_url,
-        "trigger_id": "1.t",
-        "channel_id": "C1",
-        **form,
-    }
-    body = urlencode(fields).encode()
-    ts = str(int(time.time()))
-    headers = {
-        "X-Slack-Request-Timestamp": ts,
-        "X-Slack-Signature": signature(secret, ts, body),
-        "Content-Type": "application/x-www-form-urlencoded",
-    }
-    try:
-        with urllib.request.urlopen(urllib.request.Request(f"{base}/slack/events", body, headers), timeout=10) as r:
-            return int(r.status)
-    except HTTPError as refused:
-        refused.close()  # else its connection stays open until the garbage collector finds it
-        return int(refused.code)
 
 
 def test_waitress_serves_health_and_signed_slack_requests(served: tuple[str, SlackStandIn]) -> None:

@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,7 +20,7 @@ from bot.cli.serve_workers import MAX_WORKERS
 from bot.testing.slack_standin import SlackStandIn
 from store.db import Database
 from tests.factories import add_account, add_members
-from tests.handlers.test_http import free_port, signed_command
+from tests.handlers.servers import free_port, running, signed_command, slack_env
 
 
 def children(pid: int) -> list[str]:
@@ -56,40 +55,11 @@ def serving(
     db_url: str, standin: SlackStandIn, tmp_path: Path, *options: str
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     port = free_port()
-    env = {
-        **os.environ,
-        "SLACK_BOT_TOKEN": "xoxb-t",
-        "SLACK_SIGNING_SECRET": "secret",
-        "SLACK_API_URL": standin.api_url,
-    }
-    for name in ("SLACK_APP_TOKEN", "LOG_FORMAT", "LOG_LEVEL", "DATABASE_URL"):
-        env.pop(name, None)
+    env = slack_env(standin, drop=("LOG_FORMAT", "LOG_LEVEL", "DATABASE_URL"))
     command = [sys.executable, "-m", "bot.cli", "--database", db_url, "serve", *options]
-    log = tmp_path / "serve.log"
-    with log.open("wb") as err:
-        proc = subprocess.Popen(
-            [*command, "--host", "127.0.0.1", "--port", str(port), "--threads", "2"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=err,
-            start_new_session=True,  # a group of its own: the test can kill every process it started
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/health", timeout=2):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(f"serve did not start: {log.read_text()!r}") from None
-                time.sleep(0.1)
-        yield base, proc
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=30)
+    options_ = ["--host", "127.0.0.1", "--port", str(port), "--threads", "2"]
+    with running([*command, *options_], env, port, tmp_path / "serve.log", group=True) as served:
+        yield served
 
 
 def wait_for(predicate: object, seconds: float = 30) -> None:

@@ -4,12 +4,10 @@ answers after its acks end when a worker is told to stop, as `licensebot serve` 
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,7 +17,7 @@ import pytest
 from bot.testing.slack_standin import SlackStandIn
 from store.db import Database
 from tests.factories import add_account, add_members
-from tests.handlers.test_http import free_port, signed_command
+from tests.handlers.servers import free_port, running, signed_command, slack_env
 
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 
@@ -29,38 +27,10 @@ def gunicorn(
     db_url: str, standin: SlackStandIn, tmp_path: Path, *options: str
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     port = free_port()
-    env = {
-        **os.environ,
-        "SLACK_BOT_TOKEN": "xoxb-t",
-        "SLACK_SIGNING_SECRET": "secret",
-        "SLACK_API_URL": standin.api_url,
-        "DATABASE_URL": db_url,
-    }
-    env.pop("SLACK_APP_TOKEN", None)
-    log = tmp_path / "gunicorn.log"
-    with log.open("wb") as err:
-        proc = subprocess.Popen(
-            [str(GUNICORN), *options, "--bind", f"127.0.0.1:{port}", "--workers", "2", "bot.wsgi:app"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=err,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/health", timeout=2):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(f"gunicorn did not start: {log.read_text()!r}") from None
-                time.sleep(0.1)
-        yield base, proc
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(timeout=30)
+    env = slack_env(standin, DATABASE_URL=db_url)
+    command = [str(GUNICORN), *options, "--bind", f"127.0.0.1:{port}", "--workers", "2", "bot.wsgi:app"]
+    with running(command, env, port, tmp_path / "gunicorn.log", stop="kill") as served:
+        yield served
 
 
 @pytest.mark.parametrize(

@@ -26,7 +26,7 @@ from store import models
 from store.db import Database
 from tests.bot.worker.conftest import stand_in_sender
 from tests.bot.worker.scenario import D7, NOTICES, RENEWAL_OVER, deliveries, standard_team
-from tests.handlers.test_http import free_port
+from tests.handlers.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[3]
 

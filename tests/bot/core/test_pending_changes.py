@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.core.policy import Member, Plan, Rebase, rebase_request, retarget_request
+from bot.core.policy import Member, Plan
+from bot.core.rebase import Rebase, rebase_request, retarget_request
 
 NOBODY: tuple[Member, ...] = ()
 ADMINS = tuple(

@@ -177,7 +177,10 @@ def test_several_workers_send_each_message_once_across_workspaces(
     for t in threads:
         t.join(60)
     assert not errors
-    run(db, sender_of(standin, store), D7 + timedelta(seconds=5))  # what the 429 held back
+    # What the 429s held back (one worker may have ticked every account in one batch and met only the first
+    # 429 before holding the workspace back: the second then comes in the first of these passes).
+    for wait in (5, 10):
+        run(db, sender_of(standin, store), D7 + timedelta(seconds=wait))
     by_channel = Counter((standin.team_of(c.token), c.params["channel"]) for c in standin.posts())
     assert len(by_channel) == 9 and all(n == 1 for n in by_channel.values()), by_channel
 
