@@ -57,9 +57,8 @@ def _held(line_id: int) -> tuple[ColumnElement[bool], ...]:
 
 
 def assigned_count(s: Session, line_id: int) -> int:
-    a, m = LineAssignment, models.Member
-    query = select(func.count()).select_from(a).join(m, m.id == a.member_id).where(*_held(line_id))
-    return int(s.scalar(query) or 0)
+    """How many hold a license of the line: its counter (migration 0013), one row read, not a count."""
+    return int(s.scalar(select(LineRow.holders).where(LineRow.id == line_id)) or 0)
 
 
 def addon_roster(s: Session, line_id: int, new_seat_count: int | None, preview: int | None = None) -> policy.Roster:
@@ -122,33 +121,25 @@ def as_switch(s: Session, row: PackageChange) -> PendingSwitch:
 def addons_of(
     s: Session, account_id: int, plan: policy.Plan, *, preview: int | None = PREVIEW
 ) -> tuple[pages.LineState, ...]:
-    """Every add-on line's state: the lines with their pending request (one statement), every line's holder
-    count (one GROUP BY), and the newest holders of a line only when its request needs them (the depth the
-    preview shows): a few statements per account, whatever the size of the lines."""
+    """Every add-on line's state: the lines with their pending request and holder counter (one statement), and
+    the newest holders of a line only when its request needs them (the depth the preview shows): a few
+    statements per account, whatever the size of the lines."""
     r, a, m = models.ReductionRequest, LineAssignment, models.Member
     pending_of_line = (r.line_id == LineRow.id) & (r.status == RequestStatus.PENDING.value)
+    # The holders as a column of its own: a line object already in the session keeps the value it was loaded
+    # with, the column is read now (the triggers may have moved it since).
     rows = s.execute(
-        select(LineRow, r).outerjoin(r, pending_of_line).where(LineRow.account_id == account_id).order_by(LineRow.id)
+        select(LineRow, LineRow.holders, r)
+        .outerjoin(r, pending_of_line)
+        .where(LineRow.account_id == account_id)
+        .order_by(LineRow.id)
     ).all()
     if not rows:
         return ()
-    counts = dict(
-        s.execute(
-            select(a.line_id, func.count())
-            .join(m, m.id == a.member_id)
-            .where(
-                a.line_id.in_([row.id for row, _ in rows]),
-                a.removed_at.is_(None),
-                m.status == MemberStatus.ACTIVE.value,
-            )
-            .group_by(a.line_id)
-        ).all()
-    )
     states = []
-    for row, request in rows:
+    for row, active, request in rows:
         pending = as_pending_line(request) if request is not None else None
         line = as_line(row)
-        active = int(counts.get(row.id, 0))
         new = policy.seats_after(line.licensed, pending.seats_removed) if pending else None
         depth = policy.roster_depth(active, 0, new, preview)
         newest = (

@@ -112,6 +112,9 @@ class Account(Base):
     language: Mapped[str] = mapped_column(String(8), default="en", server_default=text("'en'"))
     """The account's language (nl, fr, en): admin-channel posts, and people with no choice nor Slack locale
     we speak (bot/i18n)."""
+    active_members: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    """How many of its members are active, kept exact by the database (triggers, migration 0013): the pages,
+    the submission and the reminder decision read it instead of counting the members."""
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -52,6 +52,9 @@ class LicenseLine(Base):
     name: Mapped[str] = mapped_column(String(120))
     licensed_seats: Mapped[int] = mapped_column(Integer)
     price_per_seat: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    holders: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    """How many hold one of its licenses now (current assignments whose member is active), kept exact by the
+    database (triggers, migration 0013): read instead of counted."""
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -8,7 +8,8 @@ without its tokens (nothing decrypted for a page).
 
 Nothing here reads a row per member: the viewer by (account, Slack id) is a unique-index lookup, the active
 admins come from `ix_members_account_admin_status`, the newest non-admins from
-`ix_members_account_status_added` with a LIMIT of what the page shows, and the counts are index-only scans.
+`ix_members_account_status_added` with a LIMIT of what the page shows; the active members and an add-on
+line's holders are counters on the account's and the line's rows (store/counters.py), never counted here.
 """
 
 from __future__ import annotations
@@ -49,7 +50,6 @@ ADMINS = (
     .where(M.c.account_id == bindparam("account"), M.c.is_admin.is_(True), M.c.status == ACTIVE)
     .order_by(M.c.name, M.c.id)
 )
-ACTIVE_COUNT = select(func.count()).select_from(M).where(M.c.account_id == bindparam("account"), M.c.status == ACTIVE)
 UNKNOWN_COUNT = (
     select(func.count())
     .select_from(M)
@@ -146,7 +146,7 @@ def page_of_row(
         if found
         else None
     )
-    active = conn.execute(ACTIVE_COUNT, key).scalar() or 0
+    active = account.active_members  # kept by the database (migration 0013): read, not counted
     depth = policy.roster_depth(active, len(admins), new_seat_count(terms, pending), preview)
     newest = list(conn.execute(NEWEST, {**key, "depth": depth})) if depth else []
     members = [

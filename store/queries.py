@@ -96,7 +96,8 @@ def policy_members(s: Session, account_id: int, *, active_only: bool = False) ->
 
 _M, _C = models.Member.__table__, models.AdminConsent.__table__
 _OF_ACCOUNT = (_M.c.account_id == bindparam("account"), _M.c.status == MemberStatus.ACTIVE.value)
-_ROSTER_ACTIVE = select(func.count()).select_from(_M).where(*_OF_ACCOUNT)
+_ROSTER_ACTIVE = select(models.Account.active_members).where(models.Account.id == bindparam("account"))
+"""The counter (migration 0013), ORM-enabled so the session's pending changes are flushed before it is read."""
 _ROSTER_ADMINS = select(
     _M.c.id,
     _M.c.name,

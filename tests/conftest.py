@@ -14,8 +14,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import inspect, text
+from sqlalchemy.orm import Session
 
+from store import counters
 from store.db import Database, make_engine, upgrade
 from store.models import Base
 
@@ -68,10 +70,28 @@ def db_url(_schema: str, tmp_path: Path) -> Iterator[str]:
             conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         engine.dispose()
         yield PG_URL
+        _no_drift(PG_URL)
         return
     path = tmp_path / "licensebot.db"
     shutil.copyfile(_schema, path)
     yield f"sqlite:///{path}"
+    _no_drift(f"sqlite:///{path}")
+
+
+def _no_drift(url: str) -> None:
+    """After every test, whatever it did to members and add-on assignments: the counters the database keeps
+    (accounts.active_members, license_lines.holders) equal a recount (store/counters.py)."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            columns = {c["name"] for c in inspect(conn).get_columns("accounts")}
+            if "active_members" not in columns:
+                return  # a migration test left the schema below 0013
+            with Session(bind=conn) as s:
+                found = counters.drift(s)
+    finally:
+        engine.dispose()
+    assert found == [], f"counters drifted from their recount: {found}"
 
 
 @pytest.fixture

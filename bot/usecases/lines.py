@@ -13,20 +13,20 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot.core import lines, policy
 from bot.core.audit import OPERATOR, Actor, AuditAction, MessageKind
 from bot.core.errors import Conflict, NotFound, UserError
 from bot.core.lines import LicenseLine, PackageTier
 from bot.core.page import AccountTerms, PendingSwitch
-from bot.core.statuses import MemberStatus, RequestStatus
+from bot.core.statuses import RequestStatus
 from bot.i18n import _
 from bot.usecases.common import require_admin, require_operator
 from bot.usecases.ports import Announce, Database
 from bot.worker import outbox
+from store import counters
 from store import lines as line_store
-from store import models
 from store.db import Clash
 from store.models_lines import LicenseLine as LineRow
 from store.models_lines import PackageChange
@@ -232,11 +232,7 @@ def list_lines(db: Database, *, team: str) -> tuple[AccountTerms, list[LineListi
         account = load_account(s, team)
         terms = terms_of(account)
         package = line_store.package_of(s, account.id, account.package_tier_id, terms)
-        active = s.scalar(
-            select(func.count())
-            .select_from(models.Member)
-            .where(models.Member.account_id == account.id, models.Member.status == MemberStatus.ACTIVE.value)
-        )
+        active = counters.active_members(s, account.id)
         pending = pending_of(s, account.id)
         name = package.tier.name if package and package.tier else ""
         out = [

@@ -25,7 +25,7 @@ from bot.core.page import PREVIEW
 from bot.core.results import Person, UsersOverview, Viewer
 from bot.core.statuses import MemberStatus
 from bot.usecases.ports import Database
-from store import models, queries
+from store import counters, models, queries
 from store.db import Clash
 from store.queries import audit, load_account, member_for_slack_user, page_of, roster_of, wake
 
@@ -156,11 +156,7 @@ def active_count(db: Database, *, team: str) -> int:
 
 
 def _active_count(s: Session, account_id: int) -> int:
-    m = models.Member
-    count = s.scalar(
-        select(func.count()).select_from(m).where(m.account_id == account_id, m.status == MemberStatus.ACTIVE.value)
-    )
-    return int(count or 0)
+    return counters.active_members(s, account_id)
 
 
 def active_people(db: Database, *, team: str, limit: int | None = None) -> list[Person]:

@@ -18,7 +18,7 @@ from bot.core.statuses import DeactivatedHow, MemberStatus
 from bot.i18n import _, n_
 from bot.usecases.common import require_admin
 from bot.usecases.ports import Database
-from store import models
+from store import counters, models
 from store.queries import audit, load_account, member_for_slack_user, pending_of, wake
 
 
@@ -59,10 +59,7 @@ def reactivate_member(
                     name=member.name,
                 )
             )
-        active = s.scalar(
-            select(func.count()).select_from(m).where(m.account_id == account.id, m.status == MemberStatus.ACTIVE.value)
-        )
-        active = int(active or 0)
+        active = counters.active_members(s, account.id)
         if active >= account.licensed_seats:
             raise Conflict(
                 _(
