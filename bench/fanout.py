@@ -54,6 +54,7 @@ from bot.worker.outbox import queue, recipients
 from bot.worker.pacing import BURST, Pacer
 from bot.worker.sender import Sender
 from bot.worker.tick import tick_accounts
+from handlers.blocks.rendered import render_notice
 from handlers.webapi import SlackPoster, make_client
 from store import models
 from store.db import Database, make_engine
@@ -152,7 +153,7 @@ def new_sender(standin: StandInProcess, threads: int, per_workspace: bool = Fals
     per account (its workspace), so that the stand-in's rate limits apply per workspace as Slack's do."""
     if not per_workspace:
         poster = SlackPoster(lambda: make_client("xoxb-bench", standin.api_url))
-        return Sender(poster, threads=threads, pacer=Pacer(MIN_GAP, burst=BURST))
+        return Sender(poster, threads=threads, pacer=Pacer(MIN_GAP, burst=BURST), render=render_notice)
     posters: dict[str, SlackPoster] = {}
     lock = threading.Lock()
 
@@ -162,7 +163,7 @@ def new_sender(standin: StandInProcess, threads: int, per_workspace: bool = Fals
                 posters[team] = SlackPoster(lambda: make_client(f"xoxb-{team}", standin.api_url))
             return posters[team]
 
-    return Sender(posters=poster_for, threads=threads, pacer=Pacer(MIN_GAP, burst=BURST))
+    return Sender(posters=poster_for, threads=threads, pacer=Pacer(MIN_GAP, burst=BURST), render=render_notice)
 
 
 def _limit_key(c: dict[str, Any]) -> tuple[str, ...] | None:

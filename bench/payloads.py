@@ -113,8 +113,14 @@ def _outbox(db: Database, kind: str, key_part: str = "") -> dict[str, Any]:
     with db.transaction(read_only=True) as s:
         rows = s.scalars(select(models.Delivery).where(models.Delivery.kind == kind)).all()
         payloads = [dict(r.payload) for r in rows if key_part in r.key]
-    # the variant a reader of the current language gets (bot/i18n: a queued message holds every language)
-    return i18n.pick(max(payloads, key=lambda p: len(json.dumps(p))), i18n.language())
+    # what a reader of the current language gets: a notice rendered in it (bot/core/notice.py), else the
+    # variant in it (bot/i18n: a message queued whole holds every language)
+    from bot.core.notice import is_notice
+    from handlers.blocks.rendered import render_notice
+
+    lang = i18n.language()
+    sent = [render_notice(p, lang) if is_notice(p) else i18n.pick(p, lang) for p in payloads]
+    return max(sent, key=lambda p: len(json.dumps(p)))
 
 
 def count_active(db: Database) -> int:

@@ -33,6 +33,7 @@ from bot.worker.loop import run_once
 from bot.worker.ports import Posted
 from bot.worker.sender import Sender
 from bot.worker.tick import tick_accounts
+from handlers.blocks.rendered import render_notice
 from store.db import Database
 from store.models import Base
 
@@ -299,7 +300,7 @@ def _params(p: Any) -> Any:
     return p
 
 
-SENDER = Sender(NeverPoster(), threads=4)
+SENDER = Sender(NeverPoster(), threads=4, render=render_notice)
 HOOKS = installed_hooks()
 NOTICES = slack_notices()
 

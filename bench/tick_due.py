@@ -180,7 +180,12 @@ def child(url: str, accounts: int) -> dict[str, Any]:
 
     loop_module.tick_accounts = timed_tick  # type: ignore[assignment]
     poster = InstantPoster()
-    sender = Sender(poster, threads=8)
+    try:  # notices rendered at send time (a --before checkout from before them has no renderer)
+        from handlers.blocks.rendered import render_notice
+
+        sender = Sender(poster, threads=8, render=render_notice)
+    except ImportError:
+        sender = Sender(poster, threads=8)
     from bot.worker.pacing import Pacer
 
     sender.pacer = Pacer(0)

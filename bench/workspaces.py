@@ -36,6 +36,7 @@ from bot.slack_installs import Installations
 from bot.worker.pacing import Pacer
 from bot.worker.sender import Sender
 from bot.worker.tick import tick_accounts
+from handlers.blocks.rendered import render_notice
 from handlers.webapi import SlackPoster, make_client
 from store import models, secrets
 from store.db import Database, make_engine
@@ -86,6 +87,7 @@ def run(kind: str, args: argparse.Namespace, per_workspace: bool) -> dict[str, o
                     SlackPoster(lambda: make_client("xoxb-bench", standin.api_url)),
                     threads=args.threads,
                     pacer=Pacer(MIN_GAP),
+                    render=render_notice,
                 )
             tick = tick_accounts(db, D7, notices=slack_notices(), threads=args.threads)
             queued = sum(sum(a.queued.values()) for a in tick.accounts)

@@ -58,6 +58,7 @@ from bot.worker.loop import PassReport, run_once
 from bot.worker.pacing import Pacer
 from bot.worker.sender import Sender
 from handlers.app import Settings, build_app
+from handlers.blocks.rendered import render_notice
 from handlers.deps import Deps
 from handlers.ids import Action, Block
 from handlers.webapi import SlackPoster, make_client
@@ -299,7 +300,9 @@ def make_scene(
     slack = SlackSim(build_wsgi(app, deps, signing_secret=SECRET), SECRET, standin, team=TEAM)
     names = {u: n for u, (n, _email) in SLACK_USERS.items()} | CHANNELS
     names |= {f"D{u}": n for u, (n, _email) in SLACK_USERS.items()}  # the DM channels the worker posts to
-    sender = Sender(SlackPoster(lambda: make_client("xoxb-demo", standin.api_url)), threads=4, pacer=Pacer(0))
+    sender = Sender(
+        SlackPoster(lambda: make_client("xoxb-demo", standin.api_url)), threads=4, pacer=Pacer(0), render=render_notice
+    )
     return Scene(db, deps, clock, standin, slack, settings, out, names, sender=sender, lang=lang)
 
 

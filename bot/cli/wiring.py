@@ -32,6 +32,7 @@ from bot.worker.timezones import refresh_timezones
 from handlers.app import Settings
 from handlers.blocks import lines as line_blocks
 from handlers.blocks import notices
+from handlers.blocks.rendered import render_notice
 from handlers.directory import SlackTimezones
 from handlers.webapi import SlackDirectory, SlackPoster, TeamPosters, make_client
 from store import secrets
@@ -131,9 +132,6 @@ def _in_every_language(build: Callable[..., Message]) -> Callable[..., Message]:
 
 def slack_notices() -> Notices:
     return Notices(
-        reminder=_in_every_language(notices.reminder_message),
-        all_set=_in_every_language(notices.all_set_message),
-        unused_seats=_in_every_language(notices.unused_seats_message),
         renewal_summary=_in_every_language(notices.renewal_summary_message),
         teamleader_reconnect=_in_every_language(notices.teamleader_reconnect_message),
         request_changed=_in_every_language(notices.request_changed_message),
@@ -153,7 +151,9 @@ def team_sender(
     in the installation store, cached `ttl` seconds, refreshed when it rotates)."""
     tokens = BotTokens(installations, ttl=ttl)
     posters = TeamPosters(tokens, base_url, forget=tokens.forget)
-    return Sender(posters=posters, threads=threads, pacer=Pacer(interval=min_interval, burst=BURST))
+    return Sender(
+        posters=posters, threads=threads, pacer=Pacer(interval=min_interval, burst=BURST), render=render_notice
+    )
 
 
 def slack_sender(
@@ -184,6 +184,7 @@ def slack_sender(
         SlackPoster(lambda: make_client(token, base_url)),
         threads=threads,
         pacer=Pacer(interval=min_interval, burst=BURST),
+        render=render_notice,
     )
 
 

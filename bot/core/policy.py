@@ -75,17 +75,20 @@ def _aware(now: datetime) -> pendulum.DateTime:
     return pendulum.instance(now)
 
 
+@functools.lru_cache(maxsize=4096)  # pure; a pass asks the same few (instant, zone) for every account
 def local_date(now: datetime, timezone: str) -> date:
     """The calendar date at instant `now` in `timezone`."""
     d = _aware(now).in_timezone(_zone(timezone))
     return date(d.year, d.month, d.day)
 
 
+@functools.lru_cache(maxsize=4096)
 def start_of_local_day(day: date, timezone: str) -> datetime:
     """The instant (in UTC) at which local date `day` begins in `timezone`."""
     return pendulum.datetime(day.year, day.month, day.day, tz=_zone(timezone)).in_timezone(pendulum.UTC)
 
 
+@functools.lru_cache(maxsize=4096)
 def local_instant(day: date, hour: int, timezone: str) -> datetime:
     """The instant (in UTC) of `hour`:00 local time on `day` (pendulum resolves DST gaps forward)."""
     return pendulum.datetime(day.year, day.month, day.day, hour, tz=_zone(timezone)).in_timezone(pendulum.UTC)

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from bot.core.errors import Unavailable
 from bot.core.page import AccountTerms, LicensePage, LineState, TeamleaderLink
-from bot.core.results import ReminderNote, RenewalOutcome, RequestChange
+from bot.core.results import RenewalOutcome, RequestChange
 
 Message = dict[str, Any]
 """What the outbox stores and the Poster sends: the fallback `text` and the `blocks`."""
@@ -51,21 +51,20 @@ class Poster(Protocol):
     def post(self, target: str, message: dict[str, Any]) -> Posted: ...
 
 
+Render = Callable[[dict[str, Any], str], Message]
+"""A queued notice (bot/core/notice.py: kind and parameters) in Block Kit, in a language: the sender renders
+it at send time in its reader's language (bot/cli/wiring.py gives handlers/blocks/rendered.py's)."""
+
 PosterFor = Callable[[str], Poster]
 """Many workspaces: the Poster of a workspace (by Slack team id), posting with that workspace's token."""
 
 
 @dataclass(frozen=True)
 class Notices:
-    """How the worker words its messages; bot/cli/wiring.py gives it the Block Kit builders of
-    handlers/blocks/notices.py (the worker never imports Slack code)."""
+    """How the worker words the messages it queues whole (every language); bot/cli/wiring.py gives it the
+    Block Kit builders of handlers/blocks/notices.py (the worker never imports Slack code). Reminders, "all
+    set" and the unused-seats note are queued as notices instead and rendered at send time (`Render`)."""
 
-    reminder: Callable[[LicensePage, int, ReminderNote], Message]
-    """Users must still be deactivated before the renewal (the page, days before the renewal, how to word it
-    for this recipient: escalated, snooze choices, mentions)."""
-    all_set: Callable[[LicensePage], Message]
-    """Nobody has to be deactivated any more since the last reminder."""
-    unused_seats: Callable[[LicensePage], Message]
     renewal_summary: Callable[[RenewalOutcome], Message]
     teamleader_reconnect: Callable[[AccountTerms, TeamleaderLink], Message]
     request_changed: Callable[[RequestChange], Message]

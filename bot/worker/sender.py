@@ -42,12 +42,13 @@ from sqlalchemy.orm import Session
 from bot import i18n
 from bot.core.audit import WORKER, AuditAction
 from bot.core.ids import USER_ID
+from bot.core.notice import is_notice
 from bot.core.statuses import DeliveryStatus
 from bot.usecases.ports import Database as Transactions
 from bot.worker.outcomes import DeliveryReport as DeliveryReport
 from bot.worker.outcomes import Outcome as Outcome
 from bot.worker.pacing import BURST, Pacer
-from bot.worker.ports import DeliveryError, Posted, Poster, PosterFor, Postponed
+from bot.worker.ports import DeliveryError, Posted, Poster, PosterFor, Postponed, Render
 from store import models
 from store.db import Database
 from store.deliveries import store_dm_channels
@@ -134,14 +135,17 @@ class Sender:
         pacer: Pacer | None = None,
         max_attempts: int = MAX_ATTEMPTS,
         clock: Callable[[], float] = time.monotonic,
+        render: Render | None = None,
     ) -> None:
-        """One `poster` (one workspace, SLACK_BOT_TOKEN) or `posters` (a Poster per workspace, OAuth mode)."""
+        """One `poster` (one workspace, SLACK_BOT_TOKEN) or `posters` (a Poster per workspace, OAuth mode);
+        `render` puts a queued notice in words (bot/core/notice.py; without it a notice fails to send)."""
         if threads < 1:
             raise ValueError("threads must be >= 1")
         if (poster is None) == (posters is None):
             raise ValueError("give a poster or posters")
         self.poster = poster
         self.posters = posters
+        self.render = render
         self._clock = clock
         self._waiting: dict[str, float] = {}
         """Workspace -> until when (clock) it is not posted to (Retry-After, not installed)."""
@@ -261,6 +265,11 @@ class Sender:
 
     # --- both ---------------------------------------------------------------------------------------
 
+    def _render(self, payload: dict[str, Any], language: str) -> dict[str, Any]:
+        if self.render is None:
+            raise RuntimeError("this Sender has no renderer for notices (bot/cli/wiring.py gives one)")
+        return self.render(payload, language)
+
     def _post(
         self, target: str, payload: dict[str, Any], dm_channel: str | None, team: str = "", language: str | None = None
     ) -> Result:
@@ -268,11 +277,17 @@ class Sender:
             until = self._waiting.get(team)
         if until is not None and until > self._clock():
             return Postponed(f"workspace {team} is waiting (rate limited or not installed)", wait=until - self._clock())
+        try:  # in its reader's language now: a notice rendered, a message queued whole picked
+            message = (
+                self._render(payload, language or i18n.DEFAULT) if is_notice(payload) else i18n.pick(payload, language)
+            )
+        except Exception as exc:
+            return DeliveryError(f"cannot render the message: {type(exc).__name__}: {exc}"[:300])
         self.pacer.wait(f"{team}:{target}" if team else target)  # a channel (or user) within its workspace
         try:
             poster = self.posters(team) if self.posters is not None else self.poster
             assert poster is not None
-            return poster.post(dm_channel or target, i18n.pick(payload, language))  # rendered for its reader now
+            return poster.post(dm_channel or target, message)
         except Postponed as exc:
             if exc.workspace:
                 with self._waiting_lock:

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from bot.core import schedule
 from bot.core.audit import WORKER, AuditAction, MessageKind
+from bot.core.notice import AllSet, Reminder, UnusedSeats, encode
 from bot.core.page import LicensePage
 from bot.core.results import Deactivated, ReminderNote, RenewalOutcome
 from bot.worker.line_reminders import queue_line_reminders
@@ -244,7 +245,7 @@ def _process(
         if due.reminders:
             _queue_reminders(s, account, due.reminders, page, now, report, notices)
         if due.unused_note:
-            message = notices.unused_seats(page)
+            message = encode(UnusedSeats(page))
             report.queued[due.unused_note.key] = queue(
                 s,
                 account_id=account.id,
@@ -293,7 +294,7 @@ def _queue_reminders(
         )
         wording = (r.all_set, note)
         if wording not in built:
-            built[wording] = notices.all_set(page) if r.all_set else notices.reminder(page, r.days_before, note)
+            built[wording] = encode(AllSet(page) if r.all_set else Reminder(page, r.days_before, note))
         added = queue(
             s,
             account_id=account.id,

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from bot.core import policy, schedule
 from bot.core.audit import WORKER, Actor, AuditAction, MessageKind
+from bot.core.notice import AllSet, Reminder, UnusedSeats, encode, page_data
 from bot.core.page import PREVIEW, LicensePage, build_page, new_seat_count
 from bot.core.results import ReminderNote
 from bot.worker.outbox import Planned, insert_planned
@@ -228,6 +229,7 @@ def _messages(
     if page is None:
         return out
     admins = sorted(a.slack_user_id for a in reads.admins.get(account.id, []) if a.slack_user_id)
+    stored = page_data(page)  # the page once for every notice of the account
     if due.reminders:
         mentioned = tuple(t for t in dict.fromkeys(admins) if t != account.admin_channel)
         built: dict[tuple[object, ...], Message] = {}
@@ -250,12 +252,12 @@ def _messages(
             )
             wording = (r.all_set, note)
             if wording not in built:
-                built[wording] = notices.all_set(page) if r.all_set else notices.reminder(page, r.days_before, note)
+                built[wording] = encode(AllSet(page) if r.all_set else Reminder(page, r.days_before, note), page=stored)
             out.append(
                 Planned(account.id, r.key, r.target, MessageKind.REMINDER, built[wording], counted=channel, note=r)
             )
     if due.unused_note:
-        message = notices.unused_seats(page)
+        message = encode(UnusedSeats(page), page=stored)
         targets = ([account.admin_channel] if account.admin_channel else []) + admins
         for target in dict.fromkeys(targets):
             out.append(Planned(account.id, due.unused_note.key, target, MessageKind.UNUSED, message, counted=True))

@@ -21,6 +21,7 @@ from bot.worker.pacing import Pacer
 from bot.worker.sender import Sender
 from handlers import followup
 from handlers.app import Settings, build_app
+from handlers.blocks.rendered import render_notice
 from handlers.deps import Deps
 from handlers.http import build_wsgi
 from handlers.webapi import SlackPoster, make_client
@@ -112,7 +113,12 @@ def test_429s_are_counted_by_method(db: Database, standin: SlackStandIn) -> None
     standard_team(db)
     before = sample("licensebot_slack_rate_limited_total", {"method": "chat.postMessage"})
     standin.fail("chat.postMessage", "ratelimited", status=429, retry_after=0, times=2)
-    sender = Sender(SlackPoster(lambda: make_client("xoxb-worker", standin.api_url)), threads=1, pacer=Pacer(0))
+    sender = Sender(
+        SlackPoster(lambda: make_client("xoxb-worker", standin.api_url)),
+        threads=1,
+        pacer=Pacer(0),
+        render=render_notice,
+    )
     report = run_once(db, sender, D7, notices=slack_notices())
     assert report.delivery is not None and report.delivery.sent  # waited out, then sent
     assert sample("licensebot_slack_rate_limited_total", {"method": "chat.postMessage"}) == before + 2

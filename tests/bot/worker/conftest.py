@@ -15,6 +15,7 @@ import pytest
 from bot.testing.slack_standin import SlackStandIn
 from bot.worker.pacing import Pacer
 from bot.worker.sender import Sender
+from handlers.blocks.rendered import render_notice
 from handlers.webapi import SlackPoster, make_client
 from store.db import Database
 from tests.bot.worker.scenario import TEAM, standard_team
@@ -27,7 +28,12 @@ def standin() -> Iterator[SlackStandIn]:
 
 
 def stand_in_sender(standin: SlackStandIn, *, threads: int = 4) -> Sender:
-    return Sender(SlackPoster(lambda: make_client("xoxb-test", standin.api_url)), threads=threads, pacer=Pacer(0))
+    return Sender(
+        SlackPoster(lambda: make_client("xoxb-test", standin.api_url)),
+        threads=threads,
+        pacer=Pacer(0),
+        render=render_notice,
+    )
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from bot.testing.slack_standin import SlackStandIn
 from bot.worker.outbox import queue
 from bot.worker.pacing import Pacer
 from bot.worker.sender import Sender
+from handlers.blocks.rendered import render_notice
 from handlers.webapi import SlackPoster, make_client
 from store.db import Database
 from store.queries import load_account
@@ -77,7 +78,12 @@ def test_the_sender_waits_retry_after_before_calling_again(db: Database) -> None
     _queue_dms(db, users)
     limits = RateLimits(tiers={1: 1, 2: 20, 3: 60, 4: 100}, burst_minutes=0)
     with SlackStandIn(team_id=TEAM, rate_limits=limits) as standin:
-        sender = Sender(SlackPoster(lambda: make_client("xoxb-test", standin.api_url)), threads=1, pacer=Pacer(0))
+        sender = Sender(
+            SlackPoster(lambda: make_client("xoxb-test", standin.api_url)),
+            threads=1,
+            pacer=Pacer(0),
+            render=render_notice,
+        )
         report = sender.deliver_due(db, D7)
         opens = standin.calls_to("conversations.open")
     assert len(report.sent) == 3 and not report.retrying and not report.failed
@@ -95,13 +101,18 @@ def test_a_429_still_there_after_the_clients_retries_postpones_the_message_witho
     with SlackStandIn(team_id=TEAM) as standin:
         standin.fail("conversations.open", "ratelimited", status=429, retry_after=7, times=1)
         poster = SlackPoster(lambda: make_client("xoxb-test", standin.api_url, rate_limit_retries=0))
-        sender = Sender(poster, threads=1, pacer=Pacer(0))
+        sender = Sender(poster, threads=1, pacer=Pacer(0), render=render_notice)
         first = sender.deliver_due(db, D7)
         assert [d[2:] for d in deliveries(db)] == [("pending", 0)]  # no attempt counted
         assert len(first.retrying) == 1 and "429" in str(first.retrying[0].error)
         assert not sender.deliver_due(db, D7 + timedelta(seconds=6)).sent  # Retry-After not over yet
     with SlackStandIn(team_id=TEAM) as standin:
-        sender = Sender(SlackPoster(lambda: make_client("xoxb-test", standin.api_url)), threads=1, pacer=Pacer(0))
+        sender = Sender(
+            SlackPoster(lambda: make_client("xoxb-test", standin.api_url)),
+            threads=1,
+            pacer=Pacer(0),
+            render=render_notice,
+        )
         assert len(sender.deliver_due(db, D7 + timedelta(seconds=8)).sent) == 1
     assert [d[2:] for d in deliveries(db)] == [("sent", 1)]
 

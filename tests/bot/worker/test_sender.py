@@ -16,6 +16,7 @@ from bot.worker.outbox import outbox_status, queue
 from bot.worker.pacing import Pacer
 from bot.worker.ports import Posted
 from bot.worker.sender import MAX_ATTEMPTS, Sender
+from handlers.blocks.rendered import render_notice
 from handlers.webapi import SlackPoster, make_client
 from store.db import Database
 from store.queries import load_account
@@ -105,7 +106,9 @@ def test_failures_back_off_then_fail_for_good_without_blocking_others(db: Databa
 
 def test_connection_errors_are_retried_on_a_later_pass(db: Database, standin: SlackStandIn) -> None:
     standard_team(db)
-    unreachable = Sender(SlackPoster(lambda: make_client("xoxb-test", "http://127.0.0.1:9/api/")), pacer=Pacer(0))
+    unreachable = Sender(
+        SlackPoster(lambda: make_client("xoxb-test", "http://127.0.0.1:9/api/")), pacer=Pacer(0), render=render_notice
+    )
     report = run(db, unreachable, D7)
     assert report.delivery is not None and len(report.delivery.retrying) == 3
     assert all(o.error and "URLError" in o.error for o in report.delivery.retrying)
@@ -174,7 +177,7 @@ def test_targets_are_delivered_concurrently(db: Database) -> None:
             now=D7,
         )
     poster = BlockingPoster(parties=4)
-    report = Sender(poster, threads=4, pacer=Pacer(0)).deliver_due(db, D7)
+    report = Sender(poster, threads=4, pacer=Pacer(0), render=render_notice).deliver_due(db, D7)
     assert len(report.sent) == 8 and not report.errors
     assert len(poster.threads) == 4
 
@@ -218,5 +221,7 @@ def test_the_sender_paces_posts_into_one_channel(db: Database) -> None:
             posted_at.append(clock[0])
             return Posted(channel=target, ts=None)
 
-    Sender(ClockPoster(), pacer=Pacer(1.0, clock=lambda: clock[0], sleep=sleep)).deliver_due(db, D7)
+    Sender(ClockPoster(), pacer=Pacer(1.0, clock=lambda: clock[0], sleep=sleep), render=render_notice).deliver_due(
+        db, D7
+    )
     assert posted_at == [0.0, 1.0, 2.0]

@@ -13,6 +13,7 @@ from bot.worker.outbox import queue
 from bot.worker.pacing import Pacer
 from bot.worker.ports import Posted
 from bot.worker.sender import BACKOFF, Sender
+from handlers.blocks.rendered import render_notice
 from store import models
 from store.db import Database
 from store.queries import load_account
@@ -86,7 +87,9 @@ def test_a_target_with_several_messages_does_not_hold_a_thread_while_it_waits(db
             clock[0] += 0.25  # each call takes a quarter of a second
             return Posted(channel=target, ts=None)
 
-    report = Sender(ClockPoster(), threads=1, pacer=Pacer(1.0, clock=lambda: clock[0], sleep=sleep)).deliver_due(db, D7)
+    report = Sender(
+        ClockPoster(), threads=1, pacer=Pacer(1.0, clock=lambda: clock[0], sleep=sleep), render=render_notice
+    ).deliver_due(db, D7)
     assert len(report.sent) == 4
     assert [(target, text) for _, target, text in posted] == [
         ("C0A", "message 0"),

@@ -27,6 +27,7 @@ from bot.worker.loop import run_once
 from bot.worker.pacing import Pacer
 from bot.worker.sender import Sender
 from handlers.app import Settings, build_app
+from handlers.blocks.rendered import render_notice
 from handlers.deps import Deps
 from handlers.http import build_wsgi
 from handlers.webapi import SlackPoster, make_client
@@ -93,7 +94,9 @@ def _full_flow(standin: SlackStandIn, db: Database, fake: FakeTeamleader) -> Non
     slack.open_home(ADMIN)
     assert slack.command(ADMIN, "channel", sign="v0=forged").status == 401
     standin.fail("chat.postMessage", "ratelimited", status=429, retry_after=0, times=1)
-    sender = Sender(SlackPoster(lambda: make_client(WORKER_TOKEN, standin.api_url)), threads=2, pacer=Pacer(0))
+    sender = Sender(
+        SlackPoster(lambda: make_client(WORKER_TOKEN, standin.api_url)), threads=2, pacer=Pacer(0), render=render_notice
+    )
     report = run_once(db, sender, D7, notices=slack_notices())
     assert report.delivery is not None and len(report.delivery.sent) == 3
 
