@@ -13,6 +13,7 @@ import enum
 import functools
 import types
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -122,27 +123,41 @@ def _to_data(value: object) -> object:
 
 
 def _from_data(hint: Any, data: Any) -> Any:
+    return _decoder(hint)(data)
+
+
+@functools.lru_cache(maxsize=256)
+def _decoder(hint: Any) -> Callable[[Any], Any]:
+    """How to decode a value of type `hint`, worked out once per type (a notice is decoded per message sent)."""
     origin = typing.get_origin(hint)
     if origin in (Union, types.UnionType):
-        options = [a for a in typing.get_args(hint) if a is not type(None)]
-        return None if data is None else _from_data(options[0], data)
+        inner = _decoder(next(a for a in typing.get_args(hint) if a is not type(None)))
+        return lambda data: None if data is None else inner(data)
     if origin is tuple:
-        item = typing.get_args(hint)[0]
-        return tuple(_from_data(item, v) for v in data)
+        item = _decoder(typing.get_args(hint)[0])
+        return lambda data: tuple(item(v) for v in data)
     if hint is datetime:
-        return datetime.fromisoformat(data)
+        return datetime.fromisoformat
     if hint is date:
-        return date.fromisoformat(data)
+        return date.fromisoformat
     if hint is Decimal:
-        return Decimal(data)
+        return Decimal
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
-        return hint(data)
+        return hint
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
-        hints = _hints(hint)
-        fields = {f.name for f in _fields(hint)}
-        return hint(**{name: _from_data(hints[name], v) for name, v in data.items() if name in fields})
+        cls: Any = hint
+        fields = {name: _decoder(h) for name, h in _hints(hint).items() if name in {f.name for f in _fields(hint)}}
+
+        def decode_dataclass(data: Any) -> Any:
+            return cls(**{name: fields[name](v) for name, v in data.items() if name in fields})
+
+        return decode_dataclass
     if hint in (int, str, bool):
-        if not isinstance(data, hint):
-            raise TypeError(f"{data!r} is not {hint.__name__}")
-        return data
+
+        def exactly(data: Any) -> Any:
+            if not isinstance(data, hint):
+                raise TypeError(f"{data!r} is not {hint.__name__}")
+            return data
+
+        return exactly
     raise TypeError(f"cannot decode {hint!r}")

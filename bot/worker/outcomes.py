@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from typing import Any
+
+from bot.core.ids import USER_ID
+from bot.worker.ports import Posted
 
 
 @dataclass(frozen=True)
@@ -40,3 +44,19 @@ class DeliveryReport:
     def error(self, text: str) -> None:
         with self._lock:
             self.errors.append(text[:300])
+
+
+def dm_channel_change(account_id: int, target: str, result: object, known: str | None) -> dict[str, Any] | None:
+    """The DM channel to store for a user target after a post (the one it went to; None: forget a stored one
+    that failed), or None when nothing changes."""
+    if not USER_ID.match(target):
+        return None
+    if isinstance(result, Posted):
+        found = result.channel if result.channel.startswith("D") else None
+        if found is None or found == known:
+            return None
+    elif known is None:
+        return None
+    else:
+        found = None
+    return {"a": account_id, "u": target, "c": found}

@@ -1,15 +1,15 @@
 """Delivering the outbox to Slack: exactly once per row, concurrently, paced per channel.
 
-Claims. PostgreSQL (several workers): a row is claimed with `SELECT ... FOR UPDATE SKIP LOCKED`,
-posted, and marked sent (or scheduled for a retry) in the transaction that holds the row lock, one
-per message; another worker skips locked rows. SQLite (one worker): a `BEGIN IMMEDIATE` transaction
-claims the LEASE_PAGE oldest due rows by moving their `next_attempt_at` a LEASE ahead (a process that
-runs a pass by mistake skips them), page after page; each outcome is committed as soon as its post
-ends, several finishing together sharing one commit (SQLite has one writer).
+Claims. A transaction claims the LEASE_PAGE oldest due rows by moving their `next_attempt_at` a LEASE
+ahead, page after page: on PostgreSQL (several workers) with `SELECT ... FOR UPDATE SKIP LOCKED`, so
+concurrent claims take different rows and a leased row is no longer due for anyone; on SQLite (one
+worker) in a `BEGIN IMMEDIATE` transaction (a process that runs a pass by mistake skips them). Each
+outcome is committed as soon as its post ends, those finishing together sharing one commit: a claim and
+a record per page or group, not a transaction per message.
 
 The one window for a duplicate: Slack accepted the post but the process died (or the database was
-lost) before the outcome was committed; the row is posted again on a later pass (at once on
-PostgreSQL, after the LEASE on SQLite). Nothing but the commit happens between the call and it.
+lost) before the outcome was committed (outcomes wait at most GROUP or GROUP_WAIT for their commit);
+those rows are posted again on a later pass, after the LEASE.
 
 Failures. A 429 is waited out inside the call, or the row waits its Retry-After without counting an
 attempt (`Postponed`, handlers/webapi.py). Anything else (HTTP 5xx, connection errors, `ok: false`)
@@ -41,14 +41,14 @@ from sqlalchemy.orm import Session
 
 from bot import i18n
 from bot.core.audit import WORKER, AuditAction
-from bot.core.ids import USER_ID
-from bot.core.notice import is_notice
 from bot.core.statuses import DeliveryStatus
 from bot.usecases.ports import Database as Transactions
 from bot.worker.outcomes import DeliveryReport as DeliveryReport
 from bot.worker.outcomes import Outcome as Outcome
+from bot.worker.outcomes import dm_channel_change
 from bot.worker.pacing import BURST, Pacer
 from bot.worker.ports import DeliveryError, Posted, Poster, PosterFor, Postponed, Render
+from bot.worker.rendering import Renderer
 from store import models
 from store.db import Database
 from store.deliveries import store_dm_channels
@@ -60,9 +60,11 @@ MAX_ATTEMPTS = 5
 BACKOFF = timedelta(minutes=1)
 """Retry n waits BACKOFF x 2^(n-1): 1, 2, 4, 8 minutes."""
 LEASE = timedelta(minutes=10)
-"""SQLite only: how long a claimed row is hidden from other claims while it is being posted."""
+"""How long a claimed row is hidden from other claims while it is being posted."""
 DEFAULT_THREADS = 16
-LEASE_PAGE = 500  # SQLite: due messages claimed (and held in memory) at a time
+LEASE_PAGE = 500  # due messages claimed (and held in memory) at a time
+GROUP, GROUP_WAIT = 16, 0.05
+"""Outcomes are committed once 16 are waiting or the oldest has waited 50 ms (and at the end of each wave)."""
 
 Result = Posted | DeliveryError
 
@@ -145,7 +147,7 @@ class Sender:
             raise ValueError("give a poster or posters")
         self.poster = poster
         self.posters = posters
-        self.render = render
+        self.renderer = Renderer(render)
         self._clock = clock
         self._waiting: dict[str, float] = {}
         """Workspace -> until when (clock) it is not posted to (Retry-After, not installed)."""
@@ -153,29 +155,23 @@ class Sender:
         self.threads = threads
         self.pacer = pacer or Pacer(burst=BURST)
         self.max_attempts = max_attempts
-        self._sqlite_writer = threading.Lock()
-        """SQLite has one writer: our threads queue here rather than in SQLite's sleeping busy handler."""
+        self._writer = threading.Lock()
+        """One of our threads writes at a time: SQLite has one writer (our threads queue here rather than in its
+        sleeping busy handler), and on both the outcomes that finish meanwhile share the next commit."""
 
     def deliver_due(self, db: Database, now: datetime) -> DeliveryReport:
         """Post every pending delivery due at `now`; returns what happened."""
         report = DeliveryReport()
-        if db.engine.dialect.name == "postgresql":
-            with db.transaction(read_only=True) as s:
-                targets = due_targets(s, now)
-            # Waves: each posts the next message of every target that had one in the wave before.
-            while targets:
-                posted = self._run(targets, lambda target: self._post_next_locked(db, target, now, report), report)
-                targets = [t for t in targets if posted.get(t)]
-        else:
-            commits = _GroupCommit(self, db, now, report)
-            # A page of the due messages at a time (oldest first): memory stays bounded however many are due.
-            work: dict[str, deque[_Job]] = {}
-            while leased := self._lease(db, now):
-                work.update((target, deque(jobs)) for target, jobs in leased.items())
-                while work:
-                    done = self._run(list(work), lambda target: commits.post(target, work[target].popleft()), report)
-                    for target in [t for t, jobs in work.items() if not jobs or t not in done]:
-                        del work[target]  # done, or its task failed: the rest stays leased for a later pass
+        commits = _GroupCommit(self, db, now, report)
+        # A page of the due messages at a time (oldest first): memory stays bounded however many are due.
+        work: dict[str, deque[_Job]] = {}
+        while leased := self._lease(db, now):
+            work.update((target, deque(jobs)) for target, jobs in leased.items())
+            while work:
+                done = self._run(list(work), lambda target: commits.post(target, work[target].popleft()), report)
+                commits.drain()
+                for target in [t for t, jobs in work.items() if not jobs or t not in done]:
+                    del work[target]  # done, or its task failed: the rest stays leased for a later pass
         return report
 
     def deliver_now(self, db: Transactions, key: str, now: datetime) -> DeliveryReport:
@@ -225,37 +221,22 @@ class Sender:
             collect(as_completed(list(futures)))
         return results
 
-    # --- PostgreSQL: the row lock is held from the claim to the recorded outcome --------------------
-
-    def _post_next_locked(self, db: Database, target: str, now: datetime, report: DeliveryReport) -> bool:
-        """Claim, post and record the oldest due message to `target`; False when there is none (left)."""
-        with db.transaction() as s:
-            claimed = s.execute(
-                _claimable(now)
-                .where(models.Delivery.target == target)
-                .order_by(models.Delivery.id)
-                .limit(1)
-                .with_for_update(of=models.Delivery, skip_locked=True)
-            ).first()
-            if claimed is None:
-                return False
-            row, dm_channel, choice, locale, lang, team = claimed
-            result = self._post(target, row.payload, dm_channel, team, _language(choice, locale, lang))
-            report.add(self._record(s, row, result, now, dm_channel))
-            return True
-
-    # --- SQLite: one claim for the pass, then outcomes committed as they come -----------------------
+    # --- a claim per page, then outcomes committed as they come -------------------------------------
 
     def _lease(self, db: Database, now: datetime) -> dict[str, list[_Job]]:
-        """Claim the LEASE_PAGE oldest due messages (their next attempt moves a LEASE ahead), by target."""
+        """Claim the LEASE_PAGE oldest due messages (their next attempt moves a LEASE ahead), by target; on
+        PostgreSQL rows another worker is claiming are skipped (`FOR UPDATE SKIP LOCKED`), then leased."""
         work: dict[str, list[_Job]] = {}
         due = models.Delivery.next_attempt_at
-        with self._sqlite_writer, db.transaction() as s:
+        with self._writer, db.transaction() as s:
             # ORDER BY the partial index's column first: ORDER BY id alone walks the primary key (every row ever sent).
             claimed: list[tuple[models.Delivery, str | None, str, str]] = [
                 (r, c, t, _language(choice, locale, lang))
                 for r, c, choice, locale, lang, t in s.execute(
-                    _claimable(now).order_by(due, models.Delivery.id).limit(LEASE_PAGE)
+                    _claimable(now)
+                    .order_by(due, models.Delivery.id)
+                    .limit(LEASE_PAGE)
+                    .with_for_update(of=models.Delivery, skip_locked=True)
                 )
             ]
             for row, dm_channel, team, language in sorted(claimed, key=lambda rc: rc[0].id):
@@ -265,11 +246,6 @@ class Sender:
 
     # --- both ---------------------------------------------------------------------------------------
 
-    def _render(self, payload: dict[str, Any], language: str) -> dict[str, Any]:
-        if self.render is None:
-            raise RuntimeError("this Sender has no renderer for notices (bot/cli/wiring.py gives one)")
-        return self.render(payload, language)
-
     def _post(
         self, target: str, payload: dict[str, Any], dm_channel: str | None, team: str = "", language: str | None = None
     ) -> Result:
@@ -277,10 +253,8 @@ class Sender:
             until = self._waiting.get(team)
         if until is not None and until > self._clock():
             return Postponed(f"workspace {team} is waiting (rate limited or not installed)", wait=until - self._clock())
-        try:  # in its reader's language now: a notice rendered, a message queued whole picked
-            message = (
-                self._render(payload, language or i18n.DEFAULT) if is_notice(payload) else i18n.pick(payload, language)
-            )
+        try:  # in its reader's language now
+            message = self.renderer.message(payload, language)
         except Exception as exc:
             return DeliveryError(f"cannot render the message: {type(exc).__name__}: {exc}"[:300])
         self.pacer.wait(f"{team}:{target}" if team else target)  # a channel (or user) within its workspace
@@ -312,7 +286,7 @@ class Sender:
             log.info("message %s (%s to %s) waits %.0f s: %s", row.id, row.key, row.target, result.wait, result)
             return Outcome(row.id, row.account_id, row.key, row.target, error=row.last_error)
         row.attempts += 1
-        change = self._dm_channel_change(row, result, dm_channel)
+        change = dm_channel_change(row.account_id, row.target, result, dm_channel)
         if change is not None and dm_changes is not None:
             dm_changes.append(change)
         elif change is not None:
@@ -360,34 +334,34 @@ class Sender:
         )
         return Outcome(row.id, row.account_id, row.key, row.target, error=error)
 
-    @staticmethod
-    def _dm_channel_change(row: models.Delivery, result: Result, known: str | None) -> dict[str, Any] | None:
-        """The DM channel to store for a user target (the one a post went to; None: forget a stored one that
-        failed), or None when nothing changes."""
-        if not USER_ID.match(row.target):
-            return None
-        if isinstance(result, Posted):
-            found = result.channel if result.channel.startswith("D") else None
-            if found is None or found == known:
-                return None
-        elif known is None:
-            return None
-        else:
-            found = None
-        return {"a": row.account_id, "u": row.target, "c": found}
-
 
 class _GroupCommit:
-    """SQLite: after each post, whoever gets the writer lock commits every outcome waiting by then."""
+    """Outcomes are committed in groups: once GROUP are waiting or the oldest has waited GROUP_WAIT, whoever
+    gets the writer lock commits every outcome waiting by then (and `drain` the rest after each wave)."""
 
     def __init__(self, sender: Sender, db: Transactions, now: datetime, report: DeliveryReport) -> None:
         self.sender, self.db, self.now, self.report = sender, db, now, report
         self._waiting: list[tuple[_Job, Result]] = []
+        self._since: float | None = None
         self._lock = threading.Lock()
 
     def post(self, target: str, job: _Job) -> bool:
-        self.record([(job, self.sender._post(target, job.payload, job.dm_channel, job.team, job.language))])
+        result = self.sender._post(target, job.payload, job.dm_channel, job.team, job.language)
+        with self._lock:
+            self._waiting.append((job, result))
+            self._since = self._since if self._since is not None else time.monotonic()
+            ready = len(self._waiting) >= GROUP or time.monotonic() - self._since >= GROUP_WAIT
+        if ready:
+            self.flush()
         return True
+
+    def drain(self) -> None:
+        """Commit what is still waiting (the end of a wave); a failure is reported, the rows stay leased."""
+        try:
+            self.flush()
+        except Exception as exc:
+            log.exception("recording delivery outcomes")
+            self.report.error(f"recording outcomes: {type(exc).__name__}: {exc}")
 
     def record(self, outcomes: list[tuple[_Job, Result]]) -> None:
         with self._lock:
@@ -395,9 +369,9 @@ class _GroupCommit:
         self.flush()
 
     def flush(self) -> None:
-        with self.sender._sqlite_writer:
+        with self.sender._writer:
             with self._lock:
-                batch, self._waiting = self._waiting, []
+                batch, self._waiting, self._since = self._waiting, [], None
             if not batch:
                 return  # another thread committed ours with its own
             with self.db.transaction() as s:

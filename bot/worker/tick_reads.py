@@ -68,12 +68,10 @@ def read_batch(s: Session, accounts: Sequence[models.Account]) -> BatchReads:
         .order_by(r.account_id, r.renewal_date.desc())
     ):
         out.pending[row.account_id] = as_pending(row)  # the earliest renewal's last: it wins (pending_of)
-    out.active = {
-        a: int(n)
-        for a, n in s.execute(
-            select(m.account_id, func.count()).where(m.account_id.in_(ids), m.status == ACTIVE).group_by(m.account_id)
-        )
-    }
+    # The counter the database keeps (migration 0013), read as a column: current after the session's pending
+    # changes (a renewal's deactivations) are flushed, whatever the account object loaded before.
+    a = models.Account
+    out.active = {i: int(n or 0) for i, n in s.execute(select(a.id, a.active_members).where(a.id.in_(ids)))}
     consented = select(c.id).where(c.member_id == m.id, c.status == ConsentStatus.GRANTED.value).exists()
     for account_id, member_id, name, user, tz, added_at, agreed in s.execute(
         select(m.account_id, m.id, m.name, m.slack_user_id, m.timezone, m.added_at, consented)
