@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, literal, select
+from sqlalchemy import bindparam, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from bot.core import policy
@@ -242,6 +242,28 @@ def deactivate(member: models.Member, how: DeactivatedHow, now: datetime) -> Non
     member.deactivated_at = now
     member.deactivated_how = how.value
     member.updated_at = now
+
+
+STATUS_CHUNK = 5_000
+
+
+def set_statuses(
+    s: Session, account_id: int, member_ids: Sequence[int], how: DeactivatedHow | None, now: datetime
+) -> None:
+    """Deactivate `member_ids` (`how`), or reactivate them (None), in one UPDATE per STATUS_CHUNK (the members
+    loaded in `s` follow). Many status changes go set-based, never one statement per member: on PostgreSQL
+    each statement that changes a status also updates the account's counter row (migration 0013), and N
+    updates of one row in one transaction cost O(N^2)."""
+    m = models.Member
+    values: dict[str, Any] = {
+        "status": (MemberStatus.DEACTIVATED if how else MemberStatus.ACTIVE).value,
+        "deactivated_at": now if how else None,
+        "deactivated_how": how.value if how else None,
+        "updated_at": now,
+    }
+    ids = list(member_ids)
+    for k in range(0, len(ids), STATUS_CHUNK):
+        s.execute(update(m).where(m.account_id == account_id, m.id.in_(ids[k : k + STATUS_CHUNK])).values(values))
 
 
 def teamleader_connection(s: Session, account_id: int, *, lock: bool = False) -> models.TeamleaderConnection | None:
