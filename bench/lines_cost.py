@@ -38,7 +38,8 @@ def add_lines(db: Database, team: str, account_id: int, members: int, now: datet
         holders = [{"line_id": line.line_id, "member_id": i, "assigned_at": now} for i in ids[: members // 2]]
         with db.engine.begin() as conn:
             for j in range(0, len(holders), 10_000):
-                conn.execute(insert(LineAssignment.__table__), holders[j : j + 10_000])
+                table = LineAssignment.__table__  # multi-row INSERTs (RETURNING): bench/page_cost.py build
+                conn.execute(insert(table).returning(table.c.id), holders[j : j + 10_000])
         usecases.submit_reduction(
             db, team=team, actor=Actor.slack(ADMIN), seats=str(members // 10), now=now, line=line.line_id
         )

@@ -9,7 +9,9 @@ shortfall of 10,000 (members inserted in bulk; 3 admins each). Per account, the 
 - App Home: the same read with the recent activity, and the Home view;
 - admins' Homes: the read after a change for every admin (snapshot.for_admins) and their views;
 - submission: the part of a reduce submission before its ack (the write transaction, its outbox rows),
-  cancelled untimed after each run.
+  cancelled untimed after each run;
+- reminder decision: what the tick reads and decides for the account (bot/worker/tick_reads.read_batch,
+  tick_batch.state_of, schedule.due_at) in a read-only transaction, nothing queued.
 
     .venv/bin/python -m bench.page_cost [--repeat 30] [--postgres] [--smoke]
 """
@@ -31,8 +33,10 @@ from sqlalchemy import insert
 from bench.common import ScratchDatabase, machine, say, table
 from bench.load import cancel_pending
 from bot import usecases
+from bot.core import schedule
 from bot.core.audit import Actor
 from bot.usecases import AccountChanges, snapshot
+from bot.worker import tick_batch, tick_reads
 from handlers.blocks.page import home_view, page_blocks, page_text
 from handlers.reduce import announcements
 from store import models, queries
@@ -76,8 +80,11 @@ def build(db: Database, team: str, members: int, shortfall: int, now: datetime) 
         for i in range(members)
     ]
     with db.engine.begin() as conn:
+        # RETURNING makes it multi-row INSERTs of 1,000 (insertmanyvalues), not one statement per row: on
+        # PostgreSQL each statement's trigger updates the account's counter row (store/counters.py).
+        table = models.Member.__table__
         for k in range(0, len(rows), 10_000):
-            conn.execute(insert(models.Member.__table__), rows[k : k + 10_000])
+            conn.execute(insert(table).returning(table.c.id), rows[k : k + 10_000])
     submit(db, team, shortfall, now)  # the pending request: `shortfall` users over the new seat count
     return account_id
 
@@ -93,15 +100,21 @@ def submit(db: Database, team: str, seats: int, now: datetime) -> None:
     )
 
 
-def median_cpu(fn: Callable[[], Any], repeat: int, after: Callable[[], Any] | None = None) -> float:
-    times = []
+def medians(fn: Callable[[], Any], repeat: int, after: Callable[[], Any] | None = None) -> tuple[float, float]:
+    """The median CPU ms of this process and the median wall ms (which includes PostgreSQL's own work)."""
+    cpu, wall = [], []
     for _ in range(repeat):
-        began = time.process_time()
+        began, clock = time.process_time(), time.perf_counter()
         fn()
-        times.append(time.process_time() - began)
+        cpu.append(time.process_time() - began)
+        wall.append(time.perf_counter() - clock)
         if after is not None:
             after()
-    return statistics.median(times) * 1000
+    return statistics.median(cpu) * 1000, statistics.median(wall) * 1000
+
+
+def median_cpu(fn: Callable[[], Any], repeat: int, after: Callable[[], Any] | None = None) -> float:
+    return medians(fn, repeat, after)[0]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -113,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [(100, 10), (1000, 100)] if args.smoke else [(1000, 100), (100_000, 10_000)]
     repeat = 3 if args.smoke else args.repeat
     now = datetime.now(UTC)
-    results: dict[int, dict[str, float]] = {}
+    results: dict[int, dict[str, tuple[float, float]]] = {}
     with ScratchDatabase("postgresql" if args.postgres else "sqlite", "page_cost") as scratch:
         db = Database.connect(scratch.url)
         for members, shortfall in sizes:
@@ -135,36 +148,48 @@ def main(argv: list[str] | None = None) -> int:
                 for v in view.viewers:
                     home_view(view.page, v, view.activity, [])
 
+            def decision(team: str = team) -> None:
+                with db.transaction(read_only=True) as s:
+                    account = queries.load_account(s, team)
+                    reads = tick_reads.read_batch(s, [account])
+                    schedule.due_at(tick_batch.state_of(account, reads), now)
+
             def again(account_id: int = account_id, team: str = team, shortfall: int = shortfall) -> None:
                 cancel_pending(db, account_id)
 
             cancel_pending(db, account_id)
             results[members] = {
-                "submission": median_cpu(partial(submit, db, team, shortfall, now), repeat, again),
+                "submission": medians(partial(submit, db, team, shortfall, now), repeat, again),
             }
             submit(db, team, shortfall, now)
             results[members] |= {
-                "status": median_cpu(status, repeat),
-                "App Home": median_cpu(home, repeat),
-                "admins' Homes": median_cpu(homes, repeat),
+                "status": medians(status, repeat),
+                "App Home": medians(home, repeat),
+                "admins' Homes": medians(homes, repeat),
+                "reminder decision": medians(decision, repeat),
             }
         db.dispose()
     small, large = (m for m, _ in sizes)
     print(
-        f"Page and submission cost by size ({scratch.kind}, in process): median CPU ms of {repeat} runs; "
+        f"Page and submission cost by size ({scratch.kind}, in process): median CPU and wall ms of {repeat} runs; "
         f"{small:,} members (shortfall {sizes[0][1]:,}) against {large:,} (shortfall {sizes[1][1]:,})."
     )
     print(machine() + f"; load {Path('/proc/loadavg').read_text().split(' ')[0]}\n")
     rows = [
-        [
-            what,
-            f"{results[small][what]:.2f}",
-            f"{results[large][what]:.2f}",
-            f"{results[large][what] / results[small][what]:.2f}",
+        [what]
+        + [
+            cell
+            for k in (0, 1)
+            for cell in (
+                f"{results[small][what][k]:.2f}",
+                f"{results[large][what][k]:.2f}",
+                f"{results[large][what][k] / results[small][what][k]:.2f}",
+            )
         ]
-        for what in ("status", "App Home", "admins' Homes", "submission")
+        for what in ("status", "App Home", "admins' Homes", "submission", "reminder decision")
     ]
-    print(table(["what", f"{small:,} members ms", f"{large:,} members ms", "ratio"], rows))
+    headers = [f"{small:,} CPU ms", f"{large:,} CPU ms", "CPU ratio", f"{small:,} wall ms", f"{large:,} wall ms"]
+    print(table(["what", *headers, "wall ratio"], rows))
     return 0
 
 

@@ -216,16 +216,14 @@ def _apply(
             m.teamleader_id = change.teamleader_id
         m.updated_at = now
     s.flush()  # changed emails first: a new member may take an email another member just gave up
+    # Set-based (queries.set_statuses): a sync that deactivates thousands is a few statements, not one each.
+    queries.set_statuses(s, account.id, plan.deactivate, DeactivatedHow.TEAMLEADER, now)
     for member_id in plan.deactivate:
         m = members[member_id]
-        queries.deactivate(m, DeactivatedHow.TEAMLEADER, now)
         audit(s, account.id, actor, AuditAction.MEMBER_DEACTIVATED, now, member=m.id, name=m.name, how="teamleader")
+    queries.set_statuses(s, account.id, plan.reactivate, None, now)
     for member_id in plan.reactivate:
         m = members[member_id]
-        m.status = MemberStatus.ACTIVE.value
-        m.deactivated_at = None
-        m.deactivated_how = None
-        m.updated_at = now
         audit(s, account.id, actor, AuditAction.MEMBER_REACTIVATED, now, member=m.id, name=m.name, how="teamleader")
     for user in plan.add:
         assert user.email is not None

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
         ("bench.tick_cost", "| database | accounts"),
         ("bench.limits", "| submission under a held lock"),
         ("bench.answers", "| x capacity | offered req/s"),
-        ("bench.page_cost", "100 members ms"),
+        ("bench.page_cost", "100 CPU ms"),
         ("bench.webapi_calls", "CPU vs slack_sdk"),
         ("bench.renewal", "| database | code "),
         ("bench.tick_due", "| database | code "),

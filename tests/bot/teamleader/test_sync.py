@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bot import usecases
 from bot.cli.text import render_page
@@ -219,3 +219,28 @@ def test_only_the_first_sync_leaves_the_added_date_unknown_and_the_page_says_so(
     assert [m.name for m in page.deactivation.chosen] == ["Olga 4", "User 2"]
     assert page.unknown_added == 1
     assert "1 user synced from Teamleader has no known added date" in render_page(page)
+
+
+def test_many_deactivations_and_reactivations_are_set_based(db: Database, fake: FakeTeamleader, connected: str) -> None:
+    """One UPDATE of the members for all the users a sync deactivates, one for those it reactivates (not one
+    statement per member: on PostgreSQL each also updates the account's counter row, migration 0013)."""
+    fake.users = [tl_user(i) for i in range(40)]
+    run(db, fake)
+    updates: list[int] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, many: bool) -> None:
+        if statement.startswith("UPDATE members"):
+            updates.append(len(parameters) if many else 1)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        fake.users = [tl_user(0)]
+        assert run(db, fake).deactivated == 39
+        assert updates == [1]
+        fake.users = [tl_user(i) for i in range(40)]
+        assert run(db, fake).reactivated == 39
+        assert updates == [1, 1]
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    with db.transaction() as s:
+        assert s.scalar(select(models.Account.active_members)) == 40
