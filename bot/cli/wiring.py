@@ -30,8 +30,8 @@ from bot.worker.ports import Message, Notices
 from bot.worker.sender import DEFAULT_THREADS, Sender
 from bot.worker.timezones import refresh_timezones
 from handlers.app import Settings
+from handlers.blocks import happened
 from handlers.blocks import lines as line_blocks
-from handlers.blocks import notices
 from handlers.blocks.rendered import render_notice
 from handlers.directory import SlackTimezones
 from handlers.webapi import SlackDirectory, SlackPoster, TeamPosters, make_client
@@ -132,9 +132,9 @@ def _in_every_language(build: Callable[..., Message]) -> Callable[..., Message]:
 
 def slack_notices() -> Notices:
     return Notices(
-        renewal_summary=_in_every_language(notices.renewal_summary_message),
-        teamleader_reconnect=_in_every_language(notices.teamleader_reconnect_message),
-        request_changed=_in_every_language(notices.request_changed_message),
+        renewal_summary=_in_every_language(happened.renewal_summary_message),
+        teamleader_reconnect=_in_every_language(happened.teamleader_reconnect_message),
+        request_changed=_in_every_language(happened.request_changed_message),
         line_reminder=_in_every_language(line_blocks.line_reminder_message),
     )
 

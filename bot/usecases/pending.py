@@ -28,7 +28,7 @@ from store.models_lines import PackageChange
 from store.queries import pending_row, roster_of
 
 Word = Callable[[RequestChange], dict[str, Any]]
-"""How the admins are told (the Slack wiring gives handlers/blocks/notices.request_changed_message)."""
+"""How the admins are told (the Slack wiring gives handlers/blocks/happened.request_changed_message)."""
 
 
 def plain_text(change: RequestChange) -> dict[str, Any]:

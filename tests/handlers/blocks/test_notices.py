@@ -13,12 +13,8 @@ import pytest
 from bot.core.page import AccountTerms, PendingRequest, TeamleaderLink, build_page
 from bot.core.policy import Member, Plan, Roster
 from bot.core.results import Deactivated, RenewalOutcome
-from handlers.blocks.notices import (
-    reminder_message,
-    renewal_summary_message,
-    teamleader_reconnect_message,
-    unused_seats_message,
-)
+from handlers.blocks.happened import renewal_summary_message, teamleader_reconnect_message
+from handlers.blocks.notices import reminder_message, unused_seats_message
 from handlers.ids import Action
 
 NOW = datetime(2026, 12, 25, 8, tzinfo=UTC)
