@@ -30,6 +30,7 @@ At the end: peak RSS (VmHWM) of both servers.
 from __future__ import annotations
 
 import argparse
+import http.client
 import re
 import subprocess
 import sys
@@ -102,6 +103,19 @@ def stop(proc: subprocess.Popen[bytes], log: Path) -> tuple[list[str], int]:
     depths = [int(m.group(1)) for ln in lines if (m := re.search(r"Task queue depth is (\d+)", ln))]
     found = [f"{n} x {line[:160]}" for line, n in Counter(QUEUED.sub("", ln) for ln in lines).most_common(5)]
     return [f for f in found if BENIGN not in f and "Task queue depth" not in f], max(depths, default=0)
+
+
+def shed_total(port: int) -> float:
+    """The server's `licensebot_after_ack_shed_total` (work after acks answered "busy" instead): a shed request
+    costs less CPU than one answered in full, so the table says how many there were."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("GET", "/metrics")
+        text = conn.getresponse().read().decode()
+    finally:
+        conn.close()
+    found = re.search(r"^licensebot_after_ack_shed_total (\S+)$", text, re.M)
+    return float(found.group(1)) if found else 0.0
 
 
 # --- the run ------------------------------------------------------------------------------------
@@ -177,6 +191,7 @@ def main(argv: list[str] | None = None) -> int:
             }
             kinds = {kind: every[kind] for kind in args.kinds.split(",")}
             results: dict[tuple[str, int, str], Cell] = {}
+            shed: dict[tuple[str, int], int] = {}
             try:
                 for port in (real_port, bare_port):  # warm up: imports, first queries, auth.test
                     fire(port, 1, 0.05 if args.smoke else 1.0, every["status"])
@@ -188,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
                         for name, port, proc in (("bare", bare_port, bare), ("real", real_port, real)):
                             say(f"{kind} x {clients} clients -> {name}")
                             standin.clear()
+                            shed_before = shed_total(port) if name == "real" else 0.0
                             cpu_before, machine_before = cpu_seconds(proc.pid), cpu_times()
                             cell = fire(port, clients, args.seconds, make, cancel_after if kind == "submit" else None)
                             machine_after = cpu_times()
@@ -197,6 +213,8 @@ def main(argv: list[str] | None = None) -> int:
                             last = settle(standin, quiet) if name == "real" else None
                             cell.cpu = cpu_seconds(proc.pid) - cpu_before
                             cell.answered_after = None if last is None else last - cell.started
+                            if name == "real":
+                                shed[kind, clients] = int(shed_total(port) - shed_before)
                             results[kind, clients, name] = cell
                 memory = {name: vm_hwm_kib(proc.pid) for name, proc in (("real", real), ("bare", bare))}
             finally:
@@ -241,6 +259,7 @@ def main(argv: list[str] | None = None) -> int:
                 "n/a" if cell.answered_after is None else f"{cell.answered_after:.1f}",
                 "n/a" if not cell.answered_after else f"{len(cell.latencies) / cell.answered_after:.0f}",
                 "n/a" if not (cell.answered_after and base.rps) else f"{cell.answers_per_s / base.rps:.2f}",
+                f"{shed.get((kind, clients), 0)} / {len(cell.latencies)}",
                 len(cell.errors) + len(base.errors),
             ]
         )
@@ -264,6 +283,7 @@ def main(argv: list[str] | None = None) -> int:
                 "answered after s",
                 "answers/s",
                 "answers/bare req/s",
+                "real: shed / requests",
                 "errors",
             ],
             rows,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -24,7 +24,9 @@ from bot.usecases import snapshot
 from bot.usecases.snapshot import AdminsView
 from handlers.admins import with_admins_linked
 from handlers.blocks.consent import consent_section
-from handlers.blocks.page import home_view, unlinked_home_view
+from handlers.blocks.home_tab import unlinked_home_view
+from handlers.blocks.mrkdwn import Block
+from handlers.blocks.page import home_view
 from handlers.context import Ctx
 from handlers.deps import Call, Deps
 from handlers.errors import OVERLOADED, UNAVAILABLE, not_linked, unavailable
@@ -41,6 +43,8 @@ class Shared:
     page: LicensePage
     activity: list[ActivityEntry]
     consents: dict[int, Consent] | None = None
+    parts: dict[tuple[str, ...], list[Block]] = field(default_factory=dict)
+    """The blocks every admin reading the page in one language sees alike, built for the first of them."""
 
 
 def build_home(ctx: Ctx, user_id: str, shared: Shared | None = None, viewer: Viewer | None = None) -> dict[str, Any]:
@@ -57,7 +61,7 @@ def build_home(ctx: Ctx, user_id: str, shared: Shared | None = None, viewer: Vie
             return unlinked_home_view(exc.message, link=True)
         snap = with_admins_linked(ctx, snap, RECENT)
         viewer, shared = snap.viewer, Shared(snap.page, snap.activity, snap.consents)
-    return home_view(shared.page, viewer, shared.activity, consent_section(viewer, shared.consents))
+    return home_view(shared.page, viewer, shared.activity, consent_section(viewer, shared.consents), shared.parts)
 
 
 def publish_home(ctx: Ctx, user_id: str, shared: Shared | None = None, viewer: Viewer | None = None) -> bool:

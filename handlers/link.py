@@ -17,9 +17,9 @@ from slack_sdk.errors import SlackApiError
 from bot.core.errors import UserError
 from bot.i18n import N_, _
 from bot.usecases import linking
+from handlers.blocks.home_tab import unlinked_home_view
 from handlers.blocks.messages import message
 from handlers.blocks.mrkdwn import escape
-from handlers.blocks.page import unlinked_home_view
 from handlers.context import Ctx
 from handlers.deps import Deps
 from handlers.followup import later

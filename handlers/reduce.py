@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 from bot import usecases
 from bot.core import policy
 from bot.core.audit import Actor
-from bot.core.errors import UserError
+from bot.core.errors import TargetMoved, UserError
 from bot.core.lines import parse_line_key
 from bot.core.page import AccountTerms, LicensePage
 from bot.core.policy import PolicyError
@@ -86,19 +86,7 @@ def on_submit(ctx: Ctx, ack: Ack, view: dict[str, Any]) -> None:
     shown = ReduceMeta.load(view.get("private_metadata"))
     try:
         line = parse_line_key(shown.line) if shown is not None else None
-        # Before the ack only what decides it: the target renewal (the account's terms), then the use case.
-        target = usecases.request_target(db, team=ctx.team, now=now)
-        if shown is not None and shown.renewal != target.renewal:
-            page = usecases.license_page(db, team=ctx.team, now=now)
-            note = _(
-                "The deadline for the renewal of {missed} passed while this form was open: the request now applies "
-                "to the renewal of {renewal}. Check and submit again.",
-                missed=day(shown.renewal),
-                renewal=day(page.target.renewal),
-            )
-            updated = line_view(page, shown.line, prefill=policy.parse_seat_count(raw), note=note)
-            ack(response_action="update", view=updated)
-            return
+        # Before the ack only the use case: it checks first that the form's renewal is still the target one.
         done = usecases.submit_reduction(
             db,
             team=ctx.team,
@@ -107,7 +95,20 @@ def on_submit(ctx: Ctx, ack: Ack, view: dict[str, Any]) -> None:
             now=now,
             announce=partial(announcements, ctx.user),
             line=line,
+            renewal=shown.renewal if shown is not None else None,
         )
+    except TargetMoved as moved:
+        assert shown is not None
+        page = usecases.license_page(db, team=ctx.team, now=now)
+        note = _(
+            "The deadline for the renewal of {missed} passed while this form was open: the request now applies "
+            "to the renewal of {renewal}. Check and submit again.",
+            missed=day(moved.shown),
+            renewal=day(page.target.renewal),
+        )
+        updated = line_view(page, shown.line, prefill=policy.parse_seat_count(raw), note=note)
+        ack(response_action="update", view=updated)
+        return
     except PolicyError as exc:
         ack(response_action="errors", errors={Block.SEATS: str(exc)})
         return

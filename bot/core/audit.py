@@ -105,6 +105,21 @@ def announcement_key(kind: MessageKind, account_id: int, ref: object) -> str:
     return f"{kind.value}:{account_id}:{ref}"[:64]
 
 
+def announcement_account(key: str) -> int | None:
+    """The account id in an announcement key (`request:3:17` -> 3); None for another kind of key."""
+    kind, _sep, rest = key.partition(":")
+    account, sep, _ref = rest.partition(":")
+    return int(account) if sep and kind in _ANNOUNCED and account.isdigit() else None
+
+
+_ANNOUNCED = frozenset(
+    k.value
+    for k in MessageKind
+    if k not in {MessageKind.REMINDER, MessageKind.UNUSED, MessageKind.RENEWAL, MessageKind.TEAMLEADER}
+)
+"""The kinds whose keys are `announcement_key`s (a change people made)."""
+
+
 @dataclass(frozen=True)
 class ActivityEntry:
     """One audit-log entry as people read it (history, recent activity)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from bot.core.policy import Problem
 
 
@@ -39,6 +41,15 @@ class Invalid(UserError):
     def __init__(self, problems: tuple[Problem, ...]) -> None:
         super().__init__(" ".join(p.message for p in problems))
         self.problems = problems
+
+
+class TargetMoved(Exception):
+    """A form was filled in for the renewal `shown`, whose deadline has passed since: a request now applies to
+    `renewal`. Nothing was stored; the person checks and submits again."""
+
+    def __init__(self, shown: date, renewal: date) -> None:
+        super().__init__(f"the request now applies to the renewal of {renewal}, not {shown}")
+        self.shown, self.renewal = shown, renewal
 
 
 class Unavailable(Exception):

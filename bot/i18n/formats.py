@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 
 import pendulum
 from babel.dates import format_date, format_time
 from babel.numbers import format_currency, format_decimal
 
-from bot.i18n import language, locale
+from bot.i18n import LOCALES, language, locale
 
 DAY_PATTERNS = {"en": "EEE dd MMM y"}
 """The day pattern of a language; others: CLDR's full date."""
@@ -25,7 +26,13 @@ MONEY_PATTERNS = {"nl": "#,##0.00\u00a0¤"}
 
 
 def day(d: date) -> str:
-    return format_date(d, DAY_PATTERNS.get(language(), "full"), locale=locale())
+    return _day(d, language())
+
+
+@lru_cache(maxsize=4096)
+def _day(d: date, lang: str) -> str:
+    """Formatted once per date and language: Babel parses the pattern and the locale's data on every call."""
+    return format_date(d, DAY_PATTERNS.get(lang, "full"), locale=LOCALES[lang])
 
 
 LONG_PATTERNS = {"en": "EEEE d MMMM y"}
@@ -38,9 +45,14 @@ def long_day(d: date) -> str:
 
 
 def money(amount: Decimal, currency: str | None) -> str:
+    return _money(amount, currency, language())
+
+
+@lru_cache(maxsize=4096)
+def _money(amount: Decimal, currency: str | None, lang: str) -> str:
     if not currency:
-        return format_decimal(amount, format="#,##0.00", locale=locale())
-    return format_currency(amount, currency, format=MONEY_PATTERNS.get(language()), locale=locale())
+        return format_decimal(amount, format="#,##0.00", locale=LOCALES[lang])
+    return format_currency(amount, currency, format=MONEY_PATTERNS.get(lang), locale=LOCALES[lang])
 
 
 def number(n: int) -> str:
@@ -49,9 +61,15 @@ def number(n: int) -> str:
 
 def local_time(at: datetime, timezone: str) -> str:
     """An instant as a date and time in `timezone`, named: "Thu 26 Nov 2026 09:14 (Europe/Brussels)"."""
+    return _local_time(at, timezone, language())
+
+
+@lru_cache(maxsize=4096)
+def _local_time(at: datetime, timezone: str, lang: str) -> str:
+    """Once per instant, timezone and language (the recent activity shows the same entries again and again)."""
     local = pendulum.instance(at).in_timezone(timezone)
-    clock = format_time(local.time(), "HH:mm", locale=locale())
-    return f"{day(local.date())} {clock} ({timezone})"
+    clock = format_time(local.time(), "HH:mm", locale=LOCALES[lang])
+    return f"{_day(local.date(), lang)} {clock} ({timezone})"
 
 
 def instant(at: datetime, timezone: str, token: str = "{date_long} {time}") -> str:

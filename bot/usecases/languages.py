@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bot import i18n
@@ -148,13 +148,16 @@ def choose_language(db: Database, *, team: str, user_id: str, language: str | No
     return language
 
 
-def languages_in(s: Session, team: str, user_ids: list[str]) -> dict[str, str]:
-    """Many people's languages in one query (no Slack call: the stored choice and locale, else the account's)."""
-    account = _account_language(s, team)
-    rows = s.execute(
-        select(models.SlackPerson.user_id, models.SlackPerson.language, models.SlackPerson.slack_locale).where(
-            models.SlackPerson.team_id == team, models.SlackPerson.user_id.in_(user_ids)
-        )
-    ).all()
+def languages_in(s: Session, team: str, user_ids: list[str], account_language: str | None = None) -> dict[str, str]:
+    """Many people's languages in one query (no Slack call: the stored choice and locale, else the account's:
+    `account_language` when the caller read the account already)."""
+    account = _account_language(s, team) if account_language is None else i18n.known(account_language)
+    rows = s.connection().execute(_LANGUAGES_IN, {"team": team, "users": user_ids}).all()
     found = {user: i18n.choose(choice, locale, account) for user, choice, locale in rows}
     return {user: found.get(user, account) for user in user_ids}
+
+
+_PEOPLE = models.Base.metadata.tables[models.SlackPerson.__tablename__].c
+_LANGUAGES_IN = select(_PEOPLE.user_id, _PEOPLE.language, _PEOPLE.slack_locale).where(
+    _PEOPLE.team_id == bindparam("team"), _PEOPLE.user_id.in_(bindparam("users", expanding=True))
+)

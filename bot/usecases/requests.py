@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
 from bot.core import lines, policy
 from bot.core.audit import Actor, AuditAction, MessageKind
-from bot.core.errors import Conflict, Invalid, NotFound
+from bot.core.errors import Conflict, Invalid, NotFound, TargetMoved
 from bot.core.lines import LicenseLine
 from bot.core.page import PREVIEW, PendingRequest
 from bot.core.policy import Member, Problem
@@ -23,7 +23,7 @@ from bot.worker import outbox
 from store import lines as line_store
 from store import models
 from store.db import Clash
-from store.queries import audit, load_account, pending_of, pending_row, roster_of, terms_of, wake
+from store.queries import audit, insert_request, load_account, pending_of, pending_row, roster_of, terms_of, wake
 
 
 def submit_reduction(
@@ -35,13 +35,20 @@ def submit_reduction(
     now: datetime,
     announce: Announce[Submitted] | None = None,
     line: int | None = None,
+    renewal: date | None = None,
 ) -> Submitted:
     """Request to remove `seats` licenses of a line (`line`: an add-on line's id; None: the package's user
     licenses) at the next renewal whose deadline has not passed; `announce` words the messages that tell
-    about it, queued in the outbox with it."""
+    about it, queued in the outbox with it. `renewal`: the renewal the form showed; when a request now
+    applies to another one (its deadline passed meanwhile), TargetMoved and nothing is stored (checked first,
+    in the same transaction: no read of its own before the ack)."""
     try:
         with db.transaction() as s:
             account = load_account(s, team, lock=True)
+            terms = terms_of(account)
+            target = policy.request_target(terms.anchor, terms.plan, now, terms.timezone)
+            if renewal is not None and target.renewal != renewal:
+                raise TargetMoved(renewal, target.renewal)
             require_admin(s, account, actor)
             addon = _addon(s, account.id, line)
             licensed = addon.licensed if addon else account.licensed_seats
@@ -62,9 +69,8 @@ def submit_reduction(
             existing = _pending_of_line(s, account.id, line)
             if existing is not None:
                 raise Conflict(_existing_message(existing, addon))
-            terms = terms_of(account)
-            target = policy.request_target(terms.anchor, terms.plan, now, terms.timezone)
-            row = models.ReductionRequest(
+            request_id = insert_request(
+                s,
                 account_id=account.id,
                 line_id=line,
                 seats_removed=n,
@@ -75,8 +81,6 @@ def submit_reduction(
                 created_at=now,
                 updated_at=now,
             )
-            s.add(row)
-            s.flush()
             wake(account, now)
             audit(
                 s,
@@ -84,13 +88,21 @@ def submit_reduction(
                 actor,
                 AuditAction.REQUEST_SUBMITTED,
                 now,
-                request=row.id,
+                request=request_id,
                 seats_removed=n,
                 renewal=str(target.renewal),
                 **({"line": line, "line_name": addon.name} if addon else {}),
             )
+            pending = PendingRequest(
+                id=request_id,
+                seats_removed=n,
+                renewal=target.renewal,
+                requested_by=actor.label,
+                requested_at=now,
+                line_id=line,
+            )
             done = Submitted(
-                request=line_store.as_pending_line(row),
+                request=pending,
                 target=target,
                 new_seat_count=new_count,
                 deactivation=policy.automatic_deactivations(roster, new_count, preview=PREVIEW),
@@ -104,7 +116,12 @@ def submit_reduction(
             if announce is None:
                 return done
             key = outbox.announce(
-                s, account_id=account.id, kind=MessageKind.REQUEST, ref=row.id, messages=announce(done, terms), now=now
+                s,
+                account_id=account.id,
+                kind=MessageKind.REQUEST,
+                ref=request_id,
+                messages=announce(done, terms),
+                now=now,
             )
             return replace(done, announced=key)
     except Clash:

@@ -96,5 +96,5 @@ def for_admins(db: Database, *, team: str, now: datetime, activity: int) -> Admi
             page=page_reads.page_of_row(s, account, now, admins),
             consents=_consents(s, account.id),
             activity=history(s, account.id, activity),
-            languages=languages.languages_in(s, team, [v.user_id for v in viewers]),
+            languages=languages.languages_in(s, team, [v.user_id for v in viewers], account.language),
         )

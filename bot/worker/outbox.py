@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -142,16 +142,58 @@ def announce(
     s: Session, *, account_id: int, kind: MessageKind, ref: object, messages: Announcements, now: datetime
 ) -> str:
     """Queue the messages announcing a change in the change's own transaction: a crash right after the
-    commit loses none. Returns their outbox key (bot.worker.sender.Sender.deliver_now sends them)."""
+    commit loses none. Returns their outbox key (bot.worker.sender.Sender.deliver_now sends them).
+
+    One INSERT (a prebuilt statement, all rows at once) with the hold already set: the worker's passes leave
+    them to the request for ANNOUNCEMENT_HOLD. Only when a row of the key was queued before (a replay: the
+    insert added fewer rows than targets) are the key's pending rows held again, as the request sends them."""
     key = announcement_key(kind, account_id, ref)
-    for target, message in messages:
-        queue(s, account_id=account_id, key=key, kind=kind, targets=[target], message=message, now=now)
-    s.execute(
-        update(models.Delivery)
-        .where(models.Delivery.key == key, models.Delivery.status == DeliveryStatus.PENDING.value)
-        .values(next_attempt_at=now + ANNOUNCEMENT_HOLD)
-    )
+    hold = now + ANNOUNCEMENT_HOLD
+    rows: dict[str, dict[str, Any]] = {}
+    for target, message in messages:  # a target's first message wins, as queued one by one
+        rows.setdefault(
+            target,
+            {
+                "account_id": account_id,
+                "key": key,
+                "target": target,
+                "kind": kind.value,
+                "payload": message,
+                "status": DeliveryStatus.PENDING.value,
+                "attempts": 0,
+                "next_attempt_at": hold,
+                "created_at": now,
+            },
+        )
+    if not rows:
+        return key
+    conn = s.connection()
+    added = conn.execute(_held_insert(conn.dialect.name), list(rows.values())).all()
+    if len(added) < len(rows):
+        conn.execute(_HOLD_AGAIN, {"k": key, "hold": hold})
     return key
+
+
+_DELIVERIES = models.Base.metadata.tables["deliveries"]
+_INSERTS: dict[str, Any] = {}
+_HOLD_AGAIN = (
+    update(_DELIVERIES)
+    .where(_DELIVERIES.c.key == bindparam("k"), _DELIVERIES.c.status == DeliveryStatus.PENDING.value)
+    .values(next_attempt_at=bindparam("hold"))
+)
+
+
+def _held_insert(dialect: str) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id for `dialect`, built once."""
+    stmt = _INSERTS.get(dialect)
+    if stmt is None:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        stmt = _INSERTS[dialect] = (
+            insert(_DELIVERIES)
+            .on_conflict_do_nothing(index_elements=["account_id", "key", "target"])
+            .returning(_DELIVERIES.c.id)
+        )
+    return stmt
 
 
 @dataclass(frozen=True)

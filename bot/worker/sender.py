@@ -43,6 +43,7 @@ from bot import i18n
 from bot.core.audit import WORKER, AuditAction
 from bot.core.statuses import DeliveryStatus
 from bot.usecases.ports import Database as Transactions
+from bot.worker import fresh
 from bot.worker.outcomes import DeliveryReport as DeliveryReport
 from bot.worker.outcomes import Outcome as Outcome
 from bot.worker.outcomes import dm_channel_change
@@ -180,18 +181,11 @@ class Sender:
         in one transaction. What fails is retried by the worker; a process that dies before its record leaves
         them to the worker after that minute."""
         report = DeliveryReport()
-        with db.transaction(read_only=True) as s:
-            query = _with_dm_channel(select(models.Delivery)).where(
-                models.Delivery.key == key, models.Delivery.status == PENDING
-            )
-            jobs = [
-                (row.target, _Job(row.id, row.payload, dm, language=_language(choice, locale, lang)))
-                for row, dm, choice, locale, lang in s.execute(query.order_by(models.Delivery.id))
-            ]
-        commits = _GroupCommit(self, db, now, report)
-        commits.record(
-            [(job, self._post(target, job.payload, job.dm_channel, language=job.language)) for target, job in jobs]
-        )
+        jobs = fresh.queued(db, key)
+        results = [(q, self._post(q.target, q.payload, q.dm_channel, language=q.language)) for q in jobs]
+        if not fresh.record_sent(db, key, now, results, report):  # some failed: retries and backoff as a pass
+            pairs = [(_Job(q.row_id, q.payload, q.dm_channel, language=q.language), r) for q, r in results]
+            _GroupCommit(self, db, now, report).record(pairs)
         return report
 
     def _run(

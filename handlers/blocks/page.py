@@ -9,8 +9,9 @@ from typing import Any
 from bot.core import policy
 from bot.core.page import LicensePage
 from bot.core.results import ListKind, Viewer
-from bot.i18n import LANGUAGES, NAMES, _, language
+from bot.i18n import _, language
 from handlers.blocks.activity import Entry, activity_lines
+from handlers.blocks.home_tab import language_block
 from handlers.blocks.lines import addon_blocks
 from handlers.blocks.lists import ListRef, preview_lines, see_all_button
 from handlers.blocks.mrkdwn import (
@@ -310,11 +311,31 @@ def page_text(page: LicensePage) -> str:
 
 
 def home_view(
-    page: LicensePage, viewer: Viewer, activity: Sequence[Entry] = (), consent: Sequence[Block] = ()
+    page: LicensePage,
+    viewer: Viewer,
+    activity: Sequence[Entry] = (),
+    consent: Sequence[Block] = (),
+    parts: dict[tuple[str, ...], list[Block]] | None = None,
 ) -> dict[str, Any]:
-    """The App Home tab: renewal and deadline first, the banner, seats, the request, buttons, activity."""
+    """The App Home tab: renewal and deadline first, the banner, seats, the request, buttons, activity.
+
+    `parts`: blocks already built for another reader of the same page (every admin's Home refreshed after a
+    change): what does not depend on who reads it is built once per language (and admin or not)."""
     if is_outsider(viewer):
         return {"type": "home", "blocks": outsider_blocks(viewer)}
+    built = {} if parts is None else parts
+    lang, admin = language(), "admin" if viewer.is_admin else "member"
+    head = built.get(("head", lang, admin))
+    if head is None:
+        head = built[("head", lang, admin)] = _home_head(page, viewer.is_admin)
+    tail = built.get(("tail", lang))
+    if tail is None:
+        tail = built[("tail", lang)] = _home_tail(page, activity)
+    blocks = [*head, admin_buttons(page) if viewer.is_admin else read_only_note(viewer), *consent, *tail]
+    return {"type": "home", "blocks": fit(blocks, HOME_BLOCKS, budget=HOME_TEXT)}
+
+
+def _home_head(page: LicensePage, admin: bool) -> list[Block]:
     t = page.terms
     blocks: list[Block] = [
         header(_("Licenses · {account}", account=t.name)),
@@ -336,64 +357,17 @@ def home_view(
     blocks.extend(deactivation_blocks(page))
     blocks.extend(unreachable_blocks(page))
     blocks.append(summary_fields(page, dates=False))
-    blocks.extend(package_blocks(page, admin=viewer.is_admin))
-    blocks.append(pending_block(page, admin=viewer.is_admin))
-    blocks.extend(addon_blocks(page, admin=viewer.is_admin))
+    blocks.extend(package_blocks(page, admin=admin))
+    blocks.append(pending_block(page, admin=admin))
+    blocks.extend(addon_blocks(page, admin=admin))
     blocks.append(context(not_lowering()))
-    blocks.append(admin_buttons(page) if viewer.is_admin else read_only_note(viewer))
-    blocks.extend(consent)
-    lines = activity_lines(activity, t.timezone)
+    return blocks
+
+
+def _home_tail(page: LicensePage, activity: Sequence[Entry]) -> list[Block]:
+    blocks: list[Block] = []
+    lines = activity_lines(activity, page.terms.timezone)
     if lines:
         blocks += [divider(), section("*{}*".format(_("Recent activity"))), context("\n".join(lines))]
     blocks.append(language_block())
-    return {"type": "home", "blocks": fit(blocks, HOME_BLOCKS, budget=HOME_TEXT)}
-
-
-def language_block() -> Block:
-    """The App Home's language selector (a static_select; the choice is the person's own)."""
-    options = [{"text": {"type": "plain_text", "text": NAMES[lang]}, "value": lang} for lang in LANGUAGES]
-    current = next(o for o in options if o["value"] == language())
-    return {
-        "type": "section",
-        "block_id": BlockId.LANGUAGE,
-        "text": {"type": "mrkdwn", "text": _("*Language* · the language licensebot writes to you in")},
-        "accessory": {
-            "type": "static_select",
-            "action_id": Action.CHOOSE_LANGUAGE,
-            "options": options,
-            "initial_option": current,
-        },
-    }
-
-
-def unlinked_home_view(message: str, *, link: bool = False, notice: str | None = None) -> dict[str, Any]:
-    """The Home of a workspace without account; `link`: with a field for the link code and a button,
-    `notice`: the answer to the last try, on top."""
-    blocks: list[Block] = [header(_("Licenses"))]
-    if notice:
-        blocks.append(section(escape(notice)))
-    blocks.append(section(escape(message)))
-    if link:
-        blocks.append(
-            {
-                "type": "input",
-                "block_id": BlockId.LINK_CODE,
-                "optional": True,
-                "label": {"type": "plain_text", "text": _("Link code")},
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": Action.LINK_CODE_INPUT,
-                    "max_length": 40,
-                    "placeholder": {"type": "plain_text", "text": "XXXX-XXXX-XXXX"},
-                },
-                "hint": {
-                    "type": "plain_text",
-                    "text": _(
-                        "The code your provider gave you. Only a workspace admin or owner can link the workspace."
-                    ),
-                },
-            }
-        )
-        blocks.append(actions([button(_("Link this workspace"), Action.LINK_WORKSPACE, style="primary")]))
-    blocks.append(language_block())
-    return {"type": "home", "blocks": blocks}
+    return blocks

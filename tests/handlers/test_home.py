@@ -9,8 +9,8 @@ from bot.testing.slack_standin import SlackStandIn
 from handlers.ids import Action, Block
 from store.db import Database
 from tests.conftest import NOW
-from tests.handlers.conftest import ADMIN, USER
-from tests.handlers.helpers import action_ids, home_text
+from tests.handlers.conftest import ADMIN, ADMIN2, USER
+from tests.handlers.helpers import action_ids, home_text, seats
 
 
 def test_an_admin_home_has_dates_first_seats_buttons_and_recent_activity(
@@ -61,3 +61,24 @@ def test_a_non_admin_home_is_read_only(slack: SlackSim, standin: SlackStandIn, t
 def test_an_unlinked_workspace_home_says_how_to_link_it(slack: SlackSim, standin: SlackStandIn, team: str) -> None:
     slack.open_home(ADMIN, team="T0ELSE")
     assert "An operator links it with `licensebot account add --team T0ELSE ...`." in home_text(standin, ADMIN)
+
+
+def test_after_a_change_every_admin_home_is_the_one_they_would_open_themselves(
+    slack: SlackSim, standin: SlackStandIn, team: str
+) -> None:
+    # The refresh builds what the admins see alike once (per language): each still gets their own consent
+    # section (Ask for consent of the other admin), the same as when they open the tab.
+    slack.command(ADMIN, "reduce")
+    assert slack.submit(ADMIN, slack.last_modal_id(), seats("1")).body == b""
+    refreshed = {user: standin.homes[user] for user in (ADMIN, ADMIN2)}
+    assert "Pending request #1" in home_text(standin, ADMIN2)
+    for user in (ADMIN, ADMIN2):
+        slack.open_home(user)
+        assert standin.homes[user]["blocks"] == refreshed[user]["blocks"]
+    asks = [c["accessory"]["value"] for b in (ADMIN, ADMIN2) for c in refreshed[b]["blocks"] if _asks(c)]
+    assert len(asks) == 2 and asks[0] != asks[1]
+
+
+def _asks(block: dict[str, object]) -> bool:
+    accessory = block.get("accessory")
+    return isinstance(accessory, dict) and accessory.get("action_id") == Action.REQUEST_CONSENT

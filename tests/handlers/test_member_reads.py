@@ -132,7 +132,8 @@ def test_the_status_of_a_known_admin_is_one_read(db: Database, slack: SlackSim) 
 
 
 def test_a_reduction_reads_once_after_its_ack(db: Database, slack: SlackSim) -> None:
-    """Before the ack: the target and the use case, which queues the announcements (2); after it one read
+    """Before the ack: the use case alone (it checks the form's renewal itself), which queues the announcements
+    (1); after it one read
     for every admin's App Home (bot/usecases/snapshot.for_admins), and the announcements sent: a read of
     them and one record of the outcomes (2)."""
     add_account(db, TEAM, seats=30)
@@ -141,4 +142,4 @@ def test_a_reduction_reads_once_after_its_ack(db: Database, slack: SlackSim) -> 
     view_id = slack.last_modal_id()
     with transactions(db) as begun:
         assert not slack.submit(ADMIN, view_id, seats("2")).body
-    assert len(begun) == 5
+    assert len(begun) == 4

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot import usecases
 from bot.core.audit import OPERATOR, Actor
-from bot.core.errors import Conflict, Invalid, NotAllowed, NotFound, UserError
+from bot.core.errors import Conflict, Invalid, NotAllowed, NotFound, TargetMoved, UserError
 from bot.core.policy import Violation
 from bot.usecases import AccountChanges
 from store import models
@@ -51,6 +51,17 @@ def test_submit_after_the_deadline_moves_to_the_following_renewal(db: Database) 
     done = usecases.submit_reduction(db, team="T0001", actor=ADMIN, seats=1, now=NOW)
     assert done.target.missed == date(2026, 12, 10)
     assert done.target.renewal == date(2027, 3, 10)
+
+
+def test_a_form_shown_for_a_renewal_whose_deadline_passed_stores_nothing(db: Database) -> None:
+    add_account(db, renews=date(2026, 12, 10))  # deadline 2026-11-25, one day before NOW
+    add_members(db, "T0001", 3)
+    with pytest.raises(TargetMoved) as moved:
+        usecases.submit_reduction(db, team="T0001", actor=ADMIN, seats=1, now=NOW, renewal=date(2026, 12, 10))
+    assert (moved.value.shown, moved.value.renewal) == (date(2026, 12, 10), date(2027, 3, 10))
+    assert _requests(db) == []
+    done = usecases.submit_reduction(db, team="T0001", actor=ADMIN, seats=1, now=NOW, renewal=date(2027, 3, 10))
+    assert _requests(db) == [(1, "pending", date(2027, 3, 10))] and done.target.renewal == date(2027, 3, 10)
 
 
 def test_non_admin_is_refused_and_told_who_the_admins_are(db: Database) -> None:
