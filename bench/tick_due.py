@@ -13,6 +13,7 @@ answers at once (no HTTP: the worker's own cost), and reports:
 `--before REF` runs the code of commit REF too (a git worktree, this script copied into it).
 
     .venv/bin/python -m bench.tick_due [--accounts 10000] [--databases sqlite,postgresql] [--before 4b3cdc9]
+        [--latency 0.02 --threads 16]   # each post answered after 20 ms: delivery against the ideal
 
 PostgreSQL: databases BENCH_DB_PREFIX + tick_due_<code> on BENCH_PG_URL's server, dropped after.
 """
@@ -129,21 +130,25 @@ def build(db: Any, accounts: int) -> None:
 
 
 class InstantPoster:
-    """Answers every post at once (the worker's own cost, no HTTP)."""
+    """Answers every post at once (the worker's own cost, no HTTP), or after `latency` seconds (a Web API call's
+    round trip: then the ideal delivery is posts x latency / threads)."""
 
-    def __init__(self) -> None:
+    def __init__(self, latency: float = 0.0) -> None:
         self.n = 0
+        self.latency = latency
         self._lock = threading.Lock()
 
     def post(self, target: str, message: dict[str, Any]) -> Any:
         from bot.worker.ports import Posted
 
+        if self.latency:
+            time.sleep(self.latency)
         with self._lock:
             self.n += 1
             return Posted(channel=target, ts=f"1.{self.n}")
 
 
-def child(url: str, accounts: int) -> dict[str, Any]:
+def child(url: str, accounts: int, latency: float = 0.0, threads: int = 8) -> dict[str, Any]:
     from sqlalchemy import event
 
     import bot
@@ -160,10 +165,25 @@ def child(url: str, accounts: int) -> dict[str, Any]:
     db = Database.connect(url)
     notices = slack_notices()
     statements = 0
+    longest_write = 0.0  # the longest transaction of the tick that wrote (SQLite: how long it held the lock)
+    began: dict[int, float] = {}
 
     def count(*_args: Any) -> None:
         nonlocal statements
         statements += 1
+
+    def begin(conn: Any) -> None:
+        began[id(conn)] = time.perf_counter()
+
+    def end(conn: Any) -> None:
+        nonlocal longest_write
+        start = began.pop(id(conn), None)
+        if (
+            start is not None
+            and "tick_wall" not in measured
+            and threading.current_thread().name.startswith(("tick", "MainThread"))
+        ):
+            longest_write = max(longest_write, time.perf_counter() - start)
 
     measured: dict[str, float] = {}
     real_tick = tick_module.tick_accounts
@@ -179,18 +199,20 @@ def child(url: str, accounts: int) -> dict[str, Any]:
     import bot.worker.loop as loop_module
 
     loop_module.tick_accounts = timed_tick  # type: ignore[assignment]
-    poster = InstantPoster()
+    poster = InstantPoster(latency)
     try:  # notices rendered at send time (a --before checkout from before them has no renderer)
         from handlers.blocks.rendered import render_notice
 
-        sender = Sender(poster, threads=8, render=render_notice)
+        sender = Sender(poster, threads=threads, render=render_notice)
     except ImportError:
-        sender = Sender(poster, threads=8)
+        sender = Sender(poster, threads=threads)
     from bot.worker.pacing import Pacer
 
     sender.pacer = Pacer(0)
     rss_before = vm_hwm_kib(os.getpid())[1]
     event.listen(db.engine, "before_cursor_execute", count)
+    event.listen(db.engine, "begin", begin)
+    event.listen(db.engine, "commit", end)
     cpu, wall = time.process_time(), time.perf_counter()
     report = run_once(db, sender, D7, notices=notices)
     pass_cpu, pass_wall = time.process_time() - cpu, time.perf_counter() - wall
@@ -206,18 +228,21 @@ def child(url: str, accounts: int) -> dict[str, Any]:
         "deliver_cpu": pass_cpu - measured["tick_cpu"],
         "deliver_wall": pass_wall - measured["tick_wall"],
         "statements": statements,
+        "longest_write_ms": longest_write * 1000,
+        "ideal": poster.n * latency / threads,
         "rss_before_mib": rss_before / 1024,
         "rss_peak_mib": vm_hwm_kib(os.getpid())[0] / 1024,
     }
 
 
-def run_child(code: Path, kind: str, accounts: int) -> dict[str, Any]:
+def run_child(code: Path, kind: str, accounts: int, latency: float = 0.0, threads: int = 8) -> dict[str, Any]:
     from bench.renewal import scratch
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_") and k != "DATABASE_URL"}
     env["PYTHONPATH"] = str(code)
     with scratch(kind, f"tick_due_{'before' if code != ROOT else 'after'}") as url:
         command = [sys.executable, "-m", "bench.tick_due", "--child", "--url", url, "--accounts", str(accounts)]
+        command += ["--latency", str(latency), "--threads", str(threads)]
         done = subprocess.run(command, cwd=code, env=env, capture_output=True, text=True, timeout=3600)
     if done.returncode != 0:
         raise RuntimeError(f"the run of {code} on {kind} failed:\n{done.stderr[-3000:]}")
@@ -233,12 +258,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--before", default="", help="also run the code of this commit (e.g. 4b3cdc9)")
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds per post (0: answered at once)")
+    parser.add_argument("--threads", type=int, default=8, help="the sender's threads")
     parser.add_argument("--smoke", action="store_true", help="a tiny run (tests): SQLite, 20 accounts")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        print(json.dumps(child(args.url, args.accounts)))
+        print(json.dumps(child(args.url, args.accounts, args.latency, args.threads)))
         return 0
     from bench.common import machine, say, table
     from bench.renewal import _nothing, worktree
@@ -252,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
         for kind in args.databases.split(","):
             for n in range(args.repeat):
                 for label, code in codes:
-                    r = run_child(code, kind, args.accounts)
+                    r = run_child(code, kind, args.accounts, args.latency, args.threads)
                     say(f"{kind} {label} #{n + 1}: tick {r['tick_wall']:.1f} s, peak {r['rss_peak_mib']:.0f} MiB")
                     ok = ok and r["failures"] == 0 and r["sent"] == r["queued"] == 4 * args.accounts
                     due = max(1, r["accounts"])
@@ -265,23 +292,31 @@ def main(argv: list[str] | None = None) -> int:
                             f"{r['tick_cpu']:.2f}",
                             f"{r['tick_cpu'] / due * 1000:.2f}",
                             f"{r['tick_statements'] / due:.1f}",
+                            f"{r.get('longest_write_ms', 0):.0f}",
                             r["queued"],
                             f"{r['deliver_wall']:.2f}",
                             f"{r['deliver_cpu'] / max(1, r['sent']) * 1000:.2f}",
+                            f"{r['ideal']:.2f}" if args.latency else "-",
+                            f"{r['deliver_wall'] / r['ideal']:.2f}" if args.latency and r["ideal"] else "-",
                             f"{r['rss_before_mib']:.0f}",
                             f"{r['rss_peak_mib']:.0f}",
                         ]
                     )
     print(
         f"A worker pass with {args.accounts:,} accounts due at once (d7 reminder to a channel and 3 admins each), "
-        f"a poster answering at once.{' before = ' + args.before if args.before else ''}\n{machine()}\n"
+        f"a poster answering {f'after {args.latency * 1000:.0f} ms' if args.latency else 'at once'}, "
+        f"{args.threads} sender threads (ideal = posts x latency / threads)."
+        f"{' before = ' + args.before if args.before else ''}\n{machine()}\n"
     )
     headers = ["database", "code", "due accounts", "tick s", "tick CPU s", "CPU ms / account"]
     headers += [
         "statements / account",
+        "longest tick transaction ms",
         "queued",
         "delivery s",
         "delivery CPU ms / msg",
+        "ideal s",
+        "delivery / ideal",
         "RSS before MiB",
         "peak RSS MiB",
     ]

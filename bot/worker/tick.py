@@ -32,7 +32,7 @@ from bot.worker.line_reminders import queue_line_reminders
 from bot.worker.outbox import queue, recipients
 from bot.worker.ports import Message, Notices, log_failure
 from bot.worker.renewal import deactivate_in_chunks, process_renewal
-from bot.worker.tick_batch import BATCH, Decided, escalation_asked, tick_batch
+from bot.worker.tick_batch import BATCH, SQLITE_BATCH, Decided, escalation_asked, tick_batch
 from bot.worker.tick_batch import state_of as batch_state
 from bot.worker.tick_reads import escalations, read_batch
 from store import models
@@ -121,7 +121,8 @@ def tick_accounts(
             if not ids:
                 return report
             seen.update(ids)
-            batches = [ids[i : i + BATCH] for i in range(0, len(ids), BATCH)]
+            size = BATCH if db.engine.dialect.name == "postgresql" else SQLITE_BATCH
+            batches = [ids[i : i + size] for i in range(0, len(ids), size)]
             for reports in pool.map(handle_batch, batches) if pool is not None else map(handle_batch, batches):
                 report.accounts.extend(reports)
     finally:
