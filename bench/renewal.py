@@ -26,11 +26,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -38,6 +36,8 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from bench.workdirs import nothing, scratch, span, worktree
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 26, 8, 30, tzinfo=UTC)
@@ -244,46 +244,6 @@ def child(kind: str, url: str, members: int, remove: int) -> dict[str, Any]:
     }
 
 
-@contextmanager
-def scratch(kind: str, name: str) -> Iterator[str]:
-    """A fresh database URL: a SQLite file in a temporary directory, or a PostgreSQL database dropped after."""
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="renewal") as tmp:
-            yield f"sqlite:///{Path(tmp) / 'bench.db'}"
-        return
-    import psycopg
-
-    admin = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    database = os.environ.get("BENCH_DB_PREFIX", "lb_bench_") + name
-
-    def do(sql: str) -> None:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(sql.encode())
-
-    do(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-    do(f'CREATE DATABASE "{database}"')
-    try:
-        yield admin.rsplit("/", 1)[0] + f"/{database}"
-    finally:
-        do(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-
-
-@contextmanager
-def worktree(ref: str, extra: list[Path] | None = None) -> Iterator[Path]:
-    """The code of commit `ref` in a temporary `git worktree`, with this script (and `extra` ones) copied into
-    its bench/."""
-    tmp = Path(tempfile.mkdtemp(prefix="renewal-before-"))
-    path = tmp / "code"
-    subprocess.run(["git", "worktree", "add", "--detach", str(path), ref], cwd=ROOT, check=True, capture_output=True)
-    try:
-        for script in [Path(__file__), *(extra or [])]:
-            shutil.copy(script, path / "bench" / script.name)
-        yield path
-    finally:
-        subprocess.run(["git", "worktree", "remove", "--force", str(path)], cwd=ROOT, capture_output=True)
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
 def run_child(code: Path, kind: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_") and k != "DATABASE_URL"}
     env["PYTHONPATH"] = str(code)
@@ -296,13 +256,6 @@ def run_child(code: Path, kind: str, url: str, args: argparse.Namespace) -> dict
     if Path(result["code"]) != code.resolve():
         raise RuntimeError(f"the run meant for {code} imported {result['code']}")
     return result
-
-
-def span(values: list[float], fmt: str = "{:.2f}") -> str:
-    """median (min-max) of the repeats."""
-    if len(values) == 1:
-        return fmt.format(values[0])
-    return f"{fmt.format(statistics.median(values))} ({fmt.format(min(values))}-{fmt.format(max(values))})"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -325,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
         args.members, args.deactivate, args.repeat, args.databases = 300, 150, 1, "sqlite"
     rows: list[list[object]] = []
     ok = True
-    with worktree(args.before) if args.before else _nothing() as before:
+    with worktree(args.before, [Path(__file__)]) if args.before else nothing() as before:
         codes = [("before", before)] if before is not None else []
         codes.append(("after", ROOT))
         results: dict[tuple[str, str], list[dict[str, Any]]] = {}
@@ -399,11 +352,6 @@ def main(argv: list[str] | None = None) -> int:
         f"\nchecks (deactivated = audited = {args.deactivate:,}, processed once, announced): {'OK' if ok else 'FAILED'}"
     )
     return 0 if ok else 1
-
-
-@contextmanager
-def _nothing() -> Iterator[None]:
-    yield None
 
 
 if __name__ == "__main__":

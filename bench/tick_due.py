@@ -236,7 +236,7 @@ def child(url: str, accounts: int, latency: float = 0.0, threads: int = 8) -> di
 
 
 def run_child(code: Path, kind: str, accounts: int, latency: float = 0.0, threads: int = 8) -> dict[str, Any]:
-    from bench.renewal import scratch
+    from bench.workdirs import scratch
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_") and k != "DATABASE_URL"}
     env["PYTHONPATH"] = str(code)
@@ -268,13 +268,13 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(child(args.url, args.accounts, args.latency, args.threads)))
         return 0
     from bench.common import machine, say, table
-    from bench.renewal import _nothing, worktree
+    from bench.workdirs import nothing, worktree
 
     if args.smoke:
         args.accounts, args.databases = 20, "sqlite"
     rows: list[list[object]] = []
     ok = True
-    with worktree(args.before, extra=[Path(__file__)]) if args.before else _nothing() as before:
+    with worktree(args.before, [Path(__file__)]) if args.before else nothing() as before:
         codes = ([("before", before)] if before is not None else []) + [("after", ROOT)]
         for kind in args.databases.split(","):
             for n in range(args.repeat):

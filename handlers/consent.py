@@ -1,7 +1,7 @@
 """The admin consent flow in Slack: ask (command, page button, Deactivate users), review, sign, decline, revoke.
 
-Every click and submission of the target admin is checked by the use cases in bot/usecases/consent.py against
-the acting Slack user id AND team taken from Slack's signed payload; the consent id in a button value or
+Every click and submission of the target admin is checked by the use cases in bot/usecases/consent_answers.py
+against the acting Slack user id AND team taken from Slack's signed payload; the consent id in a button value or
 in private_metadata only says which consent is meant. Anybody else is refused and nothing changes.
 """
 
@@ -24,8 +24,8 @@ from bot.core.errors import NotAllowed, UserError
 from bot.core.ids import MENTION, USER_ID
 from bot.core.page import AccountTerms
 from bot.i18n import N_, T_, _, variants
-from bot.usecases import consent, people
-from bot.usecases.consent import REFUSAL, ConsentInvalid
+from bot.usecases import consent, consent_answers, people
+from bot.usecases.consent_answers import REFUSAL, ConsentInvalid
 from handlers.blocks import consent as blocks
 from handlers.blocks.messages import Message, message
 from handlers.blocks.modals import message_view
@@ -170,7 +170,7 @@ def from_command(ctx: Ctx, args: str, _command: dict[str, Any]) -> None:
 
 
 def review(ctx: Ctx, who: SlackIdentity, body: dict[str, Any]) -> None:
-    c = consent.review(
+    c = consent_answers.review(
         ctx.deps.db, consent_id=_consent_id(action_value(body)), who=who, now=ctx.now(), language=i18n.language()
     )
     container = body.get("container") or {}
@@ -181,7 +181,7 @@ def review(ctx: Ctx, who: SlackIdentity, body: dict[str, Any]) -> None:
 
 
 def decline(ctx: Ctx, who: SlackIdentity, body: dict[str, Any]) -> None:
-    c = consent.decline(
+    c = consent_answers.decline(
         ctx.deps.db, consent_id=_consent_id(action_value(body)), who=who, now=ctx.now(), announce=answer_announcements
     )
     ctx.reply(blocks.answered_dm(c), replace=True)
@@ -189,7 +189,7 @@ def decline(ctx: Ctx, who: SlackIdentity, body: dict[str, Any]) -> None:
 
 
 def revoke(ctx: Ctx, who: SlackIdentity, body: dict[str, Any]) -> None:
-    c = consent.revoke(
+    c = consent_answers.revoke(
         ctx.deps.db, consent_id=_consent_id(action_value(body)), who=who, now=ctx.now(), announce=answer_announcements
     )
     ctx.reply(blocks.answered_dm(c), replace=True)
@@ -206,7 +206,7 @@ def on_submit(ctx: Ctx, ack: Ack, who: SlackIdentity, view: dict[str, Any]) -> N
         return
     agreed, signature = blocks.form_values(view)
     try:
-        c = consent.grant(
+        c = consent_answers.grant(
             ctx.deps.db,
             consent_id=meta.consent_id,
             who=who,

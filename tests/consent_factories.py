@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.core.audit import Actor
 from bot.core.consent import Consent, SlackIdentity
-from bot.usecases import consent
+from bot.usecases import consent, consent_answers
 from store import models
 from store.db import Database
 from tests.conftest import NOW
@@ -41,7 +41,7 @@ def ask(db: Database, requester: int, target: int, *, team: str = TEAM, now: dat
 
 def granted(db: Database, requester: int, target: int, *, team: str = TEAM, now: datetime = NOW) -> Consent:
     asked = ask(db, requester, target, team=team, now=now)
-    return consent.grant(
+    return consent_answers.grant(
         db, consent_id=asked.id, who=who(target, team), agreed=True, signature=f"User {target}", now=now
     )
 

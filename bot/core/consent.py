@@ -1,6 +1,7 @@
 """Written consent of an admin: the pure parts (statement text, signature check, who may answer).
 
-No Slack, no database, no clock reads: the use cases in bot/usecases/consent.py pass everything in.
+No Slack, no database, no clock reads: the use cases in bot/usecases/consent.py and consent_answers.py pass
+everything in.
 """
 
 from __future__ import annotations

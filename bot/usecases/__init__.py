@@ -8,7 +8,8 @@ return are core types (bot/core/results.py, bot/core/page.py); the reads they sh
 - reactivate.py: reactivate a user deactivated by hand (a free license needed);
 - requests.py: submit and cancel a reduction; pages.py: the license page, the request target, history;
 - people.py: who a Slack user is, the users list; snapshot.py: a license page as one user sees it;
-- consent.py (asking, answering) and consents.py (reading, export): written consent of admins;
+- consent.py (asking), consent_answers.py (answering) and consents.py (reading, export): written consent of
+  admins;
 - operations.py: what operators watch (the outbox counts of /metrics).
 """
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, select, update
 
-from bot.usecases import consent
+from bot.usecases import consent_answers
 from store import models
 from store.db import Clash, Database, StoreError
 from store.models import AdminConsent
@@ -66,7 +66,7 @@ def test_revocation_is_the_one_transition_allowed(acme: Database) -> None:
 
 def test_declined_consents_are_never_edited(acme: Database) -> None:
     asked = ask(acme, 0, 1)
-    consent.decline(acme, consent_id=asked.id, who=who(1), now=NOW)
+    consent_answers.decline(acme, consent_id=asked.id, who=who(1), now=NOW)
     with pytest.raises(StoreError, match=EVIDENCE):
         _update(acme, asked.id, declined_at=NOW + timedelta(days=1))
 

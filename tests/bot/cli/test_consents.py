@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import update
 
 from bot.cli.main import main
-from bot.usecases import consent
+from bot.usecases import consent_answers
 from bot.usecases.consent_export import FIELDS, to_csv
 from store import models
 from store.db import Database
@@ -36,10 +36,10 @@ def history(db: Database) -> Database:
     add_account(db)
     add_members(db, TEAM, 7, admins=(0, 1, 2, 3, 4))
     revoked = granted(db, 0, 1)
-    consent.revoke(db, consent_id=revoked.id, who=who(1), now=NOW + timedelta(days=1))
+    consent_answers.revoke(db, consent_id=revoked.id, who=who(1), now=NOW + timedelta(days=1))
     granted(db, 0, 2)
     declined = ask(db, 0, 3)
-    consent.decline(db, consent_id=declined.id, who=who(3), now=NOW + timedelta(hours=1))
+    consent_answers.decline(db, consent_id=declined.id, who=who(3), now=NOW + timedelta(hours=1))
     ask(db, 0, 4)
     return db
 

@@ -15,8 +15,8 @@ from bot.core.consent import AGREE, SIGNATURE, SlackIdentity
 from bot.core.errors import Conflict, NotAllowed, NotFound, UserError
 from bot.core.members_csv import MemberRow
 from bot.core.statuses import ConsentStatus
-from bot.usecases import consent, consents
-from bot.usecases.consent import REFUSAL, ConsentInvalid
+from bot.usecases import consent, consent_answers, consents
+from bot.usecases.consent_answers import REFUSAL, ConsentInvalid
 from store import models, queries
 from store.db import Database
 from tests.conftest import NOW
@@ -106,7 +106,9 @@ def test_one_open_request_per_admin(acme: Database) -> None:
     ask(acme, 0, 1)
     with pytest.raises(Conflict, match="User 1 was already asked by User 0 on Thursday 26 November 2026"):
         ask(acme, 2, 1)
-    consent.grant(acme, consent_id=consent_rows(acme)[0]["id"], who=who(1), agreed=True, signature="user 1", now=NOW)
+    consent_answers.grant(
+        acme, consent_id=consent_rows(acme)[0]["id"], who=who(1), agreed=True, signature="user 1", now=NOW
+    )
     with pytest.raises(Conflict, match="already consented"):
         ask(acme, 2, 1)
     assert len(consent_rows(acme)) == 1
@@ -119,15 +121,15 @@ def test_a_request_that_would_leave_no_admin_without_consent_is_refused(db: Data
     with pytest.raises(Conflict, match="at least one admin must always keep their admin rights"):
         ask(db, 1, 0)
     # Once User 1 declines, User 1 may ask User 0 instead.
-    consent.decline(db, consent_id=first.id, who=who(1), now=NOW)
+    consent_answers.decline(db, consent_id=first.id, who=who(1), now=NOW)
     assert ask(db, 1, 0).status is ConsentStatus.REQUESTED
 
 
 def test_the_full_grant_stores_the_evidence(acme: Database) -> None:
     asked = ask(acme, 0, 1)
-    shown = consent.review(acme, consent_id=asked.id, who=who(1), now=NOW)
+    shown = consent_answers.review(acme, consent_id=asked.id, who=who(1), now=NOW)
     later = NOW + timedelta(hours=2)
-    done = consent.grant(
+    done = consent_answers.grant(
         acme,
         consent_id=asked.id,
         who=who(1),
@@ -152,10 +154,10 @@ def test_the_full_grant_stores_the_evidence(acme: Database) -> None:
 
 def test_the_statement_shown_must_be_the_one_signed(acme: Database) -> None:
     asked = ask(acme, 0, 1)
-    shown = consent.review(acme, consent_id=asked.id, who=who(1), now=NOW)
+    shown = consent_answers.review(acme, consent_id=asked.id, who=who(1), now=NOW)
     usecases.update_account(acme, team=TEAM, changes=usecases.AccountChanges(name="Renamed NV"), now=NOW)
     with pytest.raises(Conflict, match="statement changed since you opened it"):
-        consent.grant(
+        consent_answers.grant(
             acme,
             consent_id=asked.id,
             who=who(1),
@@ -165,7 +167,7 @@ def test_the_statement_shown_must_be_the_one_signed(acme: Database) -> None:
             shown_digest=shown.statement_digest,
         )
     assert consent_rows(acme)[0]["status"] == "requested"
-    again = consent.review(acme, consent_id=asked.id, who=who(1), now=NOW)
+    again = consent_answers.review(acme, consent_id=asked.id, who=who(1), now=NOW)
     assert "in the account Renamed NV" in again.statement
 
 
@@ -185,7 +187,7 @@ def test_an_incomplete_form_changes_nothing(
     asked = ask(acme, 0, 1)
     before = consent_rows(acme)
     with pytest.raises(ConsentInvalid, match=message) as caught:
-        consent.grant(acme, consent_id=asked.id, who=who(1), agreed=agreed, signature=signature, now=NOW)
+        consent_answers.grant(acme, consent_id=asked.id, who=who(1), agreed=agreed, signature=signature, now=NOW)
     assert set(caught.value.errors) == fields
     assert consent_rows(acme) == before
 
@@ -206,9 +208,11 @@ def test_nobody_else_can_review_sign_or_decline(acme: Database, impostor: SlackI
     asked = ask(acme, 0, 1)
     before_rows, before_members = consent_rows(acme), member_rows(acme)
     attempts: list[Callable[[], object]] = [
-        lambda: consent.review(acme, consent_id=asked.id, who=impostor, now=NOW),
-        lambda: consent.grant(acme, consent_id=asked.id, who=impostor, agreed=True, signature="User 1", now=NOW),
-        lambda: consent.decline(acme, consent_id=asked.id, who=impostor, now=NOW),
+        lambda: consent_answers.review(acme, consent_id=asked.id, who=impostor, now=NOW),
+        lambda: consent_answers.grant(
+            acme, consent_id=asked.id, who=impostor, agreed=True, signature="User 1", now=NOW
+        ),
+        lambda: consent_answers.decline(acme, consent_id=asked.id, who=impostor, now=NOW),
     ]
     for attempt in attempts:
         with pytest.raises(NotAllowed) as caught:
@@ -228,18 +232,18 @@ def test_nobody_else_can_revoke(acme: Database, impostor: SlackIdentity, reason:
     done = granted(acme, 0, 1)
     before = consent_rows(acme)
     with pytest.raises(NotAllowed, match="addressed to another admin"):
-        consent.revoke(acme, consent_id=done.id, who=impostor, now=NOW)
+        consent_answers.revoke(acme, consent_id=done.id, who=impostor, now=NOW)
     assert consent_rows(acme) == before
 
 
 def test_decline_then_ask_again(acme: Database) -> None:
     first = ask(acme, 0, 1)
-    declined = consent.decline(acme, consent_id=first.id, who=who(1), now=NOW + timedelta(minutes=5))
+    declined = consent_answers.decline(acme, consent_id=first.id, who=who(1), now=NOW + timedelta(minutes=5))
     assert declined.status is ConsentStatus.DECLINED
     with pytest.raises(Conflict, match="You declined this request"):
-        consent.grant(acme, consent_id=first.id, who=who(1), agreed=True, signature="User 1", now=NOW)
+        consent_answers.grant(acme, consent_id=first.id, who=who(1), agreed=True, signature="User 1", now=NOW)
     with pytest.raises(Conflict, match="You declined"):
-        consent.review(acme, consent_id=first.id, who=who(1), now=NOW)
+        consent_answers.review(acme, consent_id=first.id, who=who(1), now=NOW)
     second = ask(acme, 2, 1, now=NOW + timedelta(days=1))
     assert second.id != first.id and second.requester_name == "User 2"
     rows = consent_rows(acme)
@@ -253,13 +257,13 @@ def test_decline_then_ask_again(acme: Database) -> None:
 def test_revoke_is_a_new_state_with_its_own_time(acme: Database) -> None:
     done = granted(acme, 0, 1)
     signed = consent_rows(acme)[0]
-    revoked = consent.revoke(acme, consent_id=done.id, who=who(1), now=NOW + timedelta(days=2))
+    revoked = consent_answers.revoke(acme, consent_id=done.id, who=who(1), now=NOW + timedelta(days=2))
     assert revoked.status is ConsentStatus.REVOKED
     row = consent_rows(acme)[0]
     assert row == {**signed, "status": "revoked", "revoked_at": NOW + timedelta(days=2)}
     assert revoked.statement == signed["statement"]  # the signed text, not a new one
     with pytest.raises(Conflict, match="no granted consent to revoke"):
-        consent.revoke(acme, consent_id=done.id, who=who(1), now=NOW)
+        consent_answers.revoke(acme, consent_id=done.id, who=who(1), now=NOW)
     with acme.transaction() as s:
         assert queries.consented_member_ids(s, queries.load_account(s, TEAM).id) == set()
     assert ask(acme, 0, 1).status is ConsentStatus.REQUESTED  # may be asked again
@@ -273,7 +277,7 @@ def test_no_revoke_once_deactivated(acme: Database) -> None:
     )
     assert result.deactivated == ("User 1",)
     with pytest.raises(Conflict, match="deactivated already"):
-        consent.revoke(acme, consent_id=done.id, who=who(1), now=NOW)
+        consent_answers.revoke(acme, consent_id=done.id, who=who(1), now=NOW)
     assert consent_rows(acme)[0]["status"] == "granted"
 
 
@@ -285,7 +289,7 @@ def test_an_admin_without_consent_is_never_deactivated_by_hand(acme: Database) -
     asked = ask(acme, 0, 1)  # asked is not consented
     result = usecases.deactivate_members(acme, team=TEAM, actor=admin, member_ids=ids, now=NOW)
     assert result.needs_consent == ("User 1", "User 2")
-    consent.decline(acme, consent_id=asked.id, who=who(1), now=NOW)
+    consent_answers.decline(acme, consent_id=asked.id, who=who(1), now=NOW)
     granted(acme, 0, 2)
     result = usecases.deactivate_members(acme, team=TEAM, actor=admin, member_ids=ids, now=NOW)
     assert (result.deactivated, result.needs_consent) == (("User 2",), ("User 1",))
@@ -303,7 +307,7 @@ def test_only_consented_admins_are_chosen_at_renewal(db: Database) -> None:
     assert _automatic(db, 2) == ["User 1"]
     done = granted(db, 0, 3)
     assert _automatic(db, 2) == ["User 3", "User 1"]
-    consent.revoke(db, consent_id=done.id, who=who(3), now=NOW)
+    consent_answers.revoke(db, consent_id=done.id, who=who(3), now=NOW)
     assert _automatic(db, 2) == ["User 1"]
     page = usecases.license_page(db, team=TEAM, now=NOW)
     assert {m.name: m.consented for m in page.admins} == {"User 0": False, "User 2": False, "User 3": False}
@@ -327,14 +331,14 @@ def test_granting_is_refused_when_it_would_leave_no_admin_without_consent(acme: 
     # User 0, the one admin not asked, stops being an admin before User 1 and User 2 answer.
     demote(acme, 0)
     with pytest.raises(Conflict, match="last admin of Account T0001 who has not consented"):
-        consent.grant(acme, consent_id=first.id, who=who(1), agreed=True, signature="User 1", now=NOW)
+        consent_answers.grant(acme, consent_id=first.id, who=who(1), agreed=True, signature="User 1", now=NOW)
     assert [r["status"] for r in consent_rows(acme)] == ["requested", "requested"]
     assert second.status is ConsentStatus.REQUESTED
 
 
 def test_unknown_consent(acme: Database) -> None:
     with pytest.raises(NotFound, match="no longer exists"):
-        consent.review(acme, consent_id=999, who=who(1), now=NOW)
+        consent_answers.review(acme, consent_id=999, who=who(1), now=NOW)
 
 
 def test_listing(acme: Database) -> None:
@@ -379,7 +383,7 @@ def test_a_double_submission_grants_once(acme: Database) -> None:
     asked = ask(acme, 0, 1)
 
     def sign() -> object:
-        return consent.grant(acme, consent_id=asked.id, who=who(1), agreed=True, signature="User 1", now=NOW)
+        return consent_answers.grant(acme, consent_id=asked.id, who=who(1), agreed=True, signature="User 1", now=NOW)
 
     assert _race([sign, sign, sign]) == ["Conflict", "Conflict", "ok"]
     assert [a for _, a, _ in audit_actions(acme)].count("consent.granted") == 1

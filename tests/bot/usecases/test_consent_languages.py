@@ -11,7 +11,7 @@ import json
 
 from bot.core.consent import digest
 from bot.i18n import statements
-from bot.usecases import consent
+from bot.usecases import consent_answers
 from bot.usecases.consent_export import export_consents
 from store.db import Database
 from tests.conftest import NOW
@@ -38,11 +38,11 @@ def test_a_french_admin_signs_the_french_statement_and_the_export_holds_it(db: D
     add_account(db)
     add_members(db, TEAM, 6, admins=(0, 1, 2))
     asked = ask(db, 0, 1)
-    shown = consent.review(db, consent_id=asked.id, who=who(1), now=NOW, language="fr")
+    shown = consent_answers.review(db, consent_id=asked.id, who=who(1), now=NOW, language="fr")
     assert shown.statement.startswith("Je soussigné(e), User 1, accepte que mes droits d’administrateur")
     assert "à partir du renouvellement du vendredi 1 janvier 2027" in shown.statement
     assert (shown.statement_language, shown.statement_version) == ("fr", "fr-1")
-    done = consent.grant(
+    done = consent_answers.grant(
         db,
         consent_id=asked.id,
         who=who(1),
@@ -80,9 +80,9 @@ def test_a_statement_shown_in_one_language_cannot_be_signed_as_another(db: Datab
     add_account(db)
     add_members(db, TEAM, 6, admins=(0, 1, 2))
     asked = ask(db, 0, 1)
-    shown = consent.review(db, consent_id=asked.id, who=who(1), now=NOW, language="nl")
+    shown = consent_answers.review(db, consent_id=asked.id, who=who(1), now=NOW, language="nl")
     try:
-        consent.grant(
+        consent_answers.grant(
             db, consent_id=asked.id, who=who(1), agreed=True, signature="User 1", now=NOW,
             shown_digest=shown.statement_digest, language="fr",
         )  # fmt: skip

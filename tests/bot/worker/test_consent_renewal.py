@@ -9,7 +9,7 @@ import pytest
 from bot import usecases
 from bot.cli.wiring import slack_notices
 from bot.core.audit import Actor
-from bot.usecases import consent
+from bot.usecases import consent_answers
 from bot.worker.loop import run_once
 from store.db import Database
 from tests.conftest import NOW
@@ -37,11 +37,11 @@ def test_an_admin_is_deactivated_at_renewal_only_with_consent(db: Database, stat
         granted(db, 0, 3)
     elif state == "revoked":
         c = granted(db, 0, 3)
-        consent.revoke(db, consent_id=c.id, who=who(3), now=NOW)
+        consent_answers.revoke(db, consent_id=c.id, who=who(3), now=NOW)
     elif state != "not asked":
         c = ask(db, 0, 3)
         if state == "declined":
-            consent.decline(db, consent_id=c.id, who=who(3), now=NOW)
+            consent_answers.decline(db, consent_id=c.id, who=who(3), now=NOW)
     usecases.submit_reduction(db, team=TEAM, actor=Actor.slack("U0000"), seats=1, now=NOW)
     run_once(
         db, None, datetime(2027, 1, 1, 23, tzinfo=UTC), notices=slack_notices()

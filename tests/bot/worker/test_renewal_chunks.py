@@ -22,7 +22,7 @@ from bot.core.consent import SlackIdentity
 from bot.core.errors import NotFound
 from bot.core.statuses import RequestStatus
 from bot.testing.slack_standin import SlackStandIn
-from bot.usecases import consent
+from bot.usecases import consent_answers
 from bot.worker import renewal as renewal_module
 from bot.worker.sender import Sender
 from bot.worker.tick import tick_accounts
@@ -69,7 +69,7 @@ def big_team(
             ).all()
         for consent_id, admin in granted:
             who = SlackIdentity(user_id=str(admin), team_id=team)
-            consent.revoke(db, consent_id=consent_id, who=who, now=NOW)
+            consent_answers.revoke(db, consent_id=consent_id, who=who, now=NOW)
     return team
 
 

@@ -11,7 +11,7 @@ import responses
 
 from bot.teamleader import oauth
 from bot.teamleader.sync import sync_account
-from bot.usecases import consent
+from bot.usecases import consent_answers
 from bot.worker.sender import Sender
 from store.db import Database
 from tests.bot.teamleader.fake import FakeTeamleader, tl_user
@@ -35,7 +35,7 @@ def test_granting_and_revoking_a_consent_wake_the_account(db: Database, team: st
     assert account_row(db, TEAM).next_tick_at == later
     run(db, sender, later)
     assert account_row(db, TEAM).next_tick_at == D7
-    consent.revoke(db, consent_id=given.id, who=who(1), now=later + timedelta(hours=1))
+    consent_answers.revoke(db, consent_id=given.id, who=who(1), now=later + timedelta(hours=1))
     assert account_row(db, TEAM).next_tick_at == later + timedelta(hours=1)
     assert [a.team for a in run(db, sender, later + timedelta(hours=1)).tick.accounts] == [TEAM]
 

@@ -13,7 +13,7 @@ from bot.core.audit import Actor
 from bot.core.consent import SlackIdentity
 from bot.testing.slack_sim import SlackSim
 from bot.testing.slack_standin import SlackStandIn
-from bot.usecases import consent
+from bot.usecases import consent, consent_answers
 from handlers import followup
 from handlers.deps import Deps
 from handlers.ids import Action
@@ -54,7 +54,7 @@ def test_stale_buttons_pressed_by_their_owners(live: SlackSim, standin: SlackSta
     for action in (Action.CANCEL_REQUEST, Action.CONFIRM_CANCEL):  # pressed again: nothing is pending
         assert replied(settle(live, standin, ADMIN, action, str(request)))
     asked = consent.request_consent(db, team=TEAM, actor=Actor.slack(ADMIN), member_id=None, user_id=ADMIN2, now=NOW)
-    consent.decline(db, consent_id=asked.id, who=SlackIdentity(ADMIN2, TEAM), now=NOW)
+    consent_answers.decline(db, consent_id=asked.id, who=SlackIdentity(ADMIN2, TEAM), now=NOW)
     for action in (Action.DECLINE_CONSENT, Action.REVIEW_CONSENT, Action.REVOKE_CONSENT):  # after declining
         assert replied(settle(live, standin, ADMIN2, action, str(asked.id)))
 
