@@ -72,7 +72,7 @@ def addon_roster(s: Session, line_id: int, new_seat_count: int | None, preview: 
             select(m.id, m.name, a.assigned_at)
             .join(m, m.id == a.member_id)
             .where(*_held(line_id))
-            .order_by(a.assigned_at.desc(), m.id.desc())
+            .order_by(a.assigned_at.desc(), a.member_id.desc())
             .limit(depth)
         ).all()
         if depth
@@ -147,7 +147,7 @@ def addons_of(
                 select(m.id, m.name, a.assigned_at)
                 .join(m, m.id == a.member_id)
                 .where(*_held(row.id))
-                .order_by(a.assigned_at.desc(), m.id.desc())
+                .order_by(a.assigned_at.desc(), a.member_id.desc())
                 .limit(depth)
             ).all()
             if depth

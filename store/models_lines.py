@@ -78,6 +78,15 @@ class LineAssignment(Base):
             postgresql_where=text(ASSIGNED),
         ),
         Index("ix_line_assignments_line_assigned", "line_id", "assigned_at"),
+        # The newest current holders (the page, the renewal): ties on assigned_at by member, from the index.
+        Index(
+            "ix_line_assignments_current_newest",
+            "line_id",
+            "assigned_at",
+            "member_id",
+            sqlite_where=text(ASSIGNED),
+            postgresql_where=text(ASSIGNED),
+        ),
         Index("ix_line_assignments_member_id", "member_id"),
     )
 
