@@ -29,7 +29,7 @@ from slack_sdk.oauth.token_rotation import TokenRotator
 from sqlalchemy import MetaData, Table, text
 from sqlalchemy.engine import Engine
 
-from store import models
+from store import models_connect
 
 log = logging.getLogger(__name__)
 
@@ -44,11 +44,11 @@ class Installations(SQLAlchemyInstallationStore):
 
     @classmethod
     def build_installations_table(cls, metadata: MetaData, table_name: str) -> Table:
-        return models.SlackInstallation.__table__  # type: ignore[return-value]
+        return models_connect.SlackInstallation.__table__  # type: ignore[return-value]
 
     @classmethod
     def build_bots_table(cls, metadata: MetaData, table_name: str) -> Table:
-        return models.SlackBot.__table__  # type: ignore[return-value]
+        return models_connect.SlackBot.__table__  # type: ignore[return-value]
 
     def __init__(
         self,
@@ -164,7 +164,7 @@ class OAuthStates(SQLAlchemyOAuthStateStore):
 
     @classmethod
     def build_oauth_states_table(cls, metadata: MetaData, table_name: str) -> Table:
-        return models.SlackOAuthState.__table__  # type: ignore[return-value]
+        return models_connect.SlackOAuthState.__table__  # type: ignore[return-value]
 
     def __init__(self, engine: Engine, expiration_seconds: int = STATE_SECONDS) -> None:
         super().__init__(expiration_seconds=expiration_seconds, engine=engine)

@@ -19,7 +19,7 @@ from bot.core.statuses import TeamleaderStatus
 from bot.teamleader.client import InvalidGrant, TeamleaderClient, TeamleaderError
 from bot.teamleader.settings import NotConfigured, load_settings
 from bot.usecases.common import require_admin
-from store import models, queries
+from store import models, models_connect, queries
 from store.db import Database
 from store.queries import audit, load_account
 
@@ -41,9 +41,9 @@ def start_connect(db: Database, *, team: str, client: TeamleaderClient, now: dat
     with db.transaction() as s:
         account = load_account(s, team)
         require_admin(s, account, actor)
-        states = models.TeamleaderOAuthState
+        states = models_connect.TeamleaderOAuthState
         s.execute(delete(states).where(or_(states.used_at.is_not(None), states.created_at < now - STATE_TTL)))
-        s.add(models.TeamleaderOAuthState(state=state, account_id=account.id, created_at=now))
+        s.add(models_connect.TeamleaderOAuthState(state=state, account_id=account.id, created_at=now))
         audit(s, account.id, actor, AuditAction.TEAMLEADER_CONNECT_STARTED, now)
     return client.authorize_url(state)
 
@@ -52,7 +52,9 @@ def consume_state(db: Database, state: str, now: datetime) -> str:
     """The team whose connect produced `state`; the state is used up. Unknown, expired, used: refused."""
     with db.transaction() as s:
         row = s.scalar(
-            select(models.TeamleaderOAuthState).where(models.TeamleaderOAuthState.state == state).with_for_update()
+            select(models_connect.TeamleaderOAuthState)
+            .where(models_connect.TeamleaderOAuthState.state == state)
+            .with_for_update()
         )
         if row is None:
             raise StateRefused("This Teamleader link is unknown. Start again with `licensebot teamleader connect`.")

@@ -27,7 +27,7 @@ from bot.core.errors import Conflict, NotAllowed, NotFound, UserError
 from bot.i18n import _
 from bot.usecases.common import require_operator
 from bot.usecases.ports import Database
-from store import models
+from store import models, models_connect
 from store.db import Clash
 from store.queries import audit, wake
 
@@ -81,16 +81,20 @@ def issue_link_code(db: Database, *, account_id: int, now: datetime, actor: Acto
         if is_linked(account.slack_team_id):
             raise Conflict(f"account {account_id} is linked to the Slack workspace {account.slack_team_id} already")
         s.execute(
-            update(models.LinkCode)
+            update(models_connect.LinkCode)
             .where(
-                models.LinkCode.account_id == account_id,
-                models.LinkCode.used_at.is_(None),
-                models.LinkCode.expires_at > now,
+                models_connect.LinkCode.account_id == account_id,
+                models_connect.LinkCode.used_at.is_(None),
+                models_connect.LinkCode.expires_at > now,
             )
             .values(expires_at=now)
         )
         expires = now + CODE_LIFETIME
-        s.add(models.LinkCode(account_id=account_id, code_hash=code_hash(code), created_at=now, expires_at=expires))
+        s.add(
+            models_connect.LinkCode(
+                account_id=account_id, code_hash=code_hash(code), created_at=now, expires_at=expires
+            )
+        )
         audit(s, account_id, actor, AuditAction.LINK_CODE_ISSUED, now, expires_at=expires.isoformat())
         return LinkCode(code=code, account_id=account_id, account_name=account.name, expires_at=expires)
 
@@ -119,8 +123,8 @@ def _link(db: Database, *, team: str, user_id: str, code: str, workspace_admin: 
         since = now - WINDOW
         failures = s.scalar(
             select(func.count())
-            .select_from(models.LinkAttempt)
-            .where(models.LinkAttempt.team_id == team, models.LinkAttempt.at > since)
+            .select_from(models_connect.LinkAttempt)
+            .where(models_connect.LinkAttempt.team_id == team, models_connect.LinkAttempt.at > since)
         )
         if int(failures or 0) >= MAX_FAILURES:
             audit(s, None, actor, AuditAction.SLACK_LINK_REFUSED, now, team=team, reason="rate_limited")
@@ -140,7 +144,9 @@ def _link(db: Database, *, team: str, user_id: str, code: str, workspace_admin: 
             refusal = Conflict(_("This workspace is linked to an account already. Type `/licenses` to see it."))
         else:
             row = s.scalar(
-                select(models.LinkCode).where(models.LinkCode.code_hash == code_hash(code)).with_for_update()
+                select(models_connect.LinkCode)
+                .where(models_connect.LinkCode.code_hash == code_hash(code))
+                .with_for_update()
             )
             reason = None
             if row is None:
@@ -153,7 +159,7 @@ def _link(db: Database, *, team: str, user_id: str, code: str, workspace_admin: 
             if reason is None and (account is None or is_linked(account.slack_team_id)):
                 reason = "account_linked"
             if reason is not None or row is None or account is None:
-                s.add(models.LinkAttempt(team_id=team, user_id=user_id, at=now))
+                s.add(models_connect.LinkAttempt(team_id=team, user_id=user_id, at=now))
                 audit(
                     s,
                     row.account_id if row is not None else None,

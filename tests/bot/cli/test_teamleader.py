@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.cli.main import main
-from store import models
+from store import models, models_connect
 from store.db import Database
 from tests.bot.teamleader.fake import ENV, FakeTeamleader, error, tl_user
 
@@ -55,7 +55,7 @@ def test_connect_prints_the_link_and_stores_its_state(
     assert query["client_id"] == [ENV["TEAMLEADER_CLIENT_ID"]] and query["response_type"] == ["code"]
     db = Database.connect(db_url, migrate=False)
     with db.transaction() as s:
-        assert s.scalars(select(models.TeamleaderOAuthState.state)).all() == query["state"]
+        assert s.scalars(select(models_connect.TeamleaderOAuthState.state)).all() == query["state"]
     db.dispose()
     assert "--code CODE" in out
 
