@@ -14,8 +14,8 @@ from bot.core.audit import Actor
 from bot.core.errors import UserError
 from bot.core.page import AccountTerms, PendingSwitch
 from bot.i18n import N_, _, variants
-from bot.usecases import license_page, lines
-from bot.usecases.lines import SwitchRequested
+from bot.usecases import license_page, switch
+from bot.usecases.switch import SwitchRequested
 from handlers.blocks.messages import Message, message
 from handlers.blocks.modals import message_view
 from handlers.blocks.mrkdwn import escape
@@ -71,7 +71,7 @@ def on_submit(ctx: Ctx, ack: Ack, view: dict[str, Any]) -> None:
         if shown is not None and shown.renewal != page.target.renewal:
             ack(response_action="update", view=switch_view(page))
             return
-        done = lines.request_switch(
+        done = switch.request_switch(
             db, team=ctx.team, actor=Actor.slack(ctx.user), to=to, now=now, announce=partial(announcements, ctx.user)
         )
     except UserError as exc:
@@ -106,7 +106,7 @@ def cancel(ctx: Ctx, body: dict[str, Any]) -> None:
         return
     now = ctx.now()
     try:
-        done = lines.cancel_switch(
+        done = switch.cancel_switch(
             ctx.deps.db,
             team=ctx.team,
             actor=Actor.slack(ctx.user),

@@ -290,7 +290,7 @@ def test_a_moved_schedule_moves_the_addon_requests_and_the_switch(db: Database) 
     from datetime import date
 
     from bot.core.audit import Actor
-    from bot.usecases import lines
+    from bot.usecases import switch
     from store.models_lines import PackageChange
     from tests.conftest import NOW
     from tests.line_factories import package_team
@@ -298,7 +298,7 @@ def test_a_moved_schedule_moves_the_addon_requests_and_the_switch(db: Database) 
     line = package_team(db, "T0001")
     admin = Actor.slack("U0000")
     usecases.submit_reduction(db, team="T0001", actor=admin, seats=1, now=NOW, line=line)
-    lines.request_switch(db, team="T0001", actor=admin, to="Go", now=NOW)
+    switch.request_switch(db, team="T0001", actor=admin, to="Go", now=NOW)
     diff = usecases.update_account(db, team="T0001", changes=usecases.AccountChanges(renews=date(2027, 2, 1)), now=NOW)
     assert "moves to the renewal of 2027-02-01" in diff["pending_lines"]
     with db.transaction() as s:

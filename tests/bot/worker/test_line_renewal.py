@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot import usecases
 from bot.core.statuses import MemberStatus, RequestStatus
-from bot.usecases import lines
+from bot.usecases import switch
 from store import models, queries
 from store.db import Database
 from store.models_lines import LicenseLine as LineRow
@@ -39,7 +39,7 @@ def test_one_renewal_applies_a_switch_and_two_line_reductions_once(db: Database)
     line = package_team(db, members=6, holders=(0, 2, 3, 4), addon_seats=4, seats=6)
     usecases.submit_reduction(db, team=TEAM, actor=ADMIN, seats=2, now=NOW)  # package line 6 -> 4
     usecases.submit_reduction(db, team=TEAM, actor=ADMIN, seats=2, now=NOW, line=line)  # add-on 4 -> 2
-    lines.request_switch(db, team=TEAM, actor=ADMIN, to="Go", now=NOW)
+    switch.request_switch(db, team=TEAM, actor=ADMIN, to="Go", now=NOW)
 
     run(db, None, RENEWAL_OVER)
 
@@ -75,7 +75,7 @@ def test_one_renewal_applies_a_switch_and_two_line_reductions_once(db: Database)
 def test_the_summary_tells_every_line_and_the_switch(db: Database) -> None:
     line = package_team(db)
     usecases.submit_reduction(db, team=TEAM, actor=ADMIN, seats=1, now=NOW, line=line)
-    lines.request_switch(db, team=TEAM, actor=ADMIN, to="Go", now=NOW)
+    switch.request_switch(db, team=TEAM, actor=ADMIN, to="Go", now=NOW)
     run(db, None, RENEWAL_OVER)
     with db.transaction() as s:
         summary = s.scalars(select(models.Delivery).where(models.Delivery.key.like("renewal:%"))).first()
@@ -139,7 +139,7 @@ def test_a_chunked_renewal_applies_the_addon_line_and_the_switch_once(
     line = package_team(db, members=20, holders=(0, 2, 3, 4), addon_seats=4, seats=20)
     usecases.submit_reduction(db, team=TEAM, actor=ADMIN, seats=10, now=NOW)  # 20 -> 10: chunks of 3
     usecases.submit_reduction(db, team=TEAM, actor=ADMIN, seats=3, now=NOW, line=line)  # 4 -> 1
-    lines.request_switch(db, team=TEAM, actor=ADMIN, to="Go", now=NOW)
+    switch.request_switch(db, team=TEAM, actor=ADMIN, to="Go", now=NOW)
     run(db, None, RENEWAL_OVER)
     run(db, None, RENEWAL_OVER)
     states = member_states(db, TEAM)
