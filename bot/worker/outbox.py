@@ -39,6 +39,23 @@ def recipients(s: Session, account: models.Account) -> list[str]:
     return channel + [a for a in admins if a]
 
 
+def pending_row(
+    account_id: int, key: str, target: str, kind: MessageKind, message: dict[str, Any], *, due: datetime, now: datetime
+) -> dict[str, Any]:
+    """An outbox row to insert: pending, no attempt yet, first sent at `due`."""
+    return {
+        "account_id": account_id,
+        "key": key,
+        "target": target,
+        "kind": kind.value,
+        "payload": message,
+        "status": DeliveryStatus.PENDING.value,
+        "attempts": 0,
+        "next_attempt_at": due,
+        "created_at": now,
+    }
+
+
 def queue(
     s: Session,
     *,
@@ -66,20 +83,7 @@ def queued_ids(
     """`queue`, returning the ids of the rows added."""
     if not targets:
         return []
-    rows = [
-        {
-            "account_id": account_id,
-            "key": key,
-            "target": target,
-            "kind": kind.value,
-            "payload": message,
-            "status": DeliveryStatus.PENDING.value,
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-        }
-        for target in dict.fromkeys(targets)
-    ]
+    rows = [pending_row(account_id, key, target, kind, message, due=now, now=now) for target in dict.fromkeys(targets)]
     dialect = s.get_bind().dialect.name
     insert = postgresql.insert(models.Delivery) if dialect == "postgresql" else sqlite.insert(models.Delivery)
     stmt = insert.on_conflict_do_nothing(index_elements=["account_id", "key", "target"]).returning(models.Delivery.id)
@@ -105,17 +109,7 @@ def insert_planned(s: Session, planned: Sequence[Planned], now: datetime) -> set
     """Queue the rows of a whole batch in one executemany INSERT (unless queued already); returns the
     (account id, key, target) of the rows added."""
     rows = {
-        (p.account_id, p.key, p.target): {
-            "account_id": p.account_id,
-            "key": p.key,
-            "target": p.target,
-            "kind": p.kind.value,
-            "payload": p.message,
-            "status": DeliveryStatus.PENDING.value,
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-        }
+        (p.account_id, p.key, p.target): pending_row(p.account_id, p.key, p.target, p.kind, p.message, due=now, now=now)
         for p in planned
     }
     if not rows:
@@ -151,20 +145,7 @@ def announce(
     hold = now + ANNOUNCEMENT_HOLD
     rows: dict[str, dict[str, Any]] = {}
     for target, message in messages:  # a target's first message wins, as queued one by one
-        rows.setdefault(
-            target,
-            {
-                "account_id": account_id,
-                "key": key,
-                "target": target,
-                "kind": kind.value,
-                "payload": message,
-                "status": DeliveryStatus.PENDING.value,
-                "attempts": 0,
-                "next_attempt_at": hold,
-                "created_at": now,
-            },
-        )
+        rows.setdefault(target, pending_row(account_id, key, target, kind, message, due=hold, now=now))
     if not rows:
         return key
     conn = s.connection()

@@ -27,12 +27,12 @@ from bot.core import schedule
 from bot.core.audit import WORKER, AuditAction, MessageKind
 from bot.core.notice import AllSet, Reminder, UnusedSeats, encode
 from bot.core.page import LicensePage
-from bot.core.results import Deactivated, ReminderNote, RenewalOutcome
+from bot.core.results import Deactivated, RenewalOutcome
 from bot.worker.line_reminders import queue_line_reminders
 from bot.worker.outbox import queue, recipients
 from bot.worker.ports import Message, Notices, log_failure
 from bot.worker.renewal import deactivate_in_chunks, process_renewal
-from bot.worker.tick_batch import BATCH, SQLITE_BATCH, Decided, escalation_asked, tick_batch
+from bot.worker.tick_batch import BATCH, SQLITE_BATCH, Decided, escalation_asked, reminder_note, tick_batch
 from bot.worker.tick_batch import state_of as batch_state
 from bot.worker.tick_reads import escalations, read_batch
 from store import models
@@ -277,22 +277,7 @@ def _queue_reminders(
     built: dict[tuple[object, ...], Message] = {}
     escalated = 0
     for r in due:
-        channel = r.member_id is None
-        choices: tuple[int, ...] = ()
-        if not channel and not r.escalated and not r.all_set:
-            choices = schedule.snooze_choices(
-                r.days_before, now, renewal=r.renewal, account_tz=account.timezone, recipient_tz=r.timezone
-            )
-        note = ReminderNote(
-            days_before=r.days_before,
-            days_left=(r.renewal - page.today).days,
-            for_channel=channel,
-            escalated=r.escalated,
-            admins=admins if channel and r.escalated else (),
-            snooze_choices=choices,
-            snoozed=r.snoozed,
-            renewal=r.renewal,
-        )
+        note = reminder_note(r, now, account_tz=account.timezone, today=page.today, admins=admins)
         wording = (r.all_set, note)
         if wording not in built:
             built[wording] = encode(AllSet(page) if r.all_set else Reminder(page, r.days_before, note))

@@ -222,6 +222,29 @@ def _pages(decided: Sequence[Decided], reads: BatchReads, s: Session, now: datet
     return pages
 
 
+def reminder_note(
+    r: schedule.ReminderDue, now: datetime, *, account_tz: str, today: date, admins: tuple[str, ...]
+) -> ReminderNote:
+    """How one recipient's reminder is worded: the channel's names `admins` when escalated; an admin's DM offers
+    its snooze choices (not when escalated or all set)."""
+    channel = r.member_id is None
+    choices: tuple[int, ...] = ()
+    if not channel and not r.escalated and not r.all_set:
+        choices = schedule.snooze_choices(
+            r.days_before, now, renewal=r.renewal, account_tz=account_tz, recipient_tz=r.timezone
+        )
+    return ReminderNote(
+        days_before=r.days_before,
+        days_left=(r.renewal - today).days,
+        for_channel=channel,
+        escalated=r.escalated,
+        admins=admins if channel and r.escalated else (),
+        snooze_choices=choices,
+        snoozed=r.snoozed,
+        renewal=r.renewal,
+    )
+
+
 def _messages(
     d: Decided, page: LicensePage | None, reads: BatchReads, now: datetime, notices: Notices
 ) -> list[Planned]:
@@ -237,21 +260,7 @@ def _messages(
         built: dict[tuple[object, ...], Message] = {}
         for r in due.reminders:
             channel = r.member_id is None
-            choices: tuple[int, ...] = ()
-            if not channel and not r.escalated and not r.all_set:
-                choices = schedule.snooze_choices(
-                    r.days_before, now, renewal=r.renewal, account_tz=account.timezone, recipient_tz=r.timezone
-                )
-            note = ReminderNote(
-                days_before=r.days_before,
-                days_left=(r.renewal - page.today).days,
-                for_channel=channel,
-                escalated=r.escalated,
-                admins=mentioned if channel and r.escalated else (),
-                snooze_choices=choices,
-                snoozed=r.snoozed,
-                renewal=r.renewal,
-            )
+            note = reminder_note(r, now, account_tz=account.timezone, today=page.today, admins=mentioned)
             wording = (r.all_set, note)
             if wording not in built:
                 built[wording] = encode(AllSet(page) if r.all_set else Reminder(page, r.days_before, note), page=stored)

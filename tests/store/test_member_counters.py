@@ -5,22 +5,19 @@ on PostgreSQL two concurrent transactions cannot make them drift."""
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import psycopg
 import pytest
 from sqlalchemy import Connection, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from store import counters
 from store.db import Database, make_engine, upgrade
-from tests.conftest import PG_URL
 from tests.factories import add_account, add_members
+from tests.scratch_db import empty_database
 
 T = datetime(2026, 11, 1, 9, tzinfo=UTC)
 
@@ -122,20 +119,8 @@ def test_an_assignment_of_a_deactivated_member_is_not_held(db: Database) -> None
 @pytest.fixture
 def empty_url(tmp_path: Path) -> Iterator[str]:
     """An empty database: a SQLite file, or (with TEST_DATABASE_URL) a new PostgreSQL database next to it."""
-    if not PG_URL:
-        yield f"sqlite:///{tmp_path / 'old.db'}"
-        return
-    base = make_url(PG_URL)
-    name = f"{base.database}_m0013_{os.getpid()}"[:63]
-    admin = base.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with empty_database(tmp_path, "m0013") as url:
+        yield url
 
 
 def test_the_migration_backfills_the_counters(empty_url: str) -> None:

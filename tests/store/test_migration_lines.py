@@ -3,21 +3,18 @@ seat count and price as they were, its pending request applies to that line, it 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-import psycopg
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 from bot import usecases
 from bot.core.lines import PACKAGE_LINE
 from store.db import Database, make_engine, upgrade
-from tests.conftest import PG_URL
+from tests.scratch_db import empty_database
 
 T = datetime(2026, 11, 1, 9, tzinfo=UTC)
 
@@ -25,20 +22,8 @@ T = datetime(2026, 11, 1, 9, tzinfo=UTC)
 @pytest.fixture
 def empty_url(tmp_path: Path) -> Iterator[str]:
     """An empty database: a SQLite file, or (with TEST_DATABASE_URL) a new PostgreSQL database next to it."""
-    if not PG_URL:
-        yield f"sqlite:///{tmp_path / 'old.db'}"
-        return
-    base = make_url(PG_URL)
-    name = f"{base.database}_m0011_{os.getpid()}"[:63]
-    admin = base.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with empty_database(tmp_path, "m0011") as url:
+        yield url
 
 
 def test_existing_accounts_keep_every_figure(empty_url: str) -> None:

@@ -9,13 +9,11 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
-from sqlalchemy.engine import make_url
 
 from bot.cli.main import main
 from store.db import Database, current_revision, head_revision, make_engine, upgrade
-from tests.conftest import PG_URL
+from tests.scratch_db import new_pg_database
 
 PROCESSES = 4
 
@@ -43,18 +41,8 @@ def run_together(url: str, *argv: str) -> list[tuple[int, str]]:
 @pytest.fixture
 def fresh_pg() -> Iterator[str]:
     """A new, empty PostgreSQL database next to TEST_DATABASE_URL's (dropped afterwards)."""
-    assert PG_URL
-    base = make_url(PG_URL)
-    name = f"{base.database}_race_{os.getpid()}"[:63]
-    admin = base.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with new_pg_database("race") as url:
+        yield url
 
 
 def at_head(url: str) -> bool:
