@@ -1,7 +1,8 @@
 """The background handler: renewal reminders, the unused-seats note, renewal processing, the outbox.
 
 - bot/core/schedule.py (pure): what is due for an account at an instant.
-- tick.py: the tick, one transaction per account (renewals, messages queued in the outbox).
+- tick.py: the tick, a batch of due accounts per transaction (tick_batch.py, tick_reads.py), renewals and
+  add-on lines one account per transaction; messages queued in the outbox.
 - renewal.py: processing one renewal inside that transaction.
 - outbox.py: queueing messages (exactly once per occasion and target), listing failures.
 - sender.py: delivering the outbox (claims, retries, a bounded thread pool), paced by pacing.py.

@@ -1,8 +1,10 @@
 """The tick use case: look at every account that is due, a batch of accounts per transaction.
 
 An account is due when `accounts.next_tick_at <= now` (indexed; accounts with nothing due are never
-read). For each due account, in one transaction holding its row lock (`FOR UPDATE SKIP LOCKED` on
-PostgreSQL, so concurrent workers take different accounts; the write lock on SQLite):
+read). Due accounts are claimed in batches (bot/worker/tick_batch.py: BATCH per transaction, SQLITE_BATCH on
+SQLite), each transaction holding their row locks (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so concurrent
+workers take different accounts; the write lock on SQLite); an account with a renewal due, add-on lines or a
+decision that fails takes its own transaction here. For each:
 
 1. process every renewal whose local day is over (bot/worker/renewal.py) and queue its summary;
 2. queue the latest due reminder and the unused-seats note (bot/core/schedule.py says which);
