@@ -40,16 +40,16 @@ def submit_reduction(
     """Request to remove `seats` licenses of a line (`line`: an add-on line's id; None: the package's user
     licenses) at the next renewal whose deadline has not passed; `announce` words the messages that tell
     about it, queued in the outbox with it. `renewal`: the renewal the form showed; when a request now
-    applies to another one (its deadline passed meanwhile), TargetMoved and nothing is stored (checked first,
-    in the same transaction: no read of its own before the ack)."""
+    applies to another one (its deadline passed meanwhile), TargetMoved and nothing is stored (checked right
+    after the admin check, in the same transaction: no read of its own before the ack)."""
     try:
         with db.transaction() as s:
             account = load_account(s, team, lock=True)
+            require_admin(s, account, actor)
             terms = terms_of(account)
             target = policy.request_target(terms.anchor, terms.plan, now, terms.timezone)
             if renewal is not None and target.renewal != renewal:
                 raise TargetMoved(renewal, target.renewal)
-            require_admin(s, account, actor)
             addon = _addon(s, account.id, line)
             licensed = addon.licensed if addon else account.licensed_seats
             n = policy.parse_seat_count(seats)

@@ -21,10 +21,9 @@ from sqlalchemy import and_, bindparam, select, update
 
 from bot import i18n
 from bot.core.audit import announcement_account
-from bot.core.ids import USER_ID
 from bot.core.statuses import DeliveryStatus
 from bot.usecases.ports import Database as Transactions
-from bot.worker.outcomes import DeliveryReport, Outcome
+from bot.worker.outcomes import DeliveryReport, Outcome, dm_channel_change
 from bot.worker.ports import Posted
 from store import models
 from store.deliveries import store_dm_channels
@@ -56,9 +55,9 @@ _QUEUED = (
     .where(_D.key == bindparam("k"), _D.status == DeliveryStatus.PENDING.value)
     .order_by(_D.id)
 )
+"""The pending rows of one key with what the sender needs: the stored DM channel, the reader's language."""
 _QUEUED_OF_ACCOUNT = _QUEUED.where(_D.account_id == bindparam("a"))
 """The same by the unique (account_id, key, target) index: the account id is in an announcement's key."""
-"""The pending rows of one key with what the sender needs: the stored DM channel, the reader's language."""
 
 _SENT = (
     update(_DELIVERIES)
@@ -109,20 +108,10 @@ def record_sent(
         return False
     if not posted:
         return True
-    changes = [c for q, r in posted if (c := _dm_channel_change(q, r)) is not None]
+    changes = [c for q, r in posted if (c := dm_channel_change(q.account_id, q.target, r, q.dm_channel)) is not None]
     with db.transaction() as s:
         s.connection().execute(_SENT, [{"row": q.row_id, "at": now, "ch": r.channel, "ts": r.ts} for q, r in posted])
         store_dm_channels(s, changes)
     for q, _r in posted:
         report.add(Outcome(q.row_id, q.account_id, key, q.target))
     return True
-
-
-def _dm_channel_change(q: Queued, result: Posted) -> dict[str, Any] | None:
-    """The DM channel a post to a user went to, to store when it is new (the sender's rule for a post)."""
-    if not USER_ID.match(q.target):
-        return None
-    found = result.channel if result.channel.startswith("D") else None
-    if found is None or found == q.dm_channel:
-        return None
-    return {"a": q.account_id, "u": q.target, "c": found}

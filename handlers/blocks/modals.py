@@ -15,7 +15,7 @@ from bot.core.page import LicensePage, LineState
 from bot.core.policy import Target
 from bot.core.results import Person
 from bot.i18n import TITLE, _, n_, p_
-from handlers.blocks.mrkdwn import Block, context, escape, plain, section
+from handlers.blocks.mrkdwn import Block, context, escape, plain, request_form, section
 from handlers.blocks.state import parse_id, selected_values, state_field
 from handlers.blocks.wording import (
     active_users,
@@ -189,15 +189,9 @@ def reduce_view(page: LicensePage, *, prefill: int | None = None, note: str | No
         )
     )
     blocks.append(context(not_lowering()))
-    return {
-        "type": "modal",
-        "callback_id": View.REDUCE,
-        "title": plain(p_("modal title", "Remove user licenses"), 24),
-        "submit": plain(_("Request")),
-        "close": plain(_("Cancel")),
-        "private_metadata": ReduceMeta(renewal=tg.renewal).dump(),
-        "blocks": blocks,
-    }
+    return request_form(
+        View.REDUCE, p_("modal title", "Remove user licenses"), ReduceMeta(renewal=tg.renewal).dump(), blocks
+    )
 
 
 def addon_reduce_view(
@@ -243,15 +237,12 @@ def addon_reduce_view(
             ),
         )
     )
-    return {
-        "type": "modal",
-        "callback_id": View.REDUCE,
-        "title": plain(p_("modal title", "Remove user licenses"), 24),
-        "submit": plain(_("Request")),
-        "close": plain(_("Cancel")),
-        "private_metadata": ReduceMeta(renewal=tg.renewal, line=ls.line.key).dump(),
-        "blocks": blocks,
-    }
+    return request_form(
+        View.REDUCE,
+        p_("modal title", "Remove user licenses"),
+        ReduceMeta(renewal=tg.renewal, line=ls.line.key).dump(),
+        blocks,
+    )
 
 
 STATIC_LIMIT = OPTIONS_LIMIT

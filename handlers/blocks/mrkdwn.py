@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from bot.core.ids import CHANNEL_ID, USER_ID
-from bot.i18n import n_
+from bot.i18n import _, n_
 
 Block = dict[str, Any]
 
@@ -141,6 +141,20 @@ def danger_button(
     """A red button that asks first: Slack shows `question` in a dialog titled `title` (`yes` / `no`)."""
     dialog = confirm_dialog(title, question, yes, no, danger=red_confirm)
     return button(text, action_id, value=value, style="danger", confirm=dialog)
+
+
+def request_form(callback_id: str, title: str, metadata: str, blocks: list[Block]) -> dict[str, Any]:
+    """A modal that files a request: `title` (at most 24 characters), Request / Cancel, `metadata` carried to
+    the submission (what the form showed)."""
+    return {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": plain(title, 24),
+        "submit": plain(_("Request")),
+        "close": plain(_("Cancel")),
+        "private_metadata": metadata,
+        "blocks": blocks,
+    }
 
 
 def actions(elements: Sequence[Block], *, block_id: str | None = None) -> Block:

@@ -24,6 +24,7 @@ from handlers.blocks.mrkdwn import (
     header,
     mention,
     plain,
+    request_form,
     section,
 )
 from handlers.blocks.wording import (
@@ -191,15 +192,7 @@ def switch_view(page: LicensePage) -> View_:
             )
         )
     )
-    return {
-        "type": "modal",
-        "callback_id": View.SWITCH,
-        "title": plain(p_("modal title", "Switch package"), 24),
-        "submit": plain(_("Request")),
-        "close": plain(_("Cancel")),
-        "private_metadata": SwitchMeta(renewal=tg.renewal).dump(),
-        "blocks": blocks,
-    }
+    return request_form(View.SWITCH, p_("modal title", "Switch package"), SwitchMeta(renewal=tg.renewal).dump(), blocks)
 
 
 def switch_requested_message(
