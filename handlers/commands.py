@@ -2,7 +2,8 @@
 
 Every sub-command runs after `ack()`: Slack gets its answer at once and the reply follows through the
 command's response_url (ephemeral). One exception: a status is answered in the ack's own body when its page
-is ready at once and the process keeps up (handlers/quick.py); otherwise it runs after the ack too. Add a sub-command by adding it to SUBCOMMANDS.
+is ready at once and the process keeps up (handlers/quick.py); otherwise it runs after the ack too.
+Add a sub-command by adding it to SUBCOMMANDS.
 """
 
 from __future__ import annotations

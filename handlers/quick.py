@@ -10,11 +10,13 @@ answered in its ack only while:
 - the page needs nothing from Slack: the person's language is known without users.info, the viewer by
   their Slack id, and no admin is to be looked up by email (Ctx.offline: `NeedsSlack` is raised instead of
   the call);
-- the process keeps up: no request waits for a server thread (`watch_waiting`: waitress's queue, where
-  the server says), the after-ack pool has a free thread, and at most `at_once` of these answers are being
-  built at the same moment (each holds a server thread and a database connection until its ack);
-- the database answered the last ones fast: an answer that took longer than SLOW s, or failed, turns the
-  fast path off for PAUSE s (the database may be stalling, and acks must not wait for it).
+- the process keeps up: fewer than WAITING requests wait for a server thread (`watch_waiting`: waitress's
+  queue, where the server says), the after-ack pool has a free thread, and at most `at_once` of these
+  answers are being built at the same moment (each holds a server thread and a database connection until
+  its ack);
+- the database answers fast: none of the answers being built started more than SLOW s ago, and an answer
+  that took longer than SLOW s, or failed, turns the fast path off for PAUSE s (the database may be
+  stalling, and acks must not wait for it: at most `at_once` do, for those that began before it showed).
 
 Otherwise, or when building the answer fails for any reason, the status runs after the ack as before: it
 is answered there (or told what failed, or "busy" when the work cannot start in time).
@@ -39,8 +41,13 @@ from handlers.followup import AFTER_ACK_THREADS
 
 log = logging.getLogger(__name__)
 
-AT_ONCE = 4
-"""Answers built in acks at the same moment, at most (half of `licensebot serve`'s 8 server threads)."""
+AT_ONCE = 6
+"""Answers built in acks at the same moment, at most: fewer than `licensebot serve`'s 8 server threads, so
+that some threads always ack at once even if the database stops answering under these."""
+WAITING = 8
+"""Requests waiting for a server thread from which statuses go after their acks: a few wait now and then
+when every thread is busy (a closed loop of 8 clients on 8 threads had one waiting at a quarter of its
+statuses); more than this and the queue is growing (each answer in an ack holds its thread ~2-3 ms)."""
 SLOW = 0.5
 """Seconds an answer in the ack may take before the fast path pauses."""
 PAUSE = 30.0
@@ -51,7 +58,7 @@ _waiting: list[Callable[[], int]] = []
 
 def watch_waiting(count: Callable[[], int]) -> None:
     """How many requests wait for a thread of the HTTP server (bot/cli/serve.py gives waitress's queue): while
-    any do, no status is answered in its ack (the cheap ack keeps the queue short)."""
+    WAITING or more do, no status is answered in its ack (the cheap ack keeps the queue short)."""
     _waiting.append(count)
 
 
@@ -67,10 +74,16 @@ class QuickAnswers:
         self._slots = threading.BoundedSemaphore(at_once)
         self._clock = clock
         self._paused_until = 0.0
+        self._building: dict[int, float] = {}
+        """Thread id -> when the answer it builds began."""
+        self._lock = threading.Lock()
 
     def keeping_up(self) -> bool:
         pending = getattr(self.deps.after_ack, "pending", 0)  # the after-ack pool (tests run inline: 0)
-        return self._clock() >= self._paused_until and pending < AFTER_ACK_THREADS and requests_waiting() == 0
+        now = self._clock()
+        with self._lock:
+            stuck = any(now - began > SLOW for began in self._building.values())
+        return now >= self._paused_until and not stuck and pending < AFTER_ACK_THREADS and requests_waiting() < WAITING
 
     def answer(
         self, context: BoltContext, client: WebClient, respond: Respond, build: Callable[[Ctx], Message]
@@ -79,6 +92,8 @@ class QuickAnswers:
         if not self.keeping_up() or not self._slots.acquire(blocking=False):
             return None
         began = self._clock()
+        with self._lock:
+            self._building[threading.get_ident()] = began
         try:
             ctx = Ctx.of(self.deps, context, client, respond, offline=True)
             language = ctx.language()  # now, not lazily: a failure here must not become English
@@ -91,6 +106,8 @@ class QuickAnswers:
             self._paused_until = self._clock() + PAUSE
             return None
         finally:
+            with self._lock:
+                self._building.pop(threading.get_ident(), None)
             self._slots.release()
         took = self._clock() - began
         if took > SLOW:

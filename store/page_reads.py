@@ -78,8 +78,25 @@ _UNKNOWN = (
     .scalar_subquery()
 )
 _ANY_CONSENT = select(C.c.id).where(C.c.account_id == A.c.id).correlate(A).exists()
+_PAGE_COLUMNS = (
+    "id",
+    "slack_team_id",
+    "name",
+    "plan",
+    "licensed_seats",
+    "renewal_anchor",
+    "timezone",
+    "admin_channel",
+    "price_per_seat",
+    "currency",
+    "last_processed_renewal",
+    "package_tier_id",
+    "language",
+    "active_members",
+)
+"""The account's columns a page needs (`terms_of_row` and the rest; not the worker's schedule or the stamps)."""
 _HEAD = (
-    A,
+    *(A.c[name] for name in _PAGE_COLUMNS),
     HAS_ADDONS,
     P.c.id.label("pending_id"),
     P.c.seats_removed.label("pending_seats"),

@@ -54,7 +54,7 @@ def test_the_page_in_the_ack_is_the_page_after_the_ack_in_the_persons_language(
     slack: SlackSim, standin: SlackStandIn, team: str, lang: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert slack.command(ADMIN, f"language {lang}").status == 200
-    monkeypatch.setattr(quick, "_waiting", [lambda: 1])  # a request waits for a server thread: after the ack
+    monkeypatch.setattr(quick, "_waiting", [lambda: quick.WAITING])  # requests queue for server threads
     mark = standin.mark()
     assert slack.command(ADMIN, "status").status == 200
     [(how, later)] = answered(standin, mark)
@@ -102,7 +102,9 @@ def test_the_fast_path_is_off_while_requests_wait_or_the_after_ack_pool_is_full(
     monkeypatch.setattr(quick, "_waiting", [lambda: 0])
     assert quick.QuickAnswers(replace(deps, after_ack=Pool(AFTER_ACK_THREADS - 1))).keeping_up()
     assert not quick.QuickAnswers(replace(deps, after_ack=Pool(AFTER_ACK_THREADS))).keeping_up()
-    monkeypatch.setattr(quick, "_waiting", [lambda: 0, lambda: 2])
+    monkeypatch.setattr(quick, "_waiting", [lambda: quick.WAITING - 2, lambda: 1])  # two servers: counted together
+    assert quick.QuickAnswers(replace(deps, after_ack=Pool(0))).keeping_up()  # a few wait now and then
+    monkeypatch.setattr(quick, "_waiting", [lambda: quick.WAITING - 1, lambda: 1])
     assert not quick.QuickAnswers(replace(deps, after_ack=Pool(0))).keeping_up()
 
 
@@ -165,3 +167,22 @@ def test_at_most_so_many_answers_are_built_in_acks_at_once(
 
     assert gate.answer(*request(standin), nested) == page
     assert inner == [None]
+
+
+def test_while_an_answer_in_an_ack_takes_long_the_next_ones_go_after_their_acks(
+    deps: Deps, standin: SlackStandIn, team: str, slack: SlackSim
+) -> None:
+    """A database that stops answering holds the threads of the answers begun before it showed, no more."""
+    assert slack.command(ADMIN, "help").status == 200  # the admin's language is known (no users.info)
+    clock = FakeClock()
+    gate = quick.QuickAnswers(deps, clock=clock)
+    page = message("the page")
+    seen: list[tuple[bool, Message | None]] = []
+
+    def hangs(ctx: Ctx) -> Message:
+        clock.now += quick.SLOW + 0.1  # still building when the next request comes
+        seen.append((gate.keeping_up(), gate.answer(*request(standin), lambda ctx: page)))
+        return page
+
+    assert gate.answer(*request(standin), hangs) == page
+    assert seen == [(False, None)]
