@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import JSON, Insert
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.orm import Session
 
 Processors = list[tuple[str, Callable[[Any], Any] | None]]
@@ -41,7 +41,10 @@ class BulkInsert:
         if conn.dialect.name != "postgresql":
             return [tuple(r) for r in conn.execute(self.stmt, list(rows)).all()]
         sql, processors, json_keys = self._compile(conn.dialect, tuple(rows[0]))
-        params = [{k: (p(row[k]) if p is not None else row[k]) for k, p in processors} for row in rows]
+        try:  # a value a processor refuses (a naive datetime) raises as SQLAlchemy raises it
+            params = [{k: (p(row[k]) if p is not None else row[k]) for k, p in processors} for row in rows]
+        except Exception as exc:
+            raise StatementError(f"({type(exc).__name__}) {exc}", sql, None, exc) from exc
         if json_keys:  # a JSON value several rows share (an account's notices) is serialized once, as json.dumps
             texts: dict[int, str] = {}
             for row, param in zip(rows, params, strict=True):
