@@ -212,9 +212,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     @event.listens_for(engine, "begin")
     def _postgresql_timeouts(conn: Any) -> None:
         timeout = conn.get_execution_options().get(LOCK_TIMEOUT)
-        if timeout:
-            conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(timeout)}")
-            conn.exec_driver_sql(f"SET LOCAL statement_timeout = {int(timeout)}")
+        if timeout:  # both in one round trip (no parameters: psycopg sends the two statements as one query)
+            conn.exec_driver_sql(
+                f"SET LOCAL lock_timeout = {int(timeout)}; SET LOCAL statement_timeout = {int(timeout)}"
+            )
 
     return engine
 
