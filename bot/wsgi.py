@@ -22,6 +22,7 @@ from typing import Any
 
 from bot.cli import logs
 from bot.cli.serve import Service, build_service, stop_service
+from handlers import quick
 from handlers.http import WsgiApp
 from store.db import Database, database_url
 
@@ -37,6 +38,7 @@ def create_app(database: str | None = None, *, migrate: bool = True, ready: str 
     its workers start); UserError (one line) for a missing or bad setting. Its answers after acks are
     drained by `shutdown`. `ready`: the line logged once it is built."""
     logs.configure()
+    quick.after_acks_only()  # gunicorn tells no queue length: statuses after their acks (handlers/quick.py)
     db = Database.connect(database or database_url(), migrate=migrate, check=not migrate)
     service = build_service(db, worker=False)
     with _lock:

@@ -18,8 +18,10 @@ answered in its ack only while:
   that took longer than SLOW s, or failed, turns the fast path off for PAUSE s (the database may be
   stalling, and acks must not wait for it: at most `at_once` do, for those that began before it showed).
 
-Otherwise, or when building the answer fails for any reason, the status runs after the ack as before: it
-is answered there (or told what failed, or "busy" when the work cannot start in time).
+A server that tells no queue length turns the fast path off for its process (`after_acks_only`: gunicorn,
+bot/wsgi.py, and so `licensebot serve --workers N`). Otherwise, or when building the answer fails, the
+status runs after the ack as before: it is answered there (or told what failed, or "busy" when the work
+cannot start in time).
 """
 
 from __future__ import annotations
@@ -54,6 +56,13 @@ PAUSE = 30.0
 """Seconds the fast path stays off after a slow or failed answer."""
 
 _waiting: list[Callable[[], int]] = []
+_enabled = [True]
+
+
+def after_acks_only() -> None:
+    """Answer no status in its ack in this process: for a server that tells no queue length (gunicorn,
+    bot/wsgi.py), where a queue growing under overload would not be seen and acks would wait for pages."""
+    _enabled[0] = False
 
 
 def watch_waiting(count: Callable[[], int]) -> None:
@@ -83,7 +92,13 @@ class QuickAnswers:
         now = self._clock()
         with self._lock:
             stuck = any(now - began > SLOW for began in self._building.values())
-        return now >= self._paused_until and not stuck and pending < AFTER_ACK_THREADS and requests_waiting() < WAITING
+        return (
+            _enabled[0]
+            and now >= self._paused_until
+            and not stuck
+            and pending < AFTER_ACK_THREADS
+            and requests_waiting() < WAITING
+        )
 
     def answer(
         self, context: BoltContext, client: WebClient, respond: Respond, build: Callable[[Ctx], Message]

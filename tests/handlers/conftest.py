@@ -13,6 +13,7 @@ import pytest
 
 from bot.testing.slack_sim import SlackSim
 from bot.testing.slack_standin import SlackStandIn
+from handlers import quick
 from handlers.app import Settings, build_app
 from handlers.deps import Deps
 from handlers.http import build_wsgi
@@ -25,6 +26,12 @@ TEAM = "T0001"
 ADMIN = "U0000"
 ADMIN2 = "U0001"
 USER = "U0002"
+
+
+@pytest.fixture(autouse=True)
+def _quick_answers_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test starts with statuses answerable in their acks (bot/wsgi.py turns that off for its process)."""
+    monkeypatch.setattr(quick, "_enabled", [True])
 
 
 @pytest.fixture

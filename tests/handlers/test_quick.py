@@ -186,3 +186,14 @@ def test_while_an_answer_in_an_ack_takes_long_the_next_ones_go_after_their_acks(
 
     assert gate.answer(*request(standin), hangs) == page
     assert seen == [(False, None)]
+
+
+def test_a_server_that_tells_no_queue_length_answers_every_status_after_its_ack(
+    slack: SlackSim, standin: SlackStandIn, team: str
+) -> None:
+    """gunicorn (bot/wsgi.py): a growing queue would not be seen, and acks would wait for pages."""
+    assert slack.command(ADMIN, "help").status == 200  # the admin's language is known (no users.info)
+    quick.after_acks_only()
+    mark = standin.mark()
+    assert slack.command(ADMIN, "status").status == 200
+    assert [how for how, _ in answered(standin, mark)] == ["response_url"]
