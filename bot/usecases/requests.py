@@ -17,13 +17,15 @@ from bot.core.policy import Member, Problem
 from bot.core.results import Submitted
 from bot.core.statuses import RequestStatus
 from bot.i18n import _, n_
-from bot.usecases.common import require_admin
+from bot.usecases.common import require_admin, require_admin_among
 from bot.usecases.ports import Announce, Database
 from bot.worker import outbox
 from store import lines as line_store
 from store import models
 from store.db import Clash
-from store.queries import audit, insert_request, load_account, pending_of, pending_row, roster_of, terms_of, wake
+from store.page_reads import admin_rows, terms_of_row
+from store.queries import audit, insert_request, load_account, pending_of, pending_row, terms_of, wake
+from store.request_reads import locked_account, package_pending, package_roster, wake_row
 
 
 def submit_reduction(
@@ -44,9 +46,12 @@ def submit_reduction(
     after the admin check, in the same transaction: no read of its own before the ack)."""
     try:
         with db.transaction() as s:
-            account = load_account(s, team, lock=True)
-            require_admin(s, account, actor)
-            terms = terms_of(account)
+            # Core rows, no ORM object (store/request_reads.py): the account locked, its active admins (the
+            # admin check, and the admins the rules read)
+            account = locked_account(s, team)
+            admins = admin_rows(s, account.id)
+            require_admin_among(account.name, admins, actor)
+            terms = terms_of_row(account)
             target = policy.request_target(terms.anchor, terms.plan, now, terms.timezone)
             if renewal is not None and target.renewal != renewal:
                 raise TargetMoved(renewal, target.renewal)
@@ -60,13 +65,13 @@ def submit_reduction(
             roster = (
                 line_store.addon_roster(s, line, new_count, PREVIEW)
                 if line
-                else roster_of(s, account.id, new_count, PREVIEW)
+                else package_roster(s, account, admins, new_count, PREVIEW)
             )
             problems = policy.validate_reduction(seats, licensed, roster.members)
             if problems:
                 raise Invalid(tuple(_worded(p, account.licensed_seats, roster.members) for p in problems))
             assert n is not None and new_count is not None
-            existing = _pending_of_line(s, account.id, line)
+            existing = package_pending(s, account.id) if line is None else _pending_of_line(s, account.id, line)
             if existing is not None:
                 raise Conflict(_existing_message(existing, addon))
             request_id = insert_request(
@@ -81,7 +86,7 @@ def submit_reduction(
                 created_at=now,
                 updated_at=now,
             )
-            wake(account, now)
+            wake_row(s, account, now)
             audit(
                 s,
                 account.id,
@@ -127,9 +132,9 @@ def submit_reduction(
     except Clash:
         # Another submission won the race: the database allows one pending request per renewal.
         with db.transaction() as s:
-            account = load_account(s, team)
-            addon = _addon(s, account.id, line)
-            existing = _pending_of_line(s, account.id, line)
+            account_id = load_account(s, team).id
+            addon = _addon(s, account_id, line)
+            existing = _pending_of_line(s, account_id, line)
         raise Conflict(
             _existing_message(existing, addon)
             if existing
