@@ -20,6 +20,7 @@ from bot.core.policy import PolicyError
 from bot.core.results import Submitted
 from bot.i18n import N_, T_, _, variants
 from bot.i18n.formats import day
+from bot.usecases.requests import Announcing
 from handlers.blocks.lines import CHOOSE_IN_THE_FORM, LINE_GONE, line_choice_view
 from handlers.blocks.messages import Message, message, submitted_message, submitted_post
 from handlers.blocks.modals import ReduceMeta, addon_reduce_view, message_view, reduce_view, seats_value
@@ -29,7 +30,7 @@ from handlers.context import Ctx
 from handlers.deps import Deps
 from handlers.errors import after_saving
 from handlers.followup import later, open_then_fill
-from handlers.home import admins_view, refresh_admin_homes
+from handlers.home import RECENT, admins_view, refresh_admin_homes
 from handlers.ids import Action, Block, View
 
 log = logging.getLogger(__name__)
@@ -87,13 +88,15 @@ def on_submit(ctx: Ctx, ack: Ack, view: dict[str, Any]) -> None:
     try:
         line = parse_line_key(shown.line) if shown is not None else None
         # Before the ack only the use case: it checks first that the form's renewal is still the target one.
-        done = usecases.submit_reduction(
+        # ... which also reads, in its transaction, the admins' Homes and the messages to post after the ack
+        stored = usecases.submit_and_read(
             db,
             team=ctx.team,
             actor=Actor.slack(ctx.user),
             seats=raw,
             now=now,
             announce=partial(announcements, ctx.user),
+            activity=RECENT,
             line=line,
             renewal=shown.renewal if shown is not None else None,
         )
@@ -116,7 +119,7 @@ def on_submit(ctx: Ctx, ack: Ack, view: dict[str, Any]) -> None:
         ack(response_action="errors", errors={Block.SEATS: exc.message})
         return
     ack()
-    later(ctx, lambda: announce(ctx, done, now), saved=N_("Your request"))
+    later(ctx, lambda: announce(ctx, stored, now), saved=N_("Your request"))
 
 
 def announcements(requester: str, done: Submitted, terms: AccountTerms) -> list[tuple[str, Message]]:
@@ -127,11 +130,15 @@ def announcements(requester: str, done: Submitted, terms: AccountTerms) -> list[
     return messages
 
 
-def announce(ctx: Ctx, done: Submitted, now: datetime) -> None:
+def announce(ctx: Ctx, stored: Announcing, now: datetime) -> None:
     """After the ack (nothing here can lose the request or its announcements, stored together): send them
-    now, and every admin's App Home."""
+    now, and every admin's App Home (both as the submission's transaction read them)."""
     with after_saving(N_("Your request")):
-        refresh_admin_homes(ctx, admins_view(ctx, now), along=[partial(ctx.deliver, done.announced)])
+        refresh_admin_homes(
+            ctx,
+            stored.homes or admins_view(ctx, now),
+            along=[partial(ctx.deliver, stored.done.announced, stored.queued)],
+        )
 
 
 def register(app: App, deps: Deps) -> None:

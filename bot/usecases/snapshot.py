@@ -86,15 +86,20 @@ class AdminsView:
 def for_admins(db: Database, *, team: str, now: datetime, activity: int) -> AdminsView:
     with db.transaction(read_only=True) as s:
         account = page_reads.account_row(s, team)
-        admins = page_reads.admin_rows(s, account.id)
-        people_ = tuple(page_reads.person(a) for a in admins)
-        viewers = [
-            Viewer(account.slack_team_id, account.name, p.slack_user_id, p, people_) for p in people_ if p.slack_user_id
-        ]
-        return AdminsView(
-            viewers=viewers,
-            page=page_reads.page_of_row(s, account, now, admins),
-            consents=_consents(s, account.id),
-            activity=history(s, account.id, activity),
-            languages=languages.languages_in(s, team, [v.user_id for v in viewers], account.language),
-        )
+        return admins_in(s, account, page_reads.admin_rows(s, account.id), now, activity)
+
+
+def admins_in(s: Session, account: Row[Any], admins: list[Row[Any]], now: datetime, activity: int) -> AdminsView:
+    """`for_admins` in a transaction that read the account row and its active admins already (a change that
+    refreshes the Homes reads them in its own transaction: bot/usecases/requests.py)."""
+    people_ = tuple(page_reads.person(a) for a in admins)
+    viewers = [
+        Viewer(account.slack_team_id, account.name, p.slack_user_id, p, people_) for p in people_ if p.slack_user_id
+    ]
+    return AdminsView(
+        viewers=viewers,
+        page=page_reads.page_of_row(s, account, now, admins),
+        consents=_consents(s, account.id),
+        activity=history(s, account.id, activity),
+        languages=languages.languages_in(s, account.slack_team_id, [v.user_id for v in viewers], account.language),
+    )
