@@ -11,18 +11,18 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot import usecases
-from bot.core import policy
+from bot.core import notice, policy
 from bot.core.audit import Actor
 from bot.core.errors import TargetMoved, UserError
 from bot.core.lines import parse_line_key
 from bot.core.page import AccountTerms, LicensePage
 from bot.core.policy import PolicyError
 from bot.core.results import Submitted
-from bot.i18n import N_, T_, _, variants
+from bot.i18n import N_, T_, _
 from bot.i18n.formats import day
 from bot.usecases.requests import Announcing
 from handlers.blocks.lines import CHOOSE_IN_THE_FORM, LINE_GONE, line_choice_view
-from handlers.blocks.messages import Message, message, submitted_message, submitted_post
+from handlers.blocks.messages import message
 from handlers.blocks.modals import ReduceMeta, addon_reduce_view, message_view, reduce_view, seats_value
 from handlers.blocks.page import not_admin_text
 from handlers.blocks.state import action_value
@@ -122,11 +122,12 @@ def on_submit(ctx: Ctx, ack: Ack, view: dict[str, Any]) -> None:
     later(ctx, lambda: announce(ctx, stored, now), saved=N_("Your request"))
 
 
-def announcements(requester: str, done: Submitted, terms: AccountTerms) -> list[tuple[str, Message]]:
-    """What tells about a stored request (queued with it): a DM to the requester, a post in the admin channel."""
-    messages = [(requester, variants(lambda: submitted_message(done, terms)))]
+def announcements(requester: str, done: Submitted, terms: AccountTerms) -> list[tuple[str, dict[str, Any]]]:
+    """What tells about a stored request (queued with it): a DM to the requester, a post in the admin channel;
+    queued as notices, worded when sent in each reader's language (handlers/blocks/rendered.py)."""
+    messages = [(requester, notice.encode(notice.RequestSubmitted(done, terms)))]
     if terms.admin_channel:
-        messages.append((terms.admin_channel, variants(lambda: submitted_post(done, terms, requester))))
+        messages.append((terms.admin_channel, notice.encode(notice.RequestSubmitted(done, terms, requester))))
     return messages
 
 

@@ -31,6 +31,7 @@ from bot.worker.pacing import Pacer
 from bot.worker.ports import DeliveryError, Posted, Poster, Postponed
 from bot.worker.sender import DeliveryReport, Sender
 from handlers import redact
+from handlers.blocks.rendered import render_notice
 from handlers.keepalive import KeepAliveWebClient
 from handlers.observe import CountRateLimits
 
@@ -210,7 +211,9 @@ def deliver_now(
 ) -> DeliveryReport:
     """Send the messages queued under `key` at once with `client` (what fails, the worker retries); `queued`:
     those rows as read already (bot.worker.fresh.queued_in)."""
-    return Sender(ClientPoster(client), threads=1, pacer=Pacer(0)).deliver_now(db, key, now, queued)
+    return Sender(ClientPoster(client), threads=1, pacer=Pacer(0), render=render_notice).deliver_now(
+        db, key, now, queued
+    )
 
 
 def _retry_after(headers: Any) -> float:
