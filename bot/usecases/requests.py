@@ -26,7 +26,7 @@ from bot.worker import fresh, outbox
 from bot.worker.fresh import Queued
 from store import lines as line_store
 from store import models
-from store.db import Clash
+from store.db import Clash, reads_that_may_fail
 from store.page_reads import admin_rows, terms_of_row
 from store.queries import audit, insert_request, load_account, pending_of, pending_row, terms_of, wake
 from store.request_reads import locked_account, package_pending, package_roster, wake_row
@@ -182,10 +182,10 @@ def _submit(
             done = replace(done, announced=key)
             if activity is None:
                 return Announcing(done)
-            # In a savepoint: a failure of these reads (a statement refused, a bug) must not undo the request;
-            # they are read again after the ack. If the connection is gone, the commit fails: nothing saved.
+            # Guarded (a savepoint on PostgreSQL): a failure of these reads (a statement refused, a bug) must not
+            # undo the request; they are read again after the ack. If the connection is gone, the commit fails.
             try:
-                with s.begin_nested():
+                with reads_that_may_fail(s):
                     homes = snapshot.admins_in(s, account, admins, now, activity)
                     return Announcing(done, homes, fresh.queued_in(s, key))
             except Exception:
