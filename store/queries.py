@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, literal, select, update
+from sqlalchemy import bindparam, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from bot.core import policy
@@ -199,7 +199,7 @@ def audit_many(s: Session, entries: Sequence[tuple[int | None, Actor, AuditActio
             {"account_id": a, "at": at, "actor": who.label, "action": what.value, "details": details}
             for a, who, what, at, details in entries
         ]
-        s.execute(insert(models.AuditEntry), rows)
+        s.connection().execute(_AUDIT_INSERT, rows)  # Core: no ORM bulk path, no autoflush
 
 
 def history(s: Session, account_id: int, limit: int) -> list[ActivityEntry]:

@@ -19,6 +19,7 @@ from bot.core.audit import MessageKind, announcement_key
 from bot.core.schedule import ReminderDue
 from bot.core.statuses import DeliveryStatus, MemberStatus
 from store import models
+from store.bulk import BulkInsert
 from store.db import Database
 from store.queries import load_account
 
@@ -107,20 +108,13 @@ class Planned:
 
 def insert_planned(s: Session, planned: Sequence[Planned], now: datetime) -> set[tuple[int, str, str]]:
     """Queue the rows of a whole batch in one executemany INSERT (unless queued already); returns the
-    (account id, key, target) of the rows added."""
+    (account id, key, target) of the rows added. On PostgreSQL psycopg's own executemany of the one-row
+    statement (store/bulk.py: no statement text of a thousand rows to render and parse)."""
     rows = {
         (p.account_id, p.key, p.target): pending_row(p.account_id, p.key, p.target, p.kind, p.message, due=now, now=now)
         for p in planned
     }
-    if not rows:
-        return set()
-    d = models.Delivery
-    dialect = s.get_bind().dialect.name
-    insert = postgresql.insert(d) if dialect == "postgresql" else sqlite.insert(d)
-    stmt = insert.on_conflict_do_nothing(index_elements=["account_id", "key", "target"]).returning(
-        d.account_id, d.key, d.target
-    )
-    return {(a, k, t) for a, k, t in s.execute(stmt, list(rows.values())).all()}
+    return {(a, k, t) for a, k, t in _PLANNED_INSERT[s.get_bind().dialect.name].run(s, list(rows.values()))}
 
 
 Announcements = Sequence[tuple[str, dict[str, Any]]]
@@ -156,6 +150,14 @@ def announce(
 
 
 _DELIVERIES = models.Base.metadata.tables["deliveries"]
+_PLANNED_INSERT = {
+    name: BulkInsert(
+        insert(_DELIVERIES)
+        .on_conflict_do_nothing(index_elements=["account_id", "key", "target"])
+        .returning(_DELIVERIES.c.account_id, _DELIVERIES.c.key, _DELIVERIES.c.target)
+    )
+    for name, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
+}
 _INSERTS: dict[str, Any] = {}
 _HOLD_AGAIN = (
     update(_DELIVERIES)

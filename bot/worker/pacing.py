@@ -33,6 +33,17 @@ class Pacer:
         """Channel -> when its bucket is full again minus one token's time (the next slot at one per interval)."""
         self._lock = threading.Lock()
 
+    def delay(self, channel: str) -> float:
+        """Seconds until `channel` has a free slot (0: now), without reserving it."""
+        with self._lock:
+            now = self._clock()
+            due = max(now, self._next.get(channel, now))
+            return max(0.0, due - (self.burst - 1) * self.interval - now)
+
+    def sleep(self, seconds: float) -> None:
+        """Sleep on the Pacer's clock (a delivery pass with nothing to post before the next free slot)."""
+        self._sleep(seconds)
+
     def wait(self, channel: str) -> float:
         """Reserve the next slot of `channel` and sleep until it; returns the seconds slept."""
         with self._lock:

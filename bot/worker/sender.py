@@ -123,6 +123,11 @@ def _language(choice: str | None, slack_locale: str | None, account: str | None)
     return i18n.choose(choice, slack_locale, account)
 
 
+def _channel(target: str, team: str) -> str:
+    """What the Pacer paces: a channel (or user) within its workspace."""
+    return f"{team}:{target}" if team else target
+
+
 def due_targets(s: Session, now: datetime) -> list[str]:
     """Targets with at least one pending message due at `now`."""
     return list(s.scalars(_due_rows(now).with_only_columns(models.Delivery.target).group_by(models.Delivery.target)))
@@ -161,19 +166,35 @@ class Sender:
         sleeping busy handler), and on both the outcomes that finish meanwhile share the next commit."""
 
     def deliver_due(self, db: Database, now: datetime) -> DeliveryReport:
-        """Post every pending delivery due at `now`; returns what happened."""
+        """Post every pending delivery due at `now`; returns what happened.
+
+        At most LEASE_PAGE messages are held (claimed, in memory) at a time, oldest first; once a quarter of them
+        are posted, as many more are claimed, so a target's paced posts (the Pacer: Slack's burst, then one a second)
+        wait while other targets' posts go on: a wave posts the next message of every target whose channel has a
+        free slot, and sleeps only when none has."""
         report = DeliveryReport()
         commits = _GroupCommit(self, db, now, report)
-        # A page of the due messages at a time (oldest first): memory stays bounded however many are due.
         work: dict[str, deque[_Job]] = {}
-        while leased := self._lease(db, now):
-            work.update((target, deque(jobs)) for target, jobs in leased.items())
-            while work:
-                done = self._run(list(work), lambda target: commits.post(target, work[target].popleft()), report)
-                commits.drain()
-                for target in [t for t, jobs in work.items() if not jobs or t not in done]:
+        more = True
+        while True:
+            held = sum(map(len, work.values()))
+            if more and held <= LEASE_PAGE - LEASE_PAGE // 4:
+                leased = self._lease(db, now, LEASE_PAGE - held)
+                more = sum(map(len, leased.values())) == LEASE_PAGE - held  # fewer: nothing more is due now
+                for target, jobs in leased.items():
+                    work.setdefault(target, deque()).extend(jobs)
+            if not work:
+                return report
+            waits = {target: self.pacer.delay(_channel(target, jobs[0].team)) for target, jobs in work.items()}
+            ready = [target for target, wait in waits.items() if wait <= 0]
+            if not ready:
+                self.pacer.sleep(min(waits.values()))
+                continue
+            done = self._run(ready, lambda target: commits.post(target, work[target].popleft()), report)
+            commits.drain()
+            for target in ready:
+                if not work[target] or target not in done:
                     del work[target]  # done, or its task failed: the rest stays leased for a later pass
-        return report
 
     def deliver_now(
         self, db: Transactions, key: str, now: datetime, jobs: Sequence[fresh.Queued] | None = None
@@ -220,8 +241,8 @@ class Sender:
 
     # --- a claim per page, then outcomes committed as they come -------------------------------------
 
-    def _lease(self, db: Database, now: datetime) -> dict[str, list[_Job]]:
-        """Claim the LEASE_PAGE oldest due messages (their next attempt moves a LEASE ahead), by target; on
+    def _lease(self, db: Database, now: datetime, limit: int) -> dict[str, list[_Job]]:
+        """Claim the `limit` oldest due messages (their next attempt moves a LEASE ahead), by target; on
         PostgreSQL rows another worker is claiming are skipped (`FOR UPDATE SKIP LOCKED`), then leased."""
         work: dict[str, list[_Job]] = {}
         due = models.Delivery.next_attempt_at
@@ -232,7 +253,7 @@ class Sender:
                 for r, c, choice, locale, lang, t in s.execute(
                     _claimable(now)
                     .order_by(due, models.Delivery.id)
-                    .limit(LEASE_PAGE)
+                    .limit(limit)
                     .with_for_update(of=models.Delivery, skip_locked=True)
                 )
             ]
@@ -254,7 +275,7 @@ class Sender:
             message = self.renderer.message(payload, language)
         except Exception as exc:
             return DeliveryError(f"cannot render the message: {type(exc).__name__}: {exc}"[:300])
-        self.pacer.wait(f"{team}:{target}" if team else target)  # a channel (or user) within its workspace
+        self.pacer.wait(_channel(target, team))
         try:
             poster = self.posters(team) if self.posters is not None else self.poster
             assert poster is not None

@@ -9,13 +9,17 @@ from typing import Any
 
 from sqlalchemy import event
 
+from bot.core.audit import MessageKind
+from bot.worker import sender as sender_module
+from bot.worker.outbox import queue
 from bot.worker.pacing import Pacer
 from bot.worker.ports import Posted
 from bot.worker.sender import Sender
 from bot.worker.tick import tick_accounts
 from handlers.blocks.rendered import render_notice
 from store.db import Database
-from tests.bot.worker.scenario import D7, NOTICES, deliveries, standard_team
+from store.queries import load_account
+from tests.bot.worker.scenario import D7, NOTICES, TEAM, deliveries, standard_team
 
 
 class CountingPoster:
@@ -50,4 +54,44 @@ def test_outcomes_are_committed_in_groups_not_one_transaction_per_message(db: Da
     # from each account, one per wave (12). One per message before: 36, and the claim.
     assert commits <= 14
     assert all(n == 1 for n in poster.sent.values()) and sum(poster.sent.values()) == 36
+    assert {status for _k, _t, status, _a in deliveries(db)} == {"sent"}
+
+
+def test_a_lease_boundary_does_not_hold_up_paced_posts(db: Database, monkeypatch: Any) -> None:
+    """Held messages are topped up once half are posted, and a wave posts only into channels with a free slot:
+    with 4 messages held at a time, 4 channels of 3 messages each (queued channel after channel) are done when
+    their third posts' slot comes (1 s: Slack's burst of 2, then one a second), not a second later per page of 4."""
+    monkeypatch.setattr(sender_module, "LEASE_PAGE", 4)
+    standard_team(db, remove=None)
+    channels = ["C0A", "C0B", "C0C", "C0D"]
+    with db.transaction() as s:
+        account = load_account(s, TEAM)
+        for channel in channels:
+            for n in range(3):
+                queue(
+                    s,
+                    account_id=account.id,
+                    key=f"test:{channel}:{n}",
+                    kind=MessageKind.REMINDER,
+                    targets=[channel],
+                    message={"text": f"{channel} {n}"},
+                    now=D7,
+                )
+    clock = [0.0]
+    posted: list[tuple[float, str, str]] = []
+
+    def sleep(seconds: float) -> None:
+        clock[0] += seconds
+
+    class ClockPoster:
+        def post(self, target: str, message: dict[str, Any]) -> Posted:
+            posted.append((clock[0], target, str(message["text"])))
+            return Posted(channel=target, ts=None)
+
+    pacer = Pacer(1.0, burst=2, clock=lambda: clock[0], sleep=sleep)
+    report = Sender(ClockPoster(), threads=1, pacer=pacer, render=render_notice).deliver_due(db, D7)
+    assert len(report.sent) == 12 and not report.errors
+    for channel in channels:  # each in its order, once each
+        assert [text for _at, target, text in posted if target == channel] == [f"{channel} {n}" for n in range(3)]
+    assert max(at for at, _target, _text in posted) == 1.0  # one page after another: 3.0
     assert {status for _k, _t, status, _a in deliveries(db)} == {"sent"}
