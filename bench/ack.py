@@ -19,9 +19,10 @@ keep-alive connection each, each sending its next request as soon as the previou
 requests/s = clients / mean latency (closed loop; the untimed cancels are left out). The real app also
 answers after the ack (the status through response_url; for a submission a DM, an admin-channel post
 and the admins' App Homes); "answered after" is when the last of those follow-ups of a round reached
-the stand-in, counted from the start of the round. "CPU ms/req": the server process's CPU time per
-request (all threads, its work after the acks included); "machine busy %": all cores of the machine
-while the clients fire (servers, clients and stand-in together: what is left for more processes).
+the stand-in, counted from the start of the round (a status answered in its ack's own body, handlers/quick.py,
+counts when that ack reached the client; "answered in the ack" says how many were). "CPU ms/req": the server
+process's CPU time per request (all threads, its work after the acks included); "machine busy %": all cores of
+the machine while the clients fire (servers, clients and stand-in together: what is left for more processes).
 At the end: peak RSS (VmHWM) of both servers.
 
     .venv/bin/python -m bench.ack [--seconds 5] [--clients 1,8,32] [--latency 0.1] [--postgres] [--smoke]
@@ -211,6 +212,8 @@ def main(argv: list[str] | None = None) -> int:
                                 1, machine_after[1] - machine_before[1]
                             )
                             last = settle(standin, quiet) if name == "real" else None
+                            if name == "real" and cell.in_ack:  # answers in acks: no response_url post
+                                last = max(last or 0.0, max(cell.in_ack))
                             cell.cpu = cpu_seconds(proc.pid) - cpu_before
                             cell.answered_after = None if last is None else last - cell.started
                             if name == "real":
@@ -260,6 +263,7 @@ def main(argv: list[str] | None = None) -> int:
                 "n/a" if not cell.answered_after else f"{len(cell.latencies) / cell.answered_after:.0f}",
                 "n/a" if not (cell.answered_after and base.rps) else f"{cell.answers_per_s / base.rps:.2f}",
                 f"{shed.get((kind, clients), 0)} / {len(cell.latencies)}",
+                f"{len(cell.in_ack)}",
                 len(cell.errors) + len(base.errors),
             ]
         )
@@ -284,6 +288,7 @@ def main(argv: list[str] | None = None) -> int:
                 "answers/s",
                 "answers/bare req/s",
                 "real: shed / requests",
+                "real: answered in the ack",
                 "errors",
             ],
             rows,

@@ -14,7 +14,8 @@ signs them.
    sent at a fixed rate (a schedule, not a closed loop: Slack does not wait for our answers), so that the
    backlog reaches its steady state. Per request: the ack's latency, and the answer's (from the request
    leaving the client to its answer reaching the stand-in's response URL; monotonic clocks of one host).
-   An answer is the page, or "busy, try again in a minute" when the app shed the work because it could
+   An answer is the page (in the ack's own body when the app answered it there, handlers/quick.py: then
+   at the ack; "in ack %"), or "busy, try again in a minute" when the app shed the work because it could
    not start within 2 s (handlers/followup.py); a request with neither is counted unanswered.
 
 Reported per round: offered and sent req/s, ack p50/p99, pages/s (sustained answers), busy %, answer
@@ -50,7 +51,7 @@ from bench.common import (
     table,
     wait_for_port,
 )
-from bench.load import SECRET, STATUS_TEAM, TOKEN, add_account, fire, settle, status_request
+from bench.load import SECRET, STATUS_TEAM, TOKEN, add_account, fire, in_ack, settle, status_request
 from bench.standin import StandInProcess
 from bot.testing.slack_sim import signature
 from store.db import Database
@@ -69,6 +70,8 @@ class Round:
     """Requests the client sent more than 0.1 s after their slot (its threads all waited for acks)."""
     cpu: float = 0.0
     load: str = ""
+    in_ack: dict[int, float] = field(default_factory=dict)
+    """Request number -> when its ack reached the client, for the statuses answered in their ack's body."""
 
 
 def open_loop(port: int, rate: float, seconds: float, base: int, threads: int = 64) -> Round:
@@ -102,7 +105,7 @@ def open_loop(port: int, rate: float, seconds: float, base: int, threads: int = 
             try:
                 conn.request("POST", "/slack/events", req.body, headers)
                 response = conn.getresponse()
-                response.read()
+                body = response.read()
             except (OSError, http.client.HTTPException) as exc:
                 with lock:
                     result.errors.append(f"{type(exc).__name__}: {exc}")
@@ -111,6 +114,8 @@ def open_loop(port: int, rate: float, seconds: float, base: int, threads: int = 
                 continue
             took = time.monotonic() - began
             with lock:
+                if in_ack(body):
+                    result.in_ack[n] = began + took
                 result.sent[n] = began
                 result.acks.append(took)
                 result.late_sends += began - slot > 0.1
@@ -131,9 +136,10 @@ def open_loop(port: int, rate: float, seconds: float, base: int, threads: int = 
 STANDIN: list[StandInProcess] = []
 
 
-def answers_of(standin: StandInProcess) -> dict[int, tuple[float, bool]]:
-    """Request number -> (when its answer reached the stand-in, whether it was "busy")."""
-    found: dict[int, tuple[float, bool]] = {}
+def answers_of(standin: StandInProcess, in_ack: dict[int, float] | None = None) -> dict[int, tuple[float, bool]]:
+    """Request number -> (when its answer reached the stand-in, or the client in its ack: `in_ack`, whether it
+    was "busy")."""
+    found: dict[int, tuple[float, bool]] = {n: (at, False) for n, at in (in_ack or {}).items()}
     for call in standin.calls():
         path = str(call.get("path") or "")
         if call["method"] == "response_url" and "/response/status" in path:
@@ -205,7 +211,9 @@ def main(argv: list[str] | None = None) -> int:
                 began = time.monotonic()
                 cell = fire(port, args.clients, args.calibrate, lambda k, n: status_request(standin, 2 * 10**8 + n))
                 last = settle(standin, 0.1 if args.smoke else 1.0)
-                pages = sum(1 for _, busy in answers_of(standin).values() if not busy)
+                if cell.in_ack:
+                    last = max(last or 0.0, max(cell.in_ack))
+                pages = sum(1 for _, busy in answers_of(standin).values() if not busy) + len(cell.in_ack)
                 capacity = pages / max(0.001, (last or time.monotonic()) - began)
                 say(f"closed loop: {capacity:.0f} answers/s ({len(cell.latencies)} acks)")
                 base = 3 * 10**8
@@ -217,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
                     standin.clear()
                     rnd = open_loop(port, rate, args.probe, base)
                     settle(standin, 0.2 if args.smoke else 1.0)
-                    got = answers_of(standin)
+                    got = answers_of(standin, rnd.in_ack)
                     base += len(rnd.sent) + 10
                     waits = [got[n][0] - t for n, t in rnd.sent.items() if n in got and not got[n][1]]
                     full = len(waits) == len(rnd.sent) and percentile(waits, 99) < 1.0
@@ -236,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
                     settle(standin, 0.2 if args.smoke else 2.0)
                     rnd.cpu = family_cpu(proc.pid) - cpu_before  # type: ignore[attr-defined]
                     rnd.load = Path("/proc/loadavg").read_text().split(" ")[0]
-                    rows.append(report(factor, rnd, answers_of(standin)))
+                    rows.append(report(factor, rnd, answers_of(standin, rnd.in_ack)))
                     base += len(rnd.sent) + 10
             finally:
                 logged, _ = stop(proc, log)  # type: ignore[arg-type]
@@ -257,6 +265,7 @@ def main(argv: list[str] | None = None) -> int:
                 "ack p99 ms",
                 "pages/s",
                 "busy %",
+                "in ack %",
                 "answer p50 ms",
                 "answer p99 ms",
                 "answers > 3 s",
@@ -289,6 +298,7 @@ def report(factor: float, rnd: Round, answered: dict[int, tuple[float, bool]]) -
         f"{percentile(rnd.acks, 99) * 1000:.0f}",
         f"{len(pages) / max(page_span, span):.0f}",
         f"{busy / max(1, len(rnd.sent)) * 100:.0f}",
+        f"{sum(1 for n in rnd.sent if n in rnd.in_ack) / max(1, len(rnd.sent)) * 100:.0f}",
         f"{percentile(waits, 50) * 1000:.0f}" if waits else "n/a",
         f"{percentile(waits, 99) * 1000:.0f}" if waits else "n/a",
         sum(1 for w in waits if w > 3.0),

@@ -171,6 +171,9 @@ class Cell:
     """CPU seconds the server process used for the round, its work after the acks included."""
     busy: float = 0.0
     """How busy the whole machine was while the clients fired (0-1 of all cores): app, clients, stand-in."""
+    in_ack: list[float] = field(default_factory=list)
+    """When each answer that came in the ack's own body reached the client (time.monotonic): a status the app
+    answered in its ack (handlers/quick.py) has no response_url post to wait for."""
 
     clients: int = 1
 
@@ -232,6 +235,9 @@ def fire(
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
                 continue
             took = time.perf_counter() - began
+            if in_ack(body):
+                with lock:
+                    cell.in_ack.append(time.monotonic())
             if response.status != 200:
                 with lock:
                     cell.errors.append(f"HTTP {response.status}: {body[:100]!r}")
@@ -253,6 +259,11 @@ def fire(
         t.join()
     cell.ended = time.monotonic()
     return cell
+
+
+def in_ack(body: bytes) -> bool:
+    """Whether an ack's body is the answer itself (a message with blocks)."""
+    return body[:1] == b"{" and b'"blocks"' in body
 
 
 def settle(standin: StandInProcess, quiet: float, limit: float = 120.0) -> float | None:

@@ -7,7 +7,7 @@ from functools import partial
 
 from bot.usecases import admin_links
 from bot.usecases.snapshot import Snapshot
-from handlers.context import Ctx
+from handlers.context import Ctx, NeedsSlack
 from handlers.webapi import user_id_for_email
 
 
@@ -15,6 +15,8 @@ def with_admins_linked(ctx: Ctx, snap: Snapshot, activity: int = 0) -> Snapshot:
     """`snap`, or a fresh one once unreachable admins were found in Slack (no extra read when there are none)."""
     if not snap.page.unreachable_admins:
         return snap
+    if ctx.offline:
+        raise NeedsSlack("users.lookupByEmail")
     lookup = partial(user_id_for_email, ctx.client)
     if admin_links.link_admins(ctx.deps.db, team=ctx.team, lookup=lookup, now=ctx.now()) == 0:
         return snap

@@ -1,7 +1,9 @@
 """`/licenses [sub-command]`: one command, a table of sub-commands; unknown text shows the help.
 
 Every sub-command runs after `ack()`: Slack gets its answer at once and the reply follows through the
-command's response_url (ephemeral). Add a sub-command by adding it to SUBCOMMANDS.
+command's response_url (ephemeral). One exception: a status is answered in the ack's own body when its page
+is ready at once and the process keeps up (handlers/quick.py); otherwise it runs after the ack too.
+Add a sub-command by adding it to SUBCOMMANDS.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from handlers.admins import with_admins_linked
 from handlers.blocks.consent import consent_section
 from handlers.blocks.deactivation import reactivated_message
 from handlers.blocks.messages import (
+    Message,
     channel_set_message,
     channel_welcome,
     help_message,
@@ -42,6 +45,7 @@ from handlers.errors import after_saving
 from handlers.followup import at_once, later
 from handlers.home import refresh_admin_homes
 from handlers.ids import Command
+from handlers.quick import QuickAnswers
 from handlers.reduce import open_reduce
 from handlers.users_args import users_reply
 
@@ -50,10 +54,14 @@ SubCommand = Callable[[Ctx, str, dict[str, Any]], None]
 HISTORY_LENGTH = 15
 
 
-def status(ctx: Ctx, _args: str, _command: dict[str, Any]) -> None:
+def status_message(ctx: Ctx) -> Message:
     snap = with_admins_linked(ctx, ctx.snapshot())
     consents = consent_section(snap.viewer, snap.consents)
-    ctx.reply(message(page_text(snap.page), page_blocks(snap.page, snap.viewer, consents)))
+    return message(page_text(snap.page), page_blocks(snap.page, snap.viewer, consents))
+
+
+def status(ctx: Ctx, _args: str, _command: dict[str, Any]) -> None:
+    ctx.reply(status_message(ctx))
 
 
 def reduce(ctx: Ctx, args: str, command: dict[str, Any]) -> None:
@@ -164,9 +172,20 @@ def opens_a_modal(text: str) -> bool:
     return name.lower() == "reduce" or (name.lower() == "deactivate" and not rest.strip())
 
 
+def is_status(text: str) -> bool:
+    return text.strip().lower() in ("", "status")
+
+
 def register(app: App, deps: Deps) -> None:
+    quick = QuickAnswers(deps)
+
     @app.command(Command.LICENSES)
     def licenses(ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond) -> None:
+        if is_status(str(command.get("text") or "")):
+            answer = quick.answer(context, client, respond, status_message)
+            if answer is not None:  # the page in the ack itself (handlers/quick.py)
+                ack({"response_type": "ephemeral", "text": answer["text"], "blocks": answer["blocks"]})
+                return
         ack()
         ctx = Ctx.of(deps, context, client, respond)
         run = at_once if opens_a_modal(str(command.get("text") or "")) else later

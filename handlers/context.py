@@ -26,6 +26,10 @@ from handlers.webapi import deliver_now
 log = logging.getLogger(__name__)
 
 
+class NeedsSlack(Exception):
+    """Raised instead of a Web API call by a Ctx that answers before its ack (`offline`, handlers/quick.py)."""
+
+
 @dataclass
 class Ctx:
     deps: Deps
@@ -34,12 +38,22 @@ class Ctx:
     user: str
     respond: Respond | None
     """Answers through the request's response_url (slash commands, buttons in messages); None without one."""
+    offline: bool = False
+    """Building an answer before the ack (handlers/quick.py): what would call Slack raises NeedsSlack."""
 
     @classmethod
-    def of(cls, deps: Deps, context: BoltContext, client: WebClient, respond: Respond | None = None) -> Ctx:
+    def of(
+        cls,
+        deps: Deps,
+        context: BoltContext,
+        client: WebClient,
+        respond: Respond | None = None,
+        *,
+        offline: bool = False,
+    ) -> Ctx:
         team = context.team_id or context.enterprise_id or ""
         answer = KeepAliveRespond.of(respond) if respond is not None and respond.response_url is not None else None
-        ctx = cls(deps=deps, client=client, team=team, user=context.user_id or "", respond=answer)
+        ctx = cls(deps=deps, client=client, team=team, user=context.user_id or "", respond=answer, offline=offline)
         i18n.bind(ctx.language)  # found when the first text needs it: after the ack, one stored row at most
         return ctx
 
@@ -52,6 +66,8 @@ class Ctx:
 
     def locale_of(self) -> str | None:
         """The user's Slack locale (users.info include_locale, users:read); None when Slack does not say."""
+        if self.offline:
+            raise NeedsSlack("users.info")
         try:
             user = self.client.users_info(user=self.user, include_locale=True).get("user") or {}
         except SlackApiError as exc:
@@ -65,6 +81,8 @@ class Ctx:
 
     def email_of(self, user_id: str) -> str | None:
         """The email Slack knows for a user (users.info, needs users:read.email); None when unknown."""
+        if self.offline:
+            raise NeedsSlack("users.info")
         try:
             user = self.client.users_info(user=user_id).get("user") or {}
         except SlackApiError as exc:

@@ -17,9 +17,9 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
 
 from handlers.deps import Deps
 
@@ -52,18 +52,26 @@ def _header(request: BoltRequest, name: str) -> str | None:
     return values[0] if values else None
 
 
-def register(app: App, deps: Deps) -> None:
-    seen = SeenEvents()
+class OncePerEvent(Middleware):
+    """Acks a delivery of an event seen before without running a listener (a middleware of its own class:
+    Bolt would build every listener argument for a function middleware, at every request)."""
 
-    @app.middleware
-    def once_per_event(request: BoltRequest, body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse:
+    def __init__(self, seen: SeenEvents) -> None:
+        self.seen = seen
+
+    def process(self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]) -> BoltResponse:
+        body = req.body
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if isinstance(event_id, str) and event_id and not seen.first_time(event_id):
+        if isinstance(event_id, str) and event_id and not self.seen.first_time(event_id):
             log.info(
                 "event %s delivered again (retry %s: %s): handled already",
                 event_id,
-                _header(request, "x-slack-retry-num"),
-                _header(request, "x-slack-retry-reason"),
+                _header(req, "x-slack-retry-num"),
+                _header(req, "x-slack-retry-reason"),
             )
             return BoltResponse(status=200, body="", headers={"x-slack-no-retry": "1"})
         return next()
+
+
+def register(app: App, deps: Deps) -> None:
+    app.use(OncePerEvent(SeenEvents()))

@@ -2,9 +2,9 @@
 Core statements: no ORM object, no flush, no statement built per request.
 
 The account row is read locked (FOR UPDATE on PostgreSQL; on SQLite the transaction already holds the write
-lock: BEGIN IMMEDIATE), with the page's own statements (store/page_reads.py): the active admins with their
-consent (which is also the admin check: the acting admin is one of them), the newest non-admins the rules and
-the messages read, the package line's pending request. Measured in bench/README.md (bench.ack, a submission's
+lock: BEGIN IMMEDIATE); with the page's own statements (store/page_reads.py) the active admins with their
+consent (which is also the admin check: the acting admin is one of them) and the newest non-admins the rules
+and the messages read; the package line's pending request. Measured in bench/README.md (bench.ack, a submission's
 CPU): the ORM's loads of the account, the member and the pending request, and the flush of `next_tick_at`,
 were a third of the write transaction.
 """
@@ -14,16 +14,24 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, update
+from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from bot.core import policy
 from bot.core.page import PendingRequest
+from bot.core.statuses import RequestStatus
 from store import models
-from store.page_reads import ACCOUNT, NEWEST, PENDING, A
+from store.page_reads import ACCOUNT, NEWEST, A, R
 from store.queries import not_linked
 
 ACCOUNT_LOCKED = ACCOUNT.with_for_update(of=A)
+PENDING = (
+    select(R.c.id, R.c.seats_removed, R.c.renewal_date, R.c.requested_by, R.c.created_at)
+    .where(R.c.account_id == bindparam("account"), R.c.line_id.is_(None), R.c.status == RequestStatus.PENDING.value)
+    .order_by(R.c.renewal_date)
+    .limit(1)
+)
+"""The package line's pending request (by `ix_reduction_requests_account_status`)."""
 _ACCOUNTS = models.Base.metadata.tables[models.Account.__tablename__]
 WAKE = update(_ACCOUNTS).where(_ACCOUNTS.c.id == bindparam("account")).values(next_tick_at=bindparam("at"))
 

@@ -38,8 +38,16 @@ def redact(text: str) -> str:
     return TOKEN.sub(lambda m: m.group(1) + "-[redacted]", text)
 
 
+_second: tuple[int, str] = (-1, "")
+"""The last second formatted (every log line of that second reuses it)."""
+
+
 def utc_timestamp(created: float) -> str:
-    seconds = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(created))
+    global _second
+    whole, seconds = _second
+    if whole != int(created):
+        whole, seconds = int(created), time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(created))
+        _second = (whole, seconds)
     return f"{seconds}.{int(created % 1 * 1000):03d}Z"
 
 

@@ -25,7 +25,7 @@ from bot.cli.signals import STOP_SIGNALS, on_stop_signals
 from bot.core.errors import UserError
 from bot.teamleader.web import wsgi_routes
 from bot.worker.loop import Background
-from handlers import followup, install
+from handlers import followup, install, quick
 from handlers.app import Settings, build_app
 from handlers.deps import Deps
 from handlers.health import LIVE_PATH, READY_PATH, Readiness
@@ -61,9 +61,12 @@ def make_server(wsgi: WsgiApp, host: str, port: int, threads: int) -> Any:
 
     # waitress refuses a longer body with 413 before the app sees it (a chunked one included); the route
     # checks Content-Length too (handlers/http.py), for any other server.
-    return create_server(
+    server = create_server(
         wsgi, host=host, port=port, threads=threads, ident="licensebot", max_request_body_size=MAX_BODY
     )
+    # While requests wait for a server thread, statuses are answered after their acks (handlers/quick.py).
+    quick.watch_waiting(lambda: len(server.task_dispatcher.queue))
+    return server
 
 
 @dataclass

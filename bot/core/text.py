@@ -28,7 +28,9 @@ def clean_name(text: str) -> str:
 def printable(text: str) -> str:
     """`text` with the characters a terminal would act on (or reorder) written out as escapes. Line breaks,
     tabs and a carriage return before a line break (CSV's CRLF) are kept."""
-    if text.isprintable() or all(ch in _KEEP_ON_A_TERMINAL or not _hidden(ch) for ch in text.replace("\r\n", "\n")):
+    if text.isprintable() or text.replace("\n", "").replace("\t", "").isprintable():  # a log line and its "\n"
+        return text
+    if all(ch in _KEEP_ON_A_TERMINAL or not _hidden(ch) for ch in text.replace("\r\n", "\n")):
         return text
     out = []
     for i, ch in enumerate(text):

@@ -140,7 +140,11 @@ class SlackSim:
             "response_url": self.standin.response_url(f"cmd{self._next()}"),
             "trigger_id": f"{self._next()}.trigger",
         }
-        return self.send(urlencode(form).encode(), "application/x-www-form-urlencoded", **how)
+        response = self.send(urlencode(form).encode(), "application/x-www-form-urlencoded", **how)
+        shown = response.json() if response.status == 200 and response.body.strip().startswith(b"{") else None
+        if isinstance(shown, dict) and ("text" in shown or "blocks" in shown):
+            self.standin.ack_message(shown, form["trigger_id"])  # Slack shows an ack's message as the answer
+        return response
 
     def click(
         self,

@@ -37,6 +37,10 @@ class _Server(ThreadingHTTPServer):
     """Many concurrent clients (the worker's sender threads) must not see connection resets."""
 
 
+ACK_MESSAGE = "command_ack"
+"""The `method` of a message shown from a slash command's ack body (`ack_message`)."""
+
+
 @dataclass(frozen=True)
 class Call:
     method: str
@@ -237,6 +241,17 @@ class SlackStandIn(OAuthSide):
             self.calls.clear()
 
     # --- reading what happened ------------------------------------------------------------------
+
+    def ack_message(self, params: dict[str, Any], key: str) -> None:
+        """A message Slack shows from the body of a slash command's ack (SlackSim reports it): recorded as a
+        `command_ack` call, in order with the others (Slack shows it as it shows a response_url post)."""
+        with self._lock:
+            self.calls.append(Call(ACK_MESSAGE, params, f"/ack/{key}", None))
+
+    def answers(self) -> list[Call]:
+        """What a person was answered in the conversation: response_url posts and messages in acks, in order."""
+        with self._lock:
+            return [c for c in self.calls if c.method in ("response_url", ACK_MESSAGE)]
 
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:

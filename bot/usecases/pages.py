@@ -13,9 +13,9 @@ from store import page_reads, queries
 
 def license_page(db: Database, *, team: str, now: datetime) -> LicensePage:
     """The license page (the prebuilt reads of store/page_reads.py: a modal's, a submission's)."""
-    with db.transaction(read_only=True) as s:
-        account = page_reads.account_row(s, team)
-        return page_reads.page_of_row(s, account, now, page_reads.admin_rows(s, account.id))
+    with db.reading() as conn:
+        account = page_reads.page_head(conn, team)
+        return page_reads.page_of_row(conn, account, now, page_reads.admin_rows(conn, account.id))
 
 
 def request_target(db: Database, *, team: str, now: datetime) -> policy.Target:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol, TypeVar
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from bot.core.page import AccountTerms
@@ -24,6 +25,10 @@ change's own transaction: a crash right after the commit loses none."""
 class Database(Protocol):
     def transaction(self, *, read_only: bool = False) -> AbstractContextManager[Session]:
         """One transaction: committed on success, rolled back on any exception (read-only: writes fail)."""
+        ...
+
+    def reading(self) -> AbstractContextManager[Connection]:
+        """One read-only transaction on a Connection, without an ORM session (the hottest reads)."""
         ...
 
     def reachable(self, timeout: float | None = None) -> bool:

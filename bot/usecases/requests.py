@@ -27,7 +27,7 @@ from bot.worker.fresh import Queued
 from store import lines as line_store
 from store import models
 from store.db import Clash, reads_that_may_fail
-from store.page_reads import admin_rows, terms_of_row
+from store.page_reads import admin_rows, page_head, terms_of_row
 from store.queries import audit, insert_request, load_account, pending_of, pending_row, terms_of, wake
 from store.request_reads import locked_account, package_pending, package_roster, wake_row
 
@@ -79,8 +79,9 @@ def submit_and_read(
 ) -> Announcing:
     """`submit_reduction`, and in the same transaction, after its writes, what the request reads to announce
     it after the ack: the admins' App Homes (`activity` entries of recent activity) and the queued messages.
-    No read transaction after the commit (there were two): the account row and the active admins it read
-    already serve the Homes too. The write lock is held that much longer (~1 ms, measured in bench/README.md)."""
+    No read transaction after the commit (there were two): the active admins it read already serve the Homes
+    too, and the page's head (store/page_reads.py) is read after the writes, with this request. The write lock
+    is held that much longer (~1 ms)."""
     return _submit(db, team, actor, seats, now, announce, line, renewal, activity)
 
 
@@ -100,7 +101,7 @@ def _submit(
             # Core rows, no ORM object (store/request_reads.py): the account locked, its active admins (the
             # admin check, and the admins the rules read)
             account = locked_account(s, team)
-            admins = admin_rows(s, account.id)
+            admins = admin_rows(s.connection(), account.id)
             require_admin_among(account.name, admins, actor)
             terms = terms_of_row(account)
             target = policy.request_target(terms.anchor, terms.plan, now, terms.timezone)
@@ -186,7 +187,8 @@ def _submit(
             # undo the request; they are read again after the ack. If the connection is gone, the commit fails.
             try:
                 with reads_that_may_fail(s):
-                    homes = snapshot.admins_in(s, account, admins, now, activity)
+                    head = page_head(s.connection(), team)  # the page as stored: with this request
+                    homes = snapshot.admins_in(s, head, admins, now, activity)
                     return Announcing(done, homes, fresh.queued_in(s, key))
             except Exception:
                 log.exception("the Homes and messages of request %s: read again after the ack", request_id)

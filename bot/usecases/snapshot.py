@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row
+from sqlalchemy import Connection, Row
 from sqlalchemy.orm import Session
 
 from bot.core.audit import ActivityEntry
@@ -39,34 +39,35 @@ class Snapshot:
 def read(db: Database, *, team: str, user_id: str, now: datetime, email_of: EmailLookup, activity: int = 0) -> Snapshot:
     """The snapshot for `user_id` (NotFound when the workspace is not linked). The usual case, someone known
     by their Slack id, is one read-only transaction of prebuilt statements (store/page_reads.py)."""
-    with db.transaction(read_only=True) as s:
-        account = page_reads.account_row(s, team)
-        admins = page_reads.admin_rows(s, account.id)
-        viewer = page_reads.viewer_of(s, account, user_id, admins)
+    with db.reading() as conn:
+        account = page_reads.page_head(conn, team, user_id)
+        admins = page_reads.admin_rows(conn, account.id)
+        viewer = page_reads.viewer_of(account, user_id, admins)
         if viewer is not None:
-            return _snapshot(s, account, admins, viewer, now, activity)
+            return _snapshot(conn, account, admins, viewer, now, activity)
     viewer = people.identify(db, team=team, user_id=user_id, now=now, email_of=email_of)
-    with db.transaction(read_only=True) as s:
-        account = page_reads.account_row(s, team)
-        return _snapshot(s, account, page_reads.admin_rows(s, account.id), viewer, now, activity)
+    with db.reading() as conn:
+        account = page_reads.page_head(conn, team)
+        return _snapshot(conn, account, page_reads.admin_rows(conn, account.id), viewer, now, activity)
 
 
 def _snapshot(
-    s: Session, account: Row[Any], admins: list[Row[Any]], viewer: Viewer, now: datetime, activity: int
+    conn: Connection, account: Row[Any], admins: list[Row[Any]], viewer: Viewer, now: datetime, activity: int
 ) -> Snapshot:
     return Snapshot(
         viewer=viewer,
-        page=page_reads.page_of_row(s, account, now, admins),
-        consents=_consents(s, account.id) if viewer.is_admin else None,
-        activity=history(s, account.id, activity) if activity else [],
+        page=page_reads.page_of_row(conn, account, now, admins),
+        consents=_consents(conn, account) if viewer.is_admin else None,
+        activity=history(page_reads.orm(conn), account.id, activity) if activity else [],
     )
 
 
-def _consents(s: Session, account_id: int) -> dict[int, Consent]:
+def _consents(conn: Connection, head: Row[Any]) -> dict[int, Consent]:
     """Member id -> latest consent (the ORM account only here: the consent texts need it)."""
-    if not page_reads.has_consents(s, account_id):  # most accounts, most of the time: one indexed look
+    if not head.any_consent:  # most accounts, most of the time (read with the page's head)
         return {}
-    account = s.get(models.Account, account_id)
+    s = page_reads.orm(conn)
+    account = s.get(models.Account, head.id)
     assert account is not None
     return consents.latest_of(consents.consents_in(s, account))
 
@@ -85,21 +86,22 @@ class AdminsView:
 
 def for_admins(db: Database, *, team: str, now: datetime, activity: int) -> AdminsView:
     with db.transaction(read_only=True) as s:
-        account = page_reads.account_row(s, team)
-        return admins_in(s, account, page_reads.admin_rows(s, account.id), now, activity)
+        conn = s.connection()
+        account = page_reads.page_head(conn, team)
+        return admins_in(s, account, page_reads.admin_rows(conn, account.id), now, activity)
 
 
-def admins_in(s: Session, account: Row[Any], admins: list[Row[Any]], now: datetime, activity: int) -> AdminsView:
-    """`for_admins` in a transaction that read the account row and its active admins already (a change that
-    refreshes the Homes reads them in its own transaction: bot/usecases/requests.py)."""
+def admins_in(s: Session, head: Row[Any], admins: list[Row[Any]], now: datetime, activity: int) -> AdminsView:
+    """`for_admins` in a transaction that read the account's `page_head` and its active admins already (a
+    change that refreshes the Homes reads them in its own transaction, after its writes:
+    bot/usecases/requests.py)."""
+    conn = s.connection()
     people_ = tuple(page_reads.person(a) for a in admins)
-    viewers = [
-        Viewer(account.slack_team_id, account.name, p.slack_user_id, p, people_) for p in people_ if p.slack_user_id
-    ]
+    viewers = [Viewer(head.slack_team_id, head.name, p.slack_user_id, p, people_) for p in people_ if p.slack_user_id]
     return AdminsView(
         viewers=viewers,
-        page=page_reads.page_of_row(s, account, now, admins),
-        consents=_consents(s, account.id),
-        activity=history(s, account.id, activity),
-        languages=languages.languages_in(s, account.slack_team_id, [v.user_id for v in viewers], account.language),
+        page=page_reads.page_of_row(conn, head, now, admins),
+        consents=_consents(conn, head),
+        activity=history(s, head.id, activity),
+        languages=languages.languages_in(s, head.slack_team_id, [v.user_id for v in viewers], head.language),
     )

@@ -26,13 +26,13 @@ def chosen(*member_ids: int) -> dict[str, Any]:
 
 
 def replies(standin: SlackStandIn) -> list[Call]:
-    """What the app answered through response_urls (ephemeral answers)."""
-    return standin.calls_to("response_url")
+    """What the app answered through response_urls or in a command's ack (ephemeral answers)."""
+    return standin.answers()
 
 
 def last_reply(standin: SlackStandIn) -> str:
     calls = replies(standin)
-    assert calls, f"no answer through a response_url; calls: {standin.methods()}"
+    assert calls, f"no answer through a response_url or an ack; calls: {standin.methods()}"
     return message_to_text(calls[-1].params)
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import Connection
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -62,6 +63,9 @@ class HangingDatabase:
         self.probes = 0
 
     def transaction(self, *, read_only: bool = False) -> AbstractContextManager[Session]:
+        raise AssertionError("the health check only calls reachable()")
+
+    def reading(self) -> AbstractContextManager[Connection]:
         raise AssertionError("the health check only calls reachable()")
 
     def reachable(self, timeout: float | None = None) -> bool:
