@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,6 +15,7 @@ from bot import i18n
 from bot.core.results import Viewer
 from bot.usecases import languages, people, snapshot
 from bot.usecases.snapshot import Snapshot
+from bot.worker.fresh import Queued
 from bot.worker.sender import DeliveryReport
 from handlers.blocks.messages import Message, message
 from handlers.blocks.page import not_admin_text
@@ -114,17 +116,18 @@ class Ctx:
         else:
             self.dm(self.user, msg)
 
-    def deliver(self, key: str | None) -> bool:
+    def deliver(self, key: str | None, queued: Sequence[Queued] | None = None) -> bool:
         """Send the announcements of a stored change (queued under `key` with it) now; False when some wait
-        for the worker's retry (logged by the sender)."""
-        report = self.deliver_report(key)
+        for the worker's retry (logged by the sender). `queued`: those rows as the change's transaction read
+        them (else read here)."""
+        report = self.deliver_report(key, queued)
         return not (report.retrying or report.failed or report.errors)
 
-    def deliver_report(self, key: str | None) -> DeliveryReport:
+    def deliver_report(self, key: str | None, queued: Sequence[Queued] | None = None) -> DeliveryReport:
         """`deliver`, with what happened to each message."""
         if key is None:
             return DeliveryReport()
-        return deliver_now(self.client, self.deps.db, key, self.now())
+        return deliver_now(self.client, self.deps.db, key, self.now(), queued)
 
     def dm(self, user_id: str, msg: Message) -> bool:
         """Post in the app's Messages tab with `user_id` (chat:write). False (logged) when Slack refuses."""

@@ -11,17 +11,18 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot import usecases
-from bot.core import policy
+from bot.core import notice, policy
 from bot.core.audit import Actor
 from bot.core.errors import TargetMoved, UserError
 from bot.core.lines import parse_line_key
 from bot.core.page import AccountTerms, LicensePage
 from bot.core.policy import PolicyError
 from bot.core.results import Submitted
-from bot.i18n import N_, T_, _, variants
+from bot.i18n import N_, T_, _
 from bot.i18n.formats import day
+from bot.usecases.requests import Announcing
 from handlers.blocks.lines import CHOOSE_IN_THE_FORM, LINE_GONE, line_choice_view
-from handlers.blocks.messages import Message, message, submitted_message, submitted_post
+from handlers.blocks.messages import message
 from handlers.blocks.modals import ReduceMeta, addon_reduce_view, message_view, reduce_view, seats_value
 from handlers.blocks.page import not_admin_text
 from handlers.blocks.state import action_value
@@ -29,7 +30,7 @@ from handlers.context import Ctx
 from handlers.deps import Deps
 from handlers.errors import after_saving
 from handlers.followup import later, open_then_fill
-from handlers.home import admins_view, refresh_admin_homes
+from handlers.home import RECENT, admins_view, refresh_admin_homes
 from handlers.ids import Action, Block, View
 
 log = logging.getLogger(__name__)
@@ -87,13 +88,15 @@ def on_submit(ctx: Ctx, ack: Ack, view: dict[str, Any]) -> None:
     try:
         line = parse_line_key(shown.line) if shown is not None else None
         # Before the ack only the use case: it checks first that the form's renewal is still the target one.
-        done = usecases.submit_reduction(
+        # ... which also reads, in its transaction, the admins' Homes and the messages to post after the ack
+        stored = usecases.submit_and_read(
             db,
             team=ctx.team,
             actor=Actor.slack(ctx.user),
             seats=raw,
             now=now,
             announce=partial(announcements, ctx.user),
+            activity=RECENT,
             line=line,
             renewal=shown.renewal if shown is not None else None,
         )
@@ -116,22 +119,27 @@ def on_submit(ctx: Ctx, ack: Ack, view: dict[str, Any]) -> None:
         ack(response_action="errors", errors={Block.SEATS: exc.message})
         return
     ack()
-    later(ctx, lambda: announce(ctx, done, now), saved=N_("Your request"))
+    later(ctx, lambda: announce(ctx, stored, now), saved=N_("Your request"))
 
 
-def announcements(requester: str, done: Submitted, terms: AccountTerms) -> list[tuple[str, Message]]:
-    """What tells about a stored request (queued with it): a DM to the requester, a post in the admin channel."""
-    messages = [(requester, variants(lambda: submitted_message(done, terms)))]
+def announcements(requester: str, done: Submitted, terms: AccountTerms) -> list[tuple[str, dict[str, Any]]]:
+    """What tells about a stored request (queued with it): a DM to the requester, a post in the admin channel;
+    queued as notices, worded when sent in each reader's language (handlers/blocks/rendered.py)."""
+    messages = [(requester, notice.encode(notice.RequestSubmitted(done, terms)))]
     if terms.admin_channel:
-        messages.append((terms.admin_channel, variants(lambda: submitted_post(done, terms, requester))))
+        messages.append((terms.admin_channel, notice.encode(notice.RequestSubmitted(done, terms, requester))))
     return messages
 
 
-def announce(ctx: Ctx, done: Submitted, now: datetime) -> None:
+def announce(ctx: Ctx, stored: Announcing, now: datetime) -> None:
     """After the ack (nothing here can lose the request or its announcements, stored together): send them
-    now, and every admin's App Home."""
+    now, and every admin's App Home (both as the submission's transaction read them)."""
     with after_saving(N_("Your request")):
-        refresh_admin_homes(ctx, admins_view(ctx, now), along=[partial(ctx.deliver, done.announced)])
+        refresh_admin_homes(
+            ctx,
+            stored.homes or admins_view(ctx, now),
+            along=[partial(ctx.deliver, stored.done.announced, stored.queued)],
+        )
 
 
 def register(app: App, deps: Deps) -> None:

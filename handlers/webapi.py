@@ -16,7 +16,7 @@ from __future__ import annotations
 import http.client
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -26,10 +26,12 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.core.ids import USER_ID
 from bot.usecases.ports import Database
+from bot.worker.fresh import Queued
 from bot.worker.pacing import Pacer
 from bot.worker.ports import DeliveryError, Posted, Poster, Postponed
 from bot.worker.sender import DeliveryReport, Sender
 from handlers import redact
+from handlers.blocks.rendered import render_notice
 from handlers.keepalive import KeepAliveWebClient
 from handlers.observe import CountRateLimits
 
@@ -204,9 +206,14 @@ class ClientPoster:
         return Posted(channel=str(response.get("channel") or target), ts=response.get("ts"))
 
 
-def deliver_now(client: WebClient, db: Database, key: str, now: datetime) -> DeliveryReport:
-    """Send the messages queued under `key` at once with `client` (what fails, the worker retries)."""
-    return Sender(ClientPoster(client), threads=1, pacer=Pacer(0)).deliver_now(db, key, now)
+def deliver_now(
+    client: WebClient, db: Database, key: str, now: datetime, queued: Sequence[Queued] | None = None
+) -> DeliveryReport:
+    """Send the messages queued under `key` at once with `client` (what fails, the worker retries); `queued`:
+    those rows as read already (bot.worker.fresh.queued_in)."""
+    return Sender(ClientPoster(client), threads=1, pacer=Pacer(0), render=render_notice).deliver_now(
+        db, key, now, queued
+    )
 
 
 def _retry_after(headers: Any) -> float:

@@ -19,9 +19,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar, Union
 
-from bot.core.page import LicensePage
+from bot.core.page import AccountTerms, LicensePage
 from bot.core.policy import Roster
-from bot.core.results import ReminderNote
+from bot.core.results import ReminderNote, Submitted
 
 NOTICE = "notice"
 """The payload key naming a notice's kind."""
@@ -46,11 +46,23 @@ class UnusedSeats:
     page: LicensePage
 
 
-Notice = Reminder | AllSet | UnusedSeats
-KINDS: dict[str, type[Reminder] | type[AllSet] | type[UnusedSeats]] = {
+@dataclass(frozen=True)
+class RequestSubmitted:
+    """A stored reduction request told to its requester (a DM), or with `requester` in the admin channel:
+    queued as this (a few hundred bytes) and worded once, at send time, in its reader's language (was
+    worded in every language before the submission's commit: bot/i18n `variants`)."""
+
+    done: Submitted
+    terms: AccountTerms
+    requester: str | None = None
+
+
+Notice = Reminder | AllSet | UnusedSeats | RequestSubmitted
+KINDS: dict[str, type[Reminder] | type[AllSet] | type[UnusedSeats] | type[RequestSubmitted]] = {
     "reminder": Reminder,
     "all_set": AllSet,
     "unused_seats": UnusedSeats,
+    "request_submitted": RequestSubmitted,
 }
 
 

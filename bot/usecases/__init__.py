@@ -21,7 +21,7 @@ from bot.usecases.operations import outbox_counts
 from bot.usecases.pages import history, license_page, request_target
 from bot.usecases.ports import Database
 from bot.usecases.reactivate import reactivate_member
-from bot.usecases.requests import cancel_request, submit_reduction
+from bot.usecases.requests import cancel_request, submit_and_read, submit_reduction
 
 __all__ = [
     "AccountChanges",
@@ -36,6 +36,7 @@ __all__ = [
     "reactivate_member",
     "request_target",
     "set_admin_channel",
+    "submit_and_read",
     "submit_reduction",
     "update_account",
 ]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from sqlalchemy.orm import Session
 
 from bot.core.audit import Actor
@@ -28,6 +31,23 @@ def require_admin(s: Session, account: models.Account, actor: Actor) -> models.M
             )
         )
     return member
+
+
+def require_admin_among(account_name: str, admins: Sequence[Any], actor: Actor) -> None:
+    """`require_admin` over the account's active admins already read (rows with `slack_user_id` and `name`,
+    by name: store.page_reads.admin_rows): NotAllowed unless the actor is the operator or one of them."""
+    if actor.operator:
+        return
+    user = actor.slack_user_id
+    if user and any(a.slack_user_id == user for a in admins):
+        return
+    raise NotAllowed(
+        _(
+            "Only account admins can change licenses. The admins of {account} are: {admins}.",
+            account=account_name,
+            admins=", ".join(a.name for a in admins) if admins else _("nobody yet"),
+        )
+    )
 
 
 def require_operator(actor: Actor) -> None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy.orm import Session
@@ -17,13 +18,20 @@ from bot.core.policy import Member, Problem
 from bot.core.results import Submitted
 from bot.core.statuses import RequestStatus
 from bot.i18n import _, n_
-from bot.usecases.common import require_admin
+from bot.usecases import snapshot
+from bot.usecases.common import require_admin, require_admin_among
 from bot.usecases.ports import Announce, Database
-from bot.worker import outbox
+from bot.usecases.snapshot import AdminsView
+from bot.worker import fresh, outbox
+from bot.worker.fresh import Queued
 from store import lines as line_store
 from store import models
-from store.db import Clash
-from store.queries import audit, insert_request, load_account, pending_of, pending_row, roster_of, terms_of, wake
+from store.db import Clash, reads_that_may_fail
+from store.page_reads import admin_rows, page_head, terms_of_row
+from store.queries import audit, insert_request, load_account, pending_of, pending_row, terms_of, wake
+from store.request_reads import locked_account, package_pending, package_roster, wake_row
+
+log = logging.getLogger(__name__)
 
 
 def submit_reduction(
@@ -42,11 +50,60 @@ def submit_reduction(
     about it, queued in the outbox with it. `renewal`: the renewal the form showed; when a request now
     applies to another one (its deadline passed meanwhile), TargetMoved and nothing is stored (checked right
     after the admin check, in the same transaction: no read of its own before the ack)."""
+    return _submit(db, team, actor, seats, now, announce, line, renewal, None).done
+
+
+@dataclass(frozen=True)
+class Announcing:
+    """A stored submission and what announcing it reads, from its own transaction (`submit_and_read`)."""
+
+    done: Submitted
+    homes: AdminsView | None = None
+    """Every admin's App Home as of the commit (snapshot.for_admins); None from `submit_reduction`."""
+    queued: list[Queued] | None = None
+    """The announcements queued with it, as the sender posts them (bot.worker.fresh.queued_in); None: not
+    read (the sender reads them)."""
+
+
+def submit_and_read(
+    db: Database,
+    *,
+    team: str,
+    actor: Actor,
+    seats: object,
+    now: datetime,
+    announce: Announce[Submitted],
+    activity: int,
+    line: int | None = None,
+    renewal: date | None = None,
+) -> Announcing:
+    """`submit_reduction`, and in the same transaction, after its writes, what the request reads to announce
+    it after the ack: the admins' App Homes (`activity` entries of recent activity) and the queued messages.
+    No read transaction after the commit (there were two): the active admins it read already serve the Homes
+    too, and the page's head (store/page_reads.py) is read after the writes, with this request. The write lock
+    is held that much longer (~1 ms)."""
+    return _submit(db, team, actor, seats, now, announce, line, renewal, activity)
+
+
+def _submit(
+    db: Database,
+    team: str,
+    actor: Actor,
+    seats: object,
+    now: datetime,
+    announce: Announce[Submitted] | None,
+    line: int | None,
+    renewal: date | None,
+    activity: int | None,
+) -> Announcing:
     try:
         with db.transaction() as s:
-            account = load_account(s, team, lock=True)
-            require_admin(s, account, actor)
-            terms = terms_of(account)
+            # Core rows, no ORM object (store/request_reads.py): the account locked, its active admins (the
+            # admin check, and the admins the rules read)
+            account = locked_account(s, team)
+            admins = admin_rows(s.connection(), account.id)
+            require_admin_among(account.name, admins, actor)
+            terms = terms_of_row(account)
             target = policy.request_target(terms.anchor, terms.plan, now, terms.timezone)
             if renewal is not None and target.renewal != renewal:
                 raise TargetMoved(renewal, target.renewal)
@@ -60,13 +117,13 @@ def submit_reduction(
             roster = (
                 line_store.addon_roster(s, line, new_count, PREVIEW)
                 if line
-                else roster_of(s, account.id, new_count, PREVIEW)
+                else package_roster(s, account, admins, new_count, PREVIEW)
             )
             problems = policy.validate_reduction(seats, licensed, roster.members)
             if problems:
                 raise Invalid(tuple(_worded(p, account.licensed_seats, roster.members) for p in problems))
             assert n is not None and new_count is not None
-            existing = _pending_of_line(s, account.id, line)
+            existing = package_pending(s, account.id) if line is None else _pending_of_line(s, account.id, line)
             if existing is not None:
                 raise Conflict(_existing_message(existing, addon))
             request_id = insert_request(
@@ -81,7 +138,7 @@ def submit_reduction(
                 created_at=now,
                 updated_at=now,
             )
-            wake(account, now)
+            wake_row(s, account, now)
             audit(
                 s,
                 account.id,
@@ -114,7 +171,7 @@ def submit_reduction(
                 line=addon,
             )
             if announce is None:
-                return done
+                return Announcing(done)
             key = outbox.announce(
                 s,
                 account_id=account.id,
@@ -123,13 +180,25 @@ def submit_reduction(
                 messages=announce(done, terms),
                 now=now,
             )
-            return replace(done, announced=key)
+            done = replace(done, announced=key)
+            if activity is None:
+                return Announcing(done)
+            # Guarded (a savepoint on PostgreSQL): a failure of these reads (a statement refused, a bug) must not
+            # undo the request; they are read again after the ack. If the connection is gone, the commit fails.
+            try:
+                with reads_that_may_fail(s):
+                    head = page_head(s.connection(), team)  # the page as stored: with this request
+                    homes = snapshot.admins_in(s, head, admins, now, activity)
+                    return Announcing(done, homes, fresh.queued_in(s, key))
+            except Exception:
+                log.exception("the Homes and messages of request %s: read again after the ack", request_id)
+                return Announcing(done)
     except Clash:
         # Another submission won the race: the database allows one pending request per renewal.
         with db.transaction() as s:
-            account = load_account(s, team)
-            addon = _addon(s, account.id, line)
-            existing = _pending_of_line(s, account.id, line)
+            account_id = load_account(s, team).id
+            addon = _addon(s, account_id, line)
+            existing = _pending_of_line(s, account_id, line)
         raise Conflict(
             _existing_message(existing, addon)
             if existing

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row
+from sqlalchemy.orm import Session
 
 from bot.core.audit import ActivityEntry
 from bot.core.consent import Consent
@@ -87,15 +88,20 @@ def for_admins(db: Database, *, team: str, now: datetime, activity: int) -> Admi
     with db.transaction(read_only=True) as s:
         conn = s.connection()
         account = page_reads.page_head(conn, team)
-        admins = page_reads.admin_rows(conn, account.id)
-        people_ = tuple(page_reads.person(a) for a in admins)
-        viewers = [
-            Viewer(account.slack_team_id, account.name, p.slack_user_id, p, people_) for p in people_ if p.slack_user_id
-        ]
-        return AdminsView(
-            viewers=viewers,
-            page=page_reads.page_of_row(conn, account, now, admins),
-            consents=_consents(conn, account),
-            activity=history(s, account.id, activity),
-            languages=languages.languages_in(s, team, [v.user_id for v in viewers], account.language),
-        )
+        return admins_in(s, account, page_reads.admin_rows(conn, account.id), now, activity)
+
+
+def admins_in(s: Session, head: Row[Any], admins: list[Row[Any]], now: datetime, activity: int) -> AdminsView:
+    """`for_admins` in a transaction that read the account's `page_head` and its active admins already (a
+    change that refreshes the Homes reads them in its own transaction, after its writes:
+    bot/usecases/requests.py)."""
+    conn = s.connection()
+    people_ = tuple(page_reads.person(a) for a in admins)
+    viewers = [Viewer(head.slack_team_id, head.name, p.slack_user_id, p, people_) for p in people_ if p.slack_user_id]
+    return AdminsView(
+        viewers=viewers,
+        page=page_reads.page_of_row(conn, head, now, admins),
+        consents=_consents(conn, head),
+        activity=history(s, head.id, activity),
+        languages=languages.languages_in(s, head.slack_team_id, [v.user_id for v in viewers], head.language),
+    )

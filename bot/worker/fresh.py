@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, bindparam, select, update
+from sqlalchemy.orm import Session
 
 from bot import i18n
 from bot.core.audit import announcement_account
@@ -88,9 +89,16 @@ class Queued:
 def queued(db: Transactions, key: str) -> list[Queued]:
     """The pending messages queued under `key`, oldest first (one read, a prebuilt statement)."""
     with db.transaction(read_only=True) as s:
-        account = announcement_account(key)
-        query, params = (_QUEUED, {"k": key}) if account is None else (_QUEUED_OF_ACCOUNT, {"k": key, "a": account})
-        rows = s.connection().execute(query, params).all()
+        return queued_in(s, key)
+
+
+def queued_in(s: Session, key: str) -> list[Queued]:
+    """`queued` in a transaction of the caller's: the one that queued them (bot/usecases/requests.py), which
+    spares the read transaction after its commit. The rows are held (outbox.announce), so they are still
+    pending when the request posts them, unless a replay raced it: then recording them sent does nothing."""
+    account = announcement_account(key)
+    query, params = (_QUEUED, {"k": key}) if account is None else (_QUEUED_OF_ACCOUNT, {"k": key, "a": account})
+    rows = s.connection().execute(query, params).all()
     return [
         Queued(row_id, account_id, target, payload, dm, i18n.choose(choice, locale, lang))
         for row_id, account_id, target, payload, dm, choice, locale, lang in rows

@@ -196,13 +196,16 @@ class Sender:
                 if not work[target] or target not in done:
                     del work[target]  # done, or its task failed: the rest stays leased for a later pass
 
-    def deliver_now(self, db: Transactions, key: str, now: datetime) -> DeliveryReport:
+    def deliver_now(
+        self, db: Transactions, key: str, now: datetime, jobs: Sequence[fresh.Queued] | None = None
+    ) -> DeliveryReport:
         """Send at once the messages queued under `key` (a change's announcements, right after its commit;
         bot.worker.outbox.announce keeps the worker's passes off them for a minute), then record the outcomes
         in one transaction. What fails is retried by the worker; a process that dies before its record leaves
-        them to the worker after that minute."""
+        them to the worker after that minute. `jobs`: those messages as the change's own transaction read
+        them (fresh.queued_in), else read here."""
         report = DeliveryReport()
-        jobs = fresh.queued(db, key)
+        jobs = fresh.queued(db, key) if jobs is None else jobs
         results = [(q, self._post(q.target, q.payload, q.dm_channel, language=q.language)) for q in jobs]
         if not fresh.record_sent(db, key, now, results, report):  # some failed: retries and backoff as a pass
             pairs = [(_Job(q.row_id, q.payload, q.dm_channel, language=q.language), r) for q, r in results]

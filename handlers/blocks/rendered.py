@@ -7,6 +7,7 @@ from typing import Any
 
 from bot import i18n
 from bot.core import notice
+from handlers.blocks.messages import submitted_message, submitted_post
 from handlers.blocks.notices import Message, all_set_message, reminder_message, unused_seats_message
 
 
@@ -18,4 +19,8 @@ def render_notice(payload: dict[str, Any], lang: str) -> Message:
             return reminder_message(n.page, n.days_before, n.note)
         if isinstance(n, notice.AllSet):
             return all_set_message(n.page)
+        if isinstance(n, notice.RequestSubmitted):
+            if n.requester is None:
+                return submitted_message(n.done, n.terms)
+            return submitted_post(n.done, n.terms, n.requester)
         return unused_seats_message(n.page)

@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
         ("bench.renewal", "| database | code "),
         ("bench.tick_due", "| database | code "),
         ("bench.lines_cost", "package + 3 add-ons ms"),
+        ("bench.submit_cost", "| CPU ms per submission |"),
     ],
 )
 def test_the_script_runs_at_a_tiny_size(script: str, table_header: str) -> None:

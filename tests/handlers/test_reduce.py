@@ -6,12 +6,18 @@ import threading
 from datetime import UTC, date, datetime
 
 import pytest
+from sqlalchemy import select
 
-from bot.testing.blocktext import view_to_text
+from bot import i18n, usecases
+from bot.core import notice
+from bot.testing.blocktext import message_to_text, view_to_text
 from bot.testing.slack_sim import SlackSim
 from bot.testing.slack_standin import SlackStandIn
+from bot.usecases import languages
 from handlers.ids import Action, Block, View
+from store import models
 from store.db import Database
+from tests.conftest import NOW
 from tests.handlers.conftest import ADMIN, ADMIN2, USER, Clock
 from tests.handlers.helpers import action_ids, posts, requests, seats
 
@@ -208,3 +214,21 @@ def test_a_late_request_says_the_nearer_deadline_passed_in_the_dm_and_the_channe
     )
     assert any(late in text for text in posts(standin, ADMIN)), posts(standin, ADMIN)
     assert any(late in text for text in posts(standin, "C0ADMINS")), posts(standin, "C0ADMINS")
+
+
+def test_the_announcements_are_queued_as_notices_and_worded_in_each_readers_language_when_sent(
+    slack: SlackSim, standin: SlackStandIn, team: str, db: Database
+) -> None:
+    """The DM and the channel post are queued as a notice (no Block Kit in every language before the commit)
+    and worded when sent: the requester in their own language, the admin channel in the account's."""
+    languages.choose_language(db, team=team, user_id=ADMIN, language="fr", now=NOW)
+    usecases.update_account(db, team=team, changes=usecases.AccountChanges(language="nl"), now=NOW)
+    slack.submit(ADMIN, open_modal(slack), seats("3"))
+    with db.transaction(read_only=True) as s:
+        payloads = {d.target: d.payload for d in s.scalars(select(models.Delivery))}
+    assert {p[notice.NOTICE] for p in payloads.values()} == {"request_submitted"}
+    assert all(i18n.VARIANTS not in p and "blocks" not in p for p in payloads.values())
+    [dm] = [c for c in standin.calls_to("chat.postMessage") if c.params["channel"] == ADMIN]
+    assert "La demande n° 1 est enregistrée" in message_to_text(dm.params)
+    [post] = posts(standin, "C0ADMINS")
+    assert post.startswith("@U0000 vroeg aan: ") and "(#1)" in post

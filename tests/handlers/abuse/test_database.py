@@ -7,6 +7,7 @@ import logging
 import time
 
 import pytest
+from sqlalchemy import select
 
 from bot.testing.blocktext import message_to_text, view_to_text
 from bot.testing.slack_sim import SlackSim
@@ -16,6 +17,7 @@ from handlers.deps import Deps
 from handlers.errors import UNAVAILABLE
 from handlers.http import build_wsgi
 from handlers.ids import Action, Block
+from store import models
 from store.db import Database
 from tests.conftest import NOW
 from tests.dbsnapshot import changes, snapshot
@@ -128,13 +130,33 @@ def test_a_failure_after_the_request_is_stored_says_it_was_saved(
     slack.command(ADMIN, "reduce")
     view_id = slack.last_modal_id()
     standin.clear()
-    with statement_fails(db, "FROM audit_log") as failed:  # the recent activity, read after the ack
+    # the recent activity: read in the submission's transaction (a savepoint), then again after the ack
+    with statement_fails(db, "FROM audit_log", times=2) as failed:
         assert slack.submit(ADMIN, view_id, seats("2")).body == b""
-    assert failed
+    assert len(failed) == 2
     assert [r.status for r in requests(db)] == ["pending"]
     [dm] = [c for c in standin.calls_to("chat.postMessage") if c.params["channel"] == ADMIN]
     told = message_to_text(dm.params)
     assert "Your request was saved" in told and "nothing was saved" not in told.lower()
+
+
+def test_the_homes_read_failing_in_the_submissions_transaction_does_not_undo_the_request(
+    slack: SlackSim, standin: SlackStandIn, team: str, db: Database
+) -> None:
+    """The submission reads the admins' Homes in its own transaction, in a savepoint: when that read fails the
+    request is stored all the same, and its messages and Homes are read again after the ack and sent."""
+    slack.command(ADMIN, "reduce")
+    view_id = slack.last_modal_id()
+    standin.clear()
+    with statement_fails(db, "FROM audit_log") as failed:  # once: in the submission's transaction
+        assert slack.submit(ADMIN, view_id, seats("2")).body == b""
+    assert len(failed) == 1
+    assert [r.status for r in requests(db)] == ["pending"]
+    [dm] = [c for c in standin.calls_to("chat.postMessage") if c.params["channel"] == ADMIN]
+    assert "Request #1 is saved" in message_to_text(dm.params)  # the usual announcement, not the failure's
+    assert any(c.params["user_id"] == ADMIN for c in standin.calls_to("views.publish"))
+    with db.transaction(read_only=True) as s:
+        assert set(s.scalars(select(models.Delivery.status))) == {"sent"}  # recorded: the worker sends nothing again
 
 
 def test_a_failure_after_the_cancellation_is_stored_says_it_was_saved(
