@@ -21,7 +21,8 @@ from urllib.parse import parse_qsl, urlencode
 
 from bench.common import python_env
 from bot.testing.ratelimits import RateLimits
-from bot.testing.slack_standin import Call, SlackStandIn
+from bot.testing.slack_standin import SlackStandIn
+from bot.testing.standin_calls import Call
 
 
 def compact(call: Call) -> dict[str, Any]:

@@ -53,7 +53,8 @@ from bot.cli.worker import render_pass
 from bot.i18n import N_, _, formats
 from bot.testing.blocktext import message_to_text, mrkdwn, view_to_text
 from bot.testing.slack_sim import Response, SlackSim
-from bot.testing.slack_standin import Call, SlackStandIn
+from bot.testing.slack_standin import SlackStandIn
+from bot.testing.standin_calls import Call
 from bot.worker.loop import PassReport, run_once
 from bot.worker.pacing import Pacer
 from bot.worker.sender import Sender

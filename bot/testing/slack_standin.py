@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from bot.testing.ratelimits import RateLimits
+from bot.testing.standin_calls import ACK_MESSAGE, Call, Failure
 from bot.testing.standin_oauth import OAuthSide, Workspace
 
 JSON_FIELDS = ("blocks", "view", "attachments", "metadata")
@@ -35,33 +36,6 @@ IDLE_TIMEOUT = 10.0
 class _Server(ThreadingHTTPServer):
     request_queue_size = 256
     """Many concurrent clients (the worker's sender threads) must not see connection resets."""
-
-
-ACK_MESSAGE = "command_ack"
-"""The `method` of a message shown from a slash command's ack body (`ack_message`)."""
-
-
-@dataclass(frozen=True)
-class Call:
-    method: str
-    """Web API method (e.g. `views.open`), or `response_url` for posts to a response URL."""
-    params: dict[str, Any]
-    path: str
-    token: str | None
-    ok: bool = True
-    """False when the stand-in answered with a failure (see `fail`)."""
-    at: float = field(default_factory=time.monotonic)
-    """When it was answered (time.monotonic() of the stand-in's process): pacing checks."""
-
-
-@dataclass
-class Failure:
-    error: str
-    match: dict[str, Any]
-    times: int | None
-    status: int = 200
-    retry_after: int | None = None
-    """Sent as the Retry-After header (with status 429: a rate limit)."""
 
 
 @dataclass

@@ -106,7 +106,7 @@ def _claimable(now: datetime) -> Any:
 def _with_dm_channel(query: Any) -> Any:
     """Add the stored DM channel of a user target (NULL for a channel target or when not known yet) and what
     decides the recipient's language when it is sent: their choice and Slack locale (a user target), the
-    account's language (`_language`)."""
+    account's language (i18n.choose: a DM in its reader's language, a channel post in the account's)."""
     member, account, person = models.Member, models.Account, models.SlackPerson
     on = and_(member.account_id == models.Delivery.account_id, member.slack_user_id == models.Delivery.target)
     whose = and_(person.team_id == account.slack_team_id, person.user_id == models.Delivery.target)
@@ -118,19 +118,9 @@ def _with_dm_channel(query: Any) -> Any:
     )
 
 
-def _language(choice: str | None, slack_locale: str | None, account: str | None) -> str:
-    """A DM in its reader's language (choice > Slack locale > account's); a channel post in the account's."""
-    return i18n.choose(choice, slack_locale, account)
-
-
 def _channel(target: str, team: str) -> str:
     """What the Pacer paces: a channel (or user) within its workspace."""
     return f"{team}:{target}" if team else target
-
-
-def due_targets(s: Session, now: datetime) -> list[str]:
-    """Targets with at least one pending message due at `now`."""
-    return list(s.scalars(_due_rows(now).with_only_columns(models.Delivery.target).group_by(models.Delivery.target)))
 
 
 class Sender:
@@ -249,7 +239,7 @@ class Sender:
         with self._writer, db.transaction() as s:
             # ORDER BY the partial index's column first: ORDER BY id alone walks the primary key (every row ever sent).
             claimed: list[tuple[models.Delivery, str | None, str, str]] = [
-                (r, c, t, _language(choice, locale, lang))
+                (r, c, t, i18n.choose(choice, locale, lang))
                 for r, c, choice, locale, lang, t in s.execute(
                     _claimable(now)
                     .order_by(due, models.Delivery.id)

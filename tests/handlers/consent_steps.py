@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot.testing.slack_sim import Response, SlackSim
-from bot.testing.slack_standin import Call, SlackStandIn
+from bot.testing.slack_standin import SlackStandIn
+from bot.testing.standin_calls import Call
 from handlers.blocks.consent import AGREE_VALUE
 from handlers.ids import Action, Block
 

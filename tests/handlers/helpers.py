@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from bot.testing.blocktext import message_to_text, view_to_text
 from bot.testing.slack_sim import SlackSim
-from bot.testing.slack_standin import Call, SlackStandIn
+from bot.testing.slack_standin import SlackStandIn
+from bot.testing.standin_calls import Call
 from handlers.ids import Action, Block
 from store import models
 from store.db import Database

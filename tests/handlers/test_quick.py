@@ -11,7 +11,8 @@ from slack_sdk import WebClient
 
 from bot.testing.blocktext import message_to_text
 from bot.testing.slack_sim import SlackSim
-from bot.testing.slack_standin import ACK_MESSAGE, SlackStandIn
+from bot.testing.slack_standin import SlackStandIn
+from bot.testing.standin_calls import ACK_MESSAGE
 from handlers import quick
 from handlers.blocks.messages import Message, message
 from handlers.context import Ctx, NeedsSlack

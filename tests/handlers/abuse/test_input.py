@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from bot.testing.blocktext import message_to_text
 from bot.testing.slack_sim import SlackSim
-from bot.testing.slack_standin import ACK_MESSAGE, SlackStandIn
+from bot.testing.slack_standin import SlackStandIn
+from bot.testing.standin_calls import ACK_MESSAGE
 from handlers.blocks.consent import AGREE_VALUE
 from handlers.errors import INTERNAL
 from handlers.ids import Action, Block

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.testing.blocktext import view_to_text
-from bot.testing.slack_standin import ACK_MESSAGE
+from bot.testing.standin_calls import ACK_MESSAGE
 from store.db import Database
 from tests.factories import add_account, add_members
 from tests.handlers.conftest import ADMIN
