@@ -15,6 +15,8 @@ from bot.core.audit import Actor
 from bot.core.statuses import ConsentStatus
 from bot.testing.slack_standin import SlackStandIn
 from bot.worker.loop import PassReport, run_once
+from bot.worker.pacing import Pacer
+from bot.worker.ports import Posted
 from bot.worker.sender import Sender
 from store import models, queries
 from store.db import Database
@@ -136,3 +138,24 @@ def deliveries(db: Database) -> list[tuple[str, str, str, int]]:
 def account_row(db: Database, team: str) -> models.Account:
     with db.transaction() as s:
         return queries.load_account(s, team)
+
+
+class ClockPoster:
+    """A poster on a fake clock: records (when, target, text) of each post, a call taking `call` seconds; `pacer`
+    sleeps on the same clock (no real time passes)."""
+
+    def __init__(self, call: float = 0.0) -> None:
+        self.now = 0.0
+        self.call = call
+        self.posted: list[tuple[float, str, str]] = []
+
+    def post(self, target: str, message: dict[str, Any]) -> Posted:
+        self.posted.append((self.now, target, str(message["text"])))
+        self.now += self.call
+        return Posted(channel=target, ts=None)
+
+    def pacer(self, interval: float = 1.0, *, burst: int = 1) -> Pacer:
+        def sleep(seconds: float) -> None:
+            self.now += seconds
+
+        return Pacer(interval, burst=burst, clock=lambda: self.now, sleep=sleep)

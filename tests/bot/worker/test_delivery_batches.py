@@ -19,7 +19,7 @@ from bot.worker.tick import tick_accounts
 from handlers.blocks.rendered import render_notice
 from store.db import Database
 from store.queries import load_account
-from tests.bot.worker.scenario import D7, NOTICES, TEAM, deliveries, standard_team
+from tests.bot.worker.scenario import D7, NOTICES, TEAM, ClockPoster, deliveries, standard_team
 
 
 class CountingPoster:
@@ -77,19 +77,9 @@ def test_a_lease_boundary_does_not_hold_up_paced_posts(db: Database, monkeypatch
                     message={"text": f"{channel} {n}"},
                     now=D7,
                 )
-    clock = [0.0]
-    posted: list[tuple[float, str, str]] = []
-
-    def sleep(seconds: float) -> None:
-        clock[0] += seconds
-
-    class ClockPoster:
-        def post(self, target: str, message: dict[str, Any]) -> Posted:
-            posted.append((clock[0], target, str(message["text"])))
-            return Posted(channel=target, ts=None)
-
-    pacer = Pacer(1.0, burst=2, clock=lambda: clock[0], sleep=sleep)
-    report = Sender(ClockPoster(), threads=1, pacer=pacer, render=render_notice).deliver_due(db, D7)
+    poster = ClockPoster()
+    report = Sender(poster, threads=1, pacer=poster.pacer(burst=2), render=render_notice).deliver_due(db, D7)
+    posted = poster.posted
     assert len(report.sent) == 12 and not report.errors
     for channel in channels:  # each in its order, once each
         assert [text for _at, target, text in posted if target == channel] == [f"{channel} {n}" for n in range(3)]

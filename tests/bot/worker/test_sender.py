@@ -21,7 +21,7 @@ from handlers.webapi import SlackPoster, make_client
 from store.db import Database
 from store.queries import load_account
 from tests.bot.worker.conftest import stand_in_sender
-from tests.bot.worker.scenario import D7, TEAM, audit_actions, deliveries, posts, run, standard_team
+from tests.bot.worker.scenario import D7, TEAM, ClockPoster, audit_actions, deliveries, posts, run, standard_team
 
 TEAMS = [f"T000{i}" for i in range(1, 6)]
 
@@ -210,18 +210,7 @@ def test_the_sender_paces_posts_into_one_channel(db: Database) -> None:
                 message={"text": f"{n}"},
                 now=D7,
             )
-    clock = [0.0]
-    posted_at: list[float] = []
-
-    def sleep(seconds: float) -> None:
-        clock[0] += seconds
-
-    class ClockPoster:
-        def post(self, target: str, message: dict[str, Any]) -> Posted:
-            posted_at.append(clock[0])
-            return Posted(channel=target, ts=None)
-
-    Sender(ClockPoster(), pacer=Pacer(1.0, clock=lambda: clock[0], sleep=sleep), render=render_notice).deliver_due(
-        db, D7
-    )
+    poster = ClockPoster()
+    Sender(poster, pacer=poster.pacer(), render=render_notice).deliver_due(db, D7)
+    posted_at = [at for at, _target, _text in poster.posted]
     assert posted_at == [0.0, 1.0, 2.0]

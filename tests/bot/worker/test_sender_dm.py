@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
 
 from sqlalchemy import select, update
 
 from bot.core.audit import MessageKind
 from bot.testing.slack_standin import SlackStandIn
 from bot.worker.outbox import queue
-from bot.worker.pacing import Pacer
-from bot.worker.ports import Posted
 from bot.worker.sender import BACKOFF, Sender
 from handlers.blocks.rendered import render_notice
 from store import models
 from store.db import Database
 from store.queries import load_account
 from tests.bot.worker.conftest import stand_in_sender
-from tests.bot.worker.scenario import D3, D7, TEAM, deliveries, posts, run, standard_team
+from tests.bot.worker.scenario import D3, D7, TEAM, ClockPoster, deliveries, posts, run, standard_team
 
 
 def dm_channels(db: Database) -> dict[str, str | None]:
@@ -75,21 +72,9 @@ def test_a_target_with_several_messages_does_not_hold_a_thread_while_it_waits(db
                 message=message,
                 now=D7,
             )
-    clock = [0.0]
-    posted: list[tuple[float, str, str]] = []
-
-    def sleep(seconds: float) -> None:
-        clock[0] += seconds
-
-    class ClockPoster:
-        def post(self, target: str, message: dict[str, Any]) -> Posted:
-            posted.append((clock[0], target, str(message["text"])))
-            clock[0] += 0.25  # each call takes a quarter of a second
-            return Posted(channel=target, ts=None)
-
-    report = Sender(
-        ClockPoster(), threads=1, pacer=Pacer(1.0, clock=lambda: clock[0], sleep=sleep), render=render_notice
-    ).deliver_due(db, D7)
+    poster = ClockPoster(call=0.25)  # each call takes a quarter of a second
+    report = Sender(poster, threads=1, pacer=poster.pacer(), render=render_notice).deliver_due(db, D7)
+    posted = poster.posted
     assert len(report.sent) == 4
     assert [(target, text) for _, target, text in posted] == [
         ("C0A", "message 0"),
